@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the build and the test suite need on a fresh machine:
+# Debian packages for the real peers, npm dependencies (with the pinned Node 24),
+# Go-built peers (cached outside the repo, keyed by version), then builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for pkg in docker-registry skopeo apache2-utils openssl git ca-certificates; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+echo "setup: npm ci"
+npm ci --no-audit --no-fund
+
+if [ -x scripts/peers/build.sh ]; then
+  bash scripts/peers/build.sh
+fi
+
+npm run build

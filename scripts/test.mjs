@@ -1,0 +1,26 @@
+// Runs the whole suite with node's built-in test runner under the pinned Node 24.
+// Usage: npm test [-- <file or folder filters>]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const filters = process.argv.slice(2);
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (/\.test\.(ts|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const files = walk(path.join(root, 'test')).filter(
+  (f) => filters.length === 0 || filters.some((x) => f.includes(x)),
+);
+const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);

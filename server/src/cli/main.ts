@@ -1,0 +1,79 @@
+import { commands } from './commands/index';
+import { UsageError, type CliCommand, type CliIO } from './command';
+
+const version = '0.1.0';
+
+function usage(): string {
+  const lines = ['flux-oci: Flux "Gitless GitOps" tooling: lint Flux YAML and work with Flux OCI artifacts.', '', 'Usage: flux-oci <command> [flags]', '', 'Commands:'];
+  const width = Math.max(...commands.map((c) => c.words.join(' ').length), 8);
+  for (const c of commands) lines.push(`  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
+  lines.push('', 'Run "flux-oci <command> --help" for a command\'s flags.');
+  return lines.join('\n') + '\n';
+}
+
+function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
+  let best: { command: CliCommand; rest: string[] } | undefined;
+  for (const c of commands) {
+    if (c.words.every((w, i) => argv[i] === w) && (!best || c.words.length > best.command.words.length)) {
+      best = { command: c, rest: argv.slice(c.words.length) };
+    }
+  }
+  return best;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(usage());
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    io.stdout.write(`flux-oci ${version}\n`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.stderr.write(`flux-oci: unknown command "${argv.join(' ')}"\n\n${usage()}`);
+    return 2;
+  }
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    io.stdout.write(found.command.help.endsWith('\n') ? found.command.help : found.command.help + '\n');
+    return 0;
+  }
+  try {
+    return await found.command.run(found.rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`flux-oci ${found.command.words.join(' ')}: ${err.message}\n`);
+      return 2;
+    }
+    if (io.signal.aborted) {
+      io.stderr.write('flux-oci: cancelled\n');
+      return 130;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`✗ ${message}\n`);
+    if (io.env['FLUX_OCI_DEBUG']) io.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('flux-oci')) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    signal: controller.signal,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`flux-oci: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

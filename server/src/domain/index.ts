@@ -1,0 +1,9 @@
+// The domain as a library (bundled to dist/domain.js). No vscode, no LSP.
+export { LineIndex } from './text/lineIndex';
+export type { Position, Range } from './text/lineIndex';
+export { Severity, severityNames } from './diagnostics';
+export type { Diagnostic, Fix, TextEdit } from './diagnostics';
+export { splitDocuments } from './yaml/documentSlices';
+export { ParsedDocument } from './yaml/parsedDocument';
+export { YamlFile } from './yaml/yamlFile';
+export { isFluxApiVersion, splitApiVersion, fluxApiGroups } from './flux/apiGroups';
