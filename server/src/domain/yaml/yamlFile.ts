@@ -5,7 +5,35 @@ import { containsPosition, shiftRange, type Position, type Range } from '../text
 /** A document of a file: where it sits, and its (possibly reused) parse. */
 export interface FileDocument {
   slice: DocumentSlice;
-  parsed: ParsedDocument;
+  /** Parsed on first access, so a huge file can be worked through in slices without one long blocking parse. */
+  readonly parsed: ParsedDocument;
+  /** True once `parsed` has been computed (no parse is triggered by asking). */
+  readonly isParsed: boolean;
+}
+
+/** Holds one document's parse; shared between file versions while the document's text is unchanged. */
+class ParseCell {
+  private value: ParsedDocument | undefined;
+  constructor(private readonly text: string) {}
+  get isParsed(): boolean {
+    return this.value !== undefined;
+  }
+  get parsed(): ParsedDocument {
+    return (this.value ??= new ParsedDocument(this.text));
+  }
+}
+
+class LazyFileDocument implements FileDocument {
+  constructor(
+    readonly slice: DocumentSlice,
+    readonly cell: ParseCell,
+  ) {}
+  get parsed(): ParsedDocument {
+    return this.cell.parsed;
+  }
+  get isParsed(): boolean {
+    return this.cell.isParsed;
+  }
 }
 
 /**
@@ -20,12 +48,11 @@ export class YamlFile {
   ) {}
 
   static parse(text: string, previous?: YamlFile): YamlFile {
-    const reuse = new Map<string, ParsedDocument>();
-    if (previous) for (const d of previous.documents) reuse.set(d.slice.text, d.parsed);
-    const documents = splitDocuments(text).map((slice) => ({
-      slice,
-      parsed: reuse.get(slice.text) ?? new ParsedDocument(slice.text),
-    }));
+    const reuse = new Map<string, ParseCell>();
+    if (previous) for (const d of previous.documents) reuse.set(d.slice.text, (d as LazyFileDocument).cell);
+    const documents = splitDocuments(text).map(
+      (slice) => new LazyFileDocument(slice, reuse.get(slice.text) ?? new ParseCell(slice.text)),
+    );
     return new YamlFile(text, documents);
   }
 
