@@ -7,3 +7,8 @@ export { splitDocuments } from './yaml/documentSlices';
 export { ParsedDocument } from './yaml/parsedDocument';
 export { YamlFile } from './yaml/yamlFile';
 export { isFluxApiVersion, splitApiVersion, fluxApiGroups } from './flux/apiGroups';
+// Schemas (LS-A)
+export { schemaForObject, schemaAtPath, knownKinds, servedVersionsOf, kindsOfGroup, retiredVersion, schemaFluxVersion } from './schema/schemaRegistry';
+export type { KnownKind } from './schema/schemaRegistry';
+export { propertySchema, acceptsUnknownKeys } from './schema/schemaNode';
+export type { SchemaNode, SchemaType, SchemaValidationRule } from './schema/schemaNode';

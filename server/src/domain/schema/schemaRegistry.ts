@@ -1,0 +1,111 @@
+import { shippedIndex, shippedSchemas } from './shippedSchemas.generated';
+import { normalizeSchema, propertySchema, type RawSchema, type SchemaNode } from './schemaNode';
+import { objectMetaSchema } from './objectMeta';
+import { splitApiVersion } from '../flux/apiGroups';
+
+/**
+ * The Flux 2.9 schemas shipped with flux-oci (generated from the CRDs by
+ * scripts/generate-schemas.mjs and bundled into the JS by esbuild, so nothing is
+ * read from disk at run time). Each kind is normalised on first use.
+ */
+export interface KnownKind {
+  group: string;
+  version: string;
+  kind: string;
+  /** False for versions older Flux releases served and Flux 2.9 does not. */
+  served: boolean;
+  /** `group/version`, ready for an `apiVersion:` value. */
+  apiVersion: string;
+  description?: string;
+}
+
+interface IndexKind {
+  group: string;
+  kind: string;
+  served: { version: string; schema: string }[];
+}
+
+interface IndexFile {
+  flux: string;
+  kinds: IndexKind[];
+  retiredVersions: Record<string, { version: string; note?: string }[]>;
+}
+
+const index = shippedIndex as unknown as IndexFile;
+const normalized = new Map<string, SchemaNode>();
+
+/** The Flux release the shipped schemas come from, e.g. `v2.9.4`. */
+export const schemaFluxVersion: string = index.flux;
+
+function loadSchema(file: string): SchemaNode | undefined {
+  let node = normalized.get(file);
+  if (node) return node;
+  const raw = shippedSchemas[file] as RawSchema | undefined;
+  if (!raw) return undefined;
+  const root = normalizeSchema(raw);
+  // Give `metadata` the ObjectMeta shape the API server applies.
+  node = Object.freeze({ ...root, properties: Object.freeze({ ...root.properties, metadata: objectMetaSchema }) });
+  normalized.set(file, node);
+  return node;
+}
+
+function findKind(group: string, kind: string): IndexKind | undefined {
+  return index.kinds.find((k) => k.group === group && k.kind === kind);
+}
+
+/** The schema of a whole object, when flux-oci ships one for this apiVersion and kind. */
+export function schemaForObject(apiVersion: string, kind: string): SchemaNode | undefined {
+  const { group, version } = splitApiVersion(apiVersion);
+  const k = findKind(group, kind);
+  const v = k?.served.find((s) => s.version === version);
+  return v ? loadSchema(v.schema) : undefined;
+}
+
+/** What the served schemas know about a kind (any version). */
+export function servedVersionsOf(group: string, kind: string): string[] | undefined {
+  return findKind(group, kind)?.served.map((s) => s.version);
+}
+
+/** Kinds served by Flux 2.9 in a group. */
+export function kindsOfGroup(group: string): string[] {
+  return index.kinds.filter((k) => k.group === group).map((k) => k.kind);
+}
+
+/** A version an older Flux served in this group and Flux 2.9 does not (with a note when known). */
+export function retiredVersion(group: string, version: string): { version: string; note?: string } | undefined {
+  return index.retiredVersions[group]?.find((r) => r.version === version);
+}
+
+/**
+ * Every apiVersion/kind pair flux-oci knows, for `apiVersion:`/`kind:` completion.
+ * Retired versions are listed with `served: false` so an editor can show them struck through.
+ */
+export function knownKinds(): KnownKind[] {
+  const out: KnownKind[] = [];
+  for (const k of index.kinds) {
+    for (const s of k.served) {
+      const description = loadSchema(s.schema)?.description;
+      out.push({ group: k.group, version: s.version, kind: k.kind, served: true, apiVersion: `${k.group}/${s.version}`, ...(description ? { description } : {}) });
+    }
+    for (const r of index.retiredVersions[k.group] ?? []) {
+      if (k.served.some((s) => s.version === r.version)) continue;
+      out.push({ group: k.group, version: r.version, kind: k.kind, served: false, apiVersion: `${k.group}/${r.version}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Walks from a schema node along a path of mapping keys and sequence indexes
+ * (e.g. `['spec', 'ref', 'semver']`). Returns undefined where the schema says
+ * nothing (unknown key, or inside a preserve-unknown-fields value).
+ */
+export function schemaAtPath(root: SchemaNode, path: readonly (string | number)[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = root;
+  for (const seg of path) {
+    if (!node) return undefined;
+    if (typeof seg === 'number') node = node.items;
+    else node = propertySchema(node, seg);
+  }
+  return node;
+}
