@@ -12,3 +12,7 @@ export { schemaForObject, schemaAtPath, knownKinds, servedVersionsOf, kindsOfGro
 export type { KnownKind } from './schema/schemaRegistry';
 export { propertySchema, acceptsUnknownKeys } from './schema/schemaNode';
 export type { SchemaNode, SchemaType, SchemaValidationRule } from './schema/schemaNode';
+// Flux semantics: Masterminds semver, Go RE2, digests, lints (LS-B)
+export * as semver from './semver/index';
+export { compileRe2 } from './regex/re2';
+export type { Re2Regex, Re2CompileResult } from './regex/re2';

@@ -1,0 +1,49 @@
+/**
+ * fluxcd/pkg/version v0.16.0: how Flux turns tags into versions. A tag needs at
+ * least three dot-separated parts (`1.2`, `v1`, `latest` are skipped even though
+ * Masterminds alone would coerce them), then Masterminds' lenient parser.
+ */
+import { Version, newVersion, splitN, SemverError, ErrInvalidSemVer } from './version';
+import type { Constraints } from './constraints';
+import { goSort } from './goSort';
+
+/** fluxcd/pkg/version `ParseVersion`. Throws SemverError. */
+export function parseFluxVersion(v: string): Version {
+  if (splitN(v, '.', 3).length !== 3) throw new SemverError(ErrInvalidSemVer);
+  return newVersion(v);
+}
+
+export function tryParseFluxVersion(v: string): Version | null {
+  try {
+    return parseFluxVersion(v);
+  } catch (e) {
+    if (e instanceof SemverError) return null;
+    throw e;
+  }
+}
+
+/** Sorts versions highest first exactly like Go's `sort.Sort(sort.Reverse(semver.Collection(vs)))`. */
+export function sortVersionsDescending(versions: Version[]): Version[] {
+  const vs = [...versions];
+  goSort({
+    len: () => vs.length,
+    // Reverse(Collection).Less(i, j) = Collection.Less(j, i) = vs[j] < vs[i]
+    less: (i, j) => vs[j]!.lessThan(vs[i]!),
+    swap: (i, j) => {
+      const t = vs[i]!;
+      vs[i] = vs[j]!;
+      vs[j] = t;
+    },
+  });
+  return vs;
+}
+
+/** fluxcd/pkg/version `Sort`: parseable tags matching `c` (all when null), highest first, as original strings. */
+export function sortTags(c: Constraints | null, tags: readonly string[]): string[] {
+  const versions: Version[] = [];
+  for (const t of tags) {
+    const v = tryParseFluxVersion(t);
+    if (v && (c === null || c.check(v))) versions.push(v);
+  }
+  return sortVersionsDescending(versions).map((v) => v.original);
+}

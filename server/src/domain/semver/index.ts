@@ -1,0 +1,7 @@
+export { Version, SemverError, newVersion, tryNewVersion, strictNewVersion } from './version';
+export { Constraints, newConstraint, parseConstraintExpression } from './constraints';
+export { parseFluxVersion, tryParseFluxVersion, sortVersionsDescending, sortTags } from './fluxVersion';
+export { selectSemverTag } from './selectTag';
+export type { SelectSemverOptions, SemverSelection } from './selectTag';
+export { goSort } from './goSort';
+export type { GoSortInterface } from './goSort';
