@@ -32,7 +32,7 @@ if (!existsSync(crdDir)) {
  * the served version, so this history is kept here.
  */
 const retiredVersions = {
-  'source.toolkit.fluxcd.io': { versions: ['v1alpha1', 'v1beta1', 'v1beta2'], note: { v1beta2: 'removed in Flux 2.8 (source-controller 1.8.0)' } },
+  'source.toolkit.fluxcd.io': { versions: ['v1alpha1', 'v1beta1', 'v1beta2'], note: { v1beta2: 'removed in Flux 2.8 with source-controller 1.8.0' } },
   'kustomize.toolkit.fluxcd.io': { versions: ['v1alpha1', 'v1beta1', 'v1beta2'], note: {} },
   'helm.toolkit.fluxcd.io': { versions: ['v2alpha1', 'v2beta1', 'v2beta2'], note: {} },
   'notification.toolkit.fluxcd.io': { versions: ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'], note: {} },

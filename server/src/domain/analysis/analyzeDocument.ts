@@ -1,0 +1,91 @@
+import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
+import { Severity, type Diagnostic } from '../diagnostics';
+import type { Range } from '../text/lineIndex';
+import type { ParsedDocument } from '../yaml/parsedDocument';
+import { isFluxApiVersion } from '../flux/apiGroups';
+import { fluxLints } from '../lint/index';
+import { schemaForObject } from '../schema/schemaRegistry';
+import type { SchemaNode } from '../schema/schemaNode';
+import { checkApiVersion } from '../validation/apiVersion';
+import { validateStructure } from '../validation/structural';
+import { evaluateCelRules } from '../validation/celRules';
+import { validateMetadata } from '../validation/metadata';
+import { mapEntries } from '../validation/yamlValues';
+
+/** What the caller knows about the document beyond its text. */
+export interface AnalysisContext {
+  /** The document is a kustomize patch (listed under `patches`/`patchesStrategicMerge` of a kustomization.yaml). */
+  isPatch?: boolean;
+}
+
+/**
+ * Every diagnostic of one YAML document: syntax (all documents), then for Flux
+ * objects apiVersion, ObjectMeta, schema, CEL rules and the Flux lints. Memoised
+ * on the parse, so an unchanged document of an edited file costs nothing.
+ */
+export function analyzeDocument(doc: ParsedDocument, ctx: AnalysisContext = {}): Diagnostic[] {
+  return doc.memoize(ctx.isPatch ? 'analysis:patch' : 'analysis', () => compute(doc, ctx));
+}
+
+function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
+  const out: Diagnostic[] = [...doc.syntaxDiagnostics];
+  if (doc.hasSyntaxErrors) return out; // the tree is not what the author meant: schema errors would be noise
+  const root = doc.root as YAMLMap | null;
+  if (!root) return out;
+  const { apiVersion, kind } = doc.identity;
+  if (!isFluxApiVersion(apiVersion) || !kind) return out;
+
+  const rootEntries = mapEntries(root, doc.yaml);
+  const valueRange = (key: string): Range => {
+    const e = rootEntries.find((x) => x.key === key);
+    return rangeOf(doc, e?.value ?? e?.keyNode ?? (root as Node));
+  };
+  const api = checkApiVersion(apiVersion!, kind, valueRange('apiVersion'), valueRange('kind'));
+  out.push(...api.diagnostics);
+
+  const schema = api.served ? schemaForObject(apiVersion!, kind) : undefined;
+  const fragment = !ctx.isPatch && isFragment(doc, root, schema);
+  const partial = ctx.isPatch === true || fragment;
+  out.push(...validateMetadata(doc, root, { requireName: !partial }));
+  if (schema) {
+    const { diagnostics, celSites } = validateStructure(doc, root, schema, { checkRequired: !partial, kind });
+    out.push(...diagnostics);
+    // CEL rules see the whole object; a partial one would fail rules about fields it leaves to the base.
+    if (!partial) out.push(...evaluateCelRules(doc, celSites, kind));
+  }
+  if (fragment) {
+    out.push({
+      range: valueRange('kind'),
+      severity: Severity.Hint,
+      code: 'schema/fragment',
+      message: `${kind} without spec.interval: treated as a patch or fragment, so required fields and CEL rules are not checked. A complete ${kind} needs spec.interval.`,
+    });
+  }
+  try {
+    out.push(...fluxLints(doc));
+  } catch {
+    // A lint bug must not cost the user the schema diagnostics above.
+  }
+  return out;
+}
+
+/**
+ * A Flux object whose kind requires spec.interval but which has none (or no spec
+ * at all) is a fragment: an overlay patch, a values file or a test input.
+ * Reporting every missing required field there would be noise.
+ */
+function isFragment(doc: ParsedDocument, root: YAMLMap, schema: SchemaNode | undefined): boolean {
+  if (!schema) return false;
+  const specSchema = schema.properties?.['spec'];
+  const spec = mapEntries(root, doc.yaml).find((e) => e.key === 'spec')?.value;
+  if (!spec || !isMap(spec)) return true;
+  if (!specSchema?.required?.includes('interval')) return false;
+  const interval = mapEntries(spec, doc.yaml).find((e) => e.key === 'interval');
+  return !interval || interval.value === null || (isScalar(interval.value) && interval.value.value === null);
+}
+
+function rangeOf(doc: ParsedDocument, node: Node): Range {
+  const r = node.range;
+  if (!r) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1));
+}

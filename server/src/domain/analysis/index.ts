@@ -1,0 +1,2 @@
+export { analyzeDocument, type AnalysisContext } from './analyzeDocument';
+export { analyzeFile, shiftDiagnostic } from './analyzeFile';

@@ -1,0 +1,84 @@
+import { parse } from '@marcbachmann/cel-js';
+import { Severity, type Diagnostic } from '../diagnostics';
+import type { ParsedDocument } from '../yaml/parsedDocument';
+import type { SchemaNode } from '../schema/schemaNode';
+import type { CelSite } from './structural';
+
+/**
+ * Evaluates `x-kubernetes-validations` rules like the API server: `self` is the
+ * object the rule sits on after null pruning and CRD defaulting (so Bucket's
+ * `provider` is `generic` when omitted), `has()` is false for absent fields, and
+ * integers are CEL ints. A rule we cannot evaluate (unsupported construct,
+ * transition rule, runtime error) is skipped: silence beats a false error.
+ */
+
+type Program = (ctx: Record<string, unknown>) => unknown;
+const programs = new Map<string, Program | null>();
+
+function compile(rule: string): Program | null {
+  let p = programs.get(rule);
+  if (p !== undefined) return p;
+  try {
+    // oldSelf rules only apply to updates; a manifest on its own has no old object.
+    p = /\boldSelf\b/.test(rule) ? null : (parse(rule) as unknown as Program);
+  } catch {
+    p = null;
+  }
+  programs.set(rule, p);
+  return p;
+}
+
+export function evaluateCelRules(doc: ParsedDocument, sites: CelSite[], kind: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const site of sites) {
+    let self: unknown;
+    try {
+      self = toCelValue(site.node.toJS(doc.yaml), site.schema);
+    } catch {
+      continue;
+    }
+    for (const v of site.schema.validations ?? []) {
+      const program = compile(v.rule);
+      if (!program) continue;
+      let ok: unknown;
+      try {
+        ok = program({ self });
+      } catch {
+        continue;
+      }
+      if (ok !== false) continue;
+      const r = site.anchor.range;
+      const range = r ? doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+      const message = v.message ?? `failed rule: ${v.rule}`;
+      out.push({ range, severity: Severity.Error, code: 'schema/cel', message: `${kind} ${site.path || 'object'}: ${message}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Prunes nulls of non-nullable fields, applies schema defaults to objects that
+ * are present, and turns integers into BigInt where the schema says integer.
+ */
+export function toCelValue(value: unknown, schema: SchemaNode | undefined): unknown {
+  if (value === null || value === undefined) return value;
+  if (Array.isArray(value)) return value.filter((v) => v !== null || schema?.items?.nullable).map((v) => toCelValue(v, schema?.items));
+  if (typeof value === 'number') {
+    return schema && (schema.type === 'integer' || schema.intOrString) && Number.isInteger(value) ? BigInt(value) : value;
+  }
+  if (typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  const props = schema?.properties;
+  const values = schema && typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const sub = props?.[k] ?? values;
+    if (v === null && !sub?.nullable) continue;
+    out[k] = toCelValue(v, sub);
+  }
+  if (props) {
+    for (const [k, sub] of Object.entries(props)) {
+      if (!(k in out) && sub.default !== undefined) out[k] = toCelValue(structuredClone(sub.default), sub);
+    }
+  }
+  return out;
+}

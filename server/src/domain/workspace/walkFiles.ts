@@ -1,0 +1,112 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+/**
+ * Finds the YAML files under the given paths the way a developer expects:
+ * `.gitignore` files are honoured (those of the enclosing repository too, up to
+ * the folder holding `.git`), `.git` and `node_modules` are skipped, and a file
+ * named explicitly is always included. Results are absolute, sorted, unique.
+ */
+export interface WalkOptions {
+  /** Base for relative paths. */
+  cwd: string;
+  /** Stop early (e.g. the LSP's workspace indexing was cancelled). */
+  signal?: AbortSignal;
+}
+
+interface IgnoreLayer {
+  base: string;
+  rules: Ignore;
+}
+
+const alwaysSkipped = new Set(['.git', 'node_modules']);
+
+export function isYamlFile(file: string): boolean {
+  return /\.ya?ml$/i.test(file);
+}
+
+export async function walkFiles(paths: readonly string[], opts: WalkOptions): Promise<string[]> {
+  const found = new Set<string>();
+  for (const p of paths.length ? paths : ['.']) {
+    const abs = path.resolve(opts.cwd, p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw new Error(`${p}: no such file or folder`);
+    }
+    if (st.isFile()) {
+      found.add(abs);
+      continue;
+    }
+    const layers = await ancestorIgnores(abs);
+    await walkDir(abs, layers, found, opts.signal);
+  }
+  return [...found].sort();
+}
+
+async function loadIgnore(dir: string): Promise<IgnoreLayer | undefined> {
+  try {
+    const text = await readFile(path.join(dir, '.gitignore'), 'utf8');
+    return { base: dir, rules: ignore().add(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** .gitignore files of the folders above `dir`, up to the repository root. */
+async function ancestorIgnores(dir: string): Promise<IgnoreLayer[]> {
+  const chain: string[] = [];
+  let d = path.dirname(dir);
+  let root: string | undefined;
+  for (let cur = dir; ; cur = path.dirname(cur)) {
+    if (existsSync(path.join(cur, '.git'))) {
+      root = cur;
+      break;
+    }
+    if (path.dirname(cur) === cur) break;
+  }
+  if (!root || root === dir) return [];
+  for (; ; d = path.dirname(d)) {
+    chain.unshift(d);
+    if (d === root || path.dirname(d) === d) break;
+  }
+  const layers: IgnoreLayer[] = [];
+  for (const c of chain) {
+    const l = await loadIgnore(c);
+    if (l) layers.push(l);
+  }
+  // the starting folder itself may be ignored by a parent's rules; the user asked for it, so we walk it anyway
+  return layers;
+}
+
+function ignored(layers: readonly IgnoreLayer[], abs: string, isDir: boolean): boolean {
+  for (const l of layers) {
+    const rel = path.relative(l.base, abs).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..')) continue;
+    if (l.rules.ignores(isDir ? rel + '/' : rel)) return true;
+  }
+  return false;
+}
+
+async function walkDir(dir: string, parentLayers: IgnoreLayer[], found: Set<string>, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
+  const own = await loadIgnore(dir);
+  const layers = own ? [...parentLayers, own] : parentLayers;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return; // unreadable folder: skip it rather than fail the whole walk
+  }
+  for (const e of entries) {
+    if (alwaysSkipped.has(e.name)) continue;
+    const abs = path.join(dir, e.name);
+    const isDir = e.isDirectory();
+    if (ignored(layers, abs, isDir)) continue;
+    if (isDir) await walkDir(abs, layers, found, signal);
+    else if (e.isFile() && isYamlFile(e.name)) found.add(abs);
+  }
+}
