@@ -1,0 +1,14 @@
+// High-level artifact operations shared by the CLI and the language server.
+export { pushArtifact } from './pushArtifact';
+export type { PushArtifactOptions, PushArtifactResult } from './pushArtifact';
+export { tagArtifact } from './tagArtifact';
+export type { TagArtifactOptions, TagArtifactResult } from './tagArtifact';
+export { listArtifacts, filterTags } from './listArtifacts';
+export type { ListArtifactsOptions, ListArtifactsResult, ListedArtifact } from './listArtifacts';
+export { buildArtifact } from './buildArtifact';
+export type { BuildArtifactOptions, BuildArtifactResult } from './buildArtifact';
+export { resolveArtifact, selectLayer } from './resolveArtifact';
+export type { ResolvedArtifact } from './resolveArtifact';
+export { openRegistry, withRegistry, credentialSource } from './connection';
+export type { ConnectionOptions } from './connection';
+export type { ProgressEvent, ProgressListener, ProgressPhase } from './progress';

@@ -1,0 +1,21 @@
+/**
+ * Whether plain HTTP may be used for a registry. Only loopback registries get
+ * it without asking (like a developer's local registry); any other host needs
+ * the user to mark it insecure, so credentials and artifacts are never sent in
+ * clear text by accident. (go-containerregistry also trusts RFC 1918 and
+ * `*.local` hosts; we deliberately do not.)
+ */
+export function hostOf(registry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(registry);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  return registry.replace(/:\d+$/, '').toLowerCase();
+}
+
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = hostOf(registry);
+  return host === 'localhost' || host.endsWith('.localhost') || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
+}
+
+export function allowsPlainHttp(registry: string, insecure: boolean): boolean {
+  return insecure || isLoopbackRegistry(registry);
+}

@@ -1,0 +1,83 @@
+/**
+ * Content addressing: every byte read from a registry is hashed and the
+ * stream fails (instead of ending) when the digest or size differs, so a
+ * consumer never mistakes corrupted content for a complete download.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { RegistryError } from './errors';
+
+const algorithms: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
+
+export function hasherFor(digest: string): { hash: Hash; algorithm: string; hex: string } {
+  const idx = digest.indexOf(':');
+  const algorithm = digest.slice(0, idx);
+  const hex = digest.slice(idx + 1);
+  const nodeName = algorithms[algorithm];
+  if (idx < 0 || !nodeName || !/^[a-f0-9]+$/.test(hex)) {
+    throw new RegistryError(`unsupported or malformed digest "${digest}"`, { code: 'invalid-response', action: 'expected sha256:<hex> or sha512:<hex>' });
+  }
+  return { hash: createHash(nodeName), algorithm, hex };
+}
+
+export function digestOf(bytes: Buffer | string, algorithm = 'sha256'): string {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+}
+
+export class VerifiedStream extends Transform {
+  private readonly expectedDigest: string;
+  private readonly expectedSize: number | undefined;
+  private readonly hash: Hash;
+  private readonly algorithm: string;
+  private readonly what: string;
+  private seen = 0;
+
+  constructor(expected: { digest: string; size?: number }, what: string) {
+    super();
+    const { hash, algorithm } = hasherFor(expected.digest);
+    this.hash = hash;
+    this.algorithm = algorithm;
+    this.expectedDigest = expected.digest;
+    this.expectedSize = expected.size;
+    this.what = what;
+  }
+
+  get bytesSeen(): number {
+    return this.seen;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.expectedSize !== undefined && this.seen > this.expectedSize) {
+      done(this.sizeError());
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
+      done(this.sizeError());
+      return;
+    }
+    const actual = `${this.algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.expectedDigest) {
+      done(
+        new RegistryError(`${this.what}: content does not match its digest (expected ${this.expectedDigest}, got ${actual})`, {
+          code: 'digest-mismatch',
+          action: 'the bytes were corrupted in transit or in the registry; try again, and report it if it persists',
+        }),
+      );
+      return;
+    }
+    done();
+  }
+
+  private sizeError(): RegistryError {
+    return new RegistryError(`${this.what}: expected ${this.expectedSize} bytes, got ${this.seen}${this.seen > (this.expectedSize ?? 0) ? ' or more' : ''}`, {
+      code: 'digest-mismatch',
+      action: 'the transfer was cut or corrupted; try again',
+    });
+  }
+}
