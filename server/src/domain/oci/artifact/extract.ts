@@ -1,0 +1,268 @@
+/**
+ * Unpacks a Flux content layer (tar+gzip) into a folder, safely and atomically.
+ *
+ * - Streamed: gunzip and untar as bytes arrive; memory stays flat.
+ * - Written into a temporary folder next to the target (same file system), renamed
+ *   into place only when everything succeeded, including the digest check. On any
+ *   failure the temporary folder is removed: nothing half-extracted is left behind.
+ * - The target must not exist, or be an empty folder (it is replaced). It is never
+ *   merged into, so a pull cannot silently mix two artifacts.
+ * - Refused (error, nothing written): names that are absolute, contain a `..`
+ *   segment, a backslash or a NUL; symlinks and hard links whose target leaves the
+ *   extraction folder; character/block devices and fifos; more than `maxBytes` of
+ *   content (checked against each header before its data is inflated, and against
+ *   the bytes actually inflated, so a decompression bomb stops early).
+ * - Links that stay inside the folder are skipped and reported, as flux pull and
+ *   source-controller skip symlinks: the cluster would never see them.
+ * - Permission bits are kept (rwx only: setuid/setgid/sticky are dropped); owners
+ *   and times are not restored.
+ */
+import { createWriteStream } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tarStream, { type Header } from 'tar-stream';
+import { ArtifactError } from './artifactError.ts';
+import { Meter } from './byteMeter.ts';
+import type { ExtractOptions, ExtractResult } from './contract.ts';
+
+export const defaultMaxBytes = 1 << 30; // 1 GiB of unpacked content
+export const defaultMaxEntries = 1_000_000;
+
+export interface ExtractExtras {
+  /** `sha256:<hex>` of the compressed layer; checked before anything is renamed into place. */
+  expectedDigest?: string;
+  /** Refuse archives with more entries than this (default 1,000,000). */
+  maxEntries?: number;
+}
+
+export interface ExtractDetails extends ExtractResult {
+  /** Links inside the archive that were skipped (paths inside the archive). */
+  skippedLinks: string[];
+  /** sha256 of the compressed stream. */
+  digest: string;
+}
+
+type Source = Readable | AsyncIterable<Uint8Array>;
+
+export function asReadable(source: Source): Readable {
+  return source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+}
+
+/** The entry's path inside the archive, cleaned; throws on anything unsafe. '' = the root. */
+export function safeEntryPath(name: string): string {
+  if (name.includes('\0')) throw new ArtifactError('unsafe-path', `archive entry name contains a NUL byte: ${JSON.stringify(name)}`);
+  if (name.includes('\\')) {
+    throw new ArtifactError('unsafe-path', `archive entry "${name}" contains a backslash; refusing it (flux refuses it too)`);
+  }
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
+    throw new ArtifactError('unsafe-path', `archive entry "${name}" is an absolute path; refusing to write outside the target folder`);
+  }
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) {
+    throw new ArtifactError('unsafe-path', `archive entry "${name}" climbs out of the target folder with ".."; refusing it`);
+  }
+  return parts.join('/');
+}
+
+/** True when `link` (relative to the entry's folder, or absolute) resolves outside the archive root. */
+function linkEscapes(entryPath: string, link: string, hard: boolean): boolean {
+  if (link.startsWith('/') || link.includes('\\') || /^[a-zA-Z]:/.test(link)) return true;
+  // Hard links name a path from the archive root; symlinks are relative to their folder.
+  const base = hard ? '' : path.posix.dirname(entryPath);
+  const joined = path.posix.normalize(path.posix.join('/', base, link));
+  return joined === '/..' || joined.startsWith('/../') || !joined.startsWith('/');
+}
+
+async function checkTarget(target: string): Promise<'absent' | 'empty-dir'> {
+  let st;
+  try {
+    st = await lstat(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw e;
+  }
+  if (!st.isDirectory()) {
+    throw new ArtifactError('target-not-empty', `${target} exists and is not a folder; choose a new or empty folder to extract into`);
+  }
+  if ((await readdir(target)).length > 0) {
+    throw new ArtifactError(
+      'target-not-empty',
+      `${target} is not empty; extract into a new or empty folder (nothing is merged into existing files)`,
+    );
+  }
+  return 'empty-dir';
+}
+
+function describeFailure(e: unknown): unknown {
+  if (e instanceof ArtifactError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'Z_DATA_ERROR' && /incorrect header check/.test(err.message)) {
+    return new ArtifactError(
+      'not-gzip',
+      'the layer is not gzip-compressed, so it cannot be extracted; if it is a raw file (e.g. a Helm chart layer), copy it instead',
+      { cause: e },
+    );
+  }
+  if (err?.code?.startsWith?.('Z_') || /tar|header|Unexpected end|Invalid/i.test(err?.message ?? '')) {
+    return new ArtifactError('bad-archive', `the layer is not a valid tar+gzip archive: ${err.message}`, { cause: e });
+  }
+  return e;
+}
+
+/** Extracts the tar+gzip `source` into `target` (see the module comment for the guarantees). */
+export async function extractLayer(source: Source, target: string, opts: ExtractOptions & ExtractExtras = {}): Promise<ExtractDetails> {
+  const dest = path.resolve(target);
+  const maxBytes = opts.maxBytes ?? defaultMaxBytes;
+  const maxEntries = opts.maxEntries ?? defaultMaxEntries;
+  const state = await checkTarget(dest);
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}.flux-oci-`));
+
+  let files = 0;
+  let bytes = 0;
+  let entries = 0;
+  let rootMode: number | undefined;
+  const skippedLinks: string[] = [];
+  const tooLarge = () =>
+    new ArtifactError(
+      'too-large',
+      `the artifact unpacks to more than ${maxBytes} bytes, the allowed maximum; raise the limit if this is expected`,
+    );
+
+  const compressed = new Meter();
+  // Tar overhead is at most ~2 KiB per entry (header, PAX record, padding): anything
+  // inflating well beyond content + overhead is a bomb or trailing garbage.
+  const inflated = new Meter({ hash: false, limit: () => maxBytes + entries * 2048 + (1 << 20), onLimit: tooLarge });
+  const extract = tarStream.extract();
+
+  extract.on('entry', (header, stream, next) => {
+    // tar-stream's entry is a streamx Readable; node's pipeline and async iteration accept it.
+    handleEntry(header, stream as unknown as Readable).then(
+      () => next(),
+      (e) => {
+        stream.resume();
+        next(e);
+      },
+    );
+  });
+
+  async function handleEntry(header: Header, stream: Readable): Promise<void> {
+    opts.signal?.throwIfAborted();
+    if (++entries > maxEntries) {
+      throw new ArtifactError('too-large', `the artifact has more than ${maxEntries} entries, the allowed maximum`);
+    }
+    const rel = safeEntryPath(header.name);
+    const abs = rel === '' ? tmp : path.join(tmp, rel);
+    const mode = (header.mode ?? 0o644) & 0o777;
+    switch (header.type) {
+      case 'directory':
+        if (rel === '') rootMode = mode | 0o700;
+        else await mkdir(abs, { recursive: true, mode: mode | 0o700 });
+        stream.resume();
+        return;
+      case 'file':
+      case 'contiguous-file':
+      case null:
+      case undefined: {
+        if (rel === '') throw new ArtifactError('unsafe-path', `archive entry "${header.name}" is a file at the root path; refusing it`);
+        const size = header.size ?? 0;
+        if (bytes + size > maxBytes) throw tooLarge();
+        await mkdir(path.dirname(abs), { recursive: true, mode: 0o755 });
+        const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
+        await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644 }), { signal: opts.signal });
+        bytes += counter.bytes;
+        files++;
+        return;
+      }
+      case 'symlink':
+      case 'link': {
+        const hard = header.type === 'link';
+        const link = header.linkname ?? '';
+        if (linkEscapes(rel, link, hard)) {
+          throw new ArtifactError(
+            'unsafe-link',
+            `archive entry "${header.name}" is a ${hard ? 'hard link' : 'symlink'} to "${link}", outside the target folder; refusing it`,
+          );
+        }
+        skippedLinks.push(rel);
+        stream.resume();
+        return;
+      }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+        throw new ArtifactError(
+          'unsupported-entry',
+          `archive entry "${header.name}" is a ${header.type}; Flux artifacts hold only files and folders, refusing it`,
+        );
+      default:
+        throw new ArtifactError('unsupported-entry', `archive entry "${header.name}" has an unsupported type (${header.type})`);
+    }
+  }
+
+  try {
+    await pipeline(asReadable(source), compressed, createGunzip(), inflated, extract, { signal: opts.signal });
+    const digest = compressed.digest();
+    if (opts.expectedDigest && opts.expectedDigest !== digest) {
+      throw new ArtifactError(
+        'digest-mismatch',
+        `the layer's content does not match its digest (expected ${opts.expectedDigest}, got ${digest}); the registry or a proxy altered it`,
+      );
+    }
+    await chmod(tmp, rootMode ?? 0o755);
+    if (state === 'empty-dir') await rmdir(dest);
+    await rename(tmp, dest);
+    return { files, bytes, skippedLinks, digest };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw describeFailure(e);
+  }
+}
+
+export interface CopyOptions {
+  maxBytes?: number;
+  expectedDigest?: string;
+  /** Replace an existing file (default: refuse). */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Stores a layer as it is (layerSelector `operation: copy`, e.g. a Helm chart
+ * .tgz), through a temporary file next to `targetFile` renamed into place.
+ */
+export async function copyLayer(source: Source, targetFile: string, opts: CopyOptions = {}): Promise<{ bytes: number; digest: string }> {
+  const dest = path.resolve(targetFile);
+  const maxBytes = opts.maxBytes ?? defaultMaxBytes;
+  if (!opts.overwrite) {
+    const exists = await lstat(dest).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
+    );
+    if (exists) throw new ArtifactError('target-not-empty', `${dest} already exists; choose another file name or allow overwriting`);
+  }
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmpDir = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}.flux-oci-`));
+  const tmpFile = path.join(tmpDir, 'layer');
+  const meter = new Meter({
+    limit: () => maxBytes,
+    onLimit: () => new ArtifactError('too-large', `the layer is larger than ${maxBytes} bytes, the allowed maximum`),
+  });
+  try {
+    await pipeline(asReadable(source), meter, createWriteStream(tmpFile, { mode: 0o644 }), { signal: opts.signal });
+    const digest = meter.digest();
+    if (opts.expectedDigest && opts.expectedDigest !== digest) {
+      throw new ArtifactError(
+        'digest-mismatch',
+        `the layer's content does not match its digest (expected ${opts.expectedDigest}, got ${digest}); the registry or a proxy altered it`,
+      );
+    }
+    await rename(tmpFile, dest);
+    return { bytes: meter.bytes, digest };
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
