@@ -7,6 +7,8 @@ export { splitDocuments } from './yaml/documentSlices';
 export { ParsedDocument } from './yaml/parsedDocument';
 export { YamlFile } from './yaml/yamlFile';
 export { isFluxApiVersion, splitApiVersion, fluxApiGroups } from './flux/apiGroups';
+// Flux artifact format: layer building, annotations, manifest, safe extraction, tree diff (OCI-B)
+export * as artifact from './oci/artifact/index';
 // Schemas (LS-A)
 export { schemaForObject, schemaAtPath, knownKinds, servedVersionsOf, kindsOfGroup, retiredVersion, schemaFluxVersion } from './schema/schemaRegistry';
 export type { KnownKind } from './schema/schemaRegistry';
