@@ -1,4 +1,8 @@
-// Entry point of flux-oci-language-server (LSP over stdio).
+// Entry point of flux-oci-language-server (LSP over stdio, or node-ipc / socket when the client asks).
 import { startServer } from './lsp/server';
 
-startServer();
+if (process.argv.includes('--version')) {
+  process.stdout.write('flux-oci-language-server 0.1.0\n');
+} else {
+  startServer();
+}

@@ -1,11 +1,306 @@
-import { createConnection, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  createConnection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  MarkupKind,
+  ProposedFeatures,
+  SymbolKind,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type CodeActionParams,
+  type CompletionItem,
+  type CompletionParams,
+  type Connection,
+  type DefinitionParams,
+  type DidChangeWatchedFilesParams,
+  type DocumentSymbol,
+  type DocumentSymbolParams,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+  type Location,
+  type LocationLink,
+  type ReferenceParams,
+} from 'vscode-languageserver/node';
+import { ObjectIndex } from '../domain/workspace/objectIndex';
+import { YamlFile } from '../domain/yaml/yamlFile';
+import { completion } from '../domain/language/completion';
+import { hover } from '../domain/language/hover';
+import { definition } from '../domain/language/definition';
+import { references } from '../domain/language/references';
+import { documentSymbols } from '../domain/language/documentSymbols';
+import { quickFixes } from '../domain/language/codeActions';
+import { shiftRange } from '../domain/text/lineIndex';
+import { OpenDocuments } from './documents';
+import { DiagnosticsScheduler } from './diagnosticsScheduler';
+import { WorkspaceIndexer, isYamlFile } from './workspaceIndexer';
+import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
+import { defaultSettings, readSettings, type ServerSettings } from './settings';
+import { pathOfKey } from './fileKeys';
 
-/** Placeholder wiring; the LSP features are added in lsp/. */
-export function startServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
-  connection.onInitialize(() => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-    serverInfo: { name: 'flux-oci-language-server', version: '0.1.0' },
-  }));
+export const serverName = 'flux-oci-language-server';
+export const serverVersion = '0.1.0';
+
+/** Starts the language server on a connection (stdio by default when launched with --stdio). */
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+  const server = new FluxLanguageServer(connection);
+  server.register();
   connection.listen();
+}
+
+/**
+ * Wiring only: one `handleX` per LSP feature converts params in, calls the
+ * domain feature, and converts the result out. Every handler is guarded, so a
+ * bug on one odd input answers empty and logs instead of killing the server.
+ */
+class FluxLanguageServer {
+  private readonly documents = new OpenDocuments();
+  private readonly index = new ObjectIndex();
+  private readonly indexer: WorkspaceIndexer;
+  private readonly diagnostics: DiagnosticsScheduler;
+  private settings: ServerSettings = defaultSettings;
+  private workspaceFolders: string[] = [];
+  private supportsConfiguration = false;
+  private supportsWatchRegistration = false;
+  private supportsLocationLinks = false;
+  private supportsHierarchicalSymbols = false;
+  private workspaceReady: Promise<void> = Promise.resolve();
+
+  constructor(private readonly connection: Connection) {
+    this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
+    this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
+      publish: (uri, version, diags) => void this.connection.sendDiagnostics({ uri, version, diagnostics: diags.map(toLspDiagnostic) }).catch(() => undefined),
+      validationEnabled: () => this.settings.validation.enable,
+      delayMs: () => this.settings.diagnosticsDelay,
+      objectsChanged: (key) => this.diagnostics.scheduleAll(100, key),
+      log: (m) => this.log(m),
+    });
+  }
+
+  register(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.handleInitialize(p));
+    c.onInitialized(() => this.guardVoid('initialized', () => this.handleInitialized()));
+    c.onDidOpenTextDocument((p) =>
+      this.guardVoid('didOpen', () => {
+        const doc = this.documents.open(p.textDocument.uri, p.textDocument.version, p.textDocument.text);
+        this.diagnostics.schedule(doc.key, 0);
+      }),
+    );
+    c.onDidChangeTextDocument((p) =>
+      this.guardVoid('didChange', () => {
+        const doc = this.documents.change(p.textDocument.uri, p.textDocument.version, p.contentChanges);
+        if (doc) this.diagnostics.schedule(doc.key);
+      }),
+    );
+    c.onDidCloseTextDocument((p) =>
+      this.guardVoid('didClose', () => {
+        const doc = this.documents.close(p.textDocument.uri);
+        if (!doc) return;
+        this.diagnostics.forget(doc.key);
+        void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+        // The file on disk (if any) is what the workspace holds again.
+        const file = pathOfKey(doc.key);
+        const reindex = file && this.isInWorkspace(file) ? this.indexer.indexFile(file) : Promise.resolve(this.index.removeFile(doc.key));
+        void reindex.then((changed) => changed && this.diagnostics.scheduleAll(100)).catch((e: unknown) => this.logError('didClose', e));
+      }),
+    );
+    c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
+    c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
+    c.onCompletion((p) => this.guard('completion', [], () => this.handleCompletion(p)));
+    c.onHover((p) => this.guard('hover', null, () => this.handleHover(p)));
+    c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
+    c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
+    c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
+    c.onCodeAction((p) => this.guard('codeAction', [], () => this.handleCodeAction(p)));
+    c.onShutdown(() => undefined);
+  }
+
+  // ---------- lifecycle ----------
+
+  private handleInitialize(p: InitializeParams): InitializeResult {
+    const caps = p.capabilities;
+    this.supportsConfiguration = caps.workspace?.configuration === true;
+    this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
+    this.supportsHierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;
+    const init = p.initializationOptions as { settings?: unknown } | undefined;
+    if (init?.settings) this.settings = readSettings(init.settings);
+    const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
+    this.workspaceFolders = folders.map((u) => pathOfKey(u)).filter((x): x is string => x !== undefined);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: [':', ' ', '-'], resolveProvider: false },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: serverName, version: serverVersion },
+    };
+  }
+
+  private handleInitialized(): void {
+    if (this.supportsConfiguration) {
+      void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'flux-oci' }).catch(() => undefined);
+      void this.pullSettings();
+    }
+    if (this.supportsWatchRegistration) {
+      void this.connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] })
+        .catch(() => undefined);
+    }
+    this.connection.workspace.onDidChangeWorkspaceFolders((e) =>
+      this.guardVoid('didChangeWorkspaceFolders', () => {
+        const added = e.added.map((f) => pathOfKey(f.uri)).filter((x): x is string => x !== undefined);
+        const removed = new Set(e.removed.map((f) => pathOfKey(f.uri)));
+        this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
+        void this.indexFolders(added);
+      }),
+    );
+    void this.indexFolders(this.workspaceFolders);
+  }
+
+  private indexFolders(folders: string[]): Promise<void> {
+    if (folders.length === 0) return this.workspaceReady;
+    const started = performance.now();
+    this.workspaceReady = this.workspaceReady
+      .then(() => this.indexer.indexFolders(folders))
+      .then((n) => {
+        this.log(`indexed ${n} YAML files in ${Math.round(performance.now() - started)} ms`);
+        this.diagnostics.scheduleAll(0);
+      })
+      .catch((e: unknown) => this.logError('workspace index', e));
+    return this.workspaceReady;
+  }
+
+  private async pullSettings(): Promise<void> {
+    if (!this.supportsConfiguration) return;
+    try {
+      const raw: unknown = await this.connection.workspace.getConfiguration('flux-oci');
+      const before = this.settings.validation.enable;
+      this.settings = readSettings(raw);
+      if (before !== this.settings.validation.enable) this.diagnostics.scheduleAll(0);
+    } catch (e) {
+      this.logError('configuration', e);
+    }
+  }
+
+  private async handleWatchedFiles(p: DidChangeWatchedFilesParams): Promise<void> {
+    let changed = false;
+    for (const ev of p.changes) {
+      const file = pathOfKey(ev.uri);
+      if (!file || !isYamlFile(file) || !this.isInWorkspace(file)) continue;
+      if (ev.type === FileChangeType.Deleted) changed = this.indexer.removeFile(file) || changed;
+      else changed = (await this.indexer.indexFile(file)) || changed;
+    }
+    if (changed) this.diagnostics.scheduleAll(50);
+  }
+
+  private isInWorkspace(file: string): boolean {
+    return this.workspaceFolders.some((f) => file === f || file.startsWith(f.endsWith('/') ? f : `${f}/`));
+  }
+
+  // ---------- features ----------
+
+  private handleCompletion(p: CompletionParams): CompletionItem[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    const d = doc.yaml.documentAt(p.position);
+    if (!d) return [];
+    const entries = completion(d.parsed, YamlFile.toDocumentPosition(d, p.position), { index: this.index });
+    return entries.map((e) => toCompletionItem(e, d.slice.startLine));
+  }
+
+  private handleHover(p: HoverParams): Hover | null {
+    const doc = this.documents.get(p.textDocument.uri);
+    const d = doc?.yaml.documentAt(p.position);
+    if (!d) return null;
+    const h = hover(d.parsed, YamlFile.toDocumentPosition(d, p.position));
+    if (!h) return null;
+    return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toLspRange(shiftRange(h.range, d.slice.startLine)) };
+  }
+
+  private handleDefinition(p: DefinitionParams): Location[] | LocationLink[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    this.refreshIndex(doc.key);
+    const found = definition(doc.yaml, p.position, this.index);
+    if (this.supportsLocationLinks) {
+      return found.map((l) => ({ targetUri: this.uriOf(l.file), targetRange: toLspRange(l.range), targetSelectionRange: toLspRange(l.selectionRange) }));
+    }
+    return found.map((l) => ({ uri: this.uriOf(l.file), range: toLspRange(l.selectionRange) }));
+  }
+
+  private handleReferences(p: ReferenceParams): Location[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    this.refreshIndex(doc.key);
+    return references(doc.yaml, p.position, this.index, p.context.includeDeclaration).map((l) => ({ uri: this.uriOf(l.file), range: toLspRange(l.range) }));
+  }
+
+  private handleDocumentSymbol(p: DocumentSymbolParams): DocumentSymbol[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    const symbols = documentSymbols(doc.yaml);
+    // Clients without hierarchical support still accept DocumentSymbol in practice; keep one shape.
+    void this.supportsHierarchicalSymbols;
+    return symbols.map((s) => ({ name: s.name, detail: s.detail, kind: SymbolKind.Class, range: toLspRange(s.range), selectionRange: toLspRange(s.selectionRange) }));
+  }
+
+  private handleCodeAction(p: CodeActionParams): CodeAction[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
+    const requested = p.context.diagnostics.map((d) => ({ range: d.range, code: d.code, message: typeof d.message === 'string' ? d.message : d.message.value }));
+    return quickFixes(requested, this.diagnostics.lastPublished(doc.key)).map(({ fix, diagnosticIndex }) => {
+      const action: CodeAction = {
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [p.context.diagnostics[diagnosticIndex]!],
+        edit: { changes: { [doc.uri]: fix.edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } },
+      };
+      if (fix.preferred) action.isPreferred = true;
+      return action;
+    });
+  }
+
+  // ---------- plumbing ----------
+
+  /** Navigation must see the text being edited even before its (debounced) validation ran. */
+  private refreshIndex(key: string): void {
+    const doc = this.documents.byIndexKey(key);
+    if (doc && this.index.setFile(key, doc.yaml)) this.diagnostics.scheduleAll(100, key);
+  }
+
+  private uriOf(key: string): string {
+    return this.documents.byIndexKey(key)?.uri ?? key;
+  }
+
+  private guard<T>(name: string, fallback: T, run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      this.logError(name, e);
+      return fallback;
+    }
+  }
+
+  private guardVoid(name: string, run: () => void): void {
+    this.guard(name, undefined, run);
+  }
+
+  private log(message: string): void {
+    this.connection.console.log(message);
+  }
+
+  private logError(what: string, e: unknown): void {
+    this.connection.console.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
 }

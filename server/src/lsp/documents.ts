@@ -1,0 +1,59 @@
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import { YamlFile } from '../domain/yaml/yamlFile';
+import { fileKey } from './fileKeys';
+
+/** An open editor buffer and its YAML model. */
+export interface OpenDocument {
+  /** The URI as the client spelled it (used when talking back to the client). */
+  uri: string;
+  /** Normalised key (see fileKeys.ts) used by the workspace index. */
+  key: string;
+  version: number;
+  text: TextDocument;
+  yaml: YamlFile;
+}
+
+/**
+ * The open documents. Each change re-splits the text (a line scan) and reuses
+ * the parse of every YAML document whose text is unchanged; documents are
+ * parsed lazily, so a change costs only the document it touched.
+ */
+export class OpenDocuments {
+  private readonly byKey = new Map<string, OpenDocument>();
+
+  open(uri: string, version: number, content: string): OpenDocument {
+    const text = TextDocument.create(uri, 'yaml', version, content);
+    const doc: OpenDocument = { uri, key: fileKey(uri), version, text, yaml: YamlFile.parse(content) };
+    this.byKey.set(doc.key, doc);
+    return doc;
+  }
+
+  change(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): OpenDocument | undefined {
+    const doc = this.get(uri);
+    if (!doc) return undefined;
+    TextDocument.update(doc.text, changes, version);
+    doc.version = version;
+    doc.yaml = YamlFile.parse(doc.text.getText(), doc.yaml);
+    return doc;
+  }
+
+  close(uri: string): OpenDocument | undefined {
+    const key = fileKey(uri);
+    const doc = this.byKey.get(key);
+    this.byKey.delete(key);
+    return doc;
+  }
+
+  get(uri: string): OpenDocument | undefined {
+    return this.byKey.get(fileKey(uri));
+  }
+
+  byIndexKey(key: string): OpenDocument | undefined {
+    return this.byKey.get(key);
+  }
+
+  all(): OpenDocument[] {
+    return [...this.byKey.values()];
+  }
+}
