@@ -23,3 +23,6 @@ export { parseArtifactUrl, parseRepositoryUrl, formatReference, referenceSelecto
 export type { OciReference, RepositoryReference } from './oci/reference';
 export * as registry from './oci/registry/index';
 export * as ociOperations from './oci/operations/index';
+export { fluxLints, lintContextOf } from './lint/index';
+export type { LintContext } from './lint/index';
+export { checkDigest, digestHexLengths } from './digest/digest';
