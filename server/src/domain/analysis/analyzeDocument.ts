@@ -11,6 +11,7 @@ import { validateStructure } from '../validation/structural';
 import { evaluateCelRules } from '../validation/celRules';
 import { validateMetadata } from '../validation/metadata';
 import { mapEntries } from '../validation/yamlValues';
+import { complexKeyDiagnostics } from '../validation/complexKeys';
 
 /** What the caller knows about the document beyond its text. */
 export interface AnalysisContext {
@@ -30,6 +31,8 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalysisContext = {}):
 function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [...doc.syntaxDiagnostics];
   if (doc.hasSyntaxErrors) return out; // the tree is not what the author meant: schema errors would be noise
+  const complexKeys = complexKeyDiagnostics(doc);
+  if (complexKeys.length) return [...out, ...complexKeys];
   const root = doc.root as YAMLMap | null;
   if (!root) return out;
   const { apiVersion, kind } = doc.identity;
@@ -62,11 +65,31 @@ function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
     });
   }
   try {
-    out.push(...fluxLints(doc));
+    mergeLints(out, fluxLints(doc));
   } catch {
     // A lint bug must not cost the user the schema diagnostics above.
   }
   return out;
+}
+
+/**
+ * Adds lint diagnostics, folding a lint that restates a schema error on the very
+ * same range into that error (its quick fixes are kept): one problem, one squiggle.
+ */
+function mergeLints(out: Diagnostic[], lints: Diagnostic[]): void {
+  const schemaErrors = out.filter((d) => d.severity === Severity.Error && !d.code.startsWith('yaml/'));
+  for (const lint of lints) {
+    const same = schemaErrors.find((d) => sameStart(d.range, lint.range));
+    if (!same) {
+      out.push(lint);
+      continue;
+    }
+    if (lint.fixes?.length) same.fixes = [...(same.fixes ?? []), ...lint.fixes];
+  }
+}
+
+function sameStart(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character;
 }
 
 /**

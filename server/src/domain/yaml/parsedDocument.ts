@@ -19,7 +19,7 @@ export class ParsedDocument {
     // uniqueKeys reports duplicate keys; YAML 1.2 allows redefined anchors.
     this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: false });
     this.syntaxDiagnostics = [...this.yaml.errors, ...this.yaml.warnings].map((e) => ({
-      range: this.lineIndex.rangeOf(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
+      range: this.lineIndex.rangeOf(e.pos[0], e.code === 'DUPLICATE_KEY' ? keyEnd(text, e.pos[0]) : Math.max(e.pos[1], e.pos[0] + 1)),
       severity: e.code === 'DUPLICATE_KEY' ? Severity.Error : this.yaml.errors.includes(e as never) ? Severity.Error : Severity.Warning,
       message: e.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(text, e.pos) : firstLine(e.message),
       code: e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax',
@@ -88,6 +88,18 @@ function firstLine(s: string): string {
 }
 
 function duplicateKeyMessage(text: string, pos: [number, number]): string {
-  const key = text.slice(pos[0], pos[1]).trim();
+  const key = text.slice(pos[0], keyEnd(text, pos[0])).trim();
   return key ? `Duplicate key '${key}': YAML requires unique keys and most tools keep only the last one` : 'Duplicate key: YAML requires unique keys';
+}
+
+/** End of the key written at `start` (the parser reports only where a duplicate key begins). */
+function keyEnd(text: string, start: number): number {
+  const q = text[start];
+  if (q === '"' || q === "'") {
+    const close = text.indexOf(q, start + 1);
+    return close < 0 ? start + 1 : close + 1;
+  }
+  let i = start;
+  while (i < text.length && text[i] !== '\n' && !(text[i] === ':' && /[\s]/.test(text[i + 1] ?? ' '))) i++;
+  return Math.max(i, start + 1);
 }
