@@ -217,7 +217,7 @@ describe('flux-oci-language-server over stdio', () => {
     const info = diags.find((d) => d.code === 'flux/unresolved-reference');
     assert.ok(info, JSON.stringify(diags));
     assert.equal(info.severity, 3);
-    assert.match(info.message, /OCIRepository 'nowhere'.*not found in the workspace; it may exist only in the cluster/);
+    assert.match(String(info.message), /OCIRepository 'nowhere'.*not found in the workspace; it may exist only in the cluster/);
     assert.deepEqual(info.range.start, { line: 9, character: 10 });
     // Declaring it elsewhere resolves the reference.
     const other = fileUri(path.join(ws, 'scratch-nowhere.yaml'));
