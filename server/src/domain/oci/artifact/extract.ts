@@ -71,9 +71,9 @@ export function safeEntryPath(name: string): string {
 function linkEscapes(entryPath: string, link: string, hard: boolean): boolean {
   if (link.startsWith('/') || link.includes('\\') || /^[a-zA-Z]:/.test(link)) return true;
   // Hard links name a path from the archive root; symlinks are relative to their folder.
-  const base = hard ? '' : path.posix.dirname(entryPath);
-  const joined = path.posix.normalize(path.posix.join('/', base, link));
-  return joined === '/..' || joined.startsWith('/../') || !joined.startsWith('/');
+  const base = hard ? '.' : path.posix.dirname(entryPath || '.');
+  const resolved = path.posix.normalize(path.posix.join(base, link));
+  return resolved === '..' || resolved.startsWith('../');
 }
 
 async function checkTarget(target: string): Promise<'absent' | 'empty-dir'> {
@@ -139,6 +139,9 @@ export async function extractLayer(source: Source, target: string, opts: Extract
   const extract = tarStream.extract();
 
   extract.on('entry', (header, stream, next) => {
+    // Errors reach us through the inner pipeline; tar-stream may re-emit them on the
+    // entry after the pipeline let go of it while tearing down.
+    stream.on('error', () => undefined);
     // tar-stream's entry is a streamx Readable; node's pipeline and async iteration accept it.
     handleEntry(header, stream as unknown as Readable).then(
       () => next(),

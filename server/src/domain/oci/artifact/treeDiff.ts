@@ -24,6 +24,7 @@ export async function readLayerTree(source: Readable | AsyncIterable<Uint8Array>
   const out = new Map<string, TreeEntry>();
   const extract = tarStream.extract();
   extract.on('entry', (header, stream, next) => {
+    stream.on('error', () => undefined); // reported through next(); see extract.ts
     (async () => {
       const rel = safeEntryPath(header.name);
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
