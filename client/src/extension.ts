@@ -1,23 +1,53 @@
+// The VS Code side of flux-oci: starts the language server and forwards settings. Kept thin on
+// purpose: every feature lives in the server, so other editors get the same behaviour.
 import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
+import { commands, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.stdio },
-    debug: { module, transport: TransportKind.stdio },
-  };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }],
-    synchronize: { configurationSection: 'flux-oci' },
-  };
-  client = new LanguageClient('flux-oci', 'Flux OCI', serverOptions, clientOptions);
-  await client.start();
+  const output = window.createOutputChannel('Flux OCI', { log: true });
+  context.subscriptions.push(output);
+  client = createClient(context, output);
+  context.subscriptions.push(
+    commands.registerCommand('flux-oci.restartServer', async () => {
+      output.info('Restarting the Flux OCI language server');
+      await client?.restart();
+    }),
+    commands.registerCommand('flux-oci.showOutput', () => output.show(true)),
+  );
+  try {
+    await client.start();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    output.info(`The Flux OCI language server failed to start: ${message}`);
+    void window.showErrorMessage('Flux OCI: the language server failed to start. See the "Flux OCI" output for details.');
+  }
 }
 
 export async function deactivate(): Promise<void> {
   await client?.stop();
+  client = undefined;
+}
+
+function createClient(context: ExtensionContext, output: LogOutputChannel): LanguageClient {
+  // A `module` server runs on the extension host's own Node (no separate runtime to install).
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.stdio },
+    debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'yaml' },
+      { scheme: 'untitled', language: 'yaml' },
+    ],
+    // The server pulls `flux-oci.*` through workspace/configuration; initial values avoid a round trip.
+    initializationOptions: { settings: workspace.getConfiguration('flux-oci') },
+    synchronize: { configurationSection: 'flux-oci' },
+    outputChannel: output,
+    // `flux-oci.trace.server` is read by vscode-languageclient from the client id.
+  };
+  return new LanguageClient('flux-oci', 'Flux OCI', serverOptions, clientOptions);
 }
