@@ -12,3 +12,7 @@ export type { ResolvedArtifact } from './resolveArtifact';
 export { openRegistry, withRegistry, credentialSource } from './connection';
 export type { ConnectionOptions } from './connection';
 export type { ProgressEvent, ProgressListener, ProgressPhase } from './progress';
+export { pullArtifact } from './pullArtifact';
+export type { PullArtifactOptions, PullArtifactResult, LayerOperation } from './pullArtifact';
+export { diffArtifact } from './diffArtifact';
+export type { DiffArtifactOptions, DiffArtifactResult } from './diffArtifact';

@@ -15,6 +15,7 @@ import { CredentialChain, type CredentialSource } from './auth/credential';
 import { RegistryError, isRegistryError } from './errors';
 import { RegistryTransport, statusError, networkError, type HttpRequest, type HttpResponse, type TransportOptions } from './transport';
 import { VerifiedStream, digestOf } from './verifiedStream';
+import { countBytes } from './countingStream';
 import { manifestAccept, MediaType } from '../mediaTypes';
 import type { Descriptor, ImageIndex, Manifest } from '../manifest';
 import { backoffDelay, defaultRetryPolicy, sleep, type RetryPolicy } from './retryPolicy';
@@ -269,8 +270,7 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const stream = await this.openBlob(repository, descriptor);
-        if (onBytes) stream.on('data', (c: Buffer) => onBytes(c.length));
-        await pipeline(stream, createWriteStream(file));
+        await pipeline(onBytes ? countBytes(stream, onBytes) : stream, createWriteStream(file));
         return;
       } catch (err) {
         await rm(file, { force: true });
@@ -346,8 +346,7 @@ export class RegistryClient {
     const chunkSize = options.chunkSize ?? defaultChunkSize;
     const counted = (range?: { start: number; end: number }) => () => {
       const s = blob.open(range);
-      if (options.onBytes) s.on('data', (c: Buffer) => options.onBytes!(c.length));
-      return s;
+      return options.onBytes ? countBytes(s, options.onBytes) : s;
     };
     let url = location;
     if (blob.size > chunkSize) {
