@@ -26,3 +26,9 @@ export * as ociOperations from './oci/operations/index';
 export { fluxLints, lintContextOf } from './lint/index';
 export type { LintContext } from './lint/index';
 export { checkDigest, digestHexLengths } from './digest/digest';
+// Analysis: schema, CEL, metadata, apiVersion checks + lints; workspace walking (LS-A)
+export { analyzeDocument, analyzeFile, shiftDiagnostic } from './analysis/index';
+export type { AnalysisContext } from './analysis/index';
+export { walkFiles, isYamlFile } from './workspace/walkFiles';
+export type { WalkOptions } from './workspace/walkFiles';
+export { findPatchFiles, patchPathsOf, isKustomizationFile } from './workspace/patchFiles';

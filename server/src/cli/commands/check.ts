@@ -4,6 +4,8 @@ import path from 'node:path';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { Severity } from '../../domain/diagnostics';
 import { analyzeFile } from '../../domain/analysis/index';
+import { lintContextOf } from '../../domain/lint/index';
+import { YamlFile } from '../../domain/yaml/yamlFile';
 import { walkFiles } from '../../domain/workspace/walkFiles';
 import { findPatchFiles } from '../../domain/workspace/patchFiles';
 import type { FileDiagnostics } from '../output/fileDiagnostics';
@@ -75,18 +77,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
     }
   }
   const patches = await findPatchFiles([...kustomizations]);
-  const results: FileDiagnostics[] = [];
+  const parsed: { file: string; yaml: YamlFile }[] = [];
   for (const f of files) {
     if (io.signal.aborted) break;
-    let text: string;
     try {
-      text = await readFile(f, 'utf8');
+      parsed.push({ file: f, yaml: YamlFile.parse(await readFile(f, 'utf8')) });
     } catch (err) {
       io.stderr.write(`flux-oci check: cannot read ${displayPath(io.cwd, f)}: ${err instanceof Error ? err.message : String(err)}\n`);
-      continue;
     }
-    results.push({ file: displayPath(io.cwd, f), diagnostics: analyzeFile(text, { isPatch: patches.has(f) }) });
   }
+  // cross-file facts for the lints (e.g. which OCIRepositories HelmReleases use as charts)
+  const lint = lintContextOf(parsed.flatMap((p) => p.yaml.documents.map((d) => d.parsed)));
+  const results: FileDiagnostics[] = parsed.map((p) => ({
+    file: displayPath(io.cwd, p.file),
+    diagnostics: analyzeFile(p.yaml, { isPatch: patches.has(p.file), lint }),
+  }));
   switch (opts.format) {
     case 'json':
       io.stdout.write(formatJson(results));

@@ -3,7 +3,7 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion } from '../flux/apiGroups';
-import { fluxLints } from '../lint/index';
+import { fluxLints, type LintContext } from '../lint/index';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import { checkApiVersion } from '../validation/apiVersion';
@@ -17,7 +17,14 @@ import { complexKeyDiagnostics } from '../validation/complexKeys';
 export interface AnalysisContext {
   /** The document is a kustomize patch (listed under `patches`/`patchesStrategicMerge` of a kustomization.yaml). */
   isPatch?: boolean;
+  /**
+   * Facts from other documents the Flux lints use (see `lintContextOf`). Keep
+   * passing the same object while the workspace is unchanged: results are cached per context object.
+   */
+  lint?: LintContext;
 }
+
+const noLintContext: LintContext = {};
 
 /**
  * Every diagnostic of one YAML document: syntax (all documents), then for Flux
@@ -25,10 +32,30 @@ export interface AnalysisContext {
  * on the parse, so an unchanged document of an edited file costs nothing.
  */
 export function analyzeDocument(doc: ParsedDocument, ctx: AnalysisContext = {}): Diagnostic[] {
-  return doc.memoize(ctx.isPatch ? 'analysis:patch' : 'analysis', () => compute(doc, ctx));
+  const patch = ctx.isPatch === true;
+  const byContext = doc.memoize(patch ? 'analysis:patch' : 'analysis', () => new WeakMap<LintContext, Diagnostic[]>());
+  const lintContext = ctx.lint ?? noLintContext;
+  let result = byContext.get(lintContext);
+  if (!result) {
+    const schema = doc.memoize(patch ? 'analysis:schema:patch' : 'analysis:schema', () => compute(doc, patch));
+    result = withLints(doc, schema, lintContext);
+    byContext.set(lintContext, result);
+  }
+  return result;
 }
 
-function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
+function withLints(doc: ParsedDocument, schema: Diagnostic[], context: LintContext): Diagnostic[] {
+  if (!isFluxApiVersion(doc.identity.apiVersion)) return schema;
+  let lints: Diagnostic[];
+  try {
+    lints = fluxLints(doc, context);
+  } catch {
+    return schema; // a lint bug must not cost the user the schema diagnostics
+  }
+  return lints.length ? mergeLints(schema, lints) : schema;
+}
+
+function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
   const out: Diagnostic[] = [...doc.syntaxDiagnostics];
   if (doc.hasSyntaxErrors) return out; // the tree is not what the author meant: schema errors would be noise
   const complexKeys = complexKeyDiagnostics(doc);
@@ -47,8 +74,8 @@ function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
   out.push(...api.diagnostics);
 
   const schema = api.served ? schemaForObject(apiVersion!, kind) : undefined;
-  const fragment = !ctx.isPatch && isFragment(doc, root, schema);
-  const partial = ctx.isPatch === true || fragment;
+  const fragment = !isPatch && isFragment(doc, root, schema);
+  const partial = isPatch || fragment;
   out.push(...validateMetadata(doc, root, { requireName: !partial }));
   if (schema) {
     const { diagnostics, celSites } = validateStructure(doc, root, schema, { checkRequired: !partial, kind });
@@ -64,11 +91,6 @@ function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
       message: `${kind} without spec.interval: treated as a patch or fragment, so required fields and CEL rules are not checked. A complete ${kind} needs spec.interval.`,
     });
   }
-  try {
-    mergeLints(out, fluxLints(doc));
-  } catch {
-    // A lint bug must not cost the user the schema diagnostics above.
-  }
   return out;
 }
 
@@ -76,16 +98,18 @@ function compute(doc: ParsedDocument, ctx: AnalysisContext): Diagnostic[] {
  * Adds lint diagnostics, folding a lint that restates a schema error on the very
  * same range into that error (its quick fixes are kept): one problem, one squiggle.
  */
-function mergeLints(out: Diagnostic[], lints: Diagnostic[]): void {
-  const schemaErrors = out.filter((d) => d.severity === Severity.Error && !d.code.startsWith('yaml/'));
+function mergeLints(schema: readonly Diagnostic[], lints: Diagnostic[]): Diagnostic[] {
+  const out = schema.slice();
   for (const lint of lints) {
-    const same = schemaErrors.find((d) => sameStart(d.range, lint.range));
-    if (!same) {
+    const i = out.findIndex((d, j) => j < schema.length && d.severity === Severity.Error && !d.code.startsWith('yaml/') && sameStart(d.range, lint.range));
+    if (i < 0) {
       out.push(lint);
       continue;
     }
-    if (lint.fixes?.length) same.fixes = [...(same.fixes ?? []), ...lint.fixes];
+    // copy: the schema diagnostics are cached and shared between contexts
+    if (lint.fixes?.length) out[i] = { ...out[i]!, fixes: [...(out[i]!.fixes ?? []), ...lint.fixes] };
   }
+  return out;
 }
 
 function sameStart(a: Range, b: Range): boolean {

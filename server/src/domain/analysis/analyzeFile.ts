@@ -1,15 +1,21 @@
 import type { Diagnostic } from '../diagnostics';
 import { shiftRange } from '../text/lineIndex';
 import { YamlFile } from '../yaml/yamlFile';
+import { lintContextOf } from '../lint/index';
 import { analyzeDocument, type AnalysisContext } from './analyzeDocument';
 
-/** All diagnostics of a (multi-document) YAML file, in file coordinates. */
+/**
+ * All diagnostics of a (multi-document) YAML file, in file coordinates. Without
+ * `ctx.lint` the cross-document lint facts come from this file alone; pass a
+ * workspace-wide (and stable) context to see across files and reuse cached results.
+ */
 export function analyzeFile(text: string | YamlFile, ctx: AnalysisContext = {}): Diagnostic[] {
   const file = typeof text === 'string' ? YamlFile.parse(text) : text;
+  const context: AnalysisContext = ctx.lint ? ctx : { ...ctx, lint: lintContextOf(file.documents.map((d) => d.parsed)) };
   const out: Diagnostic[] = [];
   for (const d of file.documents) {
     const lines = d.slice.startLine;
-    for (const diag of analyzeDocument(d.parsed, ctx)) out.push(lines === 0 ? diag : shiftDiagnostic(diag, lines));
+    for (const diag of analyzeDocument(d.parsed, context)) out.push(lines === 0 ? diag : shiftDiagnostic(diag, lines));
   }
   return out;
 }

@@ -10,6 +10,8 @@ import type { ParsedDocument } from '../yaml/parsedDocument';
  */
 export function complexKeyDiagnostics(doc: ParsedDocument): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // A collection key needs a flow `{`/`[` or an explicit `? ` key: most documents have neither, so skip the walk.
+  if (!/[{[]|\?\s/.test(doc.text)) return out;
   visit(doc.yaml, {
     Pair(_, pair) {
       const key = pair.key as Node | null;
