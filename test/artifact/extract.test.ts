@@ -19,8 +19,9 @@ type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 
 async function tarOf(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((r) => pack.on('end', r));
+  const ended = (async () => {
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  })();
   for (const e of entries) {
     const header = { name: e.name, type: e.type ?? 'file', mode: e.mode ?? 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}) };
     await new Promise<void>((resolve, reject) => {
