@@ -89,7 +89,10 @@ test('extra annotations are validated k=v and may override the defaults (created
 
 test('config blob and manifest are the compact JSON flux writes', () => {
   const cfg = artifact.fluxConfigBlob('2024-01-02T03:04:05Z');
-  assert.equal(cfg.bytes.toString(), '{"architecture":"","created":"2024-01-02T03:04:05Z","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}');
+  // Byte for byte what `flux push artifact` v2.9.4 uploads (seen on a real push).
+  assert.equal(cfg.bytes.toString(), '{"architecture":"","created":"0001-01-01T00:00:00Z","os":"","rootfs":{"type":"layers","diff_ids":null},"config":{}}');
+  assert.equal(cfg.descriptor.digest, 'sha256:5b943e2b943f6c81dbbd4e2eca5121f4fcc39139e3d1219d6d89bd925b77d9fe');
+  assert.equal(cfg.descriptor.size, 115);
   const layer = artifact.fluxLayerDescriptor({ digest: 'sha256:' + 'a'.repeat(64), size: 42 });
   const m = artifact.fluxManifest(cfg.descriptor, layer, { z: '1', a: '<&>' });
   assert.equal(

@@ -39,21 +39,21 @@ export function sha256Digest(bytes: Uint8Array): string {
 }
 
 /**
- * go-containerregistry's empty-image ConfigFile with `created` set, as pkg/oci
- * intends (architecture/os empty, no layers recorded: the content layer is not
- * an image layer and nothing reads diff_ids of a Flux artifact).
+ * The config blob, byte for byte what flux2 v2.9.4 pushes (checked against the real
+ * CLI): go-containerregistry's untouched empty-image ConfigFile. pkg/oci means to
+ * stamp `created` into it, but ggcr v0.21.6 no longer re-serialises configs of a
+ * non-image media type, so `created` stays Go's zero time and diff_ids null. Being
+ * constant, the blob is uploaded once per repository and then always deduplicated.
+ * Nothing (source-controller, flux pull) reads it; the created time lives in the
+ * manifest annotation. `_created` is accepted for callers written against the
+ * contract, and ignored.
  */
-export function fluxConfigBlob(created: string): Blob {
-  const json = goJson({
-    architecture: '',
-    created,
-    os: '',
-    rootfs: { type: 'layers', diff_ids: [] },
-    config: {},
-  });
-  const bytes = Buffer.from(json, 'utf8');
+export function fluxConfigBlob(_created?: string): Blob {
+  const bytes = Buffer.from(fluxConfigJson, 'utf8');
   return { bytes, descriptor: { mediaType: MediaType.fluxConfig, size: bytes.length, digest: sha256Digest(bytes) } };
 }
+
+const fluxConfigJson = '{"architecture":"","created":"0001-01-01T00:00:00Z","os":"","rootfs":{"type":"layers","diff_ids":null},"config":{}}';
 
 /** A layer descriptor for the content layer built by `buildLayer`. */
 export function fluxLayerDescriptor(layer: { digest: string; size: number }): Descriptor {
