@@ -108,9 +108,9 @@ test('flux-oci check reports the Flux mistakes in a file, each at its value, wit
   }
   // The timeout lint is folded into the schema's pattern error on the same value (one problem, one message).
   assert.ok(r.json.some((d) => d.range.start.line === 7 && /1h/.test(d.message)));
-  const semver = r.json.find((d) => d.code === 'flux/semver-invalid' && d.range.start.line === 20)!;
+  const semver = r.json.find((d) => d.code === 'flux/semver-invalid' && d.range.start.line === 31)!;
   assert.match(semver.message, /improper constraint/);
-  const imagePolicyRange = r.json.find((d) => d.code === 'flux/semver-invalid' && d.range.start.line > 60);
+  const imagePolicyRange = r.json.find((d) => d.code === 'flux/semver-invalid' && d.range.start.line > 70);
   assert.ok(imagePolicyRange, 'ImagePolicy semver ranges are judged too');
 });
 
@@ -161,6 +161,9 @@ test('semverFilter is compiled as Go RE2: lookahead is rejected, named groups ar
   assert.deepEqual(lintFile(oci(base + '    semverFilter: ".*-rc\\\\.(?P<n>\\\\d+)$"\n')), []);
   const d = only(lintFile(oci(base + '    semverFilter: "^(?!dev).*"\n')), 'flux/regex-invalid');
   assert.match(d.message, /RE2/);
+  // With a digest Flux never reads semver or its filter: no error, only the ignored-field warnings.
+  const pinned = lintFile(oci(`  url: oci://ghcr.io/acme/app\n  ref:\n    digest: sha256:${'0'.repeat(64)}\n    semver: latest\n    semverFilter: "(?!x)"\n`));
+  assert.deepEqual(pinned.map((x) => x.code), ['flux/ref-ignored', 'flux/ref-ignored']);
 });
 
 test('a malformed digest is explained, and upper-case hex is lower-cased', () => {

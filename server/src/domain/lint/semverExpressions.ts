@@ -9,7 +9,7 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import { parseConstraintExpression } from '../semver/constraints';
 import { compileRe2 } from '../regex/re2';
 import { HELM_GROUP, IMAGE_GROUP, SOURCE_GROUP, type Lint } from './lintTypes';
-import { isTemplated, mapAt, rangeOf, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
+import { isSet, isTemplated, mapAt, rangeOf, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
 
 const SYNTAX_HELP =
   "Flux uses Masterminds/semver: comparators such as '>=1.2.0', '<2', '~1.2', '^1.4', '1.x' or '1.0 - 2.0', " +
@@ -21,6 +21,9 @@ export const semverExpressions: Lint = (obj) => {
   if (!spec) return out;
   if (obj.group === SOURCE_GROUP && (obj.kind === 'OCIRepository' || obj.kind === 'GitRepository')) {
     const ref = mapAt(spec, 'ref');
+    // Fields that win over semver mean Flux never parses it: an invalid range there is harmless (ref-ignored says so).
+    const overridden = obj.kind === 'OCIRepository' ? isSet(ref, 'digest') : isSet(ref, 'commit') || isSet(ref, 'name');
+    if (overridden) return out;
     checkRange(obj, stringNodeAt(ref, 'semver'), 'spec.ref.semver', out);
     if (obj.kind === 'OCIRepository') checkRegex(obj, stringNodeAt(ref, 'semverFilter'), 'spec.ref.semverFilter', out);
   } else if (obj.group === SOURCE_GROUP && obj.kind === 'HelmChart') {
