@@ -19,7 +19,7 @@ export class ParsedDocument {
     // uniqueKeys reports duplicate keys; YAML 1.2 allows redefined anchors.
     this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: false });
     this.syntaxDiagnostics = [...this.yaml.errors, ...this.yaml.warnings].map((e) => ({
-      range: this.lineIndex.rangeOf(e.pos[0], e.code === 'DUPLICATE_KEY' ? keyEnd(text, e.pos[0]) : Math.max(e.pos[1], e.pos[0] + 1)),
+      range: errorRange(this.lineIndex, text, e.pos, e.code === 'DUPLICATE_KEY'),
       severity: e.code === 'DUPLICATE_KEY' ? Severity.Error : this.yaml.errors.includes(e as never) ? Severity.Error : Severity.Warning,
       message: e.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(text, e.pos) : firstLine(e.message),
       code: e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax',
@@ -85,6 +85,23 @@ function readIdentity(doc: Document.Parsed): ObjectIdentity {
 function firstLine(s: string): string {
   const i = s.indexOf('\n');
   return i < 0 ? s : s.slice(0, i);
+}
+
+/**
+ * The range to show a parse error on. Errors found at the end of the document
+ * (unterminated quote, missing value) are moved back onto the last character
+ * written, so the squiggle stays inside this document and is visible.
+ */
+function errorRange(lines: LineIndex, text: string, pos: [number, number], duplicateKey: boolean): Range {
+  if (duplicateKey) return lines.rangeOf(pos[0], keyEnd(text, pos[0]));
+  let start = pos[0];
+  let end = Math.max(pos[1], start + 1);
+  const contentEnd = text.trimEnd().length;
+  if (start >= contentEnd && contentEnd > 0) {
+    start = contentEnd - 1;
+    end = contentEnd;
+  }
+  return lines.rangeOf(start, Math.min(end, Math.max(contentEnd, start + 1)));
 }
 
 function duplicateKeyMessage(text: string, pos: [number, number]): string {
