@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../domain/diagnostics';
+import type { AnalysisContext } from '../domain/analysis/index';
 import { documentDiagnostics, toFileDiagnostics } from '../domain/language/fileDiagnostics';
 import { unresolvedReferences } from '../domain/language/unresolvedReferences';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
@@ -8,6 +9,8 @@ import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
 export interface DiagnosticsSink {
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   validationEnabled(): boolean;
+  /** What analysis needs to know about a file beyond its text (patch or not, cross-file lint facts). */
+  analysisContext(key: string): AnalysisContext;
   delayMs(): number;
   /** Called when a file's declared objects changed, so other files' cross-references can be rechecked. */
   objectsChanged(key: string): void;
@@ -70,10 +73,11 @@ export class DiagnosticsScheduler {
       this.sink.publish(uri, version, []);
       return;
     }
+    const ctx = this.sink.analysisContext(key);
     const out: Diagnostic[] = [];
     let sliceStart = performance.now();
     for (const d of yaml.documents) {
-      const found = documentDiagnostics(d.parsed);
+      const found = documentDiagnostics(d.parsed, ctx);
       if (found.length) out.push(...toFileDiagnostics(d, found));
       if (performance.now() - sliceStart > sliceBudgetMs) {
         await yieldToEventLoop();

@@ -26,6 +26,7 @@ import {
   type ReferenceParams,
 } from 'vscode-languageserver/node';
 import { ObjectIndex } from '../domain/workspace/objectIndex';
+import { WorkspaceLintContext } from '../domain/workspace/workspaceLintContext';
 import { YamlFile } from '../domain/yaml/yamlFile';
 import { completion } from '../domain/language/completion';
 import { hover } from '../domain/language/hover';
@@ -40,6 +41,7 @@ import { WorkspaceIndexer, isYamlFile } from './workspaceIndexer';
 import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
 import { defaultSettings, readSettings, type ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
+import { isKustomizationFile } from '../domain/workspace/patchFiles';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -59,6 +61,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 class FluxLanguageServer {
   private readonly documents = new OpenDocuments();
   private readonly index = new ObjectIndex();
+  private readonly lintContext = new WorkspaceLintContext();
   private readonly indexer: WorkspaceIndexer;
   private readonly diagnostics: DiagnosticsScheduler;
   private settings: ServerSettings = defaultSettings;
@@ -74,6 +77,7 @@ class FluxLanguageServer {
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       publish: (uri, version, diags) => void this.connection.sendDiagnostics({ uri, version, diagnostics: diags.map(toLspDiagnostic) }).catch(() => undefined),
       validationEnabled: () => this.settings.validation.enable,
+      analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index) }),
       delayMs: () => this.settings.diagnosticsDelay,
       objectsChanged: (key) => this.diagnostics.scheduleAll(100, key),
       log: (m) => this.log(m),
@@ -199,6 +203,8 @@ class FluxLanguageServer {
       if (!file || !isYamlFile(file) || !this.isInWorkspace(file)) continue;
       if (ev.type === FileChangeType.Deleted) changed = this.indexer.removeFile(file) || changed;
       else changed = (await this.indexer.indexFile(file)) || changed;
+      // A kustomization.yaml decides which files are patches (not held to required fields).
+      if (isKustomizationFile(file)) changed = true;
     }
     if (changed) this.diagnostics.scheduleAll(50);
   }

@@ -1,7 +1,8 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { YamlFile } from '../domain/yaml/yamlFile';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
+import { walkFiles, isYamlFile } from '../domain/workspace/walkFiles';
+import { isKustomizationFile, patchPathsOf } from '../domain/workspace/patchFiles';
 import type { OpenDocuments } from './documents';
 import { keyOfPath } from './fileKeys';
 import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
@@ -9,7 +10,6 @@ import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
 /** Files bigger than this are generated output, not manifests someone edits. */
 const maxFileBytes = 8 * 1024 * 1024;
 const maxFiles = 50_000;
-const skippedDirs = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', 'dist', 'out', '.terraform']);
 
 /**
  * Keeps the object index in step with the workspace folders: a chunked scan at
@@ -17,6 +17,9 @@ const skippedDirs = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', 'd
  * one file at a time from file-watcher events. Open documents win over disk.
  */
 export class WorkspaceIndexer {
+  /** Patch files named by each kustomization file (keys), so patches are not held to required fields. */
+  private readonly patchesByKustomization = new Map<string, Set<string>>();
+
   constructor(
     private readonly index: ObjectIndex,
     private readonly documents: OpenDocuments,
@@ -28,7 +31,14 @@ export class WorkspaceIndexer {
     let count = 0;
     let sliceStart = performance.now();
     for (const folder of folders) {
-      for await (const file of walkYaml(folder)) {
+      let files: string[];
+      try {
+        files = await walkFiles([folder], { cwd: folder });
+      } catch (e) {
+        this.log(`cannot index ${folder}: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      for (const file of files) {
         if (count >= maxFiles) {
           this.log(`workspace index stopped at ${maxFiles} files`);
           return count;
@@ -56,6 +66,7 @@ export class WorkspaceIndexer {
     } catch {
       return this.index.removeFile(key);
     }
+    if (isKustomizationFile(file)) this.patchesByKustomization.set(key, new Set(patchPathsOf(file, text).map(keyOfPath)));
     const yaml = YamlFile.parse(text);
     await parseInSlices(yaml, () => false);
     if (this.documents.byIndexKey(key)) return false; // opened meanwhile: the editor's text wins
@@ -63,28 +74,15 @@ export class WorkspaceIndexer {
   }
 
   removeFile(file: string): boolean {
+    this.patchesByKustomization.delete(keyOfPath(file));
     return this.index.removeFile(keyOfPath(file));
   }
-}
 
-export function isYamlFile(name: string): boolean {
-  return name.endsWith('.yaml') || name.endsWith('.yml');
-}
-
-async function* walkYaml(dir: string): AsyncGenerator<string> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!skippedDirs.has(e.name) && !e.name.startsWith('.')) yield* walkYaml(p);
-    } else if (e.isFile() && isYamlFile(e.name)) {
-      yield p;
-    }
+  /** True when a kustomization.yaml of the workspace lists the file under patches. */
+  isPatch(key: string): boolean {
+    for (const set of this.patchesByKustomization.values()) if (set.has(key)) return true;
+    return false;
   }
 }
+
+export { isYamlFile };

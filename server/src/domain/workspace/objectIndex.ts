@@ -118,6 +118,11 @@ export class ObjectIndex {
     return this.files.get(file)?.references ?? [];
   }
 
+  /** Every reference of the workspace. */
+  *allReferences(): Iterable<IndexedReference> {
+    for (const entry of this.files.values()) yield* entry.references;
+  }
+
   /** References anywhere in the workspace that point at the given object. */
   referencesTo(target: { kind: string; name: string; namespace?: string }): IndexedReference[] {
     const out: IndexedReference[] = [];

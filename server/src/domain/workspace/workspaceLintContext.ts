@@ -1,0 +1,27 @@
+import type { LintContext } from '../lint/index';
+import type { ObjectIndex } from './objectIndex';
+
+/**
+ * The cross-file facts the Flux lints need, read from the workspace index.
+ * The same LintContext object is handed out while the facts are unchanged,
+ * because analysis caches lint results per context object: a stable context
+ * means an edit re-lints only the edited document.
+ */
+export class WorkspaceLintContext {
+  private context: LintContext = { helmChartSources: new Set<string>() };
+  private signature = '';
+
+  current(index: ObjectIndex): LintContext {
+    const sources = new Set<string>();
+    for (const r of index.allReferences()) {
+      // Same key as lintContextOf: `namespace/name`, namespace empty when unknown.
+      if (r.field === 'chartRef' && r.from.kind === 'HelmRelease' && r.target.kind === 'OCIRepository') sources.add(`${r.target.namespace ?? ''}/${r.target.name}`);
+    }
+    const signature = [...sources].sort().join('\n');
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.context = { helmChartSources: sources };
+    }
+    return this.context;
+  }
+}
