@@ -1,0 +1,220 @@
+// npm run bench:oci — push and pull a 200 MB Flux artifact with flux-oci, the real
+// flux CLI and oras, side by side in one run, against a local docker-registry.
+// Two shapes: (a) many small YAML-like files, (b) one large file. Prints throughput
+// (MB of content per second, wall clock of the whole command) and client peak RSS.
+//
+// Usage: npm run bench:oci [-- --mb 200 --runs 1 --only flux-oci,flux,oras --shapes small,large]
+// Needs docker-registry (scripts/setup.sh) and the Go peers (bash scripts/peers/build.sh);
+// a missing peer is reported and left out of the table.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { peerBinary, peerVersions } = await import(path.join(root, 'test/peers/goPeers.ts'));
+const { startRegistry, dockerRegistryAvailable } = await import(path.join(root, 'test/peers/registry.ts'));
+
+const { values: args } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '1' },
+    only: { type: 'string', default: 'flux-oci,flux,oras' },
+    shapes: { type: 'string', default: 'small,large' },
+  },
+});
+const totalBytes = Number(args.mb) * 1024 * 1024;
+const runs = Number(args.runs);
+const MB = 1024 * 1024;
+
+if (!dockerRegistryAvailable()) {
+  console.error('bench:oci needs docker-registry: run bash scripts/setup.sh');
+  process.exit(1);
+}
+
+// ---- data -------------------------------------------------------------------
+
+/** YAML-ish text that compresses like real manifests (~4-5x), deterministic. */
+function manifestText(seed, size) {
+  const lines = [];
+  let n = 0;
+  let i = 0;
+  while (n < size) {
+    const h = createHash('sha256').update(`${seed}:${i++}`).digest('hex');
+    const line = `  - name: item-${i}\n    image: registry.example/app/${h.slice(0, 12)}:v1.${i % 50}.${i % 7}\n    checksum: ${h}\n`;
+    lines.push(line);
+    n += line.length;
+  }
+  return lines.join('').slice(0, size);
+}
+
+function makeSmallFiles(dir, bytes) {
+  // 10 KiB files in folders of 100: ~20,000 files for 200 MB.
+  const fileSize = 10 * 1024;
+  const count = Math.ceil(bytes / fileSize);
+  const template = manifestText('small', fileSize * 4);
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(dir, `team-${String(Math.floor(i / 100)).padStart(4, '0')}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    const off = (i * 997) % (template.length - fileSize);
+    writeFileSync(path.join(folder, `object-${i}.yaml`), `# ${i}\n` + template.slice(off, off + fileSize - 8));
+  }
+  return count;
+}
+
+function makeLargeFile(dir, bytes) {
+  mkdirSync(dir, { recursive: true });
+  // Half incompressible, half text: a realistic bundled-chart/CRD mix.
+  const text = Buffer.from(manifestText('large', 8 * MB));
+  const parts = [];
+  for (let n = 0; n < bytes; ) {
+    const chunk = (parts.length % 2 === 0 ? randomBytes(8 * MB) : text).subarray(0, Math.min(8 * MB, bytes - n));
+    parts.push(chunk);
+    n += chunk.length;
+  }
+  writeFileSync(path.join(dir, 'bundle.bin'), Buffer.concat(parts));
+  return 1;
+}
+
+// ---- measuring -----------------------------------------------------------------
+
+const haveTime = existsSync('/usr/bin/time');
+
+/** Runs a command; returns wall seconds and peak RSS (MiB) of the process. */
+function measure(cmd, cmdArgs, cwd, env = {}) {
+  return new Promise((resolve, reject) => {
+    const statsFile = path.join(cwd, `.time-${process.pid}-${Date.now()}`);
+    const [bin, binArgs] = haveTime ? ['/usr/bin/time', ['-f', '%M', '-o', statsFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
+    const started = process.hrtime.bigint();
+    const child = spawn(bin, binArgs, { cwd, env: { ...process.env, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let hwm = 0;
+    // Without GNU time, poll the high-water mark (monotonic, so polling only misses the last few ms).
+    const poll = haveTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) hwm = Math.max(hwm, Number(m[1]));
+          } catch {
+            /* exited */
+          }
+        }, 10);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (poll) clearInterval(poll);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (haveTime && existsSync(statsFile)) {
+        hwm = Number(readFileSync(statsFile, 'utf8').trim().split('\n').pop());
+        rmSync(statsFile, { force: true });
+      }
+      if (code !== 0) reject(new Error(`${path.basename(cmd)} ${cmdArgs.slice(0, 2).join(' ')} failed (${code}): ${out.slice(-1500)}`));
+      else resolve({ seconds, rssMiB: hwm / 1024 });
+    });
+  });
+}
+
+// ---- clients -------------------------------------------------------------------
+
+const node = process.execPath;
+const cliPath = path.join(root, 'bin', 'flux-oci');
+const meta = ['--source', 'https://example.invalid/bench', '--revision', 'main@sha1:0000000000000000000000000000000000000000'];
+
+const clients = {
+  'flux-oci': {
+    available: () => existsSync(path.join(root, 'dist', 'cli.js')),
+    push: (ref, src, cwd) => measure(node, [cliPath, 'push', 'artifact', `oci://${ref}`, '-f', src, ...meta], cwd),
+    pull: (ref, out, cwd) => measure(node, [cliPath, 'pull', 'artifact', `oci://${ref}`, '-o', out], cwd),
+  },
+  flux: {
+    available: () => !!peerBinary('flux'),
+    push: (ref, src, cwd) => measure(peerBinary('flux'), ['push', 'artifact', `oci://${ref}`, '--path', src, ...meta], cwd),
+    pull: (ref, out, cwd) => {
+      mkdirSync(out, { recursive: true });
+      return measure(peerBinary('flux'), ['pull', 'artifact', `oci://${ref}`, '-o', out], cwd);
+    },
+  },
+  oras: {
+    available: () => !!peerBinary('oras'),
+    // oras packs a folder as tar+gzip itself and unpacks it on pull: the same work.
+    push: (ref, src, cwd) =>
+      measure(
+        peerBinary('oras'),
+        ['push', '--plain-http', '--no-tty', '--disable-path-validation', ref, `${src}:application/vnd.cncf.flux.content.v1.tar+gzip`],
+        cwd,
+      ),
+    pull: (ref, out, cwd) => measure(peerBinary('oras'), ['pull', '--plain-http', '--no-tty', ref, '-o', out], cwd),
+  },
+};
+
+// ---- run -----------------------------------------------------------------------
+
+const selected = args.only.split(',').filter((c) => {
+  if (!clients[c]) throw new Error(`unknown client ${c} (flux-oci, flux, oras)`);
+  if (clients[c].available()) return true;
+  console.error(`bench:oci: ${c} is missing (flux-oci: npm run build; others: bash scripts/peers/build.sh ${c}); left out`);
+  return false;
+});
+
+const work = mkdtempSync(path.join(tmpdir(), 'flux-oci-bench-'));
+const registry = await startRegistry();
+const rows = [];
+try {
+  for (const shape of args.shapes.split(',')) {
+    const src = path.join(work, `src-${shape}`);
+    const t0 = Date.now();
+    const files = shape === 'small' ? makeSmallFiles(src, totalBytes) : makeLargeFile(src, totalBytes);
+    console.error(`bench:oci: ${shape}: ${files} file(s), ${args.mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    for (let r = 0; r < runs; r++) {
+      for (const name of selected) {
+        const ref = `${registry.host}/bench/${name}-${shape}-${r}:v1`;
+        const push = await clients[name].push(ref, src, work);
+        const out = path.join(work, `out-${name}-${shape}-${r}`);
+        const pull = await clients[name].pull(ref, out, work);
+        rmSync(out, { recursive: true, force: true });
+        rows.push({ shape, name, run: r, push, pull });
+        console.error(
+          `bench:oci: ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
+            `pull ${(totalBytes / MB / pull.seconds).toFixed(1)} MB/s ${pull.rssMiB.toFixed(0)} MiB`,
+        );
+      }
+    }
+    rmSync(src, { recursive: true, force: true });
+  }
+} finally {
+  await registry.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+// Best run per (shape, client): the least disturbed by the shared machine.
+const best = new Map();
+for (const row of rows) {
+  const key = `${row.shape}/${row.name}`;
+  const prev = best.get(key);
+  if (!prev || row.push.seconds + row.pull.seconds < prev.push.seconds + prev.pull.seconds) best.set(key, row);
+}
+
+const versions = { 'flux-oci': JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, flux: peerVersions.flux, oras: peerVersions.oras };
+console.log(`\nflux-oci bench:oci — ${args.mb} MB artifact, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`);
+console.log(`peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command\n`);
+const header = ['shape', 'client', 'push s', 'push MB/s', 'push RSS MiB', 'pull s', 'pull MB/s', 'pull RSS MiB'];
+const table = [...best.values()].map((r) => [
+  r.shape === 'small' ? 'many small files' : 'one large file',
+  `${r.name} ${versions[r.name]}`,
+  r.push.seconds.toFixed(2),
+  (totalBytes / MB / r.push.seconds).toFixed(1),
+  r.push.rssMiB.toFixed(0),
+  r.pull.seconds.toFixed(2),
+  (totalBytes / MB / r.pull.seconds).toFixed(1),
+  r.pull.rssMiB.toFixed(0),
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of table) console.log(line(row));
