@@ -29,18 +29,22 @@ export function runProgram(
     const child = spawn(program, args, {
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 60_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Our own timer rather than spawn's `timeout`, which keeps the process alive after ENOENT.
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    timer.unref();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       if (e.code === 'ENOENT') reject(new ProgramNotFound(program));
       else reject(new RegistryError(`running ${program} failed: ${e.message}`, { code: 'credentials' }));
     });
     child.on('close', (code) => {
+      clearTimeout(timer);
       resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 1 });
     });
     child.stdin.on('error', () => undefined);
