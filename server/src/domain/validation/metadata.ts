@@ -66,7 +66,7 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
         continue;
       }
       if (kind !== 'string') {
-        add(item.value!, `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`, `${path}: expected string, got ${kind}${isScalar(item.value) ? ` ${describeScalar(item.value)}: quote the value` : ''}`);
+        add(item.value!, `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`, `${path}: expected string, got ${kind}${isScalar(item.value) ? ` ${describeScalar(item.value, doc.text)}: quote the value` : ''}`);
         continue;
       }
       if (field === 'labels') {

@@ -93,7 +93,7 @@ function validateValue(w: Walk, schema: SchemaNode, node: Node | null, anchor: N
   if (!typeAccepts(schema, kind)) {
     // `${VAR}` in an integer/boolean field is legitimate: Flux substitutes before applying.
     if (hasSubstitution(node)) return;
-    const shown = isScalar(node) ? ` ${describeScalar(node)}` : '';
+    const shown = isScalar(node) ? ` ${describeScalar(node, w.doc.text)}` : '';
     report(w, node ?? anchor, Severity.Error, 'schema/type', `${path}: expected ${expected(schema)}, got ${kind}${shown}`);
     return;
   }

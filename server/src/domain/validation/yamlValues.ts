@@ -63,9 +63,11 @@ export function mapEntries(map: YAMLMap, doc: Document.Parsed): MapEntry[] {
 }
 
 /** Short text of a scalar for messages ("'5m0s2d'", "50000"). */
-export function describeScalar(node: Node | null): string {
+export function describeScalar(node: Node | null, text?: string): string {
   if (!node || !isScalar(node)) return '';
   const v = node.value;
+  // numbers as written (1.0, 0x1F), not as parsed
+  if (typeof v !== 'string' && text && node.range) return text.slice(node.range[0], node.range[1]);
   const s = typeof v === 'string' ? `"${v.length > 60 ? v.slice(0, 57) + '...' : v}"` : String(v);
   return s;
 }
