@@ -27,6 +27,7 @@ ${spec}`;
 test('CEL rules see CRD defaults: Bucket provider defaults to generic, which only accepts an ldap STS', () => {
   const d = diagnose(bucket('  sts:\n    provider: aws\n    endpoint: https://sts.amazonaws.com\n'));
   assert.deepEqual(d.filter((x) => x.code === 'schema/cel').map((x) => x.message), ["Bucket spec: 'ldap' is the only supported STS provider for the 'generic' Bucket provider"]);
+  assert.equal(d.find((x) => x.code === 'schema/cel')!.line, 10, 'shown on sts.provider, the field the rule is about');
   assert.deepEqual(codes(bucket('  provider: aws\n  sts:\n    provider: aws\n    endpoint: https://sts.amazonaws.com\n')).filter((c) => c.startsWith('schema/')), []);
 });
 
@@ -116,4 +117,23 @@ test('the schema navigation API answers completion and hover questions', () => {
   const kinds = domain.knownKinds();
   assert.ok(kinds.some((k) => k.apiVersion === 'notification.toolkit.fluxcd.io/v1beta3' && k.kind === 'Alert' && k.served));
   assert.ok(kinds.some((k) => k.apiVersion === 'source.toolkit.fluxcd.io/v1beta2' && k.kind === 'OCIRepository' && !k.served));
+});
+
+test('lists keyed by a field reject repeated entries, like the API server', () => {
+  const receiver = `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: hook
+spec:
+  type: generic-oidc
+  resources:
+    - kind: OCIRepository
+      name: app
+  oidcProviders:
+    - issuerURL: https://token.actions.githubusercontent.com
+    - issuerURL: https://token.actions.githubusercontent.com
+`;
+  const d = diagnose(receiver).filter((x) => x.code === 'schema/duplicate-item');
+  assert.equal(d.length, 1, JSON.stringify(diagnose(receiver)));
+  assert.equal(d[0]!.line, 11);
 });

@@ -58,6 +58,7 @@ const ruleDescriptions: Record<string, string> = {
   'schema/range': 'A number is out of range',
   'schema/items': 'A list or map has too few or too many entries',
   'schema/cel': 'An x-kubernetes-validations (CEL) rule of the CRD fails',
+  'schema/duplicate-item': 'A list keyed by a field (or a set) repeats an entry',
   'schema/null-pruned': 'A null value the API server drops',
   'schema/fragment': 'A partial object (patch or fragment)',
 };

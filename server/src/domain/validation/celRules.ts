@@ -3,6 +3,8 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { SchemaNode } from '../schema/schemaNode';
 import type { CelSite } from './structural';
+import { isMap, type Node, type YAMLMap } from 'yaml';
+import { mapEntries, type MapEntry } from './yamlValues';
 
 /**
  * Evaluates `x-kubernetes-validations` rules like the API server: `self` is the
@@ -47,13 +49,38 @@ export function evaluateCelRules(doc: ParsedDocument, sites: CelSite[], kind: st
         continue;
       }
       if (ok !== false) continue;
-      const r = site.anchor.range;
+      const r = (relevantNode(doc, site, v.rule) ?? site.anchor).range;
       const range = r ? doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
       const message = v.message ?? `failed rule: ${v.rule}`;
       out.push({ range, severity: Severity.Error, code: 'schema/cel', message: `${kind} ${site.path || 'object'}: ${message}` });
     }
   }
   return out;
+}
+
+/**
+ * The key a failing rule is about: of the fields the rule reads (`self.a.b`),
+ * the deepest one written in the document. `has(self.sts) && self.sts.provider
+ * == 'aws'` failing is best shown on `provider:` under `sts:`. Falls back to the
+ * key holding the rule (e.g. `spec:`) when the rule is about absent fields.
+ */
+function relevantNode(doc: ParsedDocument, site: CelSite, rule: string): Node | undefined {
+  let best: { node: Node; depth: number } | undefined;
+  for (const m of rule.matchAll(/\bself((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)) {
+    const path = m[1]!.slice(1).split('.');
+    let map: YAMLMap | undefined = site.node;
+    let key: Node | undefined;
+    let depth = 0;
+    for (const seg of path) {
+      const e: MapEntry | undefined = map ? mapEntries(map, doc.yaml).find((x) => x.key === seg) : undefined;
+      if (!e || e.merged) break;
+      key = e.keyNode;
+      depth++;
+      map = e.value && isMap(e.value) ? (e.value as YAMLMap) : undefined;
+    }
+    if (key && (!best || depth > best.depth)) best = { node: key, depth };
+  }
+  return best?.node;
 }
 
 /**

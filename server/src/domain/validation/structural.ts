@@ -179,11 +179,32 @@ function validateSeq(w: Walk, schema: SchemaNode, seq: YAMLSeq, path: string): v
   }
   const items = schema.items;
   if (!items) return;
+  const seen = schema.listType === 'set' || schema.listType === 'map' ? new Set<string>() : undefined;
   for (let i = 0; i < n; i++) {
     const raw = seq.items[i] as Node | null;
     const item = resolveNode(raw, w.doc.yaml);
     validateValue(w, items, item, raw ?? (seq as Node), `${path}[${i}]`);
+    if (seen && item) checkListUnique(w, schema, item, seen, `${path}[${i}]`);
   }
+}
+
+/** `x-kubernetes-list-type: set|map`: the API server rejects repeated values (set) or repeated key fields (map). */
+function checkListUnique(w: Walk, schema: SchemaNode, item: Node, seen: Set<string>, path: string): void {
+  let identity: string | undefined;
+  if (schema.listType === 'set' && isScalar(item)) identity = JSON.stringify(item.value);
+  else if (schema.listType === 'map' && schema.listMapKeys?.length && 'items' in item) {
+    const entries = mapEntries(item as YAMLMap, w.doc.yaml);
+    identity = JSON.stringify(schema.listMapKeys.map((k) => {
+      const v = entries.find((e) => e.key === k)?.value;
+      return v && isScalar(v) ? v.value : null;
+    }));
+  }
+  if (identity === undefined) return;
+  if (seen.has(identity)) {
+    const what = schema.listType === 'map' ? `an entry with the same ${schema.listMapKeys!.join(', ')}` : 'the same value';
+    report(w, item, Severity.Error, 'schema/duplicate-item', `${path}: duplicate entry: the list already has ${what}`);
+  }
+  seen.add(identity);
 }
 
 function validateMap(w: Walk, schema: SchemaNode, map: YAMLMap, anchor: Node, path: string, isRoot: boolean): void {
