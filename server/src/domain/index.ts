@@ -32,3 +32,5 @@ export type { AnalysisContext } from './analysis/index';
 export { walkFiles, isYamlFile } from './workspace/walkFiles';
 export type { WalkOptions } from './workspace/walkFiles';
 export { findPatchFiles, patchPathsOf, isKustomizationFile } from './workspace/patchFiles';
+// Live resolution of OCIRepository refs against registries (RES)
+export * as resolution from './resolution/index';
