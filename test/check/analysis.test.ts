@@ -59,7 +59,13 @@ test('a removed apiVersion is an error with a fix to the served version; its bod
 
 test('types follow the API server: int-or-string, YAML 1.2 booleans, ${VAR} substitutions', () => {
   const hr = (extra: string) => `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: app\n${extra}`;
-  assert.deepEqual(codes(hr('  suspend: yes\n')), ['schema/type'], 'yes is a string in YAML 1.2');
+  const yes = diagnose(hr('  suspend: yes\n'));
+  assert.deepEqual(yes.map((x) => x.code), ['schema/type'], 'yes is a string in YAML 1.2');
+  assert.match(yes[0]!.message, /reads yes as a string: write true/);
+  assert.equal(yes[0]!.fixes![0]!.edits[0]!.newText, 'true');
+  const version = diagnose(hr('  targetNamespace: 1.10\n'));
+  assert.match(version[0]!.message, /expected string, got number 1\.10: quote it \(as a number it would be 1\.1\)/);
+  assert.equal(version[0]!.fixes![0]!.edits[0]!.newText, '"1.10"');
   assert.deepEqual(codes(hr('  suspend: ${SUSPEND}\n  maxHistory: ${MAX}\n  timeout: ${TIMEOUT}\n')), [], 'Flux substitutes before applying');
   assert.deepEqual(codes(hr('  maxHistory: -1\n')), [], 'no minimum on maxHistory');
   assert.deepEqual(codes(hr('  releaseName: ' + 'x'.repeat(54) + '\n')), ['schema/length']);

@@ -94,7 +94,8 @@ function validateValue(w: Walk, schema: SchemaNode, node: Node | null, anchor: N
     // `${VAR}` in an integer/boolean field is legitimate: Flux substitutes before applying.
     if (hasSubstitution(node)) return;
     const shown = isScalar(node) ? ` ${describeScalar(node, w.doc.text)}` : '';
-    report(w, node ?? anchor, Severity.Error, 'schema/type', `${path}: expected ${expected(schema)}, got ${kind}${shown}`);
+    const { advice, fix } = typeAdvice(w, schema, node!, kind);
+    report(w, node ?? anchor, Severity.Error, 'schema/type', `${path}: expected ${expected(schema)}, got ${kind}${shown}${advice}`, fix ? { fixes: [fix] } : undefined);
     return;
   }
   switch (kind) {
@@ -114,6 +115,31 @@ function validateValue(w: Walk, schema: SchemaNode, node: Node | null, anchor: N
     case 'boolean':
       checkEnum(w, schema, node!, path);
   }
+}
+
+const yaml11Booleans: Record<string, boolean> = { yes: true, no: false, on: true, off: false, y: true, n: false };
+
+/** What to write instead, for the two classic YAML type slips: YAML 1.1 booleans and unquoted numbers in string fields. */
+function typeAdvice(w: Walk, schema: SchemaNode, node: Node, kind: ValueKind): { advice: string; fix?: Fix } {
+  if (!isScalar(node) || !node.range) return { advice: '' };
+  const range = rangeOf(w, node);
+  const written = w.doc.text.slice(node.range[0], node.range[1]);
+  if (schema.type === 'boolean' && kind === 'string') {
+    const b = yaml11Booleans[String(node.value).toLowerCase()];
+    if (b === undefined) return { advice: '' };
+    return {
+      advice: ` (YAML 1.2, which Flux's kustomize uses, reads ${written} as a string: write ${b})`,
+      fix: { title: `Change to ${b}`, edits: [{ range, newText: String(b) }], preferred: true },
+    };
+  }
+  if (schema.type === 'string' && (kind === 'integer' || kind === 'number' || kind === 'boolean')) {
+    const lossy = kind === 'number' && String(node.value) !== written ? ` (as a number it would be ${String(node.value)})` : '';
+    return {
+      advice: `: quote it${lossy}`,
+      fix: { title: `Quote as "${written}"`, edits: [{ range, newText: JSON.stringify(written) }], preferred: true },
+    };
+  }
+  return { advice: '' };
 }
 
 function checkEnum(w: Walk, schema: SchemaNode, node: Node, path: string): void {

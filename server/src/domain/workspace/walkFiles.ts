@@ -107,6 +107,15 @@ async function walkDir(dir: string, parentLayers: IgnoreLayer[], found: Set<stri
     const isDir = e.isDirectory();
     if (ignored(layers, abs, isDir)) continue;
     if (isDir) await walkDir(abs, layers, found, signal);
-    else if (e.isFile() && isYamlFile(e.name)) found.add(abs);
+    else if (isYamlFile(e.name) && (e.isFile() || (e.isSymbolicLink() && (await isFileTarget(abs))))) found.add(abs);
+  }
+}
+
+/** A symlinked YAML file is checked; symlinked folders are not followed (no loops). */
+async function isFileTarget(abs: string): Promise<boolean> {
+  try {
+    return (await stat(abs)).isFile();
+  } catch {
+    return false; // dangling link
   }
 }
