@@ -40,6 +40,13 @@ const retiredVersions = {
 };
 
 mkdirSync(outDir, { recursive: true });
+/** Kinds that did not exist in every retired version of their group. */
+const retiredByKind = {
+  'source.toolkit.fluxcd.io/OCIRepository': ['v1beta2'],
+  'source.toolkit.fluxcd.io/ExternalArtifact': [],
+  'notification.toolkit.fluxcd.io/Receiver': ['v1beta1', 'v1beta2'],
+};
+
 const sources = parseSources(readFileSync(path.join(crdDir, 'SOURCES.md'), 'utf8'));
 const kinds = [];
 const written = [];
@@ -57,6 +64,10 @@ for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()
       served.push({ version: v.name, storage: !!v.storage, deprecated: !!v.deprecated, schema: schemaFile });
     }
     const src = sources.get(file);
+    const servedNames = new Set(served.map((x) => x.version));
+    const retiredHere = (retiredByKind[`${group}/${names.kind}`] ?? retiredVersions[group]?.versions ?? [])
+      .filter((v) => !servedNames.has(v))
+      .map((v) => ({ version: v, ...(retiredVersions[group]?.note[v] ? { note: retiredVersions[group].note[v] } : {}) }));
     kinds.push({
       group,
       kind: names.kind,
@@ -64,6 +75,7 @@ for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()
       shortNames: names.shortNames ?? [],
       scope,
       served,
+      retired: retiredHere,
       source: src ? { repository: src.repository, path: src.path, commit: src.commit } : undefined,
     });
   }

@@ -23,6 +23,8 @@ interface IndexKind {
   group: string;
   kind: string;
   served: { version: string; schema: string }[];
+  /** Versions older Flux releases served for this kind. */
+  retired?: { version: string; note?: string }[];
 }
 
 interface IndexFile {
@@ -71,9 +73,10 @@ export function kindsOfGroup(group: string): string[] {
   return index.kinds.filter((k) => k.group === group).map((k) => k.kind);
 }
 
-/** A version an older Flux served in this group and Flux 2.9 does not (with a note when known). */
-export function retiredVersion(group: string, version: string): { version: string; note?: string } | undefined {
-  return index.retiredVersions[group]?.find((r) => r.version === version);
+/** A version an older Flux served in this group (for this kind, when given) and Flux 2.9 does not, with a note when known. */
+export function retiredVersion(group: string, version: string, kind?: string): { version: string; note?: string } | undefined {
+  const perKind = kind ? findKind(group, kind)?.retired : undefined;
+  return (perKind ?? index.retiredVersions[group])?.find((r) => r.version === version);
 }
 
 /**
@@ -87,7 +90,7 @@ export function knownKinds(): KnownKind[] {
       const description = loadSchema(s.schema)?.description;
       out.push({ group: k.group, version: s.version, kind: k.kind, served: true, apiVersion: `${k.group}/${s.version}`, ...(description ? { description } : {}) });
     }
-    for (const r of index.retiredVersions[k.group] ?? []) {
+    for (const r of k.retired ?? index.retiredVersions[k.group] ?? []) {
       if (k.served.some((s) => s.version === r.version)) continue;
       out.push({ group: k.group, version: r.version, kind: k.kind, served: false, apiVersion: `${k.group}/${r.version}` });
     }

@@ -37,7 +37,7 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
   }
   if (versions.includes(version)) return { served: true, diagnostics: [] };
   const target = `${group}/${versions[0]}`;
-  const retired = retiredVersion(group, version);
+  const retired = retiredVersion(group, version, kind);
   const when = retired?.note ? ` (${retired.note})` : '';
   return {
     served: false,
