@@ -12,8 +12,8 @@
  * for flux-oci but not equal to what `flux build artifact` makes for the same tree.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +22,7 @@ import tarStream, { type Header } from 'tar-stream';
 
 type TarHeader = Partial<Header> & Pick<Header, 'name'>;
 import { ArtifactError } from './artifactError.ts';
-import { Meter } from './byteMeter.ts';
+import { Coalescer, Meter } from './byteMeter.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
 import { walkLocalTree, type LocalEntry, type SkippedEntry } from './localTree.ts';
 
@@ -66,7 +66,8 @@ function addEntry(pack: tarStream.Pack, header: TarHeader, content?: Buffer): Pr
 async function addFile(pack: tarStream.Pack, e: LocalEntry, signal?: AbortSignal): Promise<number> {
   const file = e.absPath!;
   if (e.size <= smallFileLimit) {
-    const content = await readFile(file, { signal });
+    // Synchronous on purpose: see localTree.ts (a thread-pool hop per small file dominates).
+    const content = readFileSync(file);
     await addEntry(pack, headerOf(e, content.length), content);
     return content.length;
   }
@@ -107,7 +108,7 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
   // Level 6 = Go's gzip.DefaultCompression; zlib's default window/memLevel.
   const gzip = createGzip({ level: 6, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
   const counter = new Meter();
-  const written = pipeline(pack, gzip, counter, createWriteStream(file, { mode: 0o600 }));
+  const written = pipeline(pack, new Coalescer(), gzip, counter, createWriteStream(file, { mode: 0o600 }));
   // Surface pipeline failures (disk full...) to the producer loop below too.
   let pipelineError: unknown;
   written.catch((e) => (pipelineError = e));

@@ -28,3 +28,38 @@ export class Meter extends Transform {
   }
 }
 
+
+/**
+ * Gathers small writes into chunks of at least `size` bytes. zlib runs one
+ * thread-pool job per write; a tar of many small files arrives in 512-byte headers
+ * and ~10 KiB bodies, and job overhead would otherwise dominate the compression.
+ */
+export class Coalescer extends Transform {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private readonly size: number;
+
+  constructor(size = 1 << 20) {
+    super();
+    this.size = size;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.parts.push(chunk);
+    this.length += chunk.length;
+    if (this.length >= this.size) this.flushParts();
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.flushParts();
+    cb();
+  }
+
+  private flushParts(): void {
+    if (this.length === 0) return;
+    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length));
+    this.parts = [];
+    this.length = 0;
+  }
+}

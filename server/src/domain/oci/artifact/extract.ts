@@ -17,7 +17,7 @@
  * - Permission bits are kept (rwx only: setuid/setgid/sticky are dropped); owners
  *   and times are not restored.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,6 +30,8 @@ import type { ExtractOptions, ExtractResult } from './contract.ts';
 
 export const defaultMaxBytes = 1 << 30; // 1 GiB of unpacked content
 export const defaultMaxEntries = 1_000_000;
+/** Files up to this size are gathered in memory and written in one call. */
+const smallFileLimit = 1 << 20;
 
 export interface ExtractExtras {
   /** `sha256:<hex>` of the compressed layer; checked before anything is renamed into place. */
@@ -126,6 +128,12 @@ export async function extractLayer(source: Source, target: string, opts: Extract
   let entries = 0;
   let rootMode: number | undefined;
   const skippedLinks: string[] = [];
+  const madeDirs = new Set<string>([tmp]);
+  const ensureDir = (dir: string, mode: number) => {
+    if (madeDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true, mode });
+    madeDirs.add(dir);
+  };
   const tooLarge = () =>
     new ArtifactError(
       'too-large',
@@ -163,7 +171,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     switch (header.type) {
       case 'directory':
         if (rel === '') rootMode = mode | 0o700;
-        else await mkdir(abs, { recursive: true, mode: mode | 0o700 });
+        else ensureDir(abs, mode | 0o700);
         stream.resume();
         return;
       case 'file':
@@ -173,10 +181,23 @@ export async function extractLayer(source: Source, target: string, opts: Extract
         if (rel === '') throw new ArtifactError('unsafe-path', `archive entry "${header.name}" is a file at the root path; refusing it`);
         const size = header.size ?? 0;
         if (bytes + size > maxBytes) throw tooLarge();
-        await mkdir(path.dirname(abs), { recursive: true, mode: 0o755 });
-        const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
-        await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644 }), { signal: opts.signal });
-        bytes += counter.bytes;
+        ensureDir(path.dirname(abs), 0o755);
+        if (size <= smallFileLimit) {
+          // Small files: one synchronous write instead of a stream (see localTree.ts on why sync).
+          const chunks: Buffer[] = [];
+          let n = 0;
+          for await (const c of stream as AsyncIterable<Buffer>) {
+            n += c.length;
+            if (bytes + n > maxBytes) throw tooLarge();
+            chunks.push(c);
+          }
+          writeFileSync(abs, Buffer.concat(chunks, n), { mode: mode || 0o644 });
+          bytes += n;
+        } else {
+          const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
+          await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644 }), { signal: opts.signal });
+          bytes += counter.bytes;
+        }
         files++;
         return;
       }

@@ -5,7 +5,7 @@
  * compares what matters: paths, content hashes and permission bits.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -63,9 +63,15 @@ export async function readLocalTree(opts: BuildLayerOptions): Promise<TreeEntry[
     if (e.type !== 'file') continue;
     const hash = createHash('sha256');
     let size = 0;
-    for await (const chunk of createReadStream(e.absPath!, { signal: opts.signal })) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
+    if (e.size <= 1 << 20) {
+      const content = readFileSync(e.absPath!); // sync on purpose, see localTree.ts
+      hash.update(content);
+      size = content.length;
+    } else {
+      for await (const chunk of createReadStream(e.absPath!, { signal: opts.signal })) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
     }
     out.push({ path: e.name, size, digest: `sha256:${hash.digest('hex')}`, mode: e.mode });
   }
