@@ -178,3 +178,10 @@ test('hints are left out of text output unless asked for', () => {
   }
 });
 
+
+test('rendered output can be piped in: flux build kustomization ... | flux-oci check -', () => {
+  const rendered = cleanSource.replace('interval: 5m', 'interval: 5 minutes');
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '-'], { input: rendered, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /^<stdin>:7:13: error: spec\.interval: "5 minutes" does not match/m);
+});

@@ -15,6 +15,7 @@ import { formatSarif } from '../output/sarifReport';
 import pkg from '../../../../package.json';
 
 const help = `Usage: flux-oci check [paths...] [--format text|json|sarif] [--include-hints]
+       flux build kustomization NAME --path DIR --dry-run | flux-oci check -
 
 Checks Flux objects in YAML files against the Flux ${'2.9'} schemas, CEL rules and
 Flux lints, like the API server and the controllers would. Folders are walked
@@ -55,7 +56,17 @@ function parseArgs(args: string[]): CheckArgs {
   return out;
 }
 
+const stdinName = '<stdin>';
+
+/** `flux build kustomization ... | flux-oci check -` */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function displayPath(cwd: string, abs: string): string {
+  if (abs === stdinName) return abs;
   const rel = path.relative(cwd, abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
 }
@@ -64,7 +75,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const opts = parseArgs(args);
   let files: string[];
   try {
-    files = await walkFiles(opts.paths, { cwd: io.cwd, signal: io.signal });
+    const paths = opts.paths.filter((p) => p !== '-');
+    files = paths.length || !opts.paths.includes('-') ? await walkFiles(paths, { cwd: io.cwd, signal: io.signal }) : [];
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
@@ -86,6 +98,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       io.stderr.write(`flux-oci check: cannot read ${displayPath(io.cwd, f)}: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
+  if (opts.paths.includes('-')) parsed.push({ file: stdinName, yaml: YamlFile.parse(await readStdin()) });
   // cross-file facts for the lints (e.g. which OCIRepositories HelmReleases use as charts)
   const lint = lintContextOf(parsed.flatMap((p) => p.yaml.documents.map((d) => d.parsed)));
   const results: FileDiagnostics[] = parsed.map((p) => ({
