@@ -7,7 +7,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Authenticator } from './auth/authenticator';
 import { parseChallenge, repositoryScope } from './auth/challenge';
@@ -261,8 +262,15 @@ export class RegistryClient {
     }
     if (res.status !== 200) await this.fail(res, what);
     const verifier = new VerifiedStream(descriptor, what);
-    res.body.on('error', (e: unknown) => verifier.destroy(networkError(e, this.registry, what, this.transport.signal)));
-    return res.body.pipe(verifier);
+    const body = res.body;
+    // A dropped connection surfaces as a RegistryError on the stream the caller reads.
+    body.on('error', (e: unknown) => {
+      if (!verifier.destroyed) verifier.destroy(networkError(e, this.registry, what, this.transport.signal));
+    });
+    // pipeline() links both ways (a consumer that stops early frees the connection)
+    // and keeps late errors from becoming unhandled 'error' events.
+    pipeline(body, verifier, () => undefined);
+    return verifier;
   }
 
   /** Downloads a blob into `file`, verified, retrying a cut or corrupted transfer from the start. */
@@ -270,7 +278,7 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const stream = await this.openBlob(repository, descriptor);
-        await pipeline(onBytes ? countBytes(stream, onBytes) : stream, createWriteStream(file));
+        await pipelineAsync(onBytes ? countBytes(stream, onBytes) : stream, createWriteStream(file));
         return;
       } catch (err) {
         await rm(file, { force: true });

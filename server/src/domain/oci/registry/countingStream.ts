@@ -1,8 +1,10 @@
 /**
  * Reports bytes as they pass, without switching the source into flowing mode
  * (a 'data' listener would, and bytes would be lost before the consumer attaches).
+ * Linked with pipeline() so errors and early closes travel both ways and a late
+ * error never becomes an unhandled 'error' event.
  */
-import { Transform, type Readable } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 
 export function countBytes(source: Readable, onBytes: (n: number) => void): Readable {
   const tap = new Transform({
@@ -11,6 +13,6 @@ export function countBytes(source: Readable, onBytes: (n: number) => void): Read
       done(null, chunk);
     },
   });
-  source.on('error', (e) => tap.destroy(e));
-  return source.pipe(tap);
+  pipeline(source, tap, () => undefined);
+  return tap;
 }
