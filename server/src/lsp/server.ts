@@ -38,10 +38,11 @@ import { shiftRange } from '../domain/text/lineIndex';
 import { OpenDocuments } from './documents';
 import { DiagnosticsScheduler } from './diagnosticsScheduler';
 import { WorkspaceIndexer, isYamlFile } from './workspaceIndexer';
-import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
+import { toCompletionItem, toLspRange } from './convert';
 import { defaultSettings, readSettings, type ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
+import { LiveResolution } from './liveResolution';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -64,6 +65,8 @@ class FluxLanguageServer {
   private readonly lintContext = new WorkspaceLintContext();
   private readonly indexer: WorkspaceIndexer;
   private readonly diagnostics: DiagnosticsScheduler;
+  /** Registry-backed hover, completion, hints, diagnostics and actions for OCIRepository (RES). */
+  private readonly live: LiveResolution;
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
@@ -74,8 +77,10 @@ class FluxLanguageServer {
 
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
+    this.live = new LiveResolution({ connection, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
-      publish: (uri, version, diags) => void this.connection.sendDiagnostics({ uri, version, diagnostics: diags.map(toLspDiagnostic) }).catch(() => undefined),
+      // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
+      publish: (uri, version, diags) => this.live.publish(uri, version, diags),
       validationEnabled: () => this.settings.validation.enable,
       analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index) }),
       delayMs: () => this.settings.diagnosticsDelay,
@@ -105,6 +110,7 @@ class FluxLanguageServer {
         const doc = this.documents.close(p.textDocument.uri);
         if (!doc) return;
         this.diagnostics.forget(doc.key);
+        this.live.forget(doc.key);
         void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
         // The file on disk (if any) is what the workspace holds again.
         const file = pathOfKey(doc.key);
@@ -114,12 +120,13 @@ class FluxLanguageServer {
     );
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
-    c.onCompletion((p) => this.guard('completion', [], () => this.handleCompletion(p)));
-    c.onHover((p) => this.guard('hover', null, () => this.handleHover(p)));
+    c.onCompletion((p, token) => this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
+    c.onHover((p, token) => this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))));
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
-    c.onCodeAction((p) => this.guard('codeAction', [], () => this.handleCodeAction(p)));
+    c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
+    this.live.register();
     c.onShutdown(() => undefined);
   }
 
@@ -128,6 +135,7 @@ class FluxLanguageServer {
   private handleInitialize(p: InitializeParams): InitializeResult {
     const caps = p.capabilities;
     this.supportsConfiguration = caps.workspace?.configuration === true;
+    this.live.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
     this.supportsHierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;
@@ -144,6 +152,7 @@ class FluxLanguageServer {
         referencesProvider: true,
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        ...LiveResolution.capabilities(),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: serverName, version: serverVersion },
@@ -190,6 +199,7 @@ class FluxLanguageServer {
       const raw: unknown = await this.connection.workspace.getConfiguration('flux-oci');
       const before = this.settings.validation.enable;
       this.settings = readSettings(raw);
+      this.live.settingsChanged();
       if (before !== this.settings.validation.enable) this.diagnostics.scheduleAll(0);
     } catch (e) {
       this.logError('configuration', e);
@@ -265,7 +275,7 @@ class FluxLanguageServer {
     if (!doc) return [];
     if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
     const requested = p.context.diagnostics.map((d) => ({ range: d.range, code: d.code, message: typeof d.message === 'string' ? d.message : d.message.value }));
-    return quickFixes(requested, this.diagnostics.lastPublished(doc.key)).map(({ fix, diagnosticIndex }) => {
+    return quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key)]).map(({ fix, diagnosticIndex }) => {
       const action: CodeAction = {
         title: fix.title,
         kind: CodeActionKind.QuickFix,

@@ -1,0 +1,10 @@
+// Live resolution in the editor: reading OCIRepository sources and turning resolutions into hovers, hints, completion, diagnostics and edits.
+export { readOciSource, sourcePartAt } from './ociSourceDocument';
+export type { OciSourceDocument, RefField } from './ociSourceDocument';
+export { hoverMarkdown, inlayLabel, inlayTooltip, formatSize } from './resolutionText';
+export type { ResolutionState } from './resolutionText';
+export { registryDiagnostics } from './registryDiagnostics';
+export { resolutionActions } from './resolutionActions';
+export type { ResolutionAction } from './resolutionActions';
+export { registryCompletion, completionTagLimit } from './registryCompletion';
+export type { CompletionField, RegistryCompletionInput } from './registryCompletion';

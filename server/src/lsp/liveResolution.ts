@@ -1,0 +1,397 @@
+/**
+ * LSP wiring of live resolution: hover and completion answers merged with the
+ * schema ones, inlay hints (refreshed when a resolution arrives), registry
+ * diagnostics published with the synchronous ones (a late resolution
+ * republishes), refactorings, the `flux-oci.refreshResolution` command, the
+ * `flux-oci/registryCredentials` notification and the offline setting.
+ * Nothing the editor asks for waits on a registry for more than a short,
+ * cancellable budget; after it, the answer says "resolving".
+ */
+import {
+  CodeActionKind,
+  MarkupKind,
+  type CancellationToken,
+  type ClientCapabilities,
+  type CodeAction,
+  type CodeActionParams,
+  type CompletionItem,
+  type CompletionList,
+  type CompletionParams,
+  type Connection,
+  type Hover,
+  type HoverParams,
+  type InlayHint,
+  type InlayHintParams,
+  type ServerCapabilities,
+} from 'vscode-languageserver/node';
+import type { Diagnostic } from '../domain/diagnostics';
+import { shiftDiagnostic } from '../domain/analysis/index';
+import { YamlFile, type FileDocument } from '../domain/yaml/yamlFile';
+import { shiftRange } from '../domain/text/lineIndex';
+import { cursorContext } from '../domain/language/cursorContext';
+import { parseRepositoryUrl } from '../domain/oci/reference';
+import { ResolutionService } from '../domain/resolution/resolutionService';
+import { SessionCredentials } from '../domain/resolution/sessionCredentials';
+import { specKey, usesHelmUnderscore, type OciSourceSpec } from '../domain/resolution/ociSourceSpec';
+import type { RepositoryTarget } from '../domain/resolution/registryCache';
+import type { Resolution } from '../domain/resolution/resolution';
+import { newestTags } from '../domain/resolution/resolveOciSource';
+import {
+  completionTagLimit,
+  hoverMarkdown,
+  inlayLabel,
+  inlayTooltip,
+  readOciSource,
+  registryCompletion,
+  registryDiagnostics,
+  resolutionActions,
+  sourcePartAt,
+  type CompletionField,
+  type ResolutionState,
+} from '../domain/language/liveResolution/index';
+import type { OpenDocument, OpenDocuments } from './documents';
+import type { ServerSettings } from './settings';
+import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
+
+export const refreshResolutionCommand = 'flux-oci.refreshResolution';
+export const registryCredentialsNotification = 'flux-oci/registryCredentials';
+
+/** How long a hover may wait for a cold resolution before answering "resolving". */
+const hoverBudgetMs = 1_000;
+/** How long completion may wait for a tag list it does not have yet. */
+const completionBudgetMs = 400;
+
+interface SyncPublish {
+  uri: string;
+  version: number;
+  yaml: YamlFile;
+  diagnostics: Diagnostic[];
+}
+
+export interface LiveResolutionHost {
+  connection: Connection;
+  documents: OpenDocuments;
+  settings: () => ServerSettings;
+  log: (message: string) => void;
+}
+
+export class LiveResolution {
+  private readonly session = new SessionCredentials();
+  readonly service: ResolutionService;
+  private readonly lastSync = new Map<string, SyncPublish>();
+  private readonly lastRegistry = new Map<string, Diagnostic[]>();
+  private inlayRefreshSupported = false;
+  private inlayRefreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly host: LiveResolutionHost) {
+    const timeout = Number(process.env['FLUX_OCI_REGISTRY_TIMEOUT_MS']);
+    this.service = new ResolutionService({ session: this.session, ...(timeout > 0 ? { timeoutMs: timeout } : {}) });
+    this.service.onResolved((spec) => this.resolved(spec));
+  }
+
+  static capabilities(): Partial<ServerCapabilities> {
+    return {
+      inlayHintProvider: true,
+      executeCommandProvider: { commands: [refreshResolutionCommand] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+    };
+  }
+
+  /** Registers the requests and notifications only live resolution answers. */
+  register(): void {
+    const c = this.host.connection;
+    c.languages.inlayHint.on((p) => this.safe('inlayHint', [], () => this.inlayHints(p)));
+    c.onExecuteCommand((p) =>
+      this.safe('executeCommand', null, () => {
+        if (p.command !== refreshResolutionCommand) return null;
+        this.host.log('registry: refresh requested, forgetting cached resolutions');
+        this.service.refresh();
+        this.republishAll();
+        return null;
+      }),
+    );
+    c.onNotification(registryCredentialsNotification, (p: unknown) =>
+      this.safe('registryCredentials', undefined, () => {
+        const list = Array.isArray(p) ? p : (p as { credentials?: unknown } | null)?.credentials;
+        const n = this.session.replace(list);
+        // Only the count and hosts: a credential never reaches a log.
+        this.host.log(`registry: ${n} credential(s) from the editor (${this.session.registries.join(', ') || 'none'})`);
+        this.service.refresh();
+        this.republishAll();
+      }),
+    );
+  }
+
+  /** What the client said at initialize that matters here. */
+  clientCapabilities(caps: ClientCapabilities): void {
+    this.inlayRefreshSupported = caps.workspace?.inlayHint?.refreshSupport === true;
+  }
+
+  /** Call after settings changed. */
+  settingsChanged(): void {
+    if (this.syncOffline()) this.republishAll();
+  }
+
+  async close(): Promise<void> {
+    await this.service.close();
+  }
+
+  // ---------- diagnostics ----------
+
+  /** Publishes the synchronous diagnostics of a file together with what the registry said. */
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): void {
+    const doc = this.host.documents.get(uri);
+    if (doc && doc.version === version) this.lastSync.set(doc.key, { uri, version, yaml: doc.yaml, diagnostics });
+    const registry = doc && doc.version === version && this.host.settings().validation.enable ? this.registryDiagnosticsOf(doc.yaml) : [];
+    if (doc) this.lastRegistry.set(doc.key, registry);
+    this.send(uri, version, [...diagnostics, ...registry]);
+  }
+
+  /** Registry diagnostics last published for a file (code actions match against them). */
+  published(key: string): Diagnostic[] {
+    return this.lastRegistry.get(key) ?? [];
+  }
+
+  forget(key: string): void {
+    this.lastSync.delete(key);
+    this.lastRegistry.delete(key);
+  }
+
+  private registryDiagnosticsOf(yaml: YamlFile): Diagnostic[] {
+    this.syncOffline();
+    const out: Diagnostic[] = [];
+    for (const d of yaml.documents) {
+      const src = readOciSource(d.parsed);
+      if (!src) continue;
+      const r = this.current(src.spec);
+      if (!r) continue;
+      for (const diag of registryDiagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+    }
+    return out;
+  }
+
+  /** The resolution known now (possibly stale); asks for a fresh one in the background. */
+  private current(spec: OciSourceSpec): Resolution | undefined {
+    if (this.service.offline) return undefined;
+    this.service.request(spec).catch((e: unknown) => this.host.log(`registry: resolution failed: ${String(e)}`));
+    return this.service.peek(spec);
+  }
+
+  private resolved(spec: OciSourceSpec): void {
+    const key = specKey(spec);
+    let any = false;
+    for (const [fileKey, last] of this.lastSync) {
+      const doc = this.host.documents.byIndexKey(fileKey);
+      if (!doc || doc.version !== last.version) continue; // a newer validation run will include it
+      if (!doc.yaml.documents.some((d) => d.isParsed && specKeyOf(d) === key)) continue;
+      any = true;
+      this.republish(doc, last);
+    }
+    if (any || this.host.documents.all().length) this.scheduleInlayRefresh();
+  }
+
+  private republishAll(): void {
+    for (const [fileKey, last] of this.lastSync) {
+      const doc = this.host.documents.byIndexKey(fileKey);
+      if (doc && doc.version === last.version) this.republish(doc, last);
+    }
+    this.scheduleInlayRefresh();
+  }
+
+  private republish(doc: OpenDocument, last: SyncPublish): void {
+    const registry = this.host.settings().validation.enable ? this.registryDiagnosticsOf(doc.yaml) : [];
+    this.lastRegistry.set(doc.key, registry);
+    this.send(last.uri, last.version, [...last.diagnostics, ...registry]);
+  }
+
+  private send(uri: string, version: number, diagnostics: Diagnostic[]): void {
+    void this.host.connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) }).catch(() => undefined);
+  }
+
+  private scheduleInlayRefresh(): void {
+    if (!this.inlayRefreshSupported || this.inlayRefreshTimer) return;
+    this.inlayRefreshTimer = setTimeout(() => {
+      this.inlayRefreshTimer = undefined;
+      void this.host.connection.languages.inlayHint.refresh().catch(() => undefined);
+    }, 50);
+  }
+
+  private syncOffline(): boolean {
+    const offline = this.host.settings().registry.offline;
+    if (offline === this.service.offline) return false;
+    this.host.log(offline ? 'registry: offline, no registry traffic' : 'registry: online');
+    this.service.setOffline(offline);
+    return true;
+  }
+
+  // ---------- hover ----------
+
+  /** The resolution above the schema hover when the cursor is on an OCIRepository's url or ref. */
+  async hover(p: HoverParams, token: CancellationToken, schema: Hover | null): Promise<Hover | null> {
+    try {
+      const located = this.locate(p.textDocument.uri, p.position);
+      if (!located || !sourcePartAt(located.src, located.docLine, p.position.character)) return schema;
+      const { src, fileDoc } = located;
+      let state: ResolutionState;
+      this.syncOffline();
+      if (this.service.offline) state = { state: 'offline' };
+      else {
+        const known = this.service.isPending(src.spec) ? undefined : this.service.peek(src.spec);
+        const r = known ?? (await within(this.service.request(src.spec), hoverBudgetMs, token));
+        state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
+      }
+      const live = hoverMarkdown(src.spec, state);
+      const schemaText = schema && typeof schema.contents === 'object' && 'value' in schema.contents ? schema.contents.value : '';
+      const range = schema?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, src.urlRange));
+      return { contents: { kind: MarkupKind.Markdown, value: schemaText ? `${live}\n\n---\n\n${schemaText}` : live }, range };
+    } catch (e) {
+      this.host.log(`registry hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return schema;
+    }
+  }
+
+  // ---------- completion ----------
+
+  /** Registry items for `ref.tag`, `ref.digest` and `ref.semver`, added to the schema ones. */
+  async completion(p: CompletionParams, token: CancellationToken, schema: CompletionItem[]): Promise<CompletionItem[] | CompletionList> {
+    try {
+      const doc = this.host.documents.get(p.textDocument.uri);
+      const fileDoc = doc?.yaml.documentAt(p.position);
+      if (!fileDoc) return schema;
+      const docPos = YamlFile.toDocumentPosition(fileDoc, p.position);
+      const ctx = cursorContext(fileDoc.parsed, docPos);
+      if (!ctx || ctx.type !== 'value' || ctx.path.length !== 3 || ctx.path[0] !== 'spec' || ctx.path[1] !== 'ref') return schema;
+      const field = ctx.path[2] as CompletionField;
+      if (field !== 'tag' && field !== 'digest' && field !== 'semver') return schema;
+      const src = readOciSource(fileDoc.parsed);
+      this.syncOffline();
+      if (!src || this.service.offline) return schema;
+      let target: RepositoryTarget;
+      try {
+        target = { ...parseRepositoryUrl(src.spec.url), ...(src.spec.insecure ? { insecure: true } : {}), ...(src.spec.provider ? { provider: src.spec.provider } : {}) };
+      } catch {
+        return schema;
+      }
+      const cache = this.service.cache;
+      let tags = cache.peekTags(target);
+      if (!tags) tags = await within(cache.tags(target), completionBudgetMs, token).catch(() => undefined);
+      if (!tags) return { isIncomplete: true, items: schema };
+      const helm = usesHelmUnderscore(src.spec);
+      // Facts (created date, digest) of the newest tags, fetched in the background for the next ask.
+      const top = registryOrder(tags, helm).slice(0, field === 'digest' ? 20 : 10);
+      const missing = top.filter((t) => !cache.peekArtifact(target, t));
+      const fetches = missing.map((t) => cache.artifact(target, t).catch(() => undefined));
+      if (field === 'digest' && fetches.length) await within(Promise.all(fetches), completionBudgetMs, token);
+      const entries = registryCompletion({
+        field,
+        tags,
+        helm,
+        replaceRange: ctx.replaceRange,
+        factsOf: (t) => cache.peekArtifact(target, t),
+        ...(src.spec.ref.semverFilter ? { filter: src.spec.ref.semverFilter } : {}),
+      });
+      const items = [...entries.map((e) => toCompletionItem(e, fileDoc.slice.startLine)), ...schema];
+      const incomplete = top.some((t) => !cache.peekArtifact(target, t));
+      return incomplete ? { isIncomplete: true, items } : items;
+    } catch (e) {
+      this.host.log(`registry completion failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return schema;
+    }
+  }
+
+  // ---------- inlay hints ----------
+
+  private inlayHints(p: InlayHintParams): InlayHint[] {
+    const doc = this.host.documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    this.syncOffline();
+    if (this.service.offline) return [];
+    const out: InlayHint[] = [];
+    for (const d of doc.yaml.documents) {
+      if (d.slice.startLine > p.range.end.line) break;
+      const src = readOciSource(d.parsed);
+      if (!src) continue;
+      const r = this.current(src.spec);
+      if (!r) continue;
+      const label = inlayLabel(r);
+      if (!label) continue;
+      const kind = r.kind;
+      const anchor = kind === 'latest' ? src.urlRange : (src.fields[kind]?.range ?? src.urlRange);
+      const at = shiftRange(anchor, d.slice.startLine).end;
+      out.push({ position: at, label, tooltip: inlayTooltip(r), paddingLeft: true });
+    }
+    return out;
+  }
+
+  // ---------- code actions ----------
+
+  codeActions(p: CodeActionParams): CodeAction[] {
+    try {
+      if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.Refactor || k === CodeActionKind.RefactorRewrite || k === CodeActionKind.Empty)) return [];
+      const located = this.locate(p.textDocument.uri, p.range.start);
+      if (!located || !sourcePartAt(located.src, located.docLine, p.range.start.character)) return [];
+      const { src, fileDoc, doc } = located;
+      if (this.service.offline) return [];
+      const r = this.current(src.spec);
+      return resolutionActions(src, r).map((a) => {
+        const action: CodeAction = {
+          title: a.title,
+          kind: CodeActionKind.RefactorRewrite,
+          edit: { changes: { [doc.uri]: a.edits.map((e) => ({ range: toLspRange(shiftRange(e.range, fileDoc.slice.startLine)), newText: e.newText })) } },
+        };
+        if (a.preferred) action.isPreferred = true;
+        return action;
+      });
+    } catch (e) {
+      this.host.log(`registry code actions failed: ${String(e)}`);
+      return [];
+    }
+  }
+
+  // ---------- plumbing ----------
+
+  private locate(uri: string, position: { line: number; character: number }) {
+    const doc = this.host.documents.get(uri);
+    const fileDoc = doc?.yaml.documentAt(position);
+    if (!doc || !fileDoc) return undefined;
+    const src = readOciSource(fileDoc.parsed);
+    if (!src) return undefined;
+    return { doc, fileDoc, src, docLine: position.line - fileDoc.slice.startLine };
+  }
+
+  private safe<T>(what: string, fallback: T, run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      this.host.log(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return fallback;
+    }
+  }
+}
+
+function specKeyOf(d: FileDocument): string | undefined {
+  const src = readOciSource(d.parsed);
+  return src ? specKey(src.spec) : undefined;
+}
+
+/** Tags in the order completion shows them (semver newest first). */
+function registryOrder(tags: string[], helm: boolean): string[] {
+  return newestTags(tags, helm, completionTagLimit);
+}
+
+/** The promise's value if it settles within `ms` and the request is not cancelled; else undefined. */
+function within<T>(promise: Promise<T>, ms: number, token: CancellationToken): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve) => {
+    const timer = setTimeout(() => done(undefined), ms);
+    const sub = token.onCancellationRequested(() => done(undefined));
+    let settled = false;
+    function done(v: T | undefined): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(v);
+    }
+    promise.then(done, () => done(undefined));
+  });
+}
