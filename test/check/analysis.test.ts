@@ -143,3 +143,9 @@ spec:
   assert.equal(d.length, 1, JSON.stringify(diagnose(receiver)));
   assert.equal(d[0]!.line, 11);
 });
+
+test('a mistyped metadata field is caught like a spec field, with a rename', () => {
+  const d = diagnose('apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\n  lables:\n    team: a\nspec:\n  interval: 5m\n  url: oci://ghcr.io/a/b\n');
+  assert.deepEqual(d.map((x) => [x.code, x.line, x.message]), [['schema/unknown-field', 4, 'metadata.lables: unknown field "lables" in metadata (did you mean "labels"?)']]);
+  assert.equal(d[0]!.fixes![0]!.edits[0]!.newText, 'labels');
+});

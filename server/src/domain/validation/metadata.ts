@@ -2,6 +2,7 @@ import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { describeScalar, mapEntries, valueKind } from './yamlValues';
+import { closestMatch } from './suggestions';
 
 /**
  * ObjectMeta checks the API server makes and CRD schemas do not carry: name and
@@ -14,6 +15,13 @@ const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/** ObjectMeta's fields (k8s.io/apimachinery); strict field validation rejects any other. */
+const objectMetaFields = new Set([
+  'name', 'generateName', 'namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences', 'uid',
+  'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds',
+  'managedFields', 'selfLink',
+]);
+
 export interface MetadataOptions {
   /** False for patches and fragments, which may leave the name out. */
   requireName: boolean;
@@ -21,10 +29,10 @@ export interface MetadataOptions {
 
 export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: MetadataOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const add = (node: Node, code: string, message: string, severity = Severity.Error): void => {
+  const add = (node: Node, code: string, message: string, fixTo?: string): void => {
     const r = node.range;
     const range = r ? doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    out.push({ range, severity, code, message });
+    out.push({ range, severity: Severity.Error, code, message, ...(fixTo ? { fixes: [{ title: `Rename to "${fixTo}"`, edits: [{ range, newText: fixTo }], preferred: true }] } : {}) });
   };
   const rootEntries = mapEntries(root, doc.yaml);
   const metaEntry = rootEntries.find((e) => e.key === 'metadata');
@@ -36,6 +44,11 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
   }
   const meta = mapEntries(metaEntry.value, doc.yaml);
   const get = (k: string) => meta.find((e) => e.key === k);
+  for (const e of meta) {
+    if (objectMetaFields.has(e.key) || e.merged || e.key.includes('${')) continue;
+    const near = closestMatch(e.key, objectMetaFields);
+    add(e.keyNode, 'schema/unknown-field', `metadata.${e.key}: unknown field "${e.key}" in metadata${near ? ` (did you mean "${near}"?)` : ''}`, near);
+  }
 
   const name = get('name');
   const generateName = get('generateName');
