@@ -401,15 +401,20 @@ export class RegistryClient {
 
   // --- tags and referrers -------------------------------------------------
 
-  /** Every tag, following `Link: rel="next"` pages. */
+  /**
+   * Every tag. Follows `Link: rel="next"` pages; a registry that pages by `n`
+   * without sending Link (go-containerregistry's) is walked with `last=`; one
+   * that ignores `n` (distribution 2.8) answers everything at once.
+   */
   async listTags(repository: string, pageSize = 1000): Promise<string[]> {
     const what = `list tags of ${repository}`;
     const tags: string[] = [];
-    const seen = new Set<string>();
+    const known = new Set<string>();
+    const seenUrls = new Set<string>();
     let url: string | undefined = `${pathOf(repository, 'tags', 'list')}?n=${pageSize}`;
     while (url) {
-      if (seen.has(url)) throw new RegistryError(`${what}: the registry's pagination loops`, { code: 'invalid-response' });
-      seen.add(url);
+      if (seenUrls.has(url)) throw new RegistryError(`${what}: the registry's pagination loops`, { code: 'invalid-response' });
+      seenUrls.add(url);
       const res = await this.call({ method: 'GET', url }, [repositoryScope(repository, ['pull'])], what);
       if (res.status === 404) {
         const text = await res.body.text();
@@ -417,10 +422,19 @@ export class RegistryClient {
         throw statusError(404, text, this.registry, what);
       }
       if (res.status !== 200) await this.fail(res, what);
-      const body = (await res.body.text().then((t) => JSON.parse(t))) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
+      let page: string[];
+      try {
+        page = ((JSON.parse(await res.body.text()) as { tags?: string[] | null }).tags ?? []).filter((t) => typeof t === 'string');
+      } catch {
+        throw new RegistryError(`${what}: the registry answered something that is not a tag list`, { code: 'invalid-response' });
+      }
+      const fresh = page.filter((t) => !known.has(t));
+      for (const t of fresh) known.add(t);
+      tags.push(...fresh);
       const next = nextLink(res.headers['link']);
-      url = next ? new URL(next, res.url).toString() : undefined;
+      if (next) url = new URL(next, res.url).toString();
+      else if (page.length === pageSize && fresh.length > 0) url = `${pathOf(repository, 'tags', 'list')}?n=${pageSize}&last=${encodeURIComponent(page[page.length - 1]!)}`;
+      else url = undefined;
     }
     return tags;
   }
