@@ -101,7 +101,13 @@ export function propertySchema(node: SchemaNode, key: string): SchemaNode | unde
   return undefined;
 }
 
-/** Whether a mapping under this node accepts keys the schema does not list. */
+/**
+ * Whether a mapping under this node accepts keys the schema does not list: a
+ * free-form map, `additionalProperties`, or preserve-unknown-fields. The
+ * validator flags unknown keys exactly where this is false.
+ */
 export function acceptsUnknownKeys(node: SchemaNode): boolean {
-  return node.preserveUnknownFields === true || node.additionalProperties !== undefined && node.additionalProperties !== false || (node.type === 'object' && !node.properties);
+  if (node.preserveUnknownFields === true) return true;
+  if (node.additionalProperties !== undefined && node.additionalProperties !== false) return true;
+  return node.properties === undefined;
 }

@@ -2,7 +2,7 @@ import { isScalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { Severity, type Diagnostic, type Fix } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { Range } from '../text/lineIndex';
-import type { SchemaNode } from '../schema/schemaNode';
+import { acceptsUnknownKeys, type SchemaNode } from '../schema/schemaNode';
 import { matchesSchemaPattern } from './schemaPattern';
 import { closestMatch } from './suggestions';
 import { describeScalar, mapEntries, resolveNode, valueKind, type ValueKind } from './yamlValues';
@@ -238,7 +238,7 @@ function validateMap(w: Walk, schema: SchemaNode, map: YAMLMap, anchor: Node, pa
   const props = schema.properties;
   const valuesSchema = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   // Unknown keys are an error only where the schema lists the fields and keeps nothing else.
-  const closed = props !== undefined && valuesSchema === undefined && schema.additionalProperties !== true && schema.preserveUnknownFields !== true;
+  const closed = !acceptsUnknownKeys(schema);
   const present = new Set<string>();
   for (const e of entries) {
     // null values count as absent for `required` (the API server prunes them)
