@@ -30,7 +30,7 @@ export const connectionHelp = `Registry flags:
   --ca-file FILE            trust this PEM CA bundle too (default: $SSL_CERT_FILE if set)
   --docker-config FILE      read credentials from this config.json instead of
                             $DOCKER_CONFIG/config.json or ~/.docker/config.json
-  --timeout DURATION        give up after this long, e.g. 30s, 5m (default 5m)
+  --timeout DURATION        give up after this long, e.g. 30s, 5m; 0 = never (default 5m)
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.`;
 
 export interface ParsedFlags {
@@ -66,6 +66,7 @@ export function boolFlag(flags: ParsedFlags, name: string): boolean {
 
 /** Go-style durations: 300ms, 30s, 5m, 1h30m. */
 export function parseDuration(value: string): number {
+  if (value === '0') return 0; // no limit
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
