@@ -43,7 +43,7 @@ test('a developer checks a folder and reads compiler-style lines with 1-based po
   const lines = r.stdout.trim().split('\n');
   assert.ok(lines.includes('release.yaml:13:11: error: spec.upgrade.crds: unsupported value "Sometimes": supported values: "Skip", "Create", "CreateReplace" [schema/enum]'), r.stdout);
   assert.ok(lines.some((l) => l.startsWith('sources.yaml:31:3: error: spec.branch: unknown field "branch"') && l.includes('did you mean spec.ref.branch?') && l.endsWith('[schema/unknown-field]')), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('sources.yaml:35:13: error: source.toolkit.fluxcd.io/v1beta2 HelmRepository is not served by Flux 2.9') && l.includes('move to source.toolkit.fluxcd.io/v1')), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith('sources.yaml:35:13: error: source.toolkit.fluxcd.io/v1beta2 HelmRepository is not served by Flux 2.9') && l.includes('change apiVersion to source.toolkit.fluxcd.io/v1')), r.stdout);
   assert.ok(!r.stdout.includes('unknownField'), 'the plain Namespace is not ours to judge');
   assert.ok(!r.stdout.includes('REPLICAS'), '${VAR} substitutions pass');
   assert.equal(lines.length, 3, r.stdout);

@@ -46,7 +46,7 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
         range: apiVersionRange,
         severity: Severity.Error,
         code: 'schema/api-version-not-served',
-        message: `${apiVersion} ${kind} is not served by Flux ${flux}${when}: move to ${target} (\`flux migrate\` rewrites manifests)`,
+        message: `${apiVersion} ${kind} is not served by Flux ${flux}${when}, so the API server rejects it: change apiVersion to ${target}`,
         deprecated: true,
         fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }],
       },
