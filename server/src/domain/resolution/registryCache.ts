@@ -184,6 +184,8 @@ export class RegistryCache implements RepositoryReader {
         },
         (error: unknown) => {
           if (isRegistryError(error, 'rate-limited')) this.limiter.rateLimited(registry);
+          // A client whose first contact failed keeps that failure (scheme detection is cached): start afresh next time.
+          if (isRegistryError(error, 'network') || isRegistryError(error, 'timeout') || isRegistryError(error, 'tls')) this.dropClients(registry);
           if (generation === this.generation) this.store(key, { at: Date.now(), ttl: this.options.errorTtlMs ?? 15_000, error, generation });
           throw error;
         },
@@ -200,6 +202,14 @@ export class RegistryCache implements RepositoryReader {
     for (const k of this.entries.keys()) {
       if (this.entries.size <= max) break;
       if (!this.entries.get(k)?.pending) this.entries.delete(k);
+    }
+  }
+
+  private dropClients(registry: string): void {
+    for (const [key, c] of this.clients) {
+      if (!key.startsWith(`${registry}|`)) continue;
+      this.clients.delete(key);
+      void c.close().catch(() => undefined);
     }
   }
 
