@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in docker-registry skopeo apache2-utils openssl git ca-certificates; do
+for pkg in docker-registry skopeo apache2-utils openssl git ca-certificates etcd-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

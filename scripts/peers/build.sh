@@ -118,6 +118,8 @@ failed=()
 for n in "${names[@]}"; do
   build_one "$n" || failed+=("$n")
 done
+# Control-plane peers for the cluster tests (kube-apiserver, source- and kustomize-controller).
+if [ $# -eq 0 ]; then bash "$here/build-cluster.sh" || failed+=(cluster); fi
 echo "peers: done in $(( $(date +%s) - total_started ))s"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "peers: FAILED: ${failed[*]}" >&2

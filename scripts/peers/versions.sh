@@ -4,3 +4,8 @@ DISTRIBUTION_VERSION=v3.1.2
 GGCR_VERSION=v0.22.1
 ORAS_VERSION=v1.3.6
 COSIGN_VERSION=v3.0.6
+# Cluster peers (scripts/peers/build-cluster.sh; test/peers/controlPlane.ts). Flux 2.9.4 pins the
+# controllers at v1.9.4, which use k8s.io/api v0.36.2, hence kube-apiserver v1.36.2.
+KUBERNETES_VERSION=v1.36.2
+SOURCE_CONTROLLER_VERSION=v1.9.4
+KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
