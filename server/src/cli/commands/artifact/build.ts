@@ -1,6 +1,5 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { buildArtifact } from '../../../domain/oci/operations/buildArtifact';
 import { boolFlag, listFlag, parseFlags, stringFlag, outputFormat } from './flags';
 import { printStructured, step, success } from './output';
 
@@ -36,6 +35,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const ignorePaths = listFlag(flags, 'ignore-paths');
   const output = stringFlag(flags, 'output');
   step(io, `building artifact from ${paths.join(', ')}`);
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { buildArtifact } = await import('../../../domain/oci/operations/buildArtifact');
   const result = await buildArtifact({
     paths,
     cwd: io.cwd,

@@ -1,6 +1,5 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { diffArtifact } from '../../../domain/oci/operations/diffArtifact';
 import type { FileChange } from '../../../domain/oci/artifact/contract';
 import { boolFlag, connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
 import { failure, printStructured, success } from './output';
@@ -48,6 +47,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (paths.length === 0) throw new UsageError('--path is required: the local folder or file to compare');
   const format = outputFormat(stringFlag(flags, 'output'));
   const ignorePaths = listFlag(flags, 'ignore-paths');
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { diffArtifact } = await import('../../../domain/oci/operations/diffArtifact');
   const result = await diffArtifact({
     url,
     paths,

@@ -1,5 +1,4 @@
 import type { CliCommand, CliIO } from '../../command';
-import { listArtifacts } from '../../../domain/oci/operations/listArtifacts';
 import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
 import { formatTable, printStructured } from './output';
 
@@ -25,6 +24,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const format = outputFormat(stringFlag(flags, 'output'));
   const semver = stringFlag(flags, 'filter-semver');
   const regex = stringFlag(flags, 'filter-regex');
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { listArtifacts } = await import('../../../domain/oci/operations/listArtifacts');
   const result = await listArtifacts({
     url,
     ...(semver ? { filterSemver: semver } : {}),

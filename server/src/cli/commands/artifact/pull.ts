@@ -1,6 +1,6 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { pullArtifact, type LayerOperation } from '../../../domain/oci/operations/pullArtifact';
+import type { LayerOperation } from '../../../domain/oci/operations/pullArtifact';
 import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
 import { printStructured, progressPrinter, step, success } from './output';
 
@@ -41,6 +41,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const format = outputFormat(stringFlag(flags, 'format'));
   const mediaType = stringFlag(flags, 'layer-media-type');
   step(io, `pulling artifact from ${url.replace(/^oci:\/\//, '')}`);
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { pullArtifact } = await import('../../../domain/oci/operations/pullArtifact');
   const result = await pullArtifact({
     url,
     output,

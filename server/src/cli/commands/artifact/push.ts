@@ -1,6 +1,5 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { pushArtifact } from '../../../domain/oci/operations/pushArtifact';
 import { boolFlag, connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
 import { printStructured, progressPrinter, step, success } from './output';
 
@@ -51,6 +50,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const revision = stringFlag(flags, 'revision');
   const ignorePaths = listFlag(flags, 'ignore-paths');
   step(io, `pushing artifact to ${url.replace(/^oci:\/\//, '')}`);
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { pushArtifact } = await import('../../../domain/oci/operations/pushArtifact');
   const result = await pushArtifact({
     url,
     paths,

@@ -1,5 +1,4 @@
 import type { CliCommand, CliIO } from '../../command';
-import { tagArtifact } from '../../../domain/oci/operations/tagArtifact';
 import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
 import { printStructured, progressPrinter, step, success } from './output';
 import { UsageError } from '../../command';
@@ -21,6 +20,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (tags.length === 0) throw new UsageError('--tag is required: the tag(s) to add');
   const format = outputFormat(stringFlag(flags, 'output'));
   step(io, `tagging artifact ${url.replace(/^oci:\/\//, '')}`);
+  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  const { tagArtifact } = await import('../../../domain/oci/operations/tagArtifact');
   const result = await tagArtifact({ url, tags, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
   for (const t of result.tags) success(io, `artifact tagged as ${result.repository}:${t}`);
   if (format) printStructured(io, format, result);

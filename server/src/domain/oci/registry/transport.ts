@@ -207,10 +207,10 @@ export class RegistryTransport {
           await res.body.dump();
           return 'http';
         } catch (plainErr) {
-          throw networkError(plainErr, this.registry, 'ping', this.options.signal);
+          throw networkError(plainErr, this.registry, 'connect', this.options.signal);
         }
       }
-      throw networkError(err, this.registry, 'ping', this.options.signal);
+      throw networkError(err, this.registry, 'connect', this.options.signal);
     }
   }
 

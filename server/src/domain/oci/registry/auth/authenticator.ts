@@ -26,6 +26,7 @@ export class Authenticator {
   private readonly transport: RegistryTransport;
   private credential: Promise<Credential | undefined> | undefined;
   private readonly tokens = new Map<string, CachedToken>();
+  /** A header valid for every scope: Basic, or a registry token given by the user. */
   private basicHeader: string | undefined;
   private bearerChallenge: Challenge | undefined;
 
@@ -79,7 +80,11 @@ export class Authenticator {
       return this.basicHeader;
     }
     if (challenge?.scheme === 'bearer') {
-      if (credential?.kind === 'registry-token') return `Bearer ${credential.token}`;
+      if (credential?.kind === 'registry-token') {
+        // A token given as it is (--creds without ':') is sent on every request from now on.
+        this.basicHeader = `Bearer ${credential.token}`;
+        return this.basicHeader;
+      }
       this.bearerChallenge = challenge;
       // Drop a cached token for these scopes: the registry just refused it.
       this.tokens.delete(mergeScopes(scopes).join(' '));
