@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { commands, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerRegistryCredentials, sendCredentialsWhenRunning } from './registryCredentials';
 
 let client: LanguageClient | undefined;
 
@@ -10,6 +11,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const output = window.createOutputChannel('Flux OCI', { log: true });
   context.subscriptions.push(output);
   client = createClient(context, output);
+  // Registry credentials from SecretStorage reach the server in memory only (live resolution).
+  context.subscriptions.push(sendCredentialsWhenRunning(client, context.secrets), ...registerRegistryCredentials(context, () => client));
   context.subscriptions.push(
     commands.registerCommand('flux-oci.restartServer', async () => {
       output.info('Restarting the Flux OCI language server');
