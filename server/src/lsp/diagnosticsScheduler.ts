@@ -3,8 +3,12 @@ import type { AnalysisContext } from '../domain/analysis/index';
 import { documentDiagnostics, toFileDiagnostics } from '../domain/language/fileDiagnostics';
 import { unresolvedReferences } from '../domain/language/unresolvedReferences';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
-import type { OpenDocuments } from './documents';
-import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
+import type { OpenDocument, OpenDocuments } from './documents';
+import { documentObjects } from '../domain/workspace/objectReferences';
+import { sliceBudgetMs, yieldToEventLoop } from './slices';
+
+/** A first look at a huge file is published after this long, then the complete set. */
+const firstPublishAfterMs = 60;
 
 export interface DiagnosticsSink {
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
@@ -26,6 +30,9 @@ export interface DiagnosticsSink {
 export class DiagnosticsScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly published = new Map<string, Diagnostic[]>();
+  private readonly running = new Map<string, { yaml: OpenDocument['yaml']; rerun: boolean }>();
+  /** Cross-file results per file, valid while neither the workspace's objects nor the file's references change. */
+  private readonly unresolved = new Map<string, { objects: number; file: number; diagnostics: Diagnostic[] }>();
 
   constructor(
     private readonly documents: OpenDocuments,
@@ -40,9 +47,28 @@ export class DiagnosticsScheduler {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.run(key).catch((e: unknown) => this.sink.log(`validation of ${key} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+        this.start(key);
       }, delayMs),
     );
+  }
+
+  /** At most one run per file and text: a request for the same text while it runs becomes one re-run after it. */
+  private start(key: string): void {
+    const yaml = this.documents.byIndexKey(key)?.yaml;
+    if (!yaml) return;
+    const current = this.running.get(key);
+    if (current && current.yaml === yaml) {
+      current.rerun = true;
+      return;
+    }
+    const state = { yaml, rerun: false };
+    this.running.set(key, state);
+    this.run(key)
+      .catch((e: unknown) => this.sink.log(`validation of ${key} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
+      .finally(() => {
+        if (this.running.get(key) === state) this.running.delete(key);
+        if (state.rerun) this.schedule(key, 0);
+      });
   }
 
   scheduleAll(delayMs: number, except?: string): void {
@@ -59,6 +85,7 @@ export class DiagnosticsScheduler {
     if (t) clearTimeout(t);
     this.timers.delete(key);
     this.published.delete(key);
+    this.unresolved.delete(key);
   }
 
   private async run(key: string): Promise<void> {
@@ -66,27 +93,72 @@ export class DiagnosticsScheduler {
     if (!doc) return;
     const { yaml, version, uri } = doc;
     const stale = () => this.documents.byIndexKey(key)?.yaml !== yaml;
-    if (!(await parseInSlices(yaml, stale))) return;
-    if (this.index.setFile(key, yaml)) this.sink.objectsChanged(key);
-    if (!this.sink.validationEnabled()) {
-      this.published.set(key, []);
-      this.sink.publish(uri, version, []);
-      return;
-    }
-    const ctx = this.sink.analysisContext(key);
-    const out: Diagnostic[] = [];
-    let sliceStart = performance.now();
-    for (const d of yaml.documents) {
-      const found = documentDiagnostics(d.parsed, ctx);
-      if (found.length) out.push(...toFileDiagnostics(d, found));
+    const enabled = this.sink.validationEnabled();
+    // One pass does parse, index extraction and analysis per document, so the first
+    // documents' diagnostics exist long before the last document of a huge file is parsed.
+    // The lint context is the workspace's as it was; if indexing this file changes it, a
+    // second pass re-runs only the lints (schema results are memoised separately).
+    const started = performance.now();
+    let ctx = enabled ? this.sink.analysisContext(key) : undefined;
+    let partialSent = this.published.has(key);
+    const perDocument: Diagnostic[][] = new Array<Diagnostic[]>(yaml.documents.length);
+    let sliceStart = started;
+    for (let i = 0; i < yaml.documents.length; i++) {
+      const d = yaml.documents[i]!;
+      documentObjects(d.parsed);
+      if (ctx) perDocument[i] = documentDiagnostics(d.parsed, ctx);
       if (performance.now() - sliceStart > sliceBudgetMs) {
+        if (ctx && !partialSent && performance.now() - started > firstPublishAfterMs) {
+          // First sight of a huge file: show what is known for the top of it now.
+          partialSent = true;
+          this.sink.publish(uri, version, this.collect(yaml, perDocument, i + 1));
+        }
         await yieldToEventLoop();
         if (stale()) return;
         sliceStart = performance.now();
       }
     }
-    out.push(...unresolvedReferences(key, this.index));
+    if (this.index.setFile(key, yaml)) this.sink.objectsChanged(key);
+    if (!ctx) {
+      this.published.set(key, []);
+      this.sink.publish(uri, version, []);
+      return;
+    }
+    const after = this.sink.analysisContext(key);
+    if (after.lint !== ctx.lint || after.isPatch !== ctx.isPatch) {
+      ctx = after;
+      sliceStart = performance.now();
+      for (let i = 0; i < yaml.documents.length; i++) {
+        perDocument[i] = documentDiagnostics(yaml.documents[i]!.parsed, ctx);
+        if (performance.now() - sliceStart > sliceBudgetMs) {
+          await yieldToEventLoop();
+          if (stale()) return;
+          sliceStart = performance.now();
+        }
+      }
+    }
+    const out = this.collect(yaml, perDocument, yaml.documents.length);
+    for (const d of this.unresolvedIn(key)) out.push(d);
     this.published.set(key, out);
     this.sink.publish(uri, version, out);
+  }
+
+  private unresolvedIn(key: string): Diagnostic[] {
+    const objects = this.index.version;
+    const file = this.index.fileVersion(key);
+    const cached = this.unresolved.get(key);
+    if (cached && cached.objects === objects && cached.file === file) return cached.diagnostics;
+    const diagnostics = unresolvedReferences(key, this.index);
+    this.unresolved.set(key, { objects, file, diagnostics });
+    return diagnostics;
+  }
+
+  private collect(yaml: OpenDocument['yaml'], perDocument: Diagnostic[][], count: number): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (let i = 0; i < count; i++) {
+      const found = perDocument[i];
+      if (found?.length) for (const d of toFileDiagnostics(yaml.documents[i]!, found)) out.push(d);
+    }
+    return out;
   }
 }

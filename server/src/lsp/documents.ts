@@ -12,6 +12,11 @@ export interface OpenDocument {
   version: number;
   text: TextDocument;
   yaml: YamlFile;
+  /**
+   * LSP counts a lone `\r` as a line break and our line model does not, so such
+   * files always take the full re-split path (their line numbers cannot be trusted).
+   */
+  loneCarriageReturns: boolean;
 }
 
 /**
@@ -24,7 +29,7 @@ export class OpenDocuments {
 
   open(uri: string, version: number, content: string): OpenDocument {
     const text = TextDocument.create(uri, 'yaml', version, content);
-    const doc: OpenDocument = { uri, key: fileKey(uri), version, text, yaml: YamlFile.parse(content) };
+    const doc: OpenDocument = { uri, key: fileKey(uri), version, text, yaml: YamlFile.parse(content), loneCarriageReturns: hasLoneCarriageReturn(content) };
     this.byKey.set(doc.key, doc);
     return doc;
   }
@@ -32,9 +37,19 @@ export class OpenDocuments {
   change(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): OpenDocument | undefined {
     const doc = this.get(uri);
     if (!doc) return undefined;
+    const only = changes.length === 1 ? changes[0]! : undefined;
     TextDocument.update(doc.text, changes, version);
     doc.version = version;
-    doc.yaml = YamlFile.parse(doc.text.getText(), doc.yaml);
+    const text = doc.text.getText();
+    if (only && 'range' in only && !doc.loneCarriageReturns && !only.text.includes('\r')) {
+      // One ranged edit (what typing sends): re-split only the documents it touched.
+      const { start, end } = (only as { range: { start: { line: number }; end: { line: number } } }).range;
+      const lineDelta = countNewlines(only.text) - (end.line - start.line);
+      doc.yaml = YamlFile.parseAfterEdit(text, doc.yaml, { startLine: start.line, endLine: end.line, lineDelta });
+    } else {
+      doc.yaml = YamlFile.parse(text, doc.yaml);
+      doc.loneCarriageReturns = hasLoneCarriageReturn(text);
+    }
     return doc;
   }
 
@@ -56,4 +71,14 @@ export class OpenDocuments {
   all(): OpenDocument[] {
     return [...this.byKey.values()];
   }
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function hasLoneCarriageReturn(s: string): boolean {
+  return /\r(?!\n)/.test(s);
 }

@@ -160,7 +160,10 @@ export class LiveResolution {
   private registryDiagnosticsOf(yaml: YamlFile): Diagnostic[] {
     this.syncOffline();
     const out: Diagnostic[] = [];
+    if (this.service.offline) return out;
     for (const d of yaml.documents) {
+      // Never force a parse here: a first look at a huge file is published before all of it is parsed.
+      if (!d.isParsed) continue;
       const src = readOciSource(d.parsed);
       if (!src) continue;
       const r = this.current(src.spec);

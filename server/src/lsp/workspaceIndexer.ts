@@ -68,8 +68,9 @@ export class WorkspaceIndexer {
     }
     if (isKustomizationFile(file)) this.patchesByKustomization.set(key, new Set(patchPathsOf(file, text).map(keyOfPath)));
     const yaml = YamlFile.parse(text);
-    await parseInSlices(yaml, () => false);
-    if (this.documents.byIndexKey(key)) return false; // opened meanwhile: the editor's text wins
+    // Opened meanwhile: the editor's text wins, and its own validation parses it.
+    if (!(await parseInSlices(yaml, () => this.documents.byIndexKey(key) !== undefined))) return false;
+    if (this.documents.byIndexKey(key)) return false;
     return this.index.setFile(key, yaml);
   }
 

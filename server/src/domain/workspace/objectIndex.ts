@@ -1,5 +1,6 @@
 import { shiftRange, type Range } from '../text/lineIndex';
 import type { YamlFile } from '../yaml/yamlFile';
+import type { ParsedDocument } from '../yaml/parsedDocument';
 import { documentObjects, type ObjectReference } from './objectReferences';
 
 /** An object declared somewhere in the workspace, in file coordinates. */
@@ -19,16 +20,27 @@ export interface IndexedReference extends ObjectReference {
   from: { kind: string; name?: string; namespace?: string };
 }
 
+interface DocumentEntry {
+  parsed: ParsedDocument;
+  startLine: number;
+  object?: IndexedObject;
+  references: IndexedReference[];
+}
+
 interface FileEntry {
   objects: IndexedObject[];
   references: IndexedReference[];
+  documents: DocumentEntry[];
+  /** Bumped whenever this file's objects or references change. */
+  version: number;
 }
 
 /**
  * Index of Kubernetes objects (Flux objects, Secrets, anything with a kind and
  * a name) across the files of a workspace, and of the references Flux objects
- * make. Files are replaced whole; per-document extraction is memoised on the
- * parse, so re-indexing an edited file re-reads only the edited document.
+ * make. Files are replaced whole, but a document whose parse and position are
+ * unchanged keeps its entries, so re-indexing an edited 2,000-document file
+ * allocates for the edited document only.
  * `file` is an opaque key (the LSP uses URIs, the CLI paths).
  */
 export class ObjectIndex {
@@ -36,9 +48,21 @@ export class ObjectIndex {
   private readonly byKindName = new Map<string, IndexedObject[]>();
   /** Bumped whenever the set of declared objects changes (not on reference-only edits). */
   private objectsVersion = 0;
+  /** Bumped whenever any file's references change. */
+  private refsVersion = 0;
+  private fileVersions = 0;
 
   get version(): number {
     return this.objectsVersion;
+  }
+
+  get referencesVersion(): number {
+    return this.refsVersion;
+  }
+
+  /** Changes whenever the file's objects or references change (0 when not indexed). */
+  fileVersion(file: string): number {
+    return this.files.get(file)?.version ?? 0;
   }
 
   get fileCount(): number {
@@ -47,36 +71,51 @@ export class ObjectIndex {
 
   /** Indexes (or re-indexes) one file. Returns true when the objects it declares changed. */
   setFile(file: string, yaml: YamlFile): boolean {
-    const entry: FileEntry = { objects: [], references: [] };
-    for (const d of yaml.documents) {
-      const found = documentObjects(d.parsed);
-      const line = d.slice.startLine;
-      if (found.object) {
-        const o = found.object;
-        const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
-        if (o.namespace !== undefined) obj.namespace = o.namespace;
-        entry.objects.push(obj);
-      }
-      for (const r of found.references) {
-        const from: IndexedReference['from'] = { kind: d.parsed.identity.kind ?? '' };
-        if (found.object) from.name = found.object.name;
-        if (d.parsed.identity.namespace !== undefined) from.namespace = d.parsed.identity.namespace;
-        entry.references.push({ ...r, file, from, nameRange: shiftRange(r.nameRange, line), range: shiftRange(r.range, line) });
-      }
-    }
     const before = this.files.get(file);
-    const changed = !before || !sameObjects(before.objects, entry.objects);
-    if (before && changed) this.unlink(before);
-    this.files.set(file, entry);
-    if (changed) {
-      this.link(entry);
-      this.objectsVersion++;
-    } else if (before) {
-      // Same identities, possibly moved: swap the entries in place so ranges stay exact.
-      this.unlink(before);
-      this.link(entry);
+    const previous = new Map<ParsedDocument, DocumentEntry>();
+    if (before) for (const d of before.documents) previous.set(d.parsed, d);
+    const documents: DocumentEntry[] = [];
+    let reusedAll = before !== undefined && before.documents.length === yaml.documents.length;
+    for (const d of yaml.documents) {
+      const old = previous.get(d.parsed);
+      if (old && old.startLine === d.slice.startLine) {
+        documents.push(old);
+        continue;
+      }
+      reusedAll = false;
+      documents.push(this.documentEntry(file, d.parsed, d.slice.startLine));
     }
+    if (before && reusedAll) return false;
+    const entry: FileEntry = { objects: [], references: [], documents, version: ++this.fileVersions };
+    for (const d of documents) {
+      if (d.object) entry.objects.push(d.object);
+      for (const r of d.references) entry.references.push(r);
+    }
+    const changed = !before || !sameObjects(before.objects, entry.objects);
+    if (before) this.unlink(before);
+    this.files.set(file, entry);
+    this.link(entry);
+    this.refsVersion++;
+    if (changed) this.objectsVersion++;
     return changed;
+  }
+
+  private documentEntry(file: string, parsed: ParsedDocument, line: number): DocumentEntry {
+    const found = documentObjects(parsed);
+    const entry: DocumentEntry = { parsed, startLine: line, references: [] };
+    if (found.object) {
+      const o = found.object;
+      const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
+      if (o.namespace !== undefined) obj.namespace = o.namespace;
+      entry.object = obj;
+    }
+    for (const r of found.references) {
+      const from: IndexedReference['from'] = { kind: parsed.identity.kind ?? '' };
+      if (found.object) from.name = found.object.name;
+      if (parsed.identity.namespace !== undefined) from.namespace = parsed.identity.namespace;
+      entry.references.push({ ...r, file, from, nameRange: shiftRange(r.nameRange, line), range: shiftRange(r.range, line) });
+    }
+    return entry;
   }
 
   removeFile(file: string): boolean {
@@ -85,6 +124,7 @@ export class ObjectIndex {
     this.unlink(before);
     this.files.delete(file);
     this.objectsVersion++;
+    this.refsVersion++;
     return before.objects.length > 0;
   }
 

@@ -10,8 +10,11 @@ import type { ObjectIndex } from './objectIndex';
 export class WorkspaceLintContext {
   private context: LintContext = { helmChartSources: new Set<string>() };
   private signature = '';
+  private seenVersion = -1;
 
   current(index: ObjectIndex): LintContext {
+    if (index.referencesVersion === this.seenVersion) return this.context;
+    this.seenVersion = index.referencesVersion;
     const sources = new Set<string>();
     for (const r of index.allReferences()) {
       // Same key as lintContextOf: `namespace/name`, namespace empty when unknown.
