@@ -13,6 +13,7 @@ import { at, eventually, ociRepository, seed } from './stories.ts';
 const skip = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
 let plain: StartedRegistry;
 let secured: StartedRegistry;
+let tokened: StartedRegistry;
 let proxy: FaultProxy;
 let docCount = 0;
 const user = { name: 'ci', password: 'S3cret-pa55word' };
@@ -23,12 +24,15 @@ before(async () => {
   await seed(plain.host, 'team/app', ['v1.0.0', 'v1.1.0']);
   secured = await startRegistry({ auth: 'basic', users: { [user.name]: { password: user.password, access: 'push' } } });
   await seed(secured.host, 'team/private', ['v3.0.0'], {}, { SSL_CERT_FILE: secured.caFile! }, ['--creds', `${user.name}:${user.password}`]);
+  tokened = await startRegistry({ auth: 'token', users: { [user.name]: { password: user.password, access: 'push' } } });
+  await seed(tokened.host, 'team/tokened', ['v0.9.0', 'v0.10.0'], {}, {}, ['--creds', `${user.name}:${user.password}`]);
   proxy = await startFaultProxy({ host: '127.0.0.1', port: plain.port });
 });
 after(async () => {
   await proxy?.stop();
   await plain?.stop();
   await secured?.stop();
+  await tokened?.stop();
 });
 
 function message(d: Diagnostic): string {
@@ -195,6 +199,24 @@ test('an authenticated registry: information until the editor hands over credent
     const everything = [...lsp.logs, ...lsp.stderr, JSON.stringify(lsp.published)].join('\n');
     assert.ok(!everything.includes(user.password), 'the password never appears in logs or diagnostics');
     assert.match(lsp.logs.join('\n'), /1 credential\(s\) from the editor/);
+  } finally {
+    await lsp.stop();
+  }
+});
+
+test('a registry with bearer tokens: credentials from the editor get a pull token, anonymous gets information', { skip }, async () => {
+  const lsp = await startServer({ HOME: '/nonexistent-home-for-tests' });
+  try {
+    const text = ociRepository(`oci://${tokened.host}/team/tokened`, { semver: '0.x' });
+    const uri = open(lsp, text);
+    await latestDiagnostics(lsp, uri, (ds) => ds.some((d) => d.code === 'registry/unauthorized' && d.severity === 3));
+    void lsp.connection.sendNotification('flux-oci/registryCredentials', [{ registry: tokened.host, username: user.name, password: user.password }]);
+    const md = await eventually(async () => {
+      const m = markdown(await lsp.hover(uri, at(text, 'semver:')));
+      return m.includes('team/tokened:v0.10.0@sha256:') ? m : undefined;
+    }, 'token resolution');
+    assert.match(md, /Also in range \(1\): `v0\.9\.0`/);
+    assert.ok(tokened.tokenRequests.some((r) => r.user === user.name && r.scope.some((s) => s === 'repository:team/tokened:pull')));
   } finally {
     await lsp.stop();
   }
