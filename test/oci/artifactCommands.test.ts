@@ -6,9 +6,12 @@ import { readFileSync, existsSync, writeFileSync, readdirSync, rmSync, mkdirSync
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
-import { makeWorkspace, runCli } from './runCli.ts';
+import { makeWorkspace, repoRoot, runCli } from './runCli.ts';
 
+const require = createRequire(import.meta.url);
 const skip = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
 let registry: StartedRegistry;
 let ws: string;
@@ -176,4 +179,43 @@ test('usage mistakes get exit code 2 and a pointer to --help', { skip }, async (
   const help = await runCli(['push', 'artifact', '--help'], { cwd: ws });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--replace-default-ignores/);
+});
+
+test('a Helm chart artifact: the chart layer is selected by media type and copied as it is', { skip }, async () => {
+  const domain = require(path.join(repoRoot, 'dist', 'domain.js')) as typeof import('../../server/src/domain/index.ts');
+  const { RegistryClient, digestOf } = domain.registry;
+  const client = new RegistryClient({ registry: registry.host });
+  const chart = spawnSync('sh', ['-c', 'cd "$0" && tar czf - deploy', ws], { encoding: 'buffer' }).stdout;
+  const prov = Buffer.from('-----BEGIN PGP SIGNED MESSAGE-----\nprovenance\n');
+  const config = Buffer.from('{"name":"app","version":"1.2.3"}');
+  const blob = (b: Buffer) => ({ digest: digestOf(b), size: b.length, open: () => Readable.from([b]) });
+  try {
+    for (const b of [chart, prov, config]) await client.uploadBlob('charts/app', blob(b));
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: digestOf(config), size: config.length },
+      // charts pushed with provenance often list it first
+      layers: [
+        { mediaType: 'application/vnd.cncf.helm.chart.provenance.v1.prov', digest: digestOf(prov), size: prov.length },
+        { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: digestOf(chart), size: chart.length },
+      ],
+    }));
+    await client.putManifest('charts/app', '1.2.3', manifest, 'application/vnd.oci.image.manifest.v1+json');
+  } finally {
+    await client.close();
+  }
+  const url = `oci://${registry.host}/charts/app:1.2.3`;
+  const copy = await runCli(['pull', 'artifact', url, '-o', 'app-1.2.3.tgz', '--layer-media-type', 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', '--layer-operation', 'copy'], { cwd: ws });
+  assert.equal(copy.code, 0, copy.stderr);
+  assert.deepEqual(readFileSync(path.join(ws, 'app-1.2.3.tgz')), chart);
+  // Without a selector the first layer (provenance, not gzip) is stored as it is, like flux pull.
+  mkdirSync(path.join(ws, 'first-layer'));
+  const first = await runCli(['pull', 'artifact', url, '-o', 'first-layer'], { cwd: ws });
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(readdirSync(path.join(ws, 'first-layer')), ['app']);
+  assert.deepEqual(readFileSync(path.join(ws, 'first-layer', 'app')), prov);
+  const missing = await runCli(['pull', 'artifact', url, '-o', 'none', '--layer-media-type', 'application/vnd.cncf.flux.content.v1.tar+gzip'], { cwd: ws });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /failed to find layer with media type application\/vnd\.cncf\.flux\.content\.v1\.tar\+gzip/);
 });

@@ -98,7 +98,7 @@ describe('Bearer tokens', { skip }, () => {
   let registry: StartedRegistry;
   let ws: string;
   before(async () => {
-    registry = await startRegistry({ auth: 'token', users: { ci: { password, access: 'push' }, reader: { password, access: 'pull' } } });
+    registry = await startRegistry({ auth: 'token', users: { ci: { password, access: 'push', refreshToken: `refresh-${password}` }, reader: { password, access: 'pull' } } });
     ws = makeWorkspace();
   });
   after(async () => {
@@ -138,5 +138,16 @@ describe('Bearer tokens', { skip }, () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /rejected the credentials from --creds/);
     assertNoSecret(run);
+  });
+
+  test('a docker config identity token is exchanged for access tokens (OAuth2 refresh grant)', async () => {
+    const dockerDir = path.join(ws, 'docker-identity');
+    mkdirSync(dockerDir, { recursive: true });
+    writeFileSync(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { identitytoken: `refresh-${password}` } } }));
+    const run = await runCli(['push', 'artifact', `oci://${registry.host}/tok/app:v3`, '-f', 'deploy', '--source', 's', '--revision', 'r'], { cwd: ws, env: { DOCKER_CONFIG: dockerDir } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(registry.tokenRequests.at(-1)!.user, 'ci');
+    assertNoSecret(run);
+    assert.ok(!run.stderr.includes(`refresh-${password}`));
   });
 });

@@ -21,6 +21,8 @@ export type Access = 'pull' | 'push';
 export interface RegistryUser {
   password: string;
   access: Access;
+  /** Token auth: an OAuth2 refresh token (docker config `identitytoken`) for this user. */
+  refreshToken?: string;
 }
 
 export interface RegistryOptions {
@@ -91,15 +93,32 @@ async function startTokenIssuer(
   const key = createPrivateKey(readFileSync(path.join(dir, 'token.key')));
   const x5c = new X509Certificate(readFileSync(path.join(dir, 'token.crt'))).raw.toString('base64');
   const server = createHttpServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'POST') {
+      // OAuth2 refresh-token grant, as docker sends for identity tokens.
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => answer(req.url ?? '/', new URLSearchParams(body), req.headers.authorization, res));
+      return;
+    }
+    answer(req.url ?? '/', undefined, req.headers.authorization, res);
+  });
+  const answer = (rawUrl: string, form: URLSearchParams | undefined, authz: string | undefined, res: import('node:http').ServerResponse): void => {
+    const url = new URL(rawUrl, 'http://127.0.0.1');
     if (url.pathname !== '/token') {
       res.writeHead(404).end();
       return;
     }
     let user: string | undefined;
     let access: Access | undefined;
-    const authz = req.headers.authorization;
-    if (authz?.startsWith('Basic ')) {
+    if (form) {
+      const entry = Object.entries(users).find(([, u]) => u.refreshToken && u.refreshToken === form.get('refresh_token'));
+      if (form.get('grant_type') !== 'refresh_token' || !entry) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"invalid refresh token"}]}');
+        return;
+      }
+      user = entry[0];
+      access = entry[1].access;
+    } else if (authz?.startsWith('Basic ')) {
       const decoded = Buffer.from(authz.slice(6), 'base64').toString('utf8');
       const idx = decoded.indexOf(':');
       const name = decoded.slice(0, idx);
@@ -113,7 +132,7 @@ async function startTokenIssuer(
     } else if (anonymousPull) {
       access = 'pull';
     }
-    const scopes = url.searchParams.getAll('scope');
+    const scopes = form ? (form.get('scope') ?? '').split(' ').filter(Boolean) : url.searchParams.getAll('scope');
     seen.push({ scope: scopes, ...(user ? { user } : {}) });
     const granted = scopes.flatMap((s) => {
       const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
@@ -127,7 +146,7 @@ async function startTokenIssuer(
     const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
     const token = `${signingInput}.${b64url(signature)}`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return { server, realm: `http://127.0.0.1:${port}/token`, certFile: path.join(dir, 'token.crt') };

@@ -1,7 +1,7 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
 import { boolFlag, listFlag, parseFlags, stringFlag, outputFormat } from './flags';
-import { printStructured, step, success } from './output';
+import { count, printStructured, step, success } from './output';
 
 const help = `Usage: flux-oci build artifact --path <dir|file> [--output artifact.tgz] [flags]
 
@@ -45,7 +45,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     replaceDefaultIgnores: boolFlag(flags, 'replace-default-ignores'),
     signal: io.signal,
   });
-  success(io, `artifact (${result.files} files, ${result.digest}) written to ${result.path}`);
+  success(io, `artifact (${count(result.files, 'file')}, ${result.digest}) written to ${result.path}`);
   if (format) printStructured(io, format, result);
   return 0;
 }

@@ -2,7 +2,7 @@ import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
 import type { FileChange } from '../../../domain/oci/artifact/contract';
 import { boolFlag, connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
-import { failure, printStructured, success } from './output';
+import { count, failure, printStructured, success } from './output';
 
 const help = `Usage: flux-oci diff artifact oci://<registry>/<repo>:<tag> --path <dir|file> [flags]
 
@@ -60,10 +60,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (format) printStructured(io, format, result);
   else for (const c of result.changes) io.stdout.write(`${describe(c)}\n`);
   if (result.identical) {
-    success(io, `no changes: ${result.localFiles} files identical to ${result.url}`);
+    success(io, `no changes: ${count(result.localFiles, 'file')} identical to ${result.url}`);
     return 0;
   }
-  failure(io, `the remote artifact contents differ from the local ones: ${result.changes.length} file(s) changed`);
+  failure(io, `the remote artifact contents differ from the local ones: ${count(result.changes.length, 'file')} changed`);
   return 1;
 }
 

@@ -2,7 +2,7 @@ import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
 import type { LayerOperation } from '../../../domain/oci/operations/pullArtifact';
 import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
-import { printStructured, progressPrinter, step, success } from './output';
+import { count, printStructured, progressPrinter, step, success } from './output';
 
 const help = `Usage: flux-oci pull artifact oci://<registry>/<repo>:<tag>|@<digest> --output <dir> [flags]
 
@@ -58,7 +58,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   success(
     io,
     result.operation === 'extract'
-      ? `artifact content (${result.files ?? 0} files) extracted to ${result.output}`
+      ? `artifact content (${count(result.files ?? 0, 'file')}) extracted to ${result.output}`
       : `artifact layer (${result.bytes} bytes) copied to ${result.output}`,
   );
   if (format) printStructured(io, format, result);
