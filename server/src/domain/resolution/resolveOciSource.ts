@@ -10,7 +10,7 @@
 import { parseRepositoryUrl, InvalidReferenceError } from '../oci/reference';
 import { isRegistryError } from '../oci/registry/errors';
 import { compileRe2 } from '../regex/re2';
-import { selectSemverTag, tryParseFluxVersion, sortVersionsDescending, type Version } from '../semver/index';
+import { parseConstraintExpression, selectSemverTag, tryParseFluxVersion, sortVersionsDescending, type Version } from '../semver/index';
 import { effectiveRefKind, usesHelmUnderscore, type OciSourceSpec, type RefKind } from './ociSourceSpec';
 import { OfflineError, type RepositoryReader, type RepositoryTarget } from './registryCache';
 import type { ArtifactFacts, FailureReason, Resolution, ResolutionFailure, ResolvedSource, TagCheck } from './resolution';
@@ -48,7 +48,8 @@ async function resolveKind(kind: RefKind, spec: OciSourceSpec, target: Repositor
   const helm = usesHelmUnderscore(spec);
   if (kind === 'digest') {
     const digest = ref.digest!;
-    const [artifact, tags] = await Promise.all([reader.artifact(target, digest), reader.tags(target)]);
+    // The tag list only adds context here; a registry that refuses to list still resolves the digest.
+    const [artifact, tags] = await Promise.all([reader.artifact(target, digest), reader.tags(target).catch(() => [] as string[])]);
     if (!artifact) {
       return { ...failure(kind, 'digest-not-found', `digest ${short(digest)} is not in ${repository}`, false), repository, nearest: newestTags(tags, helm, 3) };
     }
@@ -90,7 +91,7 @@ async function resolveKind(kind: RefKind, spec: OciSourceSpec, target: Repositor
       if (selection.reason === 'invalid-constraint') return failure(kind, 'invalid-constraint', selection.message, false);
       return noMatch(kind, ref.semver!, ref.semverFilter, tags, helm, repository);
     }
-    const inRange = inRangeTags(tags, ref.semver!, ref.semverFilter, helm);
+    const inRange = [selection.tag, ...inRangeTags(tags, ref.semver!, ref.semverFilter, helm).filter((t) => t !== selection.tag)];
     const artifact = await reader.artifact(target, selection.tag);
     if (!artifact) return { ...failure(kind, 'tag-not-found', `tag ${selection.tag} was listed by ${repository} but has no manifest`, false), repository };
     return { ok: true, kind, repository, tag: selection.tag, digest: artifact.digest, artifact, inRange };
@@ -145,17 +146,18 @@ export function newestTags(tags: string[], helm: boolean, n: number): string[] {
   return orderTagsNewestFirst(tags, helm).slice(0, n);
 }
 
+/** Every tag in range, highest first (the same filter, parse and check as selectSemverTag; linear in the tag count). */
 function inRangeTags(tags: string[], constraint: string, filter: string | undefined, helm: boolean): string[] {
-  // selectSemverTag answers one tag; run it repeatedly on what is left to list the range in Flux's order.
-  const out: string[] = [];
-  let left = tags;
-  for (let i = 0; i < 50; i++) {
-    const s = selectSemverTag(left, constraint, { ...(filter ? { filter } : {}), helmUnderscore: helm });
-    if (!s.ok) break;
-    out.push(s.tag);
-    left = left.filter((t) => t !== s.tag);
+  const parsed = parseConstraintExpression(constraint);
+  if ('error' in parsed) return [];
+  const re = filter ? compileRe2(filter) : undefined;
+  const byVersion = new Map<Version, string>();
+  for (const t of tags) {
+    if (re && (!re.ok || !re.regex.test(t))) continue;
+    const v = parse(t, helm);
+    if (v && parsed.constraints.check(v)) byVersion.set(v, t);
   }
-  return out;
+  return sortVersionsDescending([...byVersion.keys()]).map((v) => byVersion.get(v)!);
 }
 
 function noMatch(kind: RefKind, constraint: string, filter: string | undefined, tags: string[], helm: boolean, repository: string): ResolutionFailure {
