@@ -1,0 +1,73 @@
+/**
+ * Entry points for the CLI and the language server: take an `oci://` URL,
+ * resolve a tag to the digest Flux would verify (the top-level manifest), and
+ * verify or sign it over one registry connection.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArtifactUrl, referenceSelector } from '../oci/reference';
+import { RegistryError } from '../oci/registry/errors';
+import type { RegistryClient } from '../oci/registry/client';
+import { withRegistry, type ConnectionOptions } from '../oci/operations/connection';
+import type { ProgressListener } from '../oci/operations/progress';
+import { verifySignatures, type VerifySignaturesOptions } from './verifyArtifact';
+import { loadCosignPrivateKey } from './cosignPrivateKey';
+import { signWithClient, type SignFormat, type SignResult } from './signArtifact';
+import { SignatureError, type VerificationPolicy, type VerificationResult } from './types';
+
+export async function resolveDigest(client: RegistryClient, repository: string, reference: string): Promise<string> {
+  if (reference.startsWith('sha256:')) return reference;
+  const head = await client.headManifest(repository, reference);
+  if (!head) {
+    throw new RegistryError(`artifact ${client.registry}/${repository}:${reference} not found`, { code: 'not-found', action: 'check the repository and tag (flux-oci list artifacts shows the tags)' });
+  }
+  return head.digest;
+}
+
+export interface VerifyArtifactOptions extends VerifySignaturesOptions {
+  url: string;
+  policy: VerificationPolicy;
+  connection: ConnectionOptions;
+  onProgress?: ProgressListener;
+}
+
+/** Never throws for a verification problem: the result says `not-verified` and why. Bad URLs still throw. */
+export async function verifyArtifact(opts: VerifyArtifactOptions): Promise<VerificationResult> {
+  const ref = parseArtifactUrl(opts.url);
+  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+    let digest: string;
+    try {
+      digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
+    } catch (err) {
+      return { outcome: 'not-verified', reference: `${ref.registry}/${ref.repository}:${referenceSelector(ref)}`, digest: '', reason: (err as Error).message, formatsFound: [] };
+    }
+    opts.onProgress?.({ phase: 'resolve', message: `verifying ${ref.registry}/${ref.repository}@${digest}` });
+    return verifySignatures(client, ref, digest, opts.policy, opts);
+  });
+}
+
+export interface SignArtifactOptions {
+  url: string;
+  /** Path of the cosign private key (`cosign.key`). */
+  keyFile: string;
+  /** Its password (cosign reads COSIGN_PASSWORD). */
+  password: string;
+  format: SignFormat;
+  cwd: string;
+  connection: ConnectionOptions;
+  onProgress?: ProgressListener;
+}
+
+export async function signArtifact(opts: SignArtifactOptions): Promise<SignResult> {
+  const ref = parseArtifactUrl(opts.url);
+  const keyPath = path.resolve(opts.cwd, opts.keyFile);
+  const text = await readFile(keyPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new SignatureError(`cannot read the private key ${opts.keyFile} (${err.code ?? err.message})`);
+  });
+  const key = await loadCosignPrivateKey(text, opts.password, opts.keyFile);
+  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+    const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
+    opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (${opts.format === 'bundle' ? 'Sigstore bundle, OCI referrer' : 'legacy .sig tag'})` });
+    return signWithClient(client, ref, digest, key, opts.format);
+  });
+}

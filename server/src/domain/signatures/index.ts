@@ -1,0 +1,15 @@
+// Cosign signatures of Flux artifacts: discovery, verification (Flux's rules), signing. No LSP here.
+export { verifySignatures } from './verifyArtifact';
+export type { VerifySignaturesOptions } from './verifyArtifact';
+export { verifyArtifact, signArtifact, resolveDigest } from './artifactSignatures';
+export type { VerifyArtifactOptions, SignArtifactOptions } from './artifactSignatures';
+export { signWithClient } from './signArtifact';
+export type { SignFormat, SignResult } from './signArtifact';
+export { discoverSignatures } from './discovery';
+export type { DiscoveredSignatures, FoundBundle, FoundLegacySignature } from './discovery';
+export { parsePublicKey, parsePublicKeys, publicKeysOfSecret } from './publicKeys';
+export { loadCosignPrivateKey } from './cosignPrivateKey';
+export { identityMatches } from './identity';
+export { legacySignatureTag, SignatureMediaType, SignatureAnnotation } from './cosignLayout';
+export { SignatureError } from './types';
+export type { VerificationPolicy, VerificationResult, VerifiedResult, NotVerifiedResult, SignatureFormat, PublicKeyEntry, IdentityMatcher, SignerInfo } from './types';
