@@ -6,6 +6,9 @@ import { tagArtifactCommand } from './artifact/tag';
 import { listArtifactsCommand } from './artifact/list';
 import { diffArtifactCommand } from './artifact/diff';
 import { buildArtifactCommand } from './artifact/build';
+import { verifyArtifactCommand } from './artifact/verify';
+import { signArtifactCommand } from './artifact/sign';
+import { clusterCommands } from './cluster/index';
 
 /** Every CLI command; each lives in its own module. */
-export const commands: CliCommand[] = [checkCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand];
+export const commands: CliCommand[] = [checkCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, ...clusterCommands];

@@ -1,0 +1,36 @@
+/**
+ * `flux suspend` / `flux resume` (facts §g.3): a merge patch of `spec.suspend`.
+ * Resume then waits, as flux does for one object, until the controller has seen
+ * the new generation and the object is Ready (or reports a failure).
+ */
+import type { KubeClient, KubeObject } from './kubeClient';
+import { objectPath, type ObjectRef } from './fluxKinds';
+import { reconcileVerdict, type Verdict } from './fluxStatus';
+import { ReconcileFailedError, type ReconcileResult } from './reconcile';
+import { watchObjectUntil } from './watchObject';
+
+export async function suspend(client: KubeClient, ref: ObjectRef): Promise<void> {
+  await client.mergePatch(objectPath(ref), { spec: { suspend: true } });
+}
+
+export async function resume(client: KubeClient, ref: ObjectRef, options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (m: string) => void } = {}): Promise<ReconcileResult | undefined> {
+  const started = performance.now();
+  // null removes the field (merge patch), which is what flux's resume leaves behind.
+  const patched = await client.mergePatch<KubeObject>(objectPath(ref), { spec: { suspend: null } });
+  if (options.wait === false) return undefined;
+  const generation = patched.metadata.generation ?? 0;
+  options.onProgress?.(`waiting for ${ref.kind} ${ref.namespace}/${ref.name} to reconcile generation ${generation}`);
+  const verdict = await watchObjectUntil<Exclude<Verdict, { state: 'waiting' }>>(
+    client,
+    ref,
+    patched,
+    (o) => {
+      const v = reconcileVerdict(o, (x) => typeof x.status?.['observedGeneration'] === 'number' && x.status['observedGeneration'] >= generation);
+      return v.state === 'waiting' ? undefined : v;
+    },
+    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 5 * 60_000 },
+  );
+  const elapsedMs = performance.now() - started;
+  if (verdict.state === 'failed') throw new ReconcileFailedError(ref, verdict.reason, verdict.message, elapsedMs);
+  return { ref, revision: verdict.revision, elapsedMs };
+}
