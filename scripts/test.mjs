@@ -22,5 +22,8 @@ const files = walk(path.join(root, 'test')).filter(
   (f) => filters.length === 0 || filters.some((x) => f.includes(x)),
 );
 const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+// Language servers started by tests resolve OCIRepository refs only against registries on 127.0.0.1
+// (real-world fixtures name ghcr.io etc., which tests must never contact).
+const env = { ...process.env, FLUX_OCI_REGISTRY_LOOPBACK_ONLY: '1' };
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env });
 process.exit(r.status ?? 1);

@@ -13,6 +13,7 @@ import { DockerConfigCredentials } from '../oci/registry/auth/dockerConfig';
 import { CloudProviderCredentials, type Provider } from '../oci/registry/auth/cloudProviders';
 import { RegistryError, isRegistryError } from '../oci/registry/errors';
 import { resolveArtifact } from '../oci/operations/resolveArtifact';
+import { isLoopbackRegistry } from '../oci/registry/plainHttp';
 import type { RepositoryReference } from '../oci/reference';
 import { RequestLimiter } from './requestLimiter';
 import type { ArtifactFacts } from './resolution';
@@ -43,6 +44,11 @@ export interface RegistryCacheOptions {
   perRegistry?: number;
   /** Entries kept before the oldest are evicted. */
   maxEntries?: number;
+  /**
+   * Only talk to registries on loopback (default: env FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1). The test
+   * suite sets it so servers opening real-world files never reach out to ghcr.io and friends.
+   */
+  loopbackOnly?: boolean;
   log?: (message: string) => void;
 }
 
@@ -58,8 +64,8 @@ interface Entry<T> {
 const digestRef = /^sha(256|384|512):/;
 
 export class OfflineError extends RegistryError {
-  constructor() {
-    super('registry lookups are turned off (flux-oci.registry.offline)', { code: 'cancelled' });
+  constructor(message = 'registry lookups are turned off (flux-oci.registry.offline)') {
+    super(message, { code: 'cancelled' });
     this.name = 'OfflineError';
   }
 }
@@ -72,11 +78,13 @@ export class RegistryCache implements RepositoryReader {
   private controller = new AbortController();
   private generation = 0;
   private offline = false;
+  private readonly loopbackOnly: boolean;
   /** Requests sent since start (tags lists and manifests), for tests and the bench. */
   requests = 0;
 
   constructor(options: RegistryCacheOptions = {}) {
     this.options = options;
+    this.loopbackOnly = options.loopbackOnly ?? (options.env ?? process.env)['FLUX_OCI_REGISTRY_LOOPBACK_ONLY'] === '1';
     this.limiter = new RequestLimiter({ total: options.concurrency ?? 4, perRegistry: options.perRegistry ?? 2 });
   }
 
@@ -159,6 +167,9 @@ export class RegistryCache implements RepositoryReader {
 
   private cached<T>(key: string, ttl: number, load: () => Promise<T>, registry: string): Promise<T> {
     if (this.offline) return Promise.reject(new OfflineError());
+    if (this.loopbackOnly && !isLoopbackRegistry(registry)) {
+      return Promise.reject(new OfflineError(`registry lookups are limited to loopback registries here (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1), so ${registry} is not asked`));
+    }
     const now = Date.now();
     const e = this.entries.get(key) as Entry<T> | undefined;
     if (e?.pending) return e.pending;
