@@ -63,14 +63,18 @@ async function signBundle(client: RegistryClient, repo: RepositoryReference, dig
   const [algo, hex] = digest.split(':');
   const statement = {
     _type: inTotoStatementType,
-    subject: [{ name: `${repo.registry}/${repo.repository}`, digest: { [algo!]: hex! } }],
+    subject: [{ digest: { [algo!]: hex! } }],
     predicateType: cosignSignPredicateType,
     predicate: {},
   };
   const payload = Buffer.from(JSON.stringify(statement));
   const signature = signBytes(key, dsse.preAuthEncoding(SignatureMediaType.inTotoPayload, payload));
   const bundle = toDSSEBundle({ artifact: payload, artifactType: SignatureMediaType.inTotoPayload, signature, keyHint: keyHint(key) });
-  const layer = blob(Buffer.from(JSON.stringify(bundleToJSON(bundle))));
+  // Shaped like cosign's own bundles: no DSSE keyid (cosign's verifier skips signatures whose keyid it does not know).
+  const json = bundleToJSON(bundle) as { dsseEnvelope?: { signatures: { sig: string; keyid?: string }[] }; verificationMaterial?: { timestampVerificationData?: unknown } };
+  if (json.dsseEnvelope) json.dsseEnvelope.signatures = json.dsseEnvelope.signatures.map((sg) => ({ sig: sg.sig }));
+  if (json.verificationMaterial) delete json.verificationMaterial.timestampVerificationData;
+  const layer = blob(Buffer.from(JSON.stringify(json)));
   const config = blob(Buffer.from('{}'));
   await client.uploadBlob(repo.repository, config);
   await client.uploadBlob(repo.repository, layer);

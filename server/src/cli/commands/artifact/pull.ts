@@ -3,6 +3,7 @@ import { UsageError } from '../../command';
 import type { LayerOperation } from '../../../domain/oci/operations/pullArtifact';
 import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
 import { count, printStructured, progressPrinter, step, success } from './output';
+import { policyFromFlags, reportVerification, verifyFlags, verifyHelp, warnUnconstrainedIdentity } from './verifyFlags';
 
 const help = `Usage: flux-oci pull artifact oci://<registry>/<repo>:<tag>|@<digest> --output <dir> [flags]
 
@@ -19,6 +20,9 @@ Flags:
                             extract (tar+gzip) or store the blob as it is (default: extract
                             when the layer is gzip, else copy)
       --format json|yaml    print the result for scripts
+      --verify              check the cosign signature first (flags below) and pull the
+                            verified digest only; nothing is written when it fails
+${verifyHelp}
 ${connectionHelp}`;
 
 async function run(args: string[], io: CliIO): Promise<number> {
@@ -30,6 +34,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
       'layer-media-type': { type: 'string' },
       'layer-operation': { type: 'string' },
       format: { type: 'string' },
+      verify: { type: 'boolean' },
+      ...verifyFlags,
     },
     'pull artifact',
   );
@@ -40,11 +46,23 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (operation !== undefined && operation !== 'extract' && operation !== 'copy') throw new UsageError(`--layer-operation must be extract or copy (got "${operation}")`);
   const format = outputFormat(stringFlag(flags, 'format'));
   const mediaType = stringFlag(flags, 'layer-media-type');
-  step(io, `pulling artifact from ${url.replace(/^oci:\/\//, '')}`);
+  let pullUrl = url;
+  const policy = await policyFromFlags(flags, io);
+  if (flags.values['verify'] === true || policy) {
+    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, or --certificate-identity-regexp with --certificate-oidc-issuer-regexp');
+    warnUnconstrainedIdentity(io, policy);
+    step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
+    const { verifyArtifact } = await import('../../../domain/signatures/artifactSignatures');
+    const verified = await verifyArtifact({ url, policy, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
+    if (reportVerification(io, verified) !== 0) return 1;
+    // Pull exactly the digest that was verified, even if the tag moves meanwhile.
+    pullUrl = `oci://${verified.reference}`;
+  }
+  step(io, `pulling artifact from ${pullUrl.replace(/^oci:\/\//, '')}`);
   // Loaded on use: the registry stack (undici) is not needed by other commands.
   const { pullArtifact } = await import('../../../domain/oci/operations/pullArtifact');
   const result = await pullArtifact({
-    url,
+    url: pullUrl,
     output,
     cwd: io.cwd,
     ...(mediaType ? { layerMediaType: mediaType } : {}),
