@@ -139,3 +139,25 @@ test('a registry that stalls hits --timeout with a clear message', { skip }, asy
   assert.ok(Date.now() - started < 10_000);
   assert.equal(existsSync(path.join(ws, 'stalled')), false);
 });
+
+test('Ctrl-C during a push stops at once with exit 130 and no tag', { skip }, async () => {
+  proxy.setRules([{ method: 'PUT', path: /\/manifests\//, fault: { kind: 'stall' } }]);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), 'push', 'artifact', `oci://${proxy.host}/faults/cancel:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r'], {
+    cwd: ws,
+    env: { PATH: process.env['PATH'], HOME: ws },
+  });
+  let stderr = '';
+  let interrupted = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!interrupted && stderr.includes('tagging')) {
+      interrupted = true; // once: a second Ctrl-C ends the process the hard way, as usual
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /cancelled/);
+  assert.equal(await tagDigest('faults/cancel', 'v1'), undefined);
+});
