@@ -145,7 +145,8 @@ const clients = {
     push: (ref, src, cwd) =>
       measure(
         peerBinary('oras'),
-        ['push', '--plain-http', '--no-tty', '--disable-path-validation', ref, `${src}:application/vnd.cncf.flux.content.v1.tar+gzip`],
+        // A relative name: oras stores it in the layer title and refuses to pull absolute ones.
+        ['push', '--plain-http', '--no-tty', ref, `${path.relative(cwd, src)}:application/vnd.cncf.flux.content.v1.tar+gzip`],
         cwd,
       ),
     pull: (ref, out, cwd) => measure(peerBinary('oras'), ['pull', '--plain-http', '--no-tty', ref, '-o', out], cwd),

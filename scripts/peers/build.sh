@@ -31,8 +31,10 @@ bin_path() { echo "$cache/$1-$2/bin/$1"; }
 finish() {
   local name=$1 version=$2 staged=$3 started=$4 dest
   dest="$(bin_path "$name" "$version")"
-  mkdir -p "$(dirname "$dest")"
-  mv -f "$staged" "$dest.tmp.$$" && mv -f "$dest.tmp.$$" "$dest"
+  # Explicit checks: `set -e` is off inside functions called from `build_one ... || ...`.
+  [ -x "$staged" ] || { echo "peers: $name $version: no binary was produced" >&2; return 1; }
+  mkdir -p "$(dirname "$dest")" || return 1
+  mv -f "$staged" "$dest.tmp.$$" && mv -f "$dest.tmp.$$" "$dest" || return 1
   echo "peers: built $name $version in $(( $(date +%s) - started ))s -> $dest"
 }
 
@@ -42,8 +44,8 @@ build_installable() {
   started=$(date +%s)
   tmp="$(mktemp -d)"
   echo "peers: building $name $version ($pkg@$version)..."
-  GOBIN="$tmp" "${nice_cmd[@]}" go install "$pkg@$version"
-  finish "$name" "$version" "$tmp/$(basename "$pkg")" "$started"
+  GOBIN="$tmp" "${nice_cmd[@]}" go install "$pkg@$version" || { rm -rf "$tmp"; return 1; }
+  finish "$name" "$version" "$tmp/$(basename "$pkg")" "$started" || { rm -rf "$tmp"; return 1; }
   rm -rf "$tmp"
 }
 
@@ -56,8 +58,7 @@ build_flux() {
   dir="$(cd /tmp && go mod download -json "github.com/fluxcd/flux2/v2@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [ -n "$dir" ] || { echo "peers: could not download github.com/fluxcd/flux2/v2@$version" >&2; return 1; }
   tmp="$(mktemp -d)"
-  cp -r "$dir/." "$tmp/src"
-  chmod -R u+w "$tmp/src"
+  cp -r "$dir/." "$tmp/src" && chmod -R u+w "$tmp/src" || return 1
   # cmd/flux embeds manifests/*.yaml (made by `make` from the repo's kustomize bases, not in
   # the module zip). Only install/bootstrap read them; artifact commands never do.
   mkdir -p "$tmp/src/cmd/flux/manifests"
@@ -68,8 +69,8 @@ build_flux() {
     echo "peers: flux $version has local replace directives; rewrite them in build.sh" >&2
     return 1
   fi
-  (cd "$tmp/src" && "${nice_cmd[@]}" go build -ldflags "-s -w -X main.VERSION=${version#v}" -o "$tmp/flux" ./cmd/flux)
-  finish flux "$version" "$tmp/flux" "$started"
+  (cd "$tmp/src" && "${nice_cmd[@]}" go build -ldflags "-s -w -X main.VERSION=${version#v}" -o "$tmp/flux" ./cmd/flux) \
+    && finish flux "$version" "$tmp/flux" "$started" || { rm -rf "$tmp"; return 1; }
   rm -rf "$tmp"
 }
 
@@ -83,8 +84,8 @@ build_ggcr_registry() {
   cp "$here/ggcr-registry/main.go" "$here/ggcr-registry/go.mod" "$tmp/"
   [ -f "$here/ggcr-registry/go.sum" ] && cp "$here/ggcr-registry/go.sum" "$tmp/"
   (cd "$tmp" && go mod edit -require="github.com/google/go-containerregistry@$version" \
-    && GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/ggcr-registry" .)
-  finish ggcr-registry "$version" "$tmp/ggcr-registry" "$started"
+    && GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/ggcr-registry" .) \
+    && finish ggcr-registry "$version" "$tmp/ggcr-registry" "$started" || { rm -rf "$tmp"; return 1; }
   rm -rf "$tmp"
 }
 

@@ -17,7 +17,7 @@
  * - Permission bits are kept (rwx only: setuid/setgid/sticky are dropped); owners
  *   and times are not restored.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -171,6 +171,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     switch (header.type) {
       case 'directory':
         if (rel === '') rootMode = mode | 0o700;
+        else if (madeDirs.has(abs)) chmodSync(abs, mode | 0o700); // made earlier as a parent; now its real mode
         else ensureDir(abs, mode | 0o700);
         stream.resume();
         return;
