@@ -103,6 +103,11 @@ describe('flux-oci-language-server over stdio', () => {
     assert.deepEqual(labels(await client.completion(uri, position)).sort(), ['aws', 'azure', 'gcp', 'generic']);
     const suspend = await client.completion(uri, { line: position.line + 1, character: '  suspend: '.length });
     assert.deepEqual(labels(suspend).sort(), ['false', 'true']);
+    // Triggered by typing the colon: the value must not be glued to it.
+    const glued = cursor([...base, '  provider:|'].join('\n'));
+    client.replaceAll(uri, glued.text);
+    const items = await client.completion(uri, glued.position);
+    assert.equal(items.find((i) => i.label === 'aws')?.textEdit?.newText, ' aws');
     client.close(uri);
   });
 

@@ -19,6 +19,8 @@ export interface DiagnosticsSink {
   /** Called when a file's declared objects changed, so other files' cross-references can be rechecked. */
   objectsChanged(key: string): void;
   log(message: string): void;
+  /** Shows a long validation as work-done progress in the editor; returns how to end it. */
+  beginProgress(title: string): () => void;
 }
 
 /**
@@ -99,8 +101,28 @@ export class DiagnosticsScheduler {
     // The lint context is the workspace's as it was; if indexing this file changes it, a
     // second pass re-runs only the lints (schema results are memoised separately).
     const started = performance.now();
-    let ctx = enabled ? this.sink.analysisContext(key) : undefined;
-    let partialSent = this.published.has(key);
+    const ctx = enabled ? this.sink.analysisContext(key) : undefined;
+    let endProgress: (() => void) | undefined;
+    try {
+      await this.validate(key, yaml, version, uri, stale, ctx, started, this.published.has(key), (end) => (endProgress = end));
+    } finally {
+      endProgress?.();
+    }
+  }
+
+  private async validate(
+    key: string,
+    yaml: OpenDocument['yaml'],
+    version: number,
+    uri: string,
+    stale: () => boolean,
+    initialCtx: AnalysisContext | undefined,
+    started: number,
+    alreadyPublished: boolean,
+    onProgress: (end: () => void) => void,
+  ): Promise<void> {
+    let ctx = initialCtx;
+    let partialSent = alreadyPublished;
     const perDocument: Diagnostic[][] = new Array<Diagnostic[]>(yaml.documents.length);
     let sliceStart = started;
     for (let i = 0; i < yaml.documents.length; i++) {
@@ -112,6 +134,7 @@ export class DiagnosticsScheduler {
           // First sight of a huge file: show what is known for the top of it now.
           partialSent = true;
           this.sink.publish(uri, version, this.collect(yaml, perDocument, i + 1));
+          onProgress(this.sink.beginProgress(`Checking ${yaml.documents.length} YAML documents`));
         }
         await yieldToEventLoop();
         if (stale()) return;

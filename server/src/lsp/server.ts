@@ -24,6 +24,7 @@ import {
   type Location,
   type LocationLink,
   type ReferenceParams,
+  type SymbolInformation,
 } from 'vscode-languageserver/node';
 import { ObjectIndex } from '../domain/workspace/objectIndex';
 import { WorkspaceLintContext } from '../domain/workspace/workspaceLintContext';
@@ -43,6 +44,7 @@ import { defaultSettings, readSettings, type ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
+import { ClusterFeatures } from './cluster';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -67,17 +69,21 @@ class FluxLanguageServer {
   private readonly diagnostics: DiagnosticsScheduler;
   /** Registry-backed hover, completion, hints, diagnostics and actions for OCIRepository (RES). */
   private readonly live: LiveResolution;
+  /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
+  private readonly cluster: ClusterFeatures;
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
   private supportsWatchRegistration = false;
   private supportsLocationLinks = false;
   private supportsHierarchicalSymbols = false;
+  private supportsWorkDoneProgress = false;
   private workspaceReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
     this.live = new LiveResolution({ connection, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
+    this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
       publish: (uri, version, diags) => this.live.publish(uri, version, diags),
@@ -86,6 +92,7 @@ class FluxLanguageServer {
       delayMs: () => this.settings.diagnosticsDelay,
       objectsChanged: (key) => this.diagnostics.scheduleAll(100, key),
       log: (m) => this.log(m),
+      beginProgress: (title) => this.beginProgress(title),
     });
   }
 
@@ -126,6 +133,7 @@ class FluxLanguageServer {
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
+    this.cluster.register(); // before live: it keeps live's executeCommand handler as its fallback
     this.live.register();
     c.onShutdown(() => undefined);
   }
@@ -136,9 +144,11 @@ class FluxLanguageServer {
     const caps = p.capabilities;
     this.supportsConfiguration = caps.workspace?.configuration === true;
     this.live.clientCapabilities(caps);
+    this.cluster.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
     this.supportsHierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;
+    this.supportsWorkDoneProgress = caps.window?.workDoneProgress === true;
     const init = p.initializationOptions as { settings?: unknown } | undefined;
     if (init?.settings) this.settings = readSettings(init.settings);
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
@@ -146,13 +156,15 @@ class FluxLanguageServer {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        completionProvider: { triggerCharacters: [':', ' ', '-'], resolveProvider: false },
+        // `:` opens value completion right after a key; typing a word opens the rest (no space trigger: it would pop up on every indent).
+        completionProvider: { triggerCharacters: [':'], resolveProvider: false },
         hoverProvider: true,
         definitionProvider: true,
         referencesProvider: true,
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...LiveResolution.capabilities(),
+        ...ClusterFeatures.capabilities(LiveResolution.capabilities().executeCommandProvider?.commands ?? []),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: serverName, version: serverVersion },
@@ -261,12 +273,13 @@ class FluxLanguageServer {
     return references(doc.yaml, p.position, this.index, p.context.includeDeclaration).map((l) => ({ uri: this.uriOf(l.file), range: toLspRange(l.range) }));
   }
 
-  private handleDocumentSymbol(p: DocumentSymbolParams): DocumentSymbol[] {
+  private handleDocumentSymbol(p: DocumentSymbolParams): DocumentSymbol[] | SymbolInformation[] {
     const doc = this.documents.get(p.textDocument.uri);
     if (!doc) return [];
     const symbols = documentSymbols(doc.yaml);
-    // Clients without hierarchical support still accept DocumentSymbol in practice; keep one shape.
-    void this.supportsHierarchicalSymbols;
+    if (!this.supportsHierarchicalSymbols) {
+      return symbols.map((s) => ({ name: s.name, kind: SymbolKind.Class, location: { uri: doc.uri, range: toLspRange(s.range) }, containerName: s.detail }));
+    }
     return symbols.map((s) => ({ name: s.name, detail: s.detail, kind: SymbolKind.Class, range: toLspRange(s.range), selectionRange: toLspRange(s.selectionRange) }));
   }
 
@@ -288,6 +301,24 @@ class FluxLanguageServer {
   }
 
   // ---------- plumbing ----------
+
+  /** Work-done progress for long validations (huge files), when the editor shows it. */
+  private beginProgress(title: string): () => void {
+    if (!this.supportsWorkDoneProgress) return () => undefined;
+    let ended = false;
+    let end: () => void = () => {
+      ended = true;
+    };
+    this.connection.window
+      .createWorkDoneProgress()
+      .then((progress) => {
+        if (ended) return progress.done();
+        progress.begin('Flux OCI', undefined, title);
+        end = () => progress.done();
+      })
+      .catch(() => undefined);
+    return () => end();
+  }
 
   /** Navigation must see the text being edited even before its (debounced) validation ran. */
   private refreshIndex(key: string): void {

@@ -44,14 +44,21 @@ export function completion(doc: ParsedDocument, position: Position, ctx: Complet
   if (c.type === 'emptyDocument') return kindSkeletons(c.replaceRange);
   const id = doc.identity;
   if (c.type === 'value' && c.path.length === 1 && (c.key === 'apiVersion' || c.key === 'kind')) {
-    return apiVersionOrKindValues(c, id.apiVersion, id.kind);
+    return spaced(doc, c, apiVersionOrKindValues(c, id.apiVersion, id.kind));
   }
   if (c.type === 'key' && c.path.length === 0 && !id.apiVersion && !id.kind) return kindSkeletons(c.replaceRange);
   if (!id.apiVersion || !id.kind || !isFluxApiVersion(id.apiVersion)) return [];
   const root = schemaForObject(id.apiVersion, id.kind);
   if (!root) return [];
   if (c.type === 'key') return keyCompletions(doc, c, root);
-  return valueCompletions(doc, c, root, ctx.index);
+  return spaced(doc, c, valueCompletions(doc, c, root, ctx.index));
+}
+
+/** Completion triggered right after `key:` must not glue the value to the colon. */
+function spaced(doc: ParsedDocument, c: ValueContext, entries: CompletionEntry[]): CompletionEntry[] {
+  const start = c.replaceRange.start;
+  if (start.character === 0 || doc.lineIndex.lineText(start.line)[start.character - 1] !== ':') return entries;
+  return entries.map((e) => ({ ...e, insertText: ` ${e.insertText}`, filterText: e.filterText ?? e.label }));
 }
 
 // ---------- keys ----------
