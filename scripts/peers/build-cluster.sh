@@ -26,7 +26,7 @@ finish() {
   local name=$1 version=$2 staged=$3 started=$4 dest
   dest="$(bin_path "$name" "$version")"
   mkdir -p "$(dirname "$dest")"
-  mv -f "$staged" "$dest.tmp.$$" && mv -f "$dest.tmp.$$" "$dest"
+  mv -f "$staged" "$dest.tmp.$$" && mv -f "$dest.tmp.$$" "$dest" || return 1
   echo "peers: built $name $version in $(( $(date +%s) - started ))s -> $dest"
 }
 
@@ -48,7 +48,7 @@ build_kube_apiserver() {
   started=$(date +%s)
   staging_version="v0.${version#v1.}"
   echo "peers: building kube-apiserver $version (k8s.io/kubernetes, staging modules at $staging_version)..."
-  tmp="$(module_copy k8s.io/kubernetes "$version")"
+  tmp="$(module_copy k8s.io/kubernetes "$version")" || return 1
   (
     cd "$tmp/src"
     sed -i -E "s#^([[:space:]]*)(k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+\$#\1\2 => \2 $staging_version#" go.mod
@@ -57,10 +57,11 @@ build_kube_apiserver() {
       grep '=> \./' go.mod >&2
       exit 1
     fi
-    GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build \
+    # The module ships a go.work for its staging folders: build as a plain module.
+    GOWORK=off GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build \
       -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$version" | cut -d. -f2) -X k8s.io/client-go/pkg/version.gitVersion=$version" \
       -o "$tmp/kube-apiserver" ./cmd/kube-apiserver
-  )
+  ) || return 1
   finish kube-apiserver "$version" "$tmp/kube-apiserver" "$started"
   rm -rf "$tmp"
 }
@@ -71,12 +72,12 @@ build_flux_controller() {
   started=$(date +%s)
   module="github.com/fluxcd/$name"
   echo "peers: building $name $version ($module@$version)..."
-  tmp="$(module_copy "$module" "$version")"
+  tmp="$(module_copy "$module" "$version")" || return 1
   (
     cd "$tmp/src"
     go mod edit -dropreplace="$module/api" -require="$module/api@$version"
     GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/$name" .
-  )
+  ) || return 1
   finish "$name" "$version" "$tmp/$name" "$started"
   rm -rf "$tmp"
 }

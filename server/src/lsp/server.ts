@@ -45,6 +45,7 @@ import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
 import { ClusterFeatures } from './cluster';
+import { ClusterFeatures } from './cluster';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -71,6 +72,8 @@ class FluxLanguageServer {
   private readonly live: LiveResolution;
   /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
   private readonly cluster: ClusterFeatures;
+  /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
+  private readonly cluster: ClusterFeatures;
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
@@ -83,6 +86,7 @@ class FluxLanguageServer {
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
     this.live = new LiveResolution({ connection, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
+    this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
@@ -134,6 +138,7 @@ class FluxLanguageServer {
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
     this.cluster.register(); // before live: it keeps live's executeCommand handler as its fallback
+    this.cluster.register(); // before live: it keeps live's executeCommand handler as its fallback
     this.live.register();
     c.onShutdown(() => undefined);
   }
@@ -144,6 +149,7 @@ class FluxLanguageServer {
     const caps = p.capabilities;
     this.supportsConfiguration = caps.workspace?.configuration === true;
     this.live.clientCapabilities(caps);
+    this.cluster.clientCapabilities(caps);
     this.cluster.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
@@ -164,6 +170,7 @@ class FluxLanguageServer {
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...LiveResolution.capabilities(),
+        ...ClusterFeatures.capabilities(LiveResolution.capabilities().executeCommandProvider?.commands ?? []),
         ...ClusterFeatures.capabilities(LiveResolution.capabilities().executeCommandProvider?.commands ?? []),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
