@@ -8,6 +8,7 @@ import { compileRe2 } from '../../regex/re2';
 import { parseConstraintExpression, tryParseFluxVersion, sortVersionsDescending } from '../../semver/index';
 import { parseRepositoryUrl, InvalidReferenceError } from '../reference';
 import { resolveArtifact } from './resolveArtifact';
+import { isRegistryError } from '../registry/errors';
 import { withRegistry, type ConnectionOptions } from './connection';
 import type { ProgressListener } from './progress';
 
@@ -74,7 +75,14 @@ export async function listArtifacts(opts: ListArtifactsOptions): Promise<ListArt
       while (next < tags.length) {
         const i = next++;
         const tag = tags[i]!;
-        const resolved = await resolveArtifact(client, { ...repo, tag });
+        let resolved;
+        try {
+          resolved = await resolveArtifact(client, { ...repo, tag });
+        } catch (err) {
+          // A tag deleted between listing and reading is simply gone.
+          if (isRegistryError(err, 'not-found')) continue;
+          throw err;
+        }
         artifacts[i] = {
           url: `${repository}:${tag}`,
           tag,
@@ -86,6 +94,6 @@ export async function listArtifacts(opts: ListArtifactsOptions): Promise<ListArt
       }
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, tags.length) }, worker));
-    return { repository, artifacts };
+    return { repository, artifacts: artifacts.filter((a) => a !== undefined) };
   });
 }
