@@ -24,7 +24,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     await client.start();
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    output.info(`The Flux OCI language server failed to start: ${message}`);
+    output.error(`The Flux OCI language server failed to start: ${message}`);
     void window.showErrorMessage('Flux OCI: the language server failed to start. See the "Flux OCI" output for details.');
   }
 }
