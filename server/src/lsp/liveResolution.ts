@@ -7,6 +7,7 @@
  * Nothing the editor asks for waits on a registry for more than a short,
  * cancellable budget; after it, the answer says "resolving".
  */
+import type { CommandRegistry } from './commandRegistry';
 import {
   CodeActionKind,
   MarkupKind,
@@ -70,6 +71,7 @@ interface SyncPublish {
 
 export interface LiveResolutionHost {
   connection: Connection;
+  commands: CommandRegistry;
   documents: OpenDocuments;
   settings: () => ServerSettings;
   log: (message: string) => void;
@@ -92,7 +94,6 @@ export class LiveResolution {
   static capabilities(): Partial<ServerCapabilities> {
     return {
       inlayHintProvider: true,
-      executeCommandProvider: { commands: [refreshResolutionCommand] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
     };
   }
@@ -101,9 +102,8 @@ export class LiveResolution {
   register(): void {
     const c = this.host.connection;
     c.languages.inlayHint.on((p) => this.safe('inlayHint', [], () => this.inlayHints(p)));
-    c.onExecuteCommand((p) =>
+    this.host.commands.register(refreshResolutionCommand, () =>
       this.safe('executeCommand', null, () => {
-        if (p.command !== refreshResolutionCommand) return null;
         this.host.log('registry: refresh requested, forgetting cached resolutions');
         this.service.refresh();
         this.republishAll();

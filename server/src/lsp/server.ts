@@ -45,7 +45,7 @@ import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
 import { ClusterFeatures } from './cluster';
-import { ClusterFeatures } from './cluster';
+import { CommandRegistry } from './commandRegistry';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -72,8 +72,8 @@ class FluxLanguageServer {
   private readonly live: LiveResolution;
   /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
   private readonly cluster: ClusterFeatures;
-  /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
-  private readonly cluster: ClusterFeatures;
+  /** The one workspace/executeCommand handler; features register their commands here. */
+  private readonly commands = new CommandRegistry();
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
@@ -85,8 +85,7 @@ class FluxLanguageServer {
 
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
-    this.live = new LiveResolution({ connection, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
-    this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
+    this.live = new LiveResolution({ connection, commands: this.commands, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
     this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
@@ -137,9 +136,9 @@ class FluxLanguageServer {
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
-    this.cluster.register(); // before live: it keeps live's executeCommand handler as its fallback
-    this.cluster.register(); // before live: it keeps live's executeCommand handler as its fallback
+    this.cluster.register(); // before the registry listens: it keeps the registry's handler as its fallback
     this.live.register();
+    this.commands.listen(c, (m) => this.log(m));
     c.onShutdown(() => undefined);
   }
 
@@ -149,7 +148,6 @@ class FluxLanguageServer {
     const caps = p.capabilities;
     this.supportsConfiguration = caps.workspace?.configuration === true;
     this.live.clientCapabilities(caps);
-    this.cluster.clientCapabilities(caps);
     this.cluster.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
@@ -170,8 +168,7 @@ class FluxLanguageServer {
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...LiveResolution.capabilities(),
-        ...ClusterFeatures.capabilities(LiveResolution.capabilities().executeCommandProvider?.commands ?? []),
-        ...ClusterFeatures.capabilities(LiveResolution.capabilities().executeCommandProvider?.commands ?? []),
+        ...ClusterFeatures.capabilities(this.commands.commands),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: serverName, version: serverVersion },
