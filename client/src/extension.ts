@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { commands, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerRegistryCredentials, sendCredentialsWhenRunning } from './registryCredentials';
+import { registerClusterView } from './clusterTree';
 
 let client: LanguageClient | undefined;
 
@@ -13,6 +14,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   client = createClient(context, output);
   // Registry credentials from SecretStorage reach the server in memory only (live resolution).
   context.subscriptions.push(sendCredentialsWhenRunning(client, context.secrets), ...registerRegistryCredentials(context, () => client));
+  // The Flux cluster tree, its actions and Apply to Cluster (CLU).
+  context.subscriptions.push(...registerClusterView(() => client));
   context.subscriptions.push(
     commands.registerCommand('flux-oci.restartServer', async () => {
       output.info('Restarting the Flux OCI language server');

@@ -1,0 +1,196 @@
+// The "Flux Cluster" tree: Flux sources and their consumers with status, revision and digest.
+// Thin on purpose: the server lists and watches the cluster (flux-oci.clusterTree) and says when
+// anything changed (flux-oci/clusterChanged); the tree only renders, lazily, level by level.
+import {
+  commands,
+  EventEmitter,
+  MarkdownString,
+  ProgressLocation,
+  StatusBarAlignment,
+  ThemeColor,
+  ThemeIcon,
+  TreeItem,
+  TreeItemCollapsibleState,
+  window,
+  workspace,
+  type Disposable,
+  type QuickPickItem,
+  type TreeDataProvider,
+} from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+
+interface Ref {
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+interface Node {
+  ref: Ref;
+  ready: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  revision?: string;
+  digest?: string;
+  suspended: boolean;
+  url?: string;
+  children: Node[];
+}
+
+interface TreeAnswer {
+  context?: string;
+  server?: string;
+  count?: number;
+  nodes?: Node[];
+  ok?: false;
+  error?: string;
+}
+
+class ClusterTreeProvider implements TreeDataProvider<Node> {
+  private readonly changed = new EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: Node[] | undefined;
+  error: string | undefined;
+  context: string | undefined;
+
+  constructor(private readonly client: () => LanguageClient | undefined) {}
+
+  refresh(): void {
+    this.roots = undefined;
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node) return node.children;
+    const client = this.client();
+    if (!client?.isRunning()) return [];
+    const answer = (await client.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as TreeAnswer | null;
+    this.error = answer?.ok === false ? answer.error : undefined;
+    this.context = answer?.context;
+    this.roots = answer?.nodes ?? [];
+    return this.roots;
+  }
+
+  getTreeItem(node: Node): TreeItem {
+    const item = new TreeItem(`${node.ref.name}`, node.children.length ? TreeItemCollapsibleState.Expanded : TreeItemCollapsibleState.None);
+    const revision = node.revision ? node.revision.replace(/@(sha256:[a-f0-9]{7})[a-f0-9]+$/, '@$1') : '';
+    item.description = `${node.ref.kind} · ${node.ref.namespace}${revision ? ` · ${revision}` : ''}${node.suspended ? ' · suspended' : ''}`;
+    item.iconPath = node.suspended
+      ? new ThemeIcon('debug-pause')
+      : node.ready === 'True'
+        ? new ThemeIcon('pass', new ThemeColor('testing.iconPassed'))
+        : node.ready === 'False'
+          ? new ThemeIcon('error', new ThemeColor('testing.iconFailed'))
+          : new ThemeIcon('sync');
+    const tip = new MarkdownString();
+    tip.appendMarkdown(`**${node.ref.kind}** \`${node.ref.namespace}/${node.ref.name}\`\n\n`);
+    tip.appendMarkdown(`Ready: ${node.ready}${node.reason ? ` (${node.reason})` : ''}\n\n`);
+    if (node.message) tip.appendText(`${node.message}\n\n`);
+    if (node.revision) tip.appendMarkdown(`Revision: \`${node.revision}\`\n\n`);
+    if (node.digest) tip.appendMarkdown(`Digest: \`${node.digest}\`\n\n`);
+    if (node.url) tip.appendMarkdown(`URL: \`${node.url}\``);
+    item.tooltip = tip;
+    item.contextValue = `flux-${node.suspended ? 'suspended' : 'active'}`;
+    item.id = `${node.ref.kind}/${node.ref.namespace}/${node.ref.name}`;
+    return item;
+  }
+}
+
+/** Registers the tree, its actions, the context status bar item and the apply command. */
+export function registerClusterView(client: () => LanguageClient | undefined): Disposable[] {
+  const provider = new ClusterTreeProvider(client);
+  const view = window.createTreeView('flux-oci.clusterTree', { treeDataProvider: provider, showCollapseAll: true });
+  const status = window.createStatusBarItem(StatusBarAlignment.Left, 10);
+  status.command = 'flux-oci.cluster.refresh';
+  let timer: NodeJS.Timeout | undefined;
+  const refreshSoon = (): void => {
+    // Watches can fire in bursts (500 objects reconciling): one refresh per burst.
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      provider.refresh();
+    }, 300);
+  };
+  const showContext = (): void => {
+    status.text = provider.error ? '$(warning) Flux: no cluster' : `$(cloud) ${provider.context ?? 'Flux'}`;
+    status.tooltip = provider.error ?? `Kubernetes context of the Flux cluster view`;
+    status.show();
+  };
+  provider.onDidChangeTreeData(() => setTimeout(showContext, 500));
+
+  const run = async (command: string, node: Node, title: string, extra: Record<string, unknown> = {}): Promise<unknown> => {
+    const c = client();
+    if (!c) return undefined;
+    const answer = (await window.withProgress({ location: ProgressLocation.Notification, title, cancellable: false }, () =>
+      c.sendRequest('workspace/executeCommand', { command, arguments: [{ ...node.ref, ...extra }] }),
+    )) as { ok?: boolean; error?: string; revision?: string } | null;
+    if (answer?.ok === false) void window.showErrorMessage(`Flux: ${answer.error}`);
+    else if (answer?.revision) void window.showInformationMessage(`Flux: ${node.ref.kind} ${node.ref.name} at ${answer.revision}`);
+    refreshSoon();
+    return answer;
+  };
+
+  const started = (): void => {
+    const c = client();
+    c?.onNotification('flux-oci/clusterChanged', refreshSoon);
+    provider.refresh();
+  };
+
+  return [
+    view,
+    status,
+    commands.registerCommand('flux-oci.cluster.refresh', () => provider.refresh()),
+    commands.registerCommand('flux-oci.cluster.reconcileItem', (n: Node) => run('flux-oci.reconcile', n, `Reconciling ${n.ref.kind} ${n.ref.name}`, { withSource: n.ref.kind === 'Kustomization' || n.ref.kind === 'HelmRelease' })),
+    commands.registerCommand('flux-oci.cluster.suspendItem', (n: Node) => run('flux-oci.suspend', n, `Suspending ${n.ref.name}`)),
+    commands.registerCommand('flux-oci.cluster.resumeItem', (n: Node) => run('flux-oci.resume', n, `Resuming ${n.ref.name}`)),
+    commands.registerCommand('flux-oci.cluster.openYaml', async (n: Node) => {
+      const answer = (await client()?.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterObject', arguments: [n.ref] })) as { object?: unknown; error?: string } | null;
+      if (!answer?.object) return void window.showErrorMessage(`Flux: ${answer?.error ?? 'object not found'}`);
+      const { stringify } = await import('yaml');
+      const doc = await workspace.openTextDocument({ language: 'yaml', content: stringify(answer.object) });
+      await window.showTextDocument(doc, { preview: true });
+    }),
+    commands.registerCommand('flux-oci.cluster.events', async (n: Node) => {
+      const answer = (await client()?.sendRequest('workspace/executeCommand', { command: 'flux-oci.events', arguments: [n.ref] })) as { events?: Array<{ type: string; reason: string; message: string; time: string }> } | null;
+      const events = answer?.events ?? [];
+      await window.showQuickPick(
+        events.length ? events.map((e): QuickPickItem => ({ label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`, description: e.time, detail: e.message })) : [{ label: 'No recent events' } as QuickPickItem],
+        { title: `Events of ${n.ref.kind} ${n.ref.namespace}/${n.ref.name}`, matchOnDetail: true },
+      );
+    }),
+    commands.registerCommand('flux-oci.cluster.applyFile', async () => {
+      const editor = window.activeTextEditor;
+      const c = client();
+      if (!editor || !c) return;
+      const uri = editor.document.uri.toString();
+      const text = editor.document.getText();
+      const plan = (await c.sendRequest('workspace/executeCommand', { command: 'flux-oci.apply', arguments: [{ uri, text }] })) as { ok: boolean; error?: string; objects?: Array<{ ref: Ref; action: string; diff: string }> };
+      if (!plan.ok) return void window.showErrorMessage(`Flux: dry run failed: ${plan.error}`);
+      const changes = (plan.objects ?? []).filter((o) => o.action !== 'unchanged');
+      if (changes.length === 0) return void window.showInformationMessage('Flux: the cluster already matches this file');
+      const diffDoc = await workspace.openTextDocument({ language: 'diff', content: changes.map((o) => o.diff).join('\n') });
+      await window.showTextDocument(diffDoc, { preview: true, preserveFocus: true });
+      const pick = await window.showWarningMessage(`Apply ${changes.length} Flux object(s) to the cluster (server-side apply, field manager flux-oci)?`, { modal: true }, 'Apply');
+      if (pick !== 'Apply') return;
+      const done = (await c.sendRequest('workspace/executeCommand', { command: 'flux-oci.apply', arguments: [{ uri, text, confirm: true }] })) as { ok: boolean; error?: string };
+      if (!done.ok) void window.showErrorMessage(`Flux: apply failed: ${done.error}`);
+      else void window.showInformationMessage(`Flux: applied ${changes.length} object(s)`);
+      refreshSoon();
+    }),
+    { dispose: () => timer && clearTimeout(timer) },
+    // The server may start after the view: hook the notification once it runs.
+    { dispose: onceRunning(client, started) },
+  ];
+}
+
+function onceRunning(client: () => LanguageClient | undefined, run: () => void): () => void {
+  let done = false;
+  const tick = setInterval(() => {
+    if (!done && client()?.isRunning()) {
+      done = true;
+      clearInterval(tick);
+      run();
+    }
+  }, 500);
+  return () => clearInterval(tick);
+}
