@@ -34,3 +34,5 @@ export type { WalkOptions } from './workspace/walkFiles';
 export { findPatchFiles, patchPathsOf, isKustomizationFile } from './workspace/patchFiles';
 // Live resolution of OCIRepository refs against registries (RES)
 export * as resolution from './resolution/index';
+// Cosign signatures: discovery, Flux-style verification, signing (SIG)
+export * as signatures from './signatures/index';

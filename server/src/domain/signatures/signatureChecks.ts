@@ -158,7 +158,12 @@ export function checkEntity(entity: SignedEntity, mode: VerificationMode, now: D
   let e = entity;
   if (mode.ignoreTlog) {
     // Without a log entry or timestamp the certificate is checked against the current time, as cosign --insecure-ignore-tlog does.
-    const verificationTime = { $case: 'transparency-log', tlogEntry: { integratedTime: String(Math.floor(now.getTime() / 1000)), logId: { keyId: Buffer.alloc(0) } } };
+    // @sigstore/verify takes the verification time only from timestamps, so "now" is passed as one; it is never
+    // counted as a log entry (tlogEntries is emptied and the threshold is 0). Tests cover valid and expired certificates.
+    const verificationTime = {
+      $case: 'transparency-log',
+      tlogEntry: { integratedTime: String(Math.floor(now.getTime() / 1000)), logId: { keyId: Buffer.alloc(0) }, inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) } },
+    };
     const stamped = entity.timestamps.filter((t) => t.$case === 'timestamp-authority');
     e = { ...entity, tlogEntries: [], timestamps: stamped.length ? stamped : [verificationTime as unknown as SignedEntity['timestamps'][number]] };
   } else if (entity.timestamps.length === 0) {
