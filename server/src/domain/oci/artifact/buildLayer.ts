@@ -8,8 +8,9 @@
  * Determinism (same tree => same digest): entries in Flux's walk order, uid/gid 0,
  * empty user/group names, zero mtime, permission bits kept as on disk. Headers are
  * written by `tar-stream` (USTAR, PAX for long or non-ASCII names, as Go does).
- * The gzip bytes come from zlib, not Go's compress/gzip, so the digest is stable
- * for flux-oci but not equal to what `flux build artifact` makes for the same tree.
+ * The gzip bytes come from zlib in parallel blocks (parallelGzip.ts), not Go's
+ * compress/gzip, so the digest is stable for flux-oci but not equal to what
+ * `flux build artifact` makes for the same tree.
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
@@ -17,12 +18,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
 import tarStream, { type Header } from 'tar-stream';
 
 type TarHeader = Partial<Header> & Pick<Header, 'name'>;
 import { ArtifactError } from './artifactError.ts';
 import { Coalescer, Meter } from './byteMeter.ts';
+import { ParallelGzip } from './parallelGzip.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
 import { walkLocalTree, type LocalEntry, type SkippedEntry } from './localTree.ts';
 
@@ -105,8 +106,8 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
   let contentBytes = 0;
 
   const pack = tarStream.pack();
-  // Level 6 = Go's gzip.DefaultCompression; zlib's default window/memLevel.
-  const gzip = createGzip({ level: 6, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+  // Level 6 = Go's gzip.DefaultCompression, on every core (see parallelGzip.ts).
+  const gzip = new ParallelGzip({ level: 6 });
   const counter = new Meter();
   const written = pipeline(pack, new Coalescer(), gzip, counter, createWriteStream(file, { mode: 0o600 }));
   // Surface pipeline failures (disk full...) to the producer loop below too.

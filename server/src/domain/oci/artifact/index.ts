@@ -15,3 +15,4 @@ export type { Blob, BuiltManifest } from './fluxManifest.ts';
 export { copyLayer, defaultMaxBytes, defaultMaxEntries, extractLayer, safeEntryPath } from './extract.ts';
 export type { CopyOptions, ExtractDetails, ExtractExtras } from './extract.ts';
 export { diffTrees, readLayerTree, readLocalTree } from './treeDiff.ts';
+export { ParallelGzip } from './parallelGzip.ts';
