@@ -1,0 +1,67 @@
+// How flux-oci reads a Flux object's status while waiting on a reconcile request, and how it
+// words drift: pure logic, no cluster (the end-to-end story is in e2e.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kstatus, reconcileVerdict } from '../../server/src/domain/cluster/fluxStatus.ts';
+import { compareDrift, parseRevision } from '../../server/src/domain/cluster/drift.ts';
+
+const token = '2026-01-01T00:00:00.000000001Z';
+const handled = (o: { status?: Record<string, unknown> }) => o.status?.['lastHandledReconcileAt'] === token;
+
+function obj(status: Record<string, unknown>, generation = 2) {
+  return { metadata: { name: 'app', generation }, status: { observedGeneration: generation, ...status } };
+}
+
+const c = (type: string, s: string, reason: string, message = '') => ({ type, status: s, reason, message });
+
+test('the request is not handled yet: keep waiting even though an old Ready=True is there', () => {
+  const v = reconcileVerdict(obj({ conditions: [c('Ready', 'True', 'Succeeded')] }), handled);
+  assert.equal(v.state, 'waiting');
+});
+
+test('handled and Ready=True: done, with the artifact revision', () => {
+  const v = reconcileVerdict(obj({ lastHandledReconcileAt: token, artifact: { revision: 'v1@sha256:' + 'a'.repeat(64) }, conditions: [c('Ready', 'True', 'Succeeded')] }), handled);
+  assert.deepEqual(v, { state: 'ready', revision: 'v1@sha256:' + 'a'.repeat(64), message: '' });
+});
+
+test('handled, Ready=False with a failure reason and a retry scheduled: failed at once (flux waits for its timeout)', () => {
+  const o = obj({ lastHandledReconcileAt: token, conditions: [c('Reconciling', 'True', 'ProgressingWithRetry'), c('Ready', 'False', 'OCIArtifactPullFailed', 'tag v9 not found')] });
+  assert.equal(kstatus(o), 'InProgress', 'kstatus (what flux uses) still says in progress');
+  assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'OCIArtifactPullFailed', message: 'tag v9 not found' });
+});
+
+test('handled but still progressing (first attempt running): waiting', () => {
+  const o = obj({ lastHandledReconcileAt: token, conditions: [c('Reconciling', 'True', 'Progressing', 'building artifact'), c('Ready', 'Unknown', 'Progressing')] });
+  assert.deepEqual(reconcileVerdict(o, handled), { state: 'waiting', detail: 'building artifact' });
+});
+
+test('a dependency that is not ready is waiting, not a failure', () => {
+  const o = obj({ lastHandledReconcileAt: token, conditions: [c('Ready', 'False', 'DependencyNotReady', 'dependency flux-system/infra is not ready')] });
+  assert.equal(reconcileVerdict(o, handled).state, 'waiting');
+});
+
+test('Stalled is a failure as soon as the request is handled', () => {
+  const o = obj({ lastHandledReconcileAt: token, conditions: [c('Stalled', 'True', 'URLInvalid', 'bad url'), c('Ready', 'False', 'URLInvalid', 'bad url')] });
+  assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'URLInvalid', message: 'bad url' });
+});
+
+test('a new generation not yet observed is waiting even with a failed Ready from before', () => {
+  const o = { metadata: { name: 'app', generation: 3 }, status: { observedGeneration: 2, lastHandledReconcileAt: token, conditions: [c('Ready', 'False', 'BuildFailed')] } };
+  assert.equal(reconcileVerdict(o, handled).state, 'waiting');
+});
+
+test('revisions split on the last @', () => {
+  assert.deepEqual(parseRevision('v1.2.0@sha256:' + 'b'.repeat(64)), { tag: 'v1.2.0', digest: 'sha256:' + 'b'.repeat(64) });
+  assert.deepEqual(parseRevision('sha256:' + 'b'.repeat(64)), { digest: 'sha256:' + 'b'.repeat(64) });
+  assert.equal(parseRevision('main@sha1:abc'), undefined);
+});
+
+test('drift is worded as the code lens shows it', () => {
+  const a = 'sha256:' + 'a'.repeat(64);
+  const b = 'sha256:' + 'b'.repeat(64);
+  const resolved = (tag: string, digest: string) => ({ ok: true, kind: 'semver', repository: 'r/x', tag, digest, artifact: { digest, mediaType: '', manifestDigest: digest, size: 0, layers: [] } }) as never;
+  assert.equal(compareDrift(`v1.2.0@${a}`, resolved('v1.3.0', b)).text, 'cluster at v1.2.0, registry resolves v1.3.0');
+  assert.equal(compareDrift(`v1.2.0@${a}`, resolved('v1.2.0', a)).state, 'in-sync');
+  assert.equal(compareDrift(`v1.2.0@${a}`, resolved('v1.2.0', b)).text, 'cluster at v1.2.0 (sha256:aaaaaaa), registry resolves v1.2.0 (sha256:bbbbbbb)', 'a moved tag shows both digests');
+  assert.equal(compareDrift(undefined, undefined, false).state, 'not-in-cluster');
+});
