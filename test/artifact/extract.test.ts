@@ -198,3 +198,18 @@ test('copyLayer stores the raw layer atomically and checks its digest', async ()
   await assert.rejects(artifact.copyLayer(Readable.from([blob]), other, { expectedDigest: 'sha256:' + '1'.repeat(64) }), (e: Error & { code?: string }) => e.code === 'digest-mismatch');
   assert.deepEqual(readdirSync(s.parent).sort(), ['chart.tgz'], 'no temp file, no half-written copy');
 });
+
+test('cancelling a pull midway leaves nothing behind', async () => {
+  const s = setup();
+  using _ = s.t;
+  const tgz = await tgzOf([{ name: 'a.yaml', body: 'a'.repeat(100_000) }]);
+  const ac = new AbortController();
+  // Half the layer, then a stream that never ends: like a stalled download.
+  const stalled = new Readable({ read() {} });
+  stalled.push(tgz.subarray(0, tgz.length >> 1));
+  const pending = artifact.extractLayer(stalled, s.target, { signal: ac.signal });
+  setTimeout(() => ac.abort(new Error('user pressed Ctrl-C')), 50);
+  await assert.rejects(pending);
+  assert.equal(existsSync(s.target), false);
+  assert.deepEqual(readdirSync(s.parent), [], 'no temporary folder left');
+});
