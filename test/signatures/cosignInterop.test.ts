@@ -273,13 +273,21 @@ for (const kind of ['docker-registry', 'ggcr'] as const) {
         assert.equal(issuer.outcome, 'not-verified');
       });
 
-      it('an expired certificate is not verified', async (t) => {
+      it('an expired certificate is not verified (a valid signature whose certificate has expired)', async () => {
+        // cosign refuses to sign with an expired certificate, so sign with the valid one and swap in the
+        // expired certificate of the same key: the signature still matches the key, only the dates differ.
         const a = await pushArtifact();
+        await cosignSign(cosignBin!, dir, a.ref, { key: pki.leafKey, bundle: false, certificate: pki.leafCert, chain: pki.chain });
+        const before = await verify(a.url, [...keyless(), ...identity()]);
+        assert.equal(before.outcome, 'verified', before.reason);
+        const client = new RegistryClient({ registry: host });
         try {
-          await cosignSign(cosignBin!, dir, a.ref, { key: pki.leafKey, bundle: true, certificate: pki.expiredCert, chain: pki.chain });
-        } catch (err) {
-          t.skip(`cosign refuses to sign with an expired certificate: ${(err as Error).message.slice(0, 200)}`);
-          return;
+          const tag = `${a.digest.replace(':', '-')}.sig`;
+          const manifest = JSON.parse((await client.getManifest(a.repo, tag)).bytes.toString('utf8'));
+          manifest.layers[0].annotations['dev.sigstore.cosign/certificate'] = readFileSync(pki.expiredCert, 'utf8');
+          await client.putManifest(a.repo, tag, Buffer.from(JSON.stringify(manifest)), 'application/vnd.oci.image.manifest.v1+json');
+        } finally {
+          await client.close();
         }
         const r = await verify(a.url, [...keyless(), ...identity()]);
         assert.equal(r.outcome, 'not-verified');

@@ -101,6 +101,8 @@ export async function makeKeylessPki(cosignBin: string, dir: string): Promise<Ke
   await ssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=leaf', '-out', 'leaf.csr');
   await ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'leaf.pem');
   await ssl('ca', '-batch', '-config', 'ext.cnf', '-cert', 'inter.pem', '-keyfile', 'inter.key', '-in', 'leaf.csr', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'expired.pem');
+  // openssl ca writes a text dump before the PEM block; keep the PEM only, as a certificate file normally is.
+  await ssl('x509', '-in', 'expired.pem', '-out', 'expired.pem');
   const { readFileSync } = await import('node:fs');
   writeFileSync(path.join(dir, 'chain.pem'), readFileSync(path.join(dir, 'inter.pem'), 'utf8') + readFileSync(path.join(dir, 'root.pem'), 'utf8'));
   const tr = await cosign(cosignBin, ['trusted-root', 'create', '--fulcio=url=https://fulcio.test.invalid,certificate-chain=chain.pem', '--out', 'trusted_root.json'], dir);

@@ -112,7 +112,8 @@ export function prepareLegacy(found: FoundLegacySignature, digest: string, keyle
   if (keyless) {
     if (!found.certificatePem) return { ok: false, reason: 'a .sig signature carries no certificate (it was made with a key, not keyless)' };
     try {
-      key = { $case: 'certificate', certificate: X509Certificate.parse(found.certificatePem) };
+      const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(found.certificatePem)?.[0] ?? found.certificatePem;
+      key = { $case: 'certificate', certificate: X509Certificate.parse(pem) };
     } catch (err) {
       return { ok: false, reason: `a .sig signature carries an unreadable certificate (${(err as Error).message})` };
     }
