@@ -46,6 +46,7 @@ import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
 import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
+import { ArtifactCommands } from './artifactCommands';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -74,6 +75,8 @@ class FluxLanguageServer {
   private readonly cluster: ClusterFeatures;
   /** The one workspace/executeCommand handler; features register their commands here. */
   private readonly commands = new CommandRegistry();
+  /** Push/pull/tag/list/diff/verify/sign and the editor's input defaults (VSC). */
+  private readonly artifacts: ArtifactCommands;
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
@@ -87,6 +90,15 @@ class FluxLanguageServer {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
     this.live = new LiveResolution({ connection, commands: this.commands, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
     this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
+    this.artifacts = new ArtifactCommands({
+      connection,
+      commands: this.commands,
+      documents: this.documents,
+      index: this.index,
+      workspaceFolders: () => this.workspaceFolders,
+      progressSupported: () => this.supportsWorkDoneProgress,
+      log: (m) => this.log(m),
+    });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
       publish: (uri, version, diags) => this.live.publish(uri, version, diags),
@@ -138,6 +150,7 @@ class FluxLanguageServer {
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
     this.cluster.register(); // before the registry listens: it keeps the registry's handler as its fallback
     this.live.register();
+    this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
     c.onShutdown(() => undefined);
   }

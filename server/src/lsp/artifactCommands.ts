@@ -1,0 +1,442 @@
+/**
+ * LSP wiring of the OCI artifact operations for the editor (issue 7): push, pull, tag, list,
+ * diff with a local folder, verify and sign, each a `workspace/executeCommand` on the one
+ * CommandRegistry, plus `flux-oci.artifact.defaults`, which answers what the client
+ * prefills its input boxes with (registry URLs of the OCIRepositories in the open file and
+ * the workspace, a tag and source/revision from the workspace's git, candidate folders).
+ *
+ * Server command names live under `flux-oci.artifact.*` on purpose: vscode-languageclient
+ * registers an editor command for every server command, so they must not collide with the
+ * palette commands (`flux-oci.pushArtifact`, ...) that the client contributes.
+ *
+
+
+ * Cancelling either (or the request) aborts the operation through its AbortSignal.
+ * Every command answers `{ ok: true, ... }` or `{ ok: false, error }` with a message a person
+ * can act on; it never throws to the client and never logs a credential.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CancellationToken, Connection, ExecuteCommandParams, ProgressToken, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { CommandRegistry } from './commandRegistry';
+import type { OpenDocuments } from './documents';
+import type { ObjectIndex } from '../domain/workspace/objectIndex';
+import { YamlFile } from '../domain/yaml/yamlFile';
+import { readOciSource } from '../domain/language/liveResolution/index';
+import type { ConnectionOptions } from '../domain/oci/operations/connection';
+import type { ProgressEvent } from '../domain/oci/operations/progress';
+import type { VerificationPolicy } from '../domain/signatures/types';
+import { pathOfKey } from './fileKeys';
+
+export const artifactCommands = {
+  push: 'flux-oci.artifact.push',
+  pull: 'flux-oci.artifact.pull',
+  tag: 'flux-oci.artifact.tag',
+  list: 'flux-oci.artifact.list',
+  diff: 'flux-oci.artifact.diff',
+  verify: 'flux-oci.artifact.verify',
+  sign: 'flux-oci.artifact.sign',
+  defaults: 'flux-oci.artifact.defaults',
+} as const;
+
+export interface ArtifactCommandsHost {
+  connection: Connection;
+  commands: CommandRegistry;
+  documents: OpenDocuments;
+  index: ObjectIndex;
+  workspaceFolders: () => string[];
+  progressSupported: () => boolean;
+  log: (message: string) => void;
+}
+
+/** Registry access the client may add to any command (credentials come from its SecretStorage). */
+interface AccessArgs {
+  /**
+   * A `$/progress` token the client listens on (its own cancellable notification). An
+   * argument rather than `workDoneToken` because vscode-languageserver takes that one out
+   * of the params before the command registry sees them.
+   */
+  progressToken?: ProgressToken;
+  /** `user:password` or a token; never logged. */
+  creds?: string;
+  insecure?: boolean;
+  caFile?: string;
+}
+
+export interface PushArgs extends AccessArgs {
+  url: string;
+  /** Folder or file to pack; relative paths are taken from the workspace folder. */
+  path: string;
+  source?: string;
+  revision?: string;
+  annotations?: string[];
+  ignorePaths?: string[];
+  reproducible?: boolean;
+}
+export interface PullArgs extends AccessArgs {
+  url: string;
+  output: string;
+}
+export interface TagArgs extends AccessArgs {
+  url: string;
+  tags: string[];
+}
+export interface ListArgs extends AccessArgs {
+  url: string;
+  filterSemver?: string;
+  filterRegex?: string;
+}
+export interface DiffArgs extends AccessArgs {
+  url: string;
+  path: string;
+}
+export interface VerifyArgs extends AccessArgs {
+  url: string;
+  /** Keyed: cosign public key files. */
+  keys?: string[];
+  /** Keyless: certificate identity and OIDC issuer regexps. */
+  identity?: { subject: string; issuer: string };
+  trustedRoot?: string;
+}
+export interface SignArgs extends AccessArgs {
+  url: string;
+  keyFile: string;
+  password?: string;
+  format?: 'bundle' | 'legacy';
+}
+export interface DefaultsArgs {
+  /** The active editor's document. */
+  uri?: string;
+}
+
+/** An OCIRepository found in the open file or the workspace. */
+export interface SourceDefault {
+  url: string;
+  name?: string;
+  /** The ref it asks for, e.g. `semver: ">=1.0.0"` or `tag: v1`. */
+  ref?: string;
+  file: string;
+  /** True when it is in the file the request was made from. */
+  inActiveFile: boolean;
+}
+
+export interface ArtifactDefaults {
+  sources: SourceDefault[];
+  /** Tag candidates, best first: the exact git tag of HEAD, the short commit, `latest`. */
+  tags: string[];
+  /** Candidate folders to push or diff, best first (workspace-relative when inside it). */
+  folders: string[];
+  workspaceFolder?: string;
+  git?: { source?: string; revision?: string; branch?: string; commit?: string };
+}
+
+type Answer = { ok: true } & Record<string, unknown>;
+type Failure = { ok: false; error: string; code?: string };
+
+export class ArtifactCommands {
+  constructor(private readonly host: ArtifactCommandsHost) {}
+
+  register(): void {
+    const r = this.host.commands;
+    r.register(artifactCommands.defaults, (args) => this.defaults((args[0] ?? {}) as DefaultsArgs).catch((e: unknown) => this.failure('defaults', e)));
+    r.register(artifactCommands.push, (args, token, params) => this.run('Pushing artifact', args, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)));
+    r.register(artifactCommands.pull, (args, token, params) => this.run('Pulling artifact', args, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)));
+    r.register(artifactCommands.tag, (args, token, params) => this.run('Tagging artifact', args, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
+    r.register(artifactCommands.list, (args, token, params) => this.run('Listing artifacts', args, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)));
+    r.register(artifactCommands.diff, (args, token, params) => this.run('Comparing with the artifact', args, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)));
+    r.register(artifactCommands.verify, (args, token, params) => this.run('Verifying signature', args, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)));
+    r.register(artifactCommands.sign, (args, token, params) => this.run('Signing artifact', args, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)));
+  }
+
+  // ---------- operations (the registry stack is loaded on first use) ----------
+
+  private async push(a: PushArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL to push to, e.g. oci://ghcr.io/org/app:v1');
+    requireString(a.path, 'path', 'the folder to pack');
+    const cwd = this.cwd();
+    const full = path.resolve(cwd, a.path);
+    await mustExist(full, 'folder to push');
+    const { pushArtifact } = await import('../domain/oci/operations/pushArtifact');
+    const r = await pushArtifact({
+      url: a.url,
+      paths: [path.relative(cwd, full) || '.'],
+      cwd,
+      ...(a.source ? { source: a.source } : {}),
+      ...(a.revision ? { revision: a.revision } : {}),
+      ...(a.annotations?.length ? { annotations: a.annotations } : {}),
+      ...(a.ignorePaths?.length ? { ignorePaths: a.ignorePaths } : {}),
+      ...(a.reproducible ? { reproducible: true } : {}),
+      connection,
+      onProgress,
+    });
+    return { ok: true, ...r };
+  }
+
+  private async pull(a: PullArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL to pull, e.g. oci://ghcr.io/org/app:v1');
+    requireString(a.output, 'output', 'an empty or new folder to extract into');
+    const cwd = this.cwd();
+    const { pullArtifact } = await import('../domain/oci/operations/pullArtifact');
+    const r = await pullArtifact({ url: a.url, output: path.resolve(cwd, a.output), cwd, connection, onProgress });
+    return { ok: true, ...r };
+  }
+
+  private async tag(a: TagArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL of the existing artifact');
+    const tags = (Array.isArray(a.tags) ? a.tags : []).map((t) => String(t).trim()).filter(Boolean);
+    const { tagArtifact } = await import('../domain/oci/operations/tagArtifact');
+    const r = await tagArtifact({ url: a.url, tags, connection, onProgress });
+    return { ok: true, ...r };
+  }
+
+  private async list(a: ListArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// repository URL, e.g. oci://ghcr.io/org/app');
+    const { listArtifacts } = await import('../domain/oci/operations/listArtifacts');
+    const r = await listArtifacts({
+      url: a.url,
+      ...(a.filterSemver ? { filterSemver: a.filterSemver } : {}),
+      ...(a.filterRegex ? { filterRegex: a.filterRegex } : {}),
+      connection,
+      onProgress,
+    });
+    return { ok: true, ...r };
+  }
+
+  private async diff(a: DiffArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL to compare with');
+    requireString(a.path, 'path', 'the local folder to compare');
+    const cwd = this.cwd();
+    const full = path.resolve(cwd, a.path);
+    await mustExist(full, 'folder to compare');
+    const { diffArtifact } = await import('../domain/oci/operations/diffArtifact');
+    const r = await diffArtifact({ url: a.url, paths: [path.relative(cwd, full) || '.'], cwd, connection, onProgress });
+    return { ok: true, ...r };
+  }
+
+  private async verify(a: VerifyArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL to verify');
+    const cwd = this.cwd();
+    let policy: VerificationPolicy;
+    if (a.keys?.length) {
+      const publicKeys = await Promise.all(a.keys.map(async (k) => ({ name: path.basename(k), pem: await readText(path.resolve(cwd, k), 'public key') })));
+      policy = { provider: 'cosign', publicKeys };
+    } else if (a.identity?.subject && a.identity.issuer) {
+      policy = {
+        provider: 'cosign',
+        matchOIDCIdentity: [{ subject: a.identity.subject, issuer: a.identity.issuer }],
+        ...(a.trustedRoot ? { trustedRootJson: await readText(path.resolve(cwd, a.trustedRoot), 'trusted root') } : {}),
+      };
+    } else {
+      throw new UserError('say how to verify: a cosign public key file (keyed) or a certificate identity and OIDC issuer (keyless)');
+    }
+    const { verifyArtifact } = await import('../domain/signatures/artifactSignatures');
+    const result = await verifyArtifact({ url: a.url, policy, connection, onProgress });
+    return { ok: true, ...result };
+  }
+
+  private async sign(a: SignArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
+    requireString(a.url, 'url', 'the oci:// URL to sign');
+    requireString(a.keyFile, 'keyFile', 'the cosign private key (cosign.key)');
+    const { signArtifact } = await import('../domain/signatures/artifactSignatures');
+    const r = await signArtifact({ url: a.url, keyFile: a.keyFile, password: a.password ?? '', format: a.format === 'legacy' ? 'legacy' : 'bundle', cwd: this.cwd(), connection, onProgress });
+    return { ok: true, ...r };
+  }
+
+  // ---------- defaults for the client's input boxes ----------
+
+  async defaults(a: DefaultsArgs): Promise<Answer & ArtifactDefaults> {
+    const ws = this.host.workspaceFolders()[0];
+    const activeFile = a.uri ? pathOfKey(a.uri) : undefined;
+    const sources: SourceDefault[] = [];
+    const seen = new Set<string>();
+    const add = (file: string, yaml: YamlFile, inActiveFile: boolean): void => {
+      for (const d of yaml.documents) {
+        const src = readOciSource(d.parsed);
+        if (!src) continue;
+        const ref = src.spec.ref;
+        const refText = ref.digest ? `digest: ${ref.digest}` : ref.semver ? `semver: ${ref.semver}` : ref.tag ? `tag: ${ref.tag}` : undefined;
+        const key = `${src.spec.url}|${refText ?? ''}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        sources.push({ url: src.spec.url, ...(d.parsed.identity.name ? { name: d.parsed.identity.name } : {}), ...(refText ? { ref: refText } : {}), file, inActiveFile });
+      }
+    };
+    const open = a.uri ? this.host.documents.get(a.uri) : undefined;
+    if (open) add(activeFile ?? a.uri!, open.yaml, true);
+    for (const doc of this.host.documents.all()) {
+      if (doc !== open) add(pathOfKey(doc.key) ?? doc.uri, doc.yaml, false);
+    }
+    // Workspace files the index knows hold OCIRepositories: read them (they are small).
+    const files = new Set(this.host.index.objectsOfKind('OCIRepository').map((o) => o.file));
+    for (const key of [...files].slice(0, 50)) {
+      const file = pathOfKey(key);
+      if (!file || file === activeFile || this.host.documents.byIndexKey(key)) continue;
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) add(file, YamlFile.parse(text), false);
+    }
+
+    const gitDir = ws ?? (activeFile ? path.dirname(activeFile) : undefined);
+    const git = gitDir ? await gitFacts(gitDir) : undefined;
+    const tags = unique([git?.exactTag, git?.commit?.slice(0, 7), 'latest']);
+    const folders = unique([
+      activeFile ? relativeTo(ws, path.dirname(activeFile)) : undefined,
+      ...(ws ? await candidateFolders(ws) : []),
+      ws ? '.' : undefined,
+    ]);
+    return {
+      ok: true,
+      sources,
+      tags,
+      folders,
+      ...(ws ? { workspaceFolder: ws } : {}),
+      ...(git ? { git: { ...(git.source ? { source: git.source } : {}), ...(git.revision ? { revision: git.revision } : {}), ...(git.branch ? { branch: git.branch } : {}), ...(git.commit ? { commit: git.commit } : {}) } } : {}),
+    };
+  }
+
+  // ---------- plumbing ----------
+
+  private cwd(): string {
+    const ws = this.host.workspaceFolders()[0];
+    if (!ws) throw new UserError('open a folder first: artifact commands work on the files of a workspace folder');
+    return ws;
+  }
+
+  /** Runs one operation with progress, cancellation and an `{ok}` answer. */
+  private async run<A>(
+    title: string,
+    args: unknown[],
+    token: CancellationToken,
+    params: ExecuteCommandParams,
+    op: (a: A, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void) => Promise<Answer>,
+  ): Promise<Answer | Failure> {
+    const a = (args[0] ?? {}) as A & AccessArgs;
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const reporter = await this.progress(title, params.workDoneToken ?? a.progressToken);
+    reporter?.token?.onCancellationRequested(() => controller.abort());
+    const onProgress = (e: ProgressEvent): void => {
+      if (!reporter) return;
+      const pct = e.total ? Math.min(100, Math.round(((e.bytes ?? 0) / e.total) * 100)) : undefined;
+      reporter.report(pct ?? 0, e.message);
+    };
+    const connection: ConnectionOptions = {
+      signal: controller.signal,
+      ...(a.creds ? { creds: a.creds } : {}),
+      ...(a.insecure ? { insecure: true } : {}),
+      ...(a.caFile ? { caFile: a.caFile } : {}),
+    };
+    const started = performance.now();
+    try {
+      const answer = await op(a, connection, onProgress);
+      this.host.log(`artifact: ${params.command} done in ${Math.round(performance.now() - started)} ms`);
+      return answer;
+    } catch (e) {
+      if (controller.signal.aborted) return { ok: false, error: `${title} was cancelled; nothing was changed after the point it stopped (a push writes its tag last).`, code: 'cancelled' };
+      return this.failure(params.command, e);
+    } finally {
+      sub.dispose();
+      reporter?.done();
+    }
+  }
+
+  private async progress(title: string, clientToken: ProgressToken | undefined): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
+    const w = this.host.connection.window;
+    if (clientToken !== undefined) {
+      const r = w.attachWorkDoneProgress(clientToken);
+      r.begin(title, 0, undefined, true);
+      return r;
+    }
+    if (!this.host.progressSupported()) return undefined;
+    const r = await w.createWorkDoneProgress().catch(() => undefined);
+    r?.begin(title, 0, undefined, true);
+    return r;
+  }
+
+  private failure(command: string, e: unknown): Failure {
+    const message = e instanceof Error ? e.message : String(e);
+    const code = e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+    // Messages from the domain never carry credentials (they are built to be printed).
+    this.host.log(`artifact: ${command} failed: ${message}`);
+    return { ok: false, error: message, ...(code ? { code } : {}) };
+  }
+}
+
+class UserError extends Error {}
+
+function requireString(value: unknown, name: string, what: string): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UserError(`missing ${name}: give ${what}`);
+}
+
+async function mustExist(file: string, what: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (!st) throw new UserError(`the ${what} ${file} does not exist; pick an existing folder of the workspace`);
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read the ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function unique(values: Array<string | undefined>): string[] {
+  return [...new Set(values.filter((v): v is string => !!v))];
+}
+
+function relativeTo(ws: string | undefined, dir: string): string {
+  if (!ws) return dir;
+  const rel = path.relative(ws, dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+}
+
+/** Folders that look like what CI pushes: ones holding a kustomization.yaml, a level or two down. */
+async function candidateFolders(ws: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (entries.some((e) => e.isFile() && /^kustomization\.ya?ml$/i.test(e.name)) && dir !== ws) out.push(path.relative(ws, dir));
+    if (depth >= 3 || out.length >= 20) return;
+    for (const e of entries) {
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') await walk(path.join(dir, e.name), depth + 1);
+    }
+  };
+  await walk(ws, 0);
+  return out;
+}
+
+interface GitFacts {
+  source?: string;
+  revision?: string;
+  branch?: string;
+  commit?: string;
+  exactTag?: string;
+}
+
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8', timeout: 5000, windowsHide: true }, (err, stdout) => resolve(err ? undefined : String(stdout).trim() || undefined));
+  });
+}
+
+async function gitFacts(cwd: string): Promise<GitFacts | undefined> {
+  const commit = await git(cwd, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+  if (!commit) return undefined;
+  const [branch, exactTag, remote] = await Promise.all([
+    git(cwd, ['symbolic-ref', '-q', '--short', 'HEAD']),
+    git(cwd, ['describe', '--tags', '--exact-match', 'HEAD']),
+    git(cwd, ['remote', 'get-url', 'origin']),
+  ]);
+  const { stripUrlCredentials } = await import('../domain/oci/artifact/annotations');
+  const ref = branch ?? exactTag;
+  return {
+    commit,
+    ...(branch ? { branch } : {}),
+    ...(exactTag ? { exactTag } : {}),
+    // The same conventions push uses (flux's): `<ref>@sha1:<commit>`, remote without credentials.
+    revision: ref ? `${ref}@sha1:${commit}` : `sha1:${commit}`,
+    ...(remote ? { source: stripUrlCredentials(remote) } : {}),
+  };
+}
