@@ -53,6 +53,8 @@ import {
 import type { OpenDocument, OpenDocuments } from './documents';
 import type { ServerSettings } from './settings';
 import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
+import type { ObjectIndex } from '../domain/workspace/objectIndex';
+import { EditorSignatures } from './signatureStatus';
 
 export const refreshResolutionCommand = 'flux-oci.refreshResolution';
 export const registryCredentialsNotification = 'flux-oci/registryCredentials';
@@ -75,11 +77,17 @@ export interface LiveResolutionHost {
   documents: OpenDocuments;
   settings: () => ServerSettings;
   log: (message: string) => void;
+  /** Secret manifests for `spec.verify.secretRef` signature checks (SIG-ED). */
+  index?: ObjectIndex;
+  workspaceFolders?: () => string[];
 }
 
 export class LiveResolution {
   private readonly session = new SessionCredentials();
   readonly service: ResolutionService;
+  /** Signature checks of resolved digests against `spec.verify` (SIG-ED). */
+  readonly signatures: EditorSignatures;
+  private verifySettings = '';
   private readonly lastSync = new Map<string, SyncPublish>();
   private readonly lastRegistry = new Map<string, Diagnostic[]>();
   private inlayRefreshSupported = false;
@@ -89,6 +97,13 @@ export class LiveResolution {
     const timeout = Number(process.env['FLUX_OCI_REGISTRY_TIMEOUT_MS']);
     this.service = new ResolutionService({ session: this.session, ...(timeout > 0 ? { timeoutMs: timeout } : {}) });
     this.service.onResolved((spec) => this.resolved(spec));
+    this.signatures = new EditorSignatures({
+      cache: this.service.cache,
+      settings: host.settings,
+      changed: () => this.republishAll(),
+      ...(host.index ? { index: host.index } : {}),
+      ...(host.workspaceFolders ? { workspaceFolders: host.workspaceFolders } : {}),
+    });
   }
 
   static capabilities(): Partial<ServerCapabilities> {
@@ -106,6 +121,7 @@ export class LiveResolution {
       this.safe('executeCommand', null, () => {
         this.host.log('registry: refresh requested, forgetting cached resolutions');
         this.service.refresh();
+        this.signatures.refresh();
         this.republishAll();
         return null;
       }),
@@ -117,6 +133,7 @@ export class LiveResolution {
         // Only the count and hosts: a credential never reaches a log.
         this.host.log(`registry: ${n} credential(s) from the editor (${this.session.registries.join(', ') || 'none'})`);
         this.service.refresh();
+        this.signatures.refresh();
         this.republishAll();
       }),
     );
@@ -129,7 +146,11 @@ export class LiveResolution {
 
   /** Call after settings changed. */
   settingsChanged(): void {
-    if (this.syncOffline()) this.republishAll();
+    const verify = JSON.stringify(this.host.settings().verify);
+    const verifyChanged = verify !== this.verifySettings;
+    this.verifySettings = verify;
+    if (verifyChanged) this.signatures.refresh();
+    if (this.syncOffline() || verifyChanged) this.republishAll();
   }
 
   async close(): Promise<void> {
@@ -169,6 +190,7 @@ export class LiveResolution {
       const r = this.current(src.spec);
       if (!r) continue;
       for (const diag of registryDiagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+      for (const diag of this.signatures.diagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
     }
     return out;
   }
@@ -224,6 +246,7 @@ export class LiveResolution {
     if (offline === this.service.offline) return false;
     this.host.log(offline ? 'registry: offline, no registry traffic' : 'registry: online');
     this.service.setOffline(offline);
+    this.signatures.refresh();
     return true;
   }
 
@@ -233,7 +256,8 @@ export class LiveResolution {
   async hover(p: HoverParams, token: CancellationToken, schema: Hover | null): Promise<Hover | null> {
     try {
       const located = this.locate(p.textDocument.uri, p.position);
-      if (!located || !sourcePartAt(located.src, located.docLine, p.position.character)) return schema;
+      const onVerify = !!located && this.signatures.onVerify(located.src, located.docLine);
+      if (!located || (!onVerify && !sourcePartAt(located.src, located.docLine, p.position.character))) return schema;
       const { src, fileDoc } = located;
       let state: ResolutionState;
       this.syncOffline();
@@ -243,7 +267,8 @@ export class LiveResolution {
         const r = known ?? (await within(this.service.request(src.spec), hoverBudgetMs, token));
         state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
       }
-      const live = hoverMarkdown(src.spec, state);
+      const signature = await this.signatures.hover(src, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
+      const live = signature ? `${hoverMarkdown(src.spec, state)}\n\n${signature}` : hoverMarkdown(src.spec, state);
       const schemaText = schema && typeof schema.contents === 'object' && 'value' in schema.contents ? schema.contents.value : '';
       const range = schema?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, src.urlRange));
       return { contents: { kind: MarkupKind.Markdown, value: schemaText ? `${live}\n\n---\n\n${schemaText}` : live }, range };

@@ -2,6 +2,8 @@
 export interface ServerSettings {
   validation: { enable: boolean };
   registry: { offline: boolean };
+  /** Keys and trust for checking `spec.verify` signatures when the workspace has no Secret manifest. */
+  verify: { publicKeyFiles: string[]; trustedRoot?: string };
   /** Milliseconds to wait after the last keystroke before re-validating. */
   diagnosticsDelay: number;
 }
@@ -9,6 +11,7 @@ export interface ServerSettings {
 export const defaultSettings: ServerSettings = {
   validation: { enable: true },
   registry: { offline: false },
+  verify: { publicKeyFiles: [] },
   diagnosticsDelay: 10,
 };
 
@@ -21,9 +24,13 @@ export function readSettings(raw: unknown): ServerSettings {
   };
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
   const delay = r['diagnosticsDelay'];
+  const verify = section('verify');
+  const keyFiles = Array.isArray(verify['publicKeyFiles']) ? verify['publicKeyFiles'].filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
+  const trustedRoot = typeof verify['trustedRoot'] === 'string' && verify['trustedRoot'].trim() !== '' ? verify['trustedRoot'] : undefined;
   return {
     validation: { enable: bool(section('validation')['enable'], defaultSettings.validation.enable) },
     registry: { offline: bool(section('registry')['offline'], defaultSettings.registry.offline) },
+    verify: { publicKeyFiles: keyFiles, ...(trustedRoot ? { trustedRoot } : {}) },
     diagnosticsDelay: typeof delay === 'number' && delay >= 0 && delay < 10_000 ? delay : defaultSettings.diagnosticsDelay,
   };
 }

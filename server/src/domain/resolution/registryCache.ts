@@ -127,6 +127,33 @@ export class RegistryCache implements RepositoryReader {
     return this.cached(`artifact|${this.clientKey(repo)}|${repo.repository}|${reference}`, ttl, () => this.fetchArtifact(repo, reference), repo.registry);
   }
 
+  /**
+   * Runs `work` with this repository's client under the same rules as every
+   * other request (offline, loopback only, limiter, refresh) without caching
+   * its answer: signature checks keep their own, per digest and policy.
+   */
+  withClient<T>(repo: RepositoryTarget, work: (client: RegistryClient) => Promise<T>): Promise<T> {
+    const refused = this.refusal(repo.registry);
+    if (refused) return Promise.reject(refused);
+    const generation = this.generation;
+    return this.limiter
+      .run(repo.registry, () => {
+        if (generation !== this.generation) throw new RegistryError('cancelled by a refresh', { code: 'cancelled' });
+        this.requests++;
+        return work(this.client(repo));
+      })
+      .then(
+        (value) => {
+          this.limiter.succeeded(repo.registry);
+          return value;
+        },
+        (error: unknown) => {
+          if (isRegistryError(error, 'network') || isRegistryError(error, 'timeout') || isRegistryError(error, 'tls')) this.dropClients(repo.registry);
+          throw error;
+        },
+      );
+  }
+
   /** The tag list if it is known and fresh, without asking the registry. */
   peekTags(repo: RepositoryTarget): string[] | undefined {
     return this.peek<string[]>(`tags|${this.clientKey(repo)}|${repo.repository}`);
@@ -166,10 +193,8 @@ export class RegistryCache implements RepositoryReader {
   }
 
   private cached<T>(key: string, ttl: number, load: () => Promise<T>, registry: string): Promise<T> {
-    if (this.offline) return Promise.reject(new OfflineError());
-    if (this.loopbackOnly && !isLoopbackRegistry(registry)) {
-      return Promise.reject(new OfflineError(`registry lookups are limited to loopback registries here (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1), so ${registry} is not asked`));
-    }
+    const refused = this.refusal(registry);
+    if (refused) return Promise.reject(refused);
     const now = Date.now();
     const e = this.entries.get(key) as Entry<T> | undefined;
     if (e?.pending) return e.pending;
@@ -204,6 +229,15 @@ export class RegistryCache implements RepositoryReader {
     entry.pending = pending;
     this.entries.set(key, entry as Entry<unknown>);
     return pending;
+  }
+
+  /** Why no request may go to this registry now, if so. */
+  private refusal(registry: string): OfflineError | undefined {
+    if (this.offline) return new OfflineError();
+    if (this.loopbackOnly && !isLoopbackRegistry(registry)) {
+      return new OfflineError(`registry lookups are limited to loopback registries here (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1), so ${registry} is not asked`);
+    }
+    return undefined;
   }
 
   private store<T>(key: string, entry: Entry<T>): void {

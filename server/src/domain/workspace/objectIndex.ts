@@ -150,6 +150,11 @@ export class ObjectIndex {
     return out;
   }
 
+  /** The parsed document that declares an indexed object (e.g. to read a Secret's data). */
+  documentOf(obj: IndexedObject): ParsedDocument | undefined {
+    return this.files.get(obj.file)?.documents.find((d) => d.object === obj)?.parsed;
+  }
+
   objectsInFile(file: string): IndexedObject[] {
     return this.files.get(file)?.objects ?? [];
   }

@@ -1,0 +1,49 @@
+/**
+ * The `*.pub` public keys of a Secret manifest found in the workspace, read
+ * the way the kubelet's API server would store them: `data` is base64,
+ * `stringData` is plain text and wins on the same key. A SOPS-encrypted or
+ * templated Secret cannot be read here; that is said, not guessed.
+ */
+import { isMap, isScalar, type YAMLMap } from 'yaml';
+import type { ParsedDocument } from '../../yaml/parsedDocument';
+import { isTemplated, mapAt } from '../../lint/yamlAccess';
+import { publicKeysOfSecret } from '../../signatures/publicKeys';
+import type { PublicKeyEntry } from '../../signatures/types';
+
+export type SecretKeys = { ok: true; keys: PublicKeyEntry[] } | { ok: false; problem: string };
+
+const base64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+export function publicKeysOfSecretDocument(doc: ParsedDocument): SecretKeys {
+  return doc.memoize('signatureStatus/secretKeys', () => read(doc));
+}
+
+function read(doc: ParsedDocument): SecretKeys {
+  const root = doc.root;
+  if (!root || !isMap(root)) return { ok: false, problem: 'it is not a mapping' };
+  if ((root as YAMLMap).has('sops')) return { ok: false, problem: 'it is encrypted with SOPS, so its keys cannot be read here' };
+  const values: Record<string, string> = {};
+  const data = mapAt(root as YAMLMap, 'data');
+  for (const [name, value] of entries(data)) {
+    if (!name.endsWith('.pub')) continue;
+    if (value.startsWith('ENC[') || isTemplated(value)) return { ok: false, problem: `its ${name} is encrypted or templated, so it cannot be read here` };
+    // A value that is not base64 is kept as it is: verification then says the key cannot be read, like Flux would fail.
+    values[name] = base64.test(value) ? Buffer.from(value, 'base64').toString('utf8') : value;
+  }
+  for (const [name, value] of entries(mapAt(root as YAMLMap, 'stringData'))) {
+    if (!name.endsWith('.pub')) continue;
+    if (value.startsWith('ENC[') || isTemplated(value)) return { ok: false, problem: `its ${name} is encrypted or templated, so it cannot be read here` };
+    values[name] = value;
+  }
+  const keys = publicKeysOfSecret(values);
+  if (keys.length === 0) return { ok: false, problem: 'it has no data entry ending in .pub (Flux reads every *.pub entry as a cosign public key)' };
+  return { ok: true, keys };
+}
+
+function* entries(map: YAMLMap | undefined): Iterable<[string, string]> {
+  for (const p of map?.items ?? []) {
+    if (!isScalar(p.key) || typeof p.key.value !== 'string') continue;
+    const v = p.value;
+    if (isScalar(v) && typeof v.value === 'string') yield [p.key.value, v.value];
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Signature checks of resolved artifacts for the editor: one verification per
+ * digest and policy, run in the background through the registry cache's
+ * clients (credentials, request limiter, offline and loopback rules), kept for
+ * a while and shared by every caller. Listeners hear when a check finishes so
+ * the editor can republish. A registry that cannot be asked gives `unchecked`,
+ * never `not-verified`: the signature may well be fine.
+ */
+import type { RegistryClient } from '../../oci/registry/client';
+import { RegistryError, type RegistryErrorCode } from '../../oci/registry/errors';
+import type { RepositoryTarget } from '../../resolution/registryCache';
+import { verifySignatures } from '../../signatures/verifyArtifact';
+import { publicGoodTrustMaterial } from '../../signatures/trustMaterial';
+import type { NotVerifiedResult, VerifiedResult } from '../../signatures/types';
+import { trustedRootSetting, type PolicyChoice } from './signaturePolicy';
+
+export type SignatureStatus =
+  | { state: 'verified'; result: VerifiedResult; keySource: string }
+  | { state: 'not-verified'; result: NotVerifiedResult; keySource: string }
+  /** The registry could not be asked (unreachable, unauthorised, offline): nothing is known. */
+  | { state: 'unchecked'; message: string }
+  /** Nothing to verify with (keyless trust material could not be had). */
+  | { state: 'keys-unavailable'; message: string };
+
+export type ReadyPolicy = Extract<PolicyChoice, { kind: 'ready' }>;
+
+/** What verification needs from the registry side; RegistryCache is the real one. */
+export interface RegistryRunner {
+  withClient<T>(repo: RepositoryTarget, work: (client: RegistryClient) => Promise<T>): Promise<T>;
+  readonly isOffline: boolean;
+}
+
+export interface SignatureVerificationsOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Only loopback registries may be asked (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1): no public-good TUF fetch either. */
+  loopbackOnly?: boolean;
+  /** How long a "not verified" answer is kept (the artifact may get signed meanwhile). */
+  notVerifiedTtlMs?: number;
+}
+
+interface Held {
+  status?: SignatureStatus;
+  at: number;
+  pending?: Promise<SignatureStatus>;
+}
+
+/** Registry errors that mean "could not ask", not "the signature is wrong". */
+const reachability = new Set<RegistryErrorCode>(['unauthorized', 'denied', 'rate-limited', 'server-error', 'network', 'timeout', 'tls', 'insecure-refused', 'credentials', 'cancelled']);
+
+export class SignatureVerifications {
+  private readonly held = new Map<string, Held>();
+  private readonly listeners = new Set<(status: SignatureStatus) => void>();
+  private generation = 0;
+  private publicGood: Promise<string | undefined> | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly loopbackOnly: boolean;
+
+  constructor(
+    private readonly runner: RegistryRunner,
+    private readonly options: SignatureVerificationsOptions = {},
+  ) {
+    this.env = options.env ?? process.env;
+    this.loopbackOnly = options.loopbackOnly ?? this.env['FLUX_OCI_REGISTRY_LOOPBACK_ONLY'] === '1';
+  }
+
+  onChecked(listener: (status: SignatureStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The last answer for this digest and policy, fresh or not. */
+  peek(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): SignatureStatus | undefined {
+    return this.held.get(keyOf(repo, digest, policy))?.status;
+  }
+
+  /** Verifies in the background unless a fresh answer is held; callers share one check. */
+  request(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): Promise<SignatureStatus> {
+    const key = keyOf(repo, digest, policy);
+    const h = this.held.get(key);
+    if (h?.pending) return h.pending;
+    if (h?.status && Date.now() - h.at <= this.ttlOf(h.status)) return Promise.resolve(h.status);
+    const generation = this.generation;
+    const entry: Held = { at: Date.now(), ...(h?.status ? { status: h.status } : {}) };
+    entry.pending = this.check(repo, digest, policy).then((status) => {
+      if (generation === this.generation) {
+        this.held.set(key, { status, at: Date.now() });
+        for (const l of this.listeners) l(status);
+      }
+      return status;
+    });
+    this.held.set(key, entry);
+    return entry.pending;
+  }
+
+  /** Forgets every answer (refresh command, new credentials, offline switch). */
+  refresh(): void {
+    this.generation++;
+    this.held.clear();
+    this.publicGood = undefined;
+  }
+
+  private ttlOf(s: SignatureStatus): number {
+    switch (s.state) {
+      case 'verified':
+        return 10 * 60_000; // a digest and its accepted signature do not change
+      case 'not-verified':
+        return this.options.notVerifiedTtlMs ?? 60_000;
+      default:
+        return 15_000;
+    }
+  }
+
+  private async check(repo: RepositoryTarget, digest: string, choice: ReadyPolicy): Promise<SignatureStatus> {
+    const policy = choice.policy;
+    if (policy.publicKeys === undefined && policy.trustedRootJson === undefined) {
+      const problem = await this.publicGoodProblem();
+      if (problem) return { state: 'keys-unavailable', message: problem };
+    }
+    const seen: RegistryError[] = [];
+    try {
+      const result = await this.runner.withClient(repo, (client) => verifySignatures(watchErrors(client, seen), repo, digest, policy, { env: this.env }));
+      if (result.outcome === 'verified') return { state: 'verified', result, keySource: choice.keySource };
+      const problem = seen.find((e) => reachability.has(e.code));
+      if (problem) return { state: 'unchecked', message: problem.message };
+      return { state: 'not-verified', result, keySource: choice.keySource };
+    } catch (err) {
+      return { state: 'unchecked', message: (err as Error).message ?? String(err) };
+    }
+  }
+
+  /** Why Sigstore's public-good root cannot be had, or undefined when it can. Asked once per session. */
+  private publicGoodProblem(): Promise<string | undefined> {
+    if (this.loopbackOnly) {
+      return Promise.resolve(
+        `keyless verification needs a Sigstore trusted root; only loopback registries may be contacted here, so Sigstore's public-good root is not fetched: set ${trustedRootSetting} to a trusted_root.json`,
+      );
+    }
+    this.publicGood ??= publicGoodTrustMaterial(this.env).then(
+      () => undefined,
+      (err: unknown) => `${(err as Error).message}; or set ${trustedRootSetting} to a trusted_root.json`,
+    );
+    return this.publicGood;
+  }
+}
+
+function keyOf(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): string {
+  return JSON.stringify([repo.registry, repo.repository, !!repo.insecure, repo.provider ?? 'generic', digest, policy.hash]);
+}
+
+/**
+ * The client as it is, noting every registry error its calls raise:
+ * verification turns every failure into "not verified", and the editor must
+ * tell "the registry could not be asked" apart from "the signature is wrong".
+ */
+function watchErrors(client: RegistryClient, seen: RegistryError[]): RegistryClient {
+  const note = (e: unknown) => {
+    if (e instanceof RegistryError) seen.push(e);
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return out instanceof Promise
+            ? out.catch((e: unknown) => {
+                note(e);
+                throw e;
+              })
+            : out;
+        } catch (e) {
+          note(e);
+          throw e;
+        }
+      };
+    },
+  });
+}
