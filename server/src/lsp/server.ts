@@ -88,7 +88,16 @@ class FluxLanguageServer {
 
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
-    this.live = new LiveResolution({ connection, commands: this.commands, documents: this.documents, settings: () => this.settings, log: (m) => this.log(m) });
+    this.live = new LiveResolution({
+      connection,
+      commands: this.commands,
+      documents: this.documents,
+      settings: () => this.settings,
+      log: (m) => this.log(m),
+      // Secret manifests and key paths for spec.verify signature checks (SIG-ED).
+      index: this.index,
+      workspaceFolders: () => this.workspaceFolders,
+    });
     this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
