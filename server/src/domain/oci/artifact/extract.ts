@@ -196,7 +196,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
           bytes += n;
         } else {
           const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
-          await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644 }), { signal: opts.signal });
+          await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644, highWaterMark: 1 << 20 }), { signal: opts.signal });
           bytes += counter.bytes;
         }
         files++;
@@ -229,7 +229,8 @@ export async function extractLayer(source: Source, target: string, opts: Extract
   }
 
   try {
-    await pipeline(asReadable(source), compressed, createGunzip(), inflated, extract, { signal: opts.signal });
+    // 256 KiB inflate chunks: every chunk crosses several streams, so fewer is faster.
+    await pipeline(asReadable(source), compressed, createGunzip({ chunkSize: 256 * 1024 }), inflated, extract, { signal: opts.signal });
     const digest = compressed.digest();
     if (opts.expectedDigest && opts.expectedDigest !== digest) {
       throw new ArtifactError(

@@ -48,7 +48,7 @@ export async function readLayerTree(source: Readable | AsyncIterable<Uint8Array>
     );
   });
   try {
-    await pipeline(asReadable(source), createGunzip(), extract, { signal: opts.signal });
+    await pipeline(asReadable(source), createGunzip({ chunkSize: 256 * 1024 }), extract, { signal: opts.signal });
   } catch (e) {
     if (e instanceof ArtifactError) throw e;
     throw new ArtifactError('bad-archive', `cannot read the layer as tar+gzip: ${(e as Error).message}`, { cause: e });
