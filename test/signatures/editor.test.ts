@@ -160,6 +160,19 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
     assert.match(md, /Upgrade Flux to 2\.8 or newer/);
   });
 
+  it('pasting the right key into the Secret being edited clears the warning on the OCIRepository', async () => {
+    const text = source('legacy', keyed('pasted-pub'));
+    const uri = open(lsp, text);
+    const secretUri = fileUri(path.join(ws, 'pasted-secret.yaml'));
+    const secret = (pem: string) => secretManifest('cosign-secret.yaml', pem).replace('name: cosign-pub', 'name: pasted-pub');
+    lsp.open(secretUri, secret(readFileSync(otherKeys.pub, 'utf8')));
+    const before = await latest(lsp, uri, (d) => signatureCodes(d).some((x) => x.code === 'signature/not-verified'));
+    assert.match(message(signatureCodes(before)[0]!), /Secret pasted-pub \(pasted-secret\.yaml\)/);
+    lsp.replaceAll(secretUri, secret(readFileSync(keys.pub, 'utf8')));
+    await latest(lsp, uri, (d) => signatureCodes(d).length === 0);
+    assert.match(await signatureHover(lsp, uri, text), /✔ verified with key `cosign\.pub`/);
+  });
+
   it('the Secret is not in the workspace and no key file is set: information saying what to set', async () => {
     const text = source('legacy', keyed('elsewhere'));
     const uri = open(lsp, text);

@@ -166,6 +166,8 @@ export class LiveResolution {
     const registry = doc && doc.version === version && this.host.settings().validation.enable ? this.registryDiagnosticsOf(doc.yaml) : [];
     if (doc) this.lastRegistry.set(doc.key, registry);
     this.send(uri, version, [...diagnostics, ...registry]);
+    // An edited Secret may hold the key an OCIRepository's spec.verify needs (SIG-ED).
+    if (doc && doc.version === version && this.signatures.secretsChanged(doc.key, doc.yaml)) this.republishAll();
   }
 
   /** Registry diagnostics last published for a file (code actions match against them). */
@@ -176,6 +178,7 @@ export class LiveResolution {
   forget(key: string): void {
     this.lastSync.delete(key);
     this.lastRegistry.delete(key);
+    this.signatures.forget(key);
   }
 
   private registryDiagnosticsOf(yaml: YamlFile): Diagnostic[] {

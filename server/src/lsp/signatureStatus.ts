@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import type { Diagnostic } from '../domain/diagnostics';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
+import type { ParsedDocument } from '../domain/yaml/parsedDocument';
+import type { YamlFile } from '../domain/yaml/yamlFile';
 import type { RegistryCache, RepositoryTarget } from '../domain/resolution/registryCache';
 import type { Resolution } from '../domain/resolution/resolution';
 import { parseRepositoryUrl } from '../domain/oci/reference';
@@ -46,6 +48,8 @@ const fileCacheMs = 2_000;
 export class EditorSignatures {
   readonly verifications: SignatureVerifications;
   private readonly files = new Map<string, { at: number; file: ReadFile }>();
+  /** Secret documents last seen per open file, to notice an edited key. */
+  private readonly secretDocs = new Map<string, ParsedDocument[]>();
 
   constructor(private readonly host: EditorSignaturesHost) {
     this.verifications = new SignatureVerifications(host.cache);
@@ -73,6 +77,22 @@ export class EditorSignatures {
       if (status) return signatureHover(status);
     }
     return signatureHover(at.view);
+  }
+
+  /**
+   * True when a file's Secret manifests changed since it was last seen: a pasted
+   * key changes no object identity, so nothing else would re-check the sources.
+   */
+  secretsChanged(key: string, yaml: YamlFile): boolean {
+    const now = yaml.documents.filter((d) => d.isParsed && d.parsed.identity.kind === 'Secret').map((d) => d.parsed);
+    const before = this.secretDocs.get(key) ?? [];
+    if (now.length) this.secretDocs.set(key, now);
+    else this.secretDocs.delete(key);
+    return now.length !== before.length || now.some((d, i) => d !== before[i]);
+  }
+
+  forget(key: string): void {
+    this.secretDocs.delete(key);
   }
 
   /** Forgets every check (refresh command, new credentials, offline switch) and re-reads key files. */
