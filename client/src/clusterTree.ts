@@ -101,7 +101,8 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
   const provider = new ClusterTreeProvider(client);
   const view = window.createTreeView('flux-oci.clusterTree', { treeDataProvider: provider, showCollapseAll: true });
   const status = window.createStatusBarItem(StatusBarAlignment.Left, 10);
-  status.command = 'flux-oci.cluster.refresh';
+  // Clicking the context switches it (kubeconfig current-context, like kubectl config use-context).
+  status.command = 'flux-oci.switchContext';
   let timer: NodeJS.Timeout | undefined;
   const refreshSoon = (): void => {
     // Watches can fire in bursts (500 objects reconciling): one refresh per burst.
@@ -113,7 +114,7 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
   };
   const showContext = (): void => {
     status.text = provider.error ? '$(warning) Flux: no cluster' : `$(cloud) ${provider.context ?? 'Flux'}`;
-    status.tooltip = provider.error ?? `Kubernetes context of the Flux cluster view`;
+    status.tooltip = provider.error ?? `Kubernetes context of the Flux cluster view (click to switch)`;
     status.show();
   };
   provider.onDidChangeTreeData(() => setTimeout(showContext, 500));

@@ -5,6 +5,8 @@ import { commands, window, workspace, type ExtensionContext, type LogOutputChann
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerRegistryCredentials, sendCredentialsWhenRunning } from './registryCredentials';
 import { registerClusterView } from './clusterTree';
+import { registerArtifactCommands } from './artifactCommands';
+import { registerClusterPalette } from './clusterPalette';
 
 let client: LanguageClient | undefined;
 
@@ -16,6 +18,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   context.subscriptions.push(sendCredentialsWhenRunning(client, context.secrets), ...registerRegistryCredentials(context, () => client));
   // The Flux cluster tree, its actions and Apply to Cluster (CLU).
   context.subscriptions.push(...registerClusterView(() => client));
+  // Palette commands: OCI artifacts (push, pull, tag, list, diff, verify, sign) and cluster picks.
+  context.subscriptions.push(...registerArtifactCommands(context, () => client, output), ...registerClusterPalette(() => client, output));
   context.subscriptions.push(
     commands.registerCommand('flux-oci.restartServer', async () => {
       output.info('Restarting the Flux OCI language server');

@@ -70,3 +70,15 @@ export function sendCredentialsWhenRunning(client: LanguageClient, secrets: Secr
     if (e.newState === State.Running) void send(client, secrets).catch(() => undefined);
   });
 }
+
+/**
+ * `user:password` (or a token) stored for a registry host, for the artifact commands; the
+ * server uses it for that one operation and never logs it. Undefined: the server falls
+ * back to the docker config, as the CLI does.
+ */
+export async function credentialsFor(secrets: SecretStorage, registry: string): Promise<string | undefined> {
+  const entry = (await readStored(secrets)).find((c) => c.registry.replace(/^https?:\/\//, '').replace(/\/+$/, '') === registry);
+  if (!entry) return undefined;
+  if (entry.username && (entry.password ?? entry.token)) return `${entry.username}:${entry.password ?? entry.token}`;
+  return entry.token;
+}
