@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
 import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary } from '../peers/goPeers.ts';
+import { startFaultProxy } from '../peers/faultProxy.ts';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
 import { at, eventually, ociRepository, seed } from '../resolution/stories.ts';
 import { cosignSign, generateKeyPair } from './signingPeers.ts';
@@ -105,6 +106,8 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
   let lsp: LspClient;
   before(async () => {
     lsp = await LspClient.start({ workspaceFolders: [ws] });
+    // The Secret manifests are on disk: wait until the workspace is indexed, as a user waits for the first check.
+    await eventually(async () => (lsp.logs.some((l) => /indexed \d+ YAML files/.test(l)) ? true : undefined), 'workspace index');
   });
   after(async () => {
     await lsp?.stop();
@@ -171,6 +174,24 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
     lsp.replaceAll(secretUri, secret(readFileSync(keys.pub, 'utf8')));
     await latest(lsp, uri, (d) => signatureCodes(d).length === 0);
     assert.match(await signatureHover(lsp, uri, text), /✔ verified with key `cosign\.pub`/);
+  });
+
+  it('a registry failing while the signature is looked up: information that it was not checked, never a false warning', async () => {
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: registry.port });
+    try {
+      // The artifact resolves, but every signature lookup (referrers, fallback tag, .sig tag) gets 503.
+      proxy.setRules([{ path: /\/referrers\/|\/manifests\/sha256-[a-f0-9]{64}/, fault: { kind: 'status', status: 503 } }]);
+      const text = ociRepository(`oci://${proxy.host}/apps/legacy`, { tag: 'v1.0.0' }, keyed('cosign-pub'));
+      const uri = open(lsp, text);
+      const ds = await latest(lsp, uri, (d) => signatureCodes(d).length > 0);
+      const [i] = signatureCodes(ds);
+      assert.equal(i!.code, 'signature/unchecked');
+      assert.equal(i!.severity, 3);
+      assert.match(message(i!), /^Signature not checked: /);
+      assert.ok(proxy.log.some((r) => r.fault === 'status'), 'the faults were hit');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('the Secret is not in the workspace and no key file is set: information saying what to set', async () => {
