@@ -17,6 +17,7 @@ import {
   type ExecuteCommandParams,
   type ServerCapabilities,
 } from 'vscode-languageserver/node';
+import type { CommandRegistry } from './commandRegistry';
 import { KubeClient, type KubeObject } from '../domain/cluster/kubeClient';
 import { loadClusterAccess } from '../domain/cluster/kubeConfig';
 import { fluxKindInfo, objectPath, type ObjectRef } from '../domain/cluster/fluxKinds';
@@ -46,10 +47,10 @@ export const clusterCommands = {
 
 export const clusterChangedNotification = 'flux-oci/clusterChanged';
 
-type Handler = (p: ExecuteCommandParams, token: CancellationToken) => unknown;
-
 export interface ClusterHost {
   connection: Connection;
+  /** The server's one executeCommand dispatcher; its command list is the capability. */
+  commands: CommandRegistry;
   documents: OpenDocuments;
   /** Live resolution's service (registry side of drift). */
   resolution: () => ResolutionService;
@@ -65,11 +66,8 @@ export class ClusterFeatures {
 
   constructor(private readonly host: ClusterHost) {}
 
-  static capabilities(otherCommands: string[]): Partial<ServerCapabilities> {
-    return {
-      codeLensProvider: { resolveProvider: false },
-      executeCommandProvider: { commands: [...otherCommands, ...Object.values(clusterCommands)] },
-    };
+  static capabilities(): Partial<ServerCapabilities> {
+    return { codeLensProvider: { resolveProvider: false } };
   }
 
   clientCapabilities(caps: { workspace?: { codeLens?: { refreshSupport?: boolean } }; window?: { workDoneProgress?: boolean } }): void {
@@ -77,22 +75,12 @@ export class ClusterFeatures {
     this.progressSupported = caps.window?.workDoneProgress === true;
   }
 
-  /**
-   * Registers the cluster commands and the code lens. vscode-languageserver keeps one
-   * executeCommand handler per connection, so this must run BEFORE the other features
-   * register theirs: later registrations become the fallback for commands not ours.
-   */
+  /** Registers the cluster commands on the server's dispatcher and the drift code lens. */
   register(): void {
-    const c = this.host.connection;
-    let fallback: Handler | undefined;
-    const original = c.onExecuteCommand.bind(c);
-    (c as { onExecuteCommand: (h: Handler) => { dispose(): void } }).onExecuteCommand = (h: Handler) => {
-      fallback = h;
-      return { dispose: () => (fallback = undefined) };
-    };
-    const ours = new Set<string>(Object.values(clusterCommands));
-    original((p, token) => (ours.has(p.command) ? this.execute(p, token) : (fallback?.(p, token) ?? null)) as never);
-    c.onCodeLens((p, token) => this.codeLenses(p, token));
+    for (const command of Object.values(clusterCommands)) {
+      this.host.commands.register(command, (_args, token, params) => this.execute(params, token));
+    }
+    this.host.connection.onCodeLens((p, token) => this.codeLenses(p, token));
   }
 
   close(): void {

@@ -98,7 +98,7 @@ class FluxLanguageServer {
       index: this.index,
       workspaceFolders: () => this.workspaceFolders,
     });
-    this.cluster = new ClusterFeatures({ connection, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
+    this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
       commands: this.commands,
@@ -157,7 +157,7 @@ class FluxLanguageServer {
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
-    this.cluster.register(); // before the registry listens: it keeps the registry's handler as its fallback
+    this.cluster.register();
     this.live.register();
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
@@ -190,7 +190,8 @@ class FluxLanguageServer {
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...LiveResolution.capabilities(),
-        ...ClusterFeatures.capabilities(this.commands.commands),
+        ...ClusterFeatures.capabilities(),
+        executeCommandProvider: { commands: this.commands.commands },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: serverName, version: serverVersion },
