@@ -25,6 +25,11 @@ export const clusterHelp = `Cluster flags:
   -n, --namespace NS        namespace (default: the context's namespace, else "default")
   --timeout DURATION        give up after this long, e.g. 30s, 5m; 0 = never (default 5m)`;
 
+/** "an OCIRepository", "a HelmRelease": the article as the kind name is spoken. */
+export function withArticle(kind: string): string {
+  return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
 export function clusterClient(flags: ParsedFlags, io: CliIO): KubeClient {
   const access = loadClusterAccess({
     env: io.env,

@@ -3,14 +3,14 @@ import type { CliCommand, CliIO } from '../../command';
 import { parseFlags } from '../artifact/flags';
 import { deleteObject } from '../../../domain/cluster/deleteObject';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
-import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom } from './clusterFlags';
+import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, withArticle } from './clusterFlags';
 
 function deleteCommand(info: FluxKindInfo): CliCommand {
   const words = ['delete', ...info.cliWords];
   const name = words.join(' ');
   return {
     words,
-    summary: `Delete a ${info.kind} from the cluster`,
+    summary: `Delete ${withArticle(info.kind)} from the cluster`,
     help: `Usage: flux-oci ${name} NAME [flags]\n\n${clusterHelp}\n`,
     async run(args: string[], io: CliIO): Promise<number> {
       const flags = parseFlags(args, clusterFlags, name);

@@ -3,7 +3,7 @@ import type { CliCommand, CliIO } from '../../command';
 import { boolFlag, parseFlags, stringFlag } from '../artifact/flags';
 import { reconcile, ReconcileFailedError, type ReconcileResult } from '../../../domain/cluster/reconcile';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
-import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, seconds, timeoutOf } from './clusterFlags';
+import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, withArticle, seconds, timeoutOf } from './clusterFlags';
 
 function reconcileCommand(info: FluxKindInfo): CliCommand {
   const words = ['reconcile', ...info.cliWords];
@@ -11,7 +11,7 @@ function reconcileCommand(info: FluxKindInfo): CliCommand {
   const name = words.join(' ');
   return {
     words,
-    summary: `Reconcile a ${info.kind} and wait until it is Ready (watch, fails fast)`,
+    summary: `Reconcile ${withArticle(info.kind)} and wait until it is Ready (watch, fails fast)`,
     help: `Usage: flux-oci ${name} NAME [flags]
 
 Sets reconcile.fluxcd.io/requestedAt on the ${info.kind}, then watches it until the

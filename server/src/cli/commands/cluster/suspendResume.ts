@@ -4,14 +4,14 @@ import { boolFlag, parseFlags } from '../artifact/flags';
 import { resume, suspend } from '../../../domain/cluster/suspend';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
 import { ReconcileFailedError } from '../../../domain/cluster/reconcile';
-import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, seconds, timeoutOf } from './clusterFlags';
+import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, withArticle, seconds, timeoutOf } from './clusterFlags';
 
 function suspendCommand(info: FluxKindInfo): CliCommand {
   const words = ['suspend', ...info.cliWords];
   const name = words.join(' ');
   return {
     words,
-    summary: `Suspend reconciliation of a ${info.kind}`,
+    summary: `Suspend reconciliation of ${withArticle(info.kind)}`,
     help: `Usage: flux-oci ${name} NAME [flags]\n\nSets spec.suspend: true.\n\n${clusterHelp}\n`,
     async run(args: string[], io: CliIO): Promise<number> {
       const flags = parseFlags(args, clusterFlags, name);
@@ -29,7 +29,7 @@ function resumeCommand(info: FluxKindInfo): CliCommand {
   const name = words.join(' ');
   return {
     words,
-    summary: `Resume reconciliation of a ${info.kind} and wait until it is Ready`,
+    summary: `Resume reconciliation of ${withArticle(info.kind)} and wait until it is Ready`,
     help: `Usage: flux-oci ${name} NAME [flags]\n\nRemoves spec.suspend, then watches until the new generation is reconciled.\n\nFlags:\n  --wait=false              do not wait (--no-wait)\n${clusterHelp}\n`,
     async run(args: string[], io: CliIO): Promise<number> {
       const flags = parseFlags(args, { ...clusterFlags, 'no-wait': { type: 'boolean' } }, name);
