@@ -67,36 +67,43 @@ build_kube_apiserver() {
 }
 
 # Flux controllers replace their own api module with ./api: use the published api module instead.
+# REPLACES (space-separated old=new@version) pins dependencies the module proxy no longer serves at
+# the version the controller asks for; the binary then goes to <name>-<version><suffix>.
 build_flux_controller() {
-  local name=$1 version=$2 started tmp module
+  local name=$1 version=$2 replaces=${3:-} suffix=${4:-} started tmp module r
   started=$(date +%s)
   module="github.com/fluxcd/$name"
-  echo "peers: building $name $version ($module@$version)..."
+  echo "peers: building $name $version$suffix ($module@$version${replaces:+, replace $replaces})..."
   tmp="$(module_copy "$module" "$version")" || return 1
   (
     cd "$tmp/src"
     go mod edit -dropreplace="$module/api" -require="$module/api@$version"
+    for r in $replaces; do go mod edit -replace="$r"; done
     GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/$name" .
   ) || return 1
-  finish "$name" "$version" "$tmp/$name" "$started"
+  finish "$name" "$version$suffix" "$tmp/$name" "$started"
   rm -rf "$tmp"
 }
 
 build_one() {
-  local name=$1 version
+  local name=$1 version replaces="" suffix=""
   case "$name" in
     kube-apiserver) version=$KUBERNETES_VERSION ;;
-    source-controller) version=$SOURCE_CONTROLLER_VERSION ;;
+    source-controller)
+      version=$SOURCE_CONTROLLER_VERSION
+      replaces=${SOURCE_CONTROLLER_REPLACES:-}
+      suffix=${SOURCE_CONTROLLER_CACHE_SUFFIX:-}
+      ;;
     kustomize-controller) version=$KUSTOMIZE_CONTROLLER_VERSION ;;
     *) echo "peers: unknown cluster peer '$name' (known: kube-apiserver source-controller kustomize-controller)" >&2; return 2 ;;
   esac
-  if [ -x "$(bin_path "$name" "$version")" ]; then
-    echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
+  if [ -x "$(bin_path "$name" "$version$suffix")" ]; then
+    echo "peers: $name $version$suffix already built ($(bin_path "$name" "$version$suffix"))"
     return 0
   fi
   case "$name" in
     kube-apiserver) build_kube_apiserver ;;
-    *) build_flux_controller "$name" "$version" ;;
+    *) build_flux_controller "$name" "$version" "$replaces" "$suffix" ;;
   esac
 }
 

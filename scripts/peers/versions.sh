@@ -8,4 +8,9 @@ COSIGN_VERSION=v3.0.6
 # controllers at v1.9.4, which use k8s.io/api v0.36.2, hence kube-apiserver v1.36.2.
 KUBERNETES_VERSION=v1.36.2
 SOURCE_CONTROLLER_VERSION=v1.9.4
+# source-controller v1.9.4 requires github.com/fluxcd/pkg/artifact v0.18.2, which the Go module proxy
+# refuses (403 "not available"; so are v0.18.3+). v0.18.1 is served and compiles against v1.9.4, so the
+# build pins it with a replace and the cache folder carries the suffix (see build-cluster.sh).
+SOURCE_CONTROLLER_REPLACES="github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.1"
+SOURCE_CONTROLLER_CACHE_SUFFIX=+artifact-v0.18.1
 KUSTOMIZE_CONTROLLER_VERSION=v1.9.4

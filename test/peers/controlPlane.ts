@@ -40,12 +40,23 @@ export const clusterPeerVersions: Record<ClusterPeer, string> = (() => {
   };
 })();
 
+/** Cache-folder suffixes of patched builds (e.g. `+artifact-v0.18.1`; see versions.sh). */
+const clusterPeerCacheSuffix: Record<ClusterPeer, string> = (() => {
+  const text = readFileSync(path.join(repoRoot, 'scripts', 'peers', 'versions.sh'), 'utf8');
+  const s = (key: string): string => new RegExp(`^${key}=(\\S+)`, 'm').exec(text)?.[1] ?? '';
+  return {
+    'kube-apiserver': '',
+    'source-controller': s('SOURCE_CONTROLLER_CACHE_SUFFIX'),
+    'kustomize-controller': s('KUSTOMIZE_CONTROLLER_CACHE_SUFFIX'),
+  };
+})();
+
 function cacheDir(): string {
   return path.join(process.env['FLUX_OCI_CACHE'] || path.join(homedir(), '.cache', 'flux-oci'), 'peers');
 }
 
 export function clusterPeerBinary(name: ClusterPeer): string | undefined {
-  const file = path.join(cacheDir(), `${name}-${clusterPeerVersions[name]}`, 'bin', name);
+  const file = path.join(cacheDir(), `${name}-${clusterPeerVersions[name]}${clusterPeerCacheSuffix[name]}`, 'bin', name);
   try {
     accessSync(file, constants.X_OK);
     return file;
