@@ -40,6 +40,12 @@ async function shot(name: string): Promise<void> {
 }
 
 async function openFile(rel: string): Promise<void> {
+  const tab = page.locator(`.tabs-container .tab[data-resource-name$="${path.basename(rel)}"]`).first();
+  if ((await tab.count()) > 0) {
+    await tab.click();
+    await page.waitForTimeout(300);
+    return;
+  }
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
   // An absolute path opens without a file search (code-server's ripgrep download may be missing offline).
