@@ -19,6 +19,10 @@ fi
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
 
+# The real VS Code for `npm run test:e2e` and `npm run demo` (code-server, Chromium,
+# playwright-core), cached outside the repo; several minutes the first time.
+bash scripts/e2e/install.sh >/dev/null
+
 if [ -x scripts/peers/build.sh ]; then
   bash scripts/peers/build.sh
 fi
