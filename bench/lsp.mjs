@@ -112,7 +112,9 @@ class Session {
     this.name = name;
     this.settings = settings;
     this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: root });
-    this.child.stderr.on('data', () => undefined);
+    this.child.stderr.on('data', (b) => {
+      if (process.env.BENCH_DEBUG) process.stderr.write(b);
+    });
     this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
     this.waiters = [];
     this.conn.onNotification('textDocument/publishDiagnostics', (p) => {
@@ -311,7 +313,7 @@ console.log(`yaml-language-server gets ${readdirSync(path.join(root, 'schemas'))
 
 const results = {};
 if (only !== 'yls') {
-  const ours = new Session('flux-oci', process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), path.join(root, 'dist/server.js'), '--stdio'], { 'flux-oci': { validation: { enable: true }, registry: { offline: true }, diagnosticsDelay: 10 } });
+  const ours = new Session('flux-oci', process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), path.join(root, 'dist/server.js'), '--stdio'], { 'flux-oci': { validation: { enable: true }, registry: { offline: true }, diagnosticsDelay: 10 } });
   try {
     results.ours = await measure(ours, ws, fileUri, text);
   } finally {
