@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Position } from 'vscode-languageserver-protocol';
 import { LspClient, repoRoot } from '../helpers/lspClient.ts';
+import { seededRandom as rng } from '../helpers/seededRandom.ts';
 
 const corpus = path.resolve(repoRoot, '../shared/corpus/real-world');
 const seed = Number(process.env['FUZZ_SEED'] ?? 20261122);
@@ -23,17 +24,6 @@ function yamlFiles(dir: string): string[] {
   return out;
 }
 
-/** mulberry32: small, fast and deterministic for a given seed. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(seed);
 const int = (n: number) => Math.floor(random() * n);

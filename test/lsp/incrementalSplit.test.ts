@@ -5,20 +5,11 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers/lspClient.ts';
+import { seededRandom as rng } from '../helpers/seededRandom.ts';
 
 const require = createRequire(import.meta.url);
 const domain = require(path.join(repoRoot, 'dist/domain.js'));
 
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('parseAfterEdit gives the same documents as a full re-split, for 3000 random edits', () => {
   const random = rng(42);

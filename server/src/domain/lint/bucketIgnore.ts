@@ -7,34 +7,12 @@ import { Severity } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
 import { isSet, pairOf, rangeOf } from './yamlAccess';
 import { appendToMap } from './yamlEdits';
+import { sourceControllerDefaultExcludes } from '../flux/sourceIgnoreDefaults';
 
 /** The excludes Flux applies to Git and OCI sources when none are given (pkg/sourceignore defaults). */
 export const defaultSourceIgnore = [
   '# Flux applies no default excludes to Buckets; these are the ones it uses for Git and OCI sources.',
-  '.git/',
-  '.gitignore',
-  '.gitmodules',
-  '.gitattributes',
-  '*.jpg',
-  '*.jpeg',
-  '*.gif',
-  '*.png',
-  '*.wmv',
-  '*.flv',
-  '*.tar.gz',
-  '*.zip',
-  '.github/',
-  '.circleci/',
-  '.travis.yml',
-  '.gitlab-ci.yml',
-  'appveyor.yml',
-  '.drone.yml',
-  'cloudbuild.yaml',
-  'codeship-services.yml',
-  'codeship-steps.yml',
-  '**/.goreleaser.yml',
-  '**/.sops.yaml',
-  '**/.flux.yaml',
+  ...sourceControllerDefaultExcludes,
 ];
 
 export const bucketIgnore: Lint = (obj) => {

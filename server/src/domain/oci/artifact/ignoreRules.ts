@@ -14,22 +14,10 @@
  *      extracts the layer, so honouring them here shows what the cluster gets).
  */
 import ignore, { type Ignore } from 'ignore';
+import { fluxCliDefaultExcludes } from '../../flux/sourceIgnoreDefaults.ts';
 
 /** flux2 v2.9.4 `excludeOCI`. */
-export const fluxDefaultIgnores: readonly string[] = [
-  '.git/',
-  '.gitignore',
-  '.gitmodules',
-  '.gitattributes',
-  '*.jpg',
-  '*.jpeg',
-  '*.gif',
-  '*.png',
-  '*.wmv',
-  '*.flv',
-  '*.tar.gz',
-  '*.zip',
-];
+export const fluxDefaultIgnores: readonly string[] = fluxCliDefaultExcludes;
 
 export const sourceIgnoreFile = '.sourceignore';
 
