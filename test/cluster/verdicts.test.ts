@@ -45,9 +45,27 @@ test('Stalled is a failure as soon as the request is handled', () => {
   assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'URLInvalid', message: 'bad url' });
 });
 
+test('a source that never fetched (status.observedGeneration -1, as source-controller writes it) fails at once when Ready=False is about this generation', () => {
+  const o = {
+    metadata: { name: 'gone', generation: 1 },
+    status: {
+      observedGeneration: -1,
+      lastHandledReconcileAt: token,
+      conditions: [
+        { ...c('Reconciling', 'True', 'ProgressingWithRetry', 'building artifact'), observedGeneration: 1 },
+        { ...c('Ready', 'False', 'OCIArtifactPullFailed', 'MANIFEST_UNKNOWN: manifest unknown; map[Tag:v9.9.9]'), observedGeneration: 1 },
+        { ...c('FetchFailed', 'True', 'OCIArtifactPullFailed', 'MANIFEST_UNKNOWN'), observedGeneration: 1 },
+      ],
+    },
+  };
+  assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'OCIArtifactPullFailed', message: 'MANIFEST_UNKNOWN: manifest unknown; map[Tag:v9.9.9]' });
+});
+
 test('a new generation not yet observed is waiting even with a failed Ready from before', () => {
   const o = { metadata: { name: 'app', generation: 3 }, status: { observedGeneration: 2, lastHandledReconcileAt: token, conditions: [c('Ready', 'False', 'BuildFailed')] } };
   assert.equal(reconcileVerdict(o, handled).state, 'waiting');
+  const o2 = { metadata: { name: 'app', generation: 3 }, status: { observedGeneration: -1, lastHandledReconcileAt: token, conditions: [{ ...c('Ready', 'False', 'OCIArtifactPullFailed'), observedGeneration: 2 }] } };
+  assert.equal(reconcileVerdict(o2, handled).state, 'waiting', 'Ready=False about generation 2 says nothing about 3');
 });
 
 test('revisions split on the last @', () => {

@@ -81,7 +81,16 @@ export function reconcileVerdict(obj: KubeObject, handled: (obj: KubeObject) => 
   // however already reported a failed attempt when Ready=False carries a failure reason and
   // the only thing in progress is a retry (Reconciling=ProgressingWithRetry, or none).
   const reconciling = condition(obj, 'Reconciling');
-  const observedOk = typeof obj.status?.['observedGeneration'] !== 'number' || obj.status['observedGeneration'] === obj.metadata.generation;
+  // source-controller leaves status.observedGeneration at -1 until a first success, so a source
+  // that never fetched would look unobserved forever; each condition carries its own
+  // observedGeneration, and Ready's says whether this failure is about the current spec.
+  const generation = obj.metadata.generation;
+  const observed = obj.status?.['observedGeneration'];
+  const observedOk =
+    typeof generation !== 'number' ||
+    (typeof observed !== 'number' && typeof ready?.observedGeneration !== 'number') ||
+    observed === generation ||
+    ready?.observedGeneration === generation;
   if (ready?.status === 'False' && observedOk && !waitingReasons.has(ready.reason ?? '') && (!reconciling || reconciling.status !== 'True' || reconciling.reason === 'ProgressingWithRetry')) {
     return { state: 'failed', reason: ready.reason ?? 'ReconciliationFailed', message: ready.message ?? 'reconciliation failed' };
   }

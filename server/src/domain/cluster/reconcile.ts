@@ -87,7 +87,7 @@ export async function reconcile(client: KubeClient, ref: ObjectRef, options: Rec
 }
 
 /** The token flux writes: the time, RFC 3339 with nanoseconds (any new string works). */
-function requestToken(): string {
+export function requestToken(): string {
   const now = new Date();
   const nanos = String(process.hrtime.bigint() % 1_000_000_000n).padStart(9, '0');
   return now.toISOString().replace(/\.\d+Z$/, `.${nanos}Z`);

@@ -5,8 +5,8 @@
  */
 import type { KubeClient, KubeObject } from './kubeClient';
 import { objectPath, type ObjectRef } from './fluxKinds';
-import { reconcileVerdict, type Verdict } from './fluxStatus';
-import { ReconcileFailedError, type ReconcileResult } from './reconcile';
+import { condition, reconcileVerdict, type Verdict } from './fluxStatus';
+import { ReconcileFailedError, requestedAtAnnotation, requestToken, type ReconcileResult } from './reconcile';
 import { watchObjectUntil } from './watchObject';
 
 export async function suspend(client: KubeClient, ref: ObjectRef): Promise<void> {
@@ -15,8 +15,10 @@ export async function suspend(client: KubeClient, ref: ObjectRef): Promise<void>
 
 export async function resume(client: KubeClient, ref: ObjectRef, options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (m: string) => void } = {}): Promise<ReconcileResult | undefined> {
   const started = performance.now();
-  // null removes the field (merge patch), which is what flux's resume leaves behind.
-  const patched = await client.mergePatch<KubeObject>(objectPath(ref), { spec: { suspend: null } });
+  // null removes the field (merge patch), which is what flux's resume leaves behind. Like flux,
+  // resume also requests a reconcile: its token tells us when the controller has handled it.
+  const token = requestToken();
+  const patched = await client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } }, spec: { suspend: null } });
   if (options.wait === false) return undefined;
   const generation = patched.metadata.generation ?? 0;
   options.onProgress?.(`waiting for ${ref.kind} ${ref.namespace}/${ref.name} to reconcile generation ${generation}`);
@@ -25,7 +27,14 @@ export async function resume(client: KubeClient, ref: ObjectRef, options: { wait
     ref,
     patched,
     (o) => {
-      const v = reconcileVerdict(o, (x) => typeof x.status?.['observedGeneration'] === 'number' && x.status['observedGeneration'] >= generation);
+      // source-controller keeps status.observedGeneration at -1 until a first success: the
+      // handled token, or Ready's own observedGeneration, says the controller saw this spec.
+      const v = reconcileVerdict(o, (x) => {
+        if (x.status?.['lastHandledReconcileAt'] === token) return true;
+        const observed = x.status?.['observedGeneration'];
+        const readyObserved = condition(x, 'Ready')?.observedGeneration;
+        return (typeof observed === 'number' && observed >= generation) || (typeof readyObserved === 'number' && readyObserved >= generation);
+      });
       return v.state === 'waiting' ? undefined : v;
     },
     { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 5 * 60_000 },
