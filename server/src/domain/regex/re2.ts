@@ -14,8 +14,30 @@ export interface Re2Regex {
 
 export type Re2CompileResult = { ok: true; regex: Re2Regex } | { ok: false; error: string };
 
+/**
+ * Compiling with re2js costs ~0.5 ms per pattern and the same few patterns recur in
+ * every document of a fleet file (cosign identities, semver filters): results are
+ * kept per pattern, bounded so a stream of distinct patterns cannot grow memory.
+ */
+const cacheLimit = 512;
+const cache = new Map<string, Re2CompileResult>();
+
 /** Compiles like Go's `regexp.Compile`; on failure returns the reason. */
 export function compileRe2(pattern: string): Re2CompileResult {
+  const hit = cache.get(pattern);
+  if (hit) {
+    // Refresh recency: Map iteration order is insertion order, so the first key is the least recent.
+    cache.delete(pattern);
+    cache.set(pattern, hit);
+    return hit;
+  }
+  const result = compileUncached(pattern);
+  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value!);
+  cache.set(pattern, result);
+  return result;
+}
+
+function compileUncached(pattern: string): Re2CompileResult {
   try {
     const re = RE2JS.compile(pattern);
     return { ok: true, regex: { source: pattern, test: (input: string) => re.test(input) } };
