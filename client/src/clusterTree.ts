@@ -49,6 +49,10 @@ interface TreeAnswer {
 class ClusterTreeProvider implements TreeDataProvider<Node> {
   private readonly changed = new EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  // Fired once the server answered: context and error are known only then (the first answer
+  // waits for the cluster's lists, often longer than any fixed delay after the change event).
+  private readonly loaded = new EventEmitter<void>();
+  readonly onDidLoad = this.loaded.event;
   private roots: Node[] | undefined;
   error: string | undefined;
   context: string | undefined;
@@ -68,6 +72,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     this.error = answer?.ok === false ? answer.error : undefined;
     this.context = answer?.context;
     this.roots = answer?.nodes ?? [];
+    this.loaded.fire();
     return this.roots;
   }
 
@@ -117,7 +122,11 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     status.tooltip = provider.error ?? `Kubernetes context of the Flux cluster view (click to switch)`;
     status.show();
   };
-  provider.onDidChangeTreeData(() => setTimeout(showContext, 500));
+  provider.onDidLoad(() => {
+    showContext();
+    // Without a cluster the tree is empty: say why there instead of showing nothing.
+    view.message = provider.error ? `No cluster: ${provider.error}` : undefined;
+  });
 
   const run = async (command: string, node: Node, title: string, extra: Record<string, unknown> = {}): Promise<unknown> => {
     const c = client();

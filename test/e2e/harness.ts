@@ -33,7 +33,8 @@ export function skipUnlessTools(): string | false {
 
 // Minimal typing of the playwright-core surface the stories use.
 export interface Locator {
-  click(o?: { timeout?: number }): Promise<void>;
+  click(o?: { timeout?: number; button?: 'left' | 'right' }): Promise<void>;
+  hover(o?: { timeout?: number }): Promise<void>;
   first(): Locator;
   count(): Promise<number>;
   textContent(o?: { timeout?: number }): Promise<string | null>;
@@ -45,12 +46,13 @@ export interface Locator {
   locator(selector: string): Locator;
   getAttribute(name: string): Promise<string | null>;
   screenshot(o: { path: string }): Promise<Buffer>;
+  boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
 export interface Page {
   goto(url: string, o?: { waitUntil?: string; timeout?: number }): Promise<unknown>;
   locator(selector: string): Locator;
   keyboard: { press(key: string): Promise<void>; type(text: string, o?: { delay?: number }): Promise<void>; insertText(text: string): Promise<void> };
-  mouse: { move(x: number, y: number): Promise<void> };
+  mouse: { move(x: number, y: number, o?: { steps?: number }): Promise<void>; down(): Promise<void>; up(): Promise<void> };
   screenshot(o: { path: string; fullPage?: boolean }): Promise<Buffer>;
   waitForTimeout(ms: number): Promise<void>;
   setViewportSize(s: { width: number; height: number }): Promise<void>;

@@ -1,16 +1,18 @@
 // End-to-end stories in a real VS Code (code-server + Chromium), with our packaged VSIX
 // installed and a local docker-registry seeded by our CLI: a person writes a Flux object
 // with completion, hovers an OCIRepository to see the digest Flux would pick, applies a
-// quick fix, and pushes the manifests from the palette with progress. Screenshots go to
-// test-output/e2e/. Run with `npm run test:e2e` (after `bash scripts/e2e/install.sh`).
+// quick fix, pushes the manifests from the palette with progress, and (on a real control
+// plane with Flux's controllers) reconciles a source from the Flux Cluster view to the digest
+// CI just pushed. Screenshots go to test-output/e2e/. Run with `npm run test:e2e` (after `bash scripts/e2e/install.sh`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
-import { makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
+import { headCommit, makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
 
 const skip = skipUnlessTools();
 let registry: StartedRegistry;
@@ -20,8 +22,8 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const pushed: Record<string, string> = {};
 
-function cli(args: string[]): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: ws } });
+function cli(args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: ws, ...env } });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -99,7 +101,7 @@ before(async () => {
     const out = JSON.parse(cli(['push', 'artifact', `oci://${registry.host}/flux-oci-demo/app:${v}`, '--path', 'deploy/app', '--annotations', `org.opencontainers.image.version=${v}`, '-o', 'json'])) as { digest: string };
     pushed[v] = out.digest;
   }
-  server = await startCodeServer({ vsix, workspace: ws, settings: { 'flux-oci.diagnosticsDelay': 10 } });
+  server = await startCodeServer({ vsix, workspace: ws, settings: { 'flux-oci.diagnosticsDelay': 10, 'workbench.secondarySideBar.defaultVisibility': 'hidden' } });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
@@ -222,4 +224,149 @@ test('Push Artifact from the palette shows progress, then the registry has the n
   if (!sawProgress) console.log('note: the push finished before its progress notification could be captured');
 }));
 
-test('the tree view showing a reconciled source', { skip: 'needs the control-plane harness (kube-apiserver + Flux controllers) inside code-server; left for later' }, () => undefined);
+// ---- The Flux Cluster view (needs the control plane: etcd, kube-apiserver, Flux's controllers) ----
+
+const clusterNs = 'flux-system';
+
+/** What the person applies: an OCIRepository following the tag CI pushes, and a Kustomization deploying it. */
+function clusterSync(host: string): string {
+  return `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: demo-app
+  namespace: ${clusterNs}
+spec:
+  interval: 10m
+  url: oci://${host}/flux-oci-demo/cluster-app
+  insecure: true
+  ref:
+    tag: v1.0.0
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: demo-app-sync
+  namespace: ${clusterNs}
+spec:
+  interval: 10m
+  prune: true
+  path: ./
+  targetNamespace: default
+  sourceRef:
+    kind: OCIRepository
+    name: demo-app
+`;
+}
+
+interface FluxStatus {
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  artifact?: { revision?: string };
+  lastAppliedRevision?: string;
+}
+
+async function fluxStatus(cp: ControlPlane, apiPath: string): Promise<FluxStatus> {
+  const r = await cp.api('GET', apiPath);
+  return (r.status === 200 ? (r.body as { status?: FluxStatus }).status : undefined) ?? {};
+}
+
+const isReady = (s: FluxStatus): boolean => (s.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** CI's job: pack deploy/app at the workspace's HEAD and push it to the tag the cluster follows. */
+function pushBuild(): string {
+  const out = JSON.parse(
+    cli(['push', 'artifact', `oci://${registry.host}/flux-oci-demo/cluster-app:v1.0.0`, '--path', 'deploy/app', '--source', 'https://github.com/flux-oci/sample-app', '--revision', `main@sha1:${headCommit(ws)}`, '-o', 'json']),
+  ) as { digest: string };
+  return out.digest;
+}
+
+/** Drags the sash between the side bar and the editor so the tree's descriptions fit. */
+async function widenSideBar(width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').first().boundingBox();
+  if (!box || box.width >= width) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+test('the Flux Cluster view reconciles a source to the digest CI just pushed', { skip, timeout: 8 * 60_000 }, async (t) => {
+  if (!requireControlPlane(t, ['source-controller', 'kustomize-controller'])) return;
+  let cp: ControlPlane | undefined;
+  try {
+    cp = await startControlPlane();
+    t.diagnostic(`control plane up: ${JSON.stringify(cp.startup)}`);
+    const kube = { KUBECONFIG: cp.kubeconfig };
+    const sourcePath = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${clusterNs}/ocirepositories/demo-app`;
+    const syncPath = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${clusterNs}/kustomizations/demo-app-sync`;
+
+    // CI pushed the first build; the cluster follows its tag and deploys it.
+    const first = pushBuild();
+    const syncFile = path.join(server.run, 'demo-app-sync.yaml');
+    writeFileSync(syncFile, clusterSync(registry.host));
+    assert.match(cli(['apply', '-f', syncFile], kube), /applied 2 of 2 object\(s\)/);
+    await eventually('source-controller pulls the first build and kustomize-controller applies it', async () => {
+      const [src, sync] = await Promise.all([fluxStatus(cp!, sourcePath), fluxStatus(cp!, syncPath)]);
+      return src.artifact?.revision === `v1.0.0@${first}` && isReady(src) && isReady(sync) && sync.lastAppliedRevision === `v1.0.0@${first}`;
+    }, 120_000, 500);
+
+    // Without cluster access the view says why instead of staying empty.
+    const header = page.locator('.pane-header').filter({ hasText: 'Flux Cluster' }).first();
+    await header.waitFor({ state: 'visible', timeout: 20_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await widenSideBar(720);
+    const pane = page.locator('.pane:has(.pane-header:has-text("Flux Cluster"))').first();
+    await eventually('the view says there is no cluster', async () => /No cluster: no kubeconfig found/.test(await pane.innerText()), 30_000, 300);
+    await shot('tree-no-cluster');
+
+    // The person gets access to the cluster: the kubeconfig lands in the editor's ~/.kube/config.
+    mkdirSync(path.join(server.run, '.kube'), { recursive: true });
+    copyFileSync(cp.kubeconfig, path.join(server.run, '.kube', 'config'));
+    await runCommand('Flux OCI: Refresh Cluster View');
+    const rows = pane.locator('.monaco-list-row');
+    const sourceRow = rows.filter({ hasText: 'OCIRepository' }).first();
+    const syncRow = rows.filter({ hasText: 'Kustomization' }).first();
+    const short = (digest: string): string => `v1.0.0@${digest.slice(0, 'sha256:'.length + 7)}`;
+    await eventually('the tree lists the OCIRepository at the first build', async () => (await sourceRow.innerText()).includes(short(first)), 45_000, 500);
+    assert.match(await syncRow.innerText(), /demo-app-sync/, 'the Kustomization is listed under its source');
+    await shot('tree-before-reconcile');
+
+    // CI pushes a new build to the same tag: the cluster only notices at its next interval (10m)...
+    const deployment = path.join(ws, 'deploy', 'app', 'deployment.yaml');
+    writeFileSync(deployment, readFileSync(deployment, 'utf8').replace('replicas: 2', 'replicas: 3'));
+    spawnSync('git', ['commit', '-q', '-am', 'three replicas'], { cwd: ws, env: { ...process.env, GIT_AUTHOR_NAME: 'CI', GIT_AUTHOR_EMAIL: 'ci@flux-oci.invalid', GIT_COMMITTER_NAME: 'CI', GIT_COMMITTER_EMAIL: 'ci@flux-oci.invalid' } });
+    const second = pushBuild();
+    assert.notEqual(second, first, 'the new build has a new digest');
+    assert.ok((await sourceRow.innerText()).includes(short(first)), 'the cluster still serves the first build');
+
+    // ...so the person reconciles the source from the tree (the inline action of its row).
+    await sourceRow.hover();
+    await sourceRow.locator('.action-label[aria-label="Reconcile"]').click();
+    await eventually('the OCIRepository shows Ready at the new build', async () => {
+      const text = await sourceRow.innerText();
+      return text.includes(short(second)) && (await sourceRow.locator('.codicon-pass').count()) > 0;
+    }, 120_000, 300);
+    const toast = await eventually('the reconciled notification', async () => {
+      const texts = (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).join('\n');
+      return texts.includes(`OCIRepository demo-app at v1.0.0@${second}`) ? texts : undefined;
+    }, 30_000, 200);
+    assert.match(toast, /Flux: OCIRepository demo-app at v1\.0\.0@sha256:[a-f0-9]{64}/);
+    // kustomize-controller follows the new artifact by itself; the tree shows it under the source.
+    await eventually('the Kustomization applies the new build', async () => (await syncRow.innerText()).includes(short(second)), 60_000, 300);
+    // Nothing keeps spinning once the controller answered.
+    await eventually('the reconcile progress closes', async () => !(await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).some((x) => x.includes('Reconciling')), 15_000, 300);
+    assert.match(await page.locator('.statusbar').innerText(), /flux-oci-test/, 'the status bar names the kubeconfig context');
+    await page.mouse.move(1000, 300);
+    if (!(await page.locator('.notifications-toasts').innerText()).includes(second)) console.log('note: the reconciled notification closed before the screenshot');
+    await shot('tree-reconciled');
+    const src = await fluxStatus(cp, sourcePath);
+    assert.equal(src.artifact?.revision, `v1.0.0@${second}`, 'source-controller serves the digest we pushed');
+  } catch (e) {
+    await shot('failed-tree-reconciled').catch(() => undefined);
+    if (cp) t.diagnostic(`source-controller log:\n${cp.logTail('source-controller', 1500)}`);
+    throw e;
+  } finally {
+    await cp?.stop();
+  }
+});
