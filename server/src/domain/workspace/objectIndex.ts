@@ -72,29 +72,41 @@ export class ObjectIndex {
   /** Indexes (or re-indexes) one file. Returns true when the objects it declares changed. */
   setFile(file: string, yaml: YamlFile): boolean {
     const before = this.files.get(file);
-    const previous = new Map<ParsedDocument, DocumentEntry>();
-    if (before) for (const d of before.documents) previous.set(d.parsed, d);
-    const documents: DocumentEntry[] = [];
-    let reusedAll = before !== undefined && before.documents.length === yaml.documents.length;
-    for (const d of yaml.documents) {
-      const old = previous.get(d.parsed);
-      if (old && old.startLine === d.slice.startLine) {
-        documents.push(old);
+    const previous = before?.documents ?? [];
+    // Typing keeps every other document in place: match by position first and only
+    // hash the previous parses when documents were added, removed or moved.
+    let byParse: Map<ParsedDocument, DocumentEntry> | undefined;
+    const reused = new Set<DocumentEntry>();
+    const documents: DocumentEntry[] = new Array<DocumentEntry>(yaml.documents.length);
+    for (let i = 0; i < yaml.documents.length; i++) {
+      const d = yaml.documents[i]!;
+      let old: DocumentEntry | undefined = previous[i];
+      if (!old || old.parsed !== d.parsed) {
+        if (!byParse) {
+          byParse = new Map();
+          for (const e of previous) byParse.set(e.parsed, e);
+        }
+        old = byParse.get(d.parsed);
+      }
+      if (old && old.startLine === d.slice.startLine && !reused.has(old)) {
+        reused.add(old);
+        documents[i] = old;
         continue;
       }
-      reusedAll = false;
-      documents.push(this.documentEntry(file, d.parsed, d.slice.startLine));
+      documents[i] = this.documentEntry(file, d.parsed, d.slice.startLine);
     }
-    if (before && reusedAll) return false;
+    if (before && reused.size === previous.length && documents.length === previous.length) return false;
     const entry: FileEntry = { objects: [], references: [], documents, version: ++this.fileVersions };
     for (const d of documents) {
       if (d.object) entry.objects.push(d.object);
       for (const r of d.references) entry.references.push(r);
     }
     const changed = !before || !sameObjects(before.objects, entry.objects);
-    if (before) this.unlink(before);
+    // Only the documents that changed leave and join the name lookup: an edit of one
+    // document of a 2,000-document file must not relink 2,000 objects.
+    for (const old of previous) if (!reused.has(old) && old.object) this.unlinkObject(old.object);
     this.files.set(file, entry);
-    this.link(entry);
+    for (const d of documents) if (!reused.has(d) && d.object) this.linkObject(d.object);
     this.refsVersion++;
     if (changed) this.objectsVersion++;
     return changed;
@@ -179,24 +191,24 @@ export class ObjectIndex {
     return out;
   }
 
-  private link(entry: FileEntry): void {
-    for (const o of entry.objects) {
-      const k = key(o.kind, o.name);
-      const list = this.byKindName.get(k);
-      if (list) list.push(o);
-      else this.byKindName.set(k, [o]);
-    }
+  private unlink(entry: FileEntry): void {
+    for (const o of entry.objects) this.unlinkObject(o);
   }
 
-  private unlink(entry: FileEntry): void {
-    for (const o of entry.objects) {
-      const k = key(o.kind, o.name);
-      const list = this.byKindName.get(k);
-      if (!list) continue;
-      const i = list.indexOf(o);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.byKindName.delete(k);
-    }
+  private linkObject(o: IndexedObject): void {
+    const k = key(o.kind, o.name);
+    const list = this.byKindName.get(k);
+    if (list) list.push(o);
+    else this.byKindName.set(k, [o]);
+  }
+
+  private unlinkObject(o: IndexedObject): void {
+    const k = key(o.kind, o.name);
+    const list = this.byKindName.get(k);
+    if (!list) return;
+    const i = list.indexOf(o);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byKindName.delete(k);
   }
 }
 
