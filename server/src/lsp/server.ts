@@ -47,6 +47,7 @@ import { LiveResolution } from './liveResolution';
 import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
 import { ArtifactCommands } from './artifactCommands';
+import { registerEventLoopProbe } from './eventLoopProbe';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -161,6 +162,7 @@ class FluxLanguageServer {
     this.live.register();
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
+    registerEventLoopProbe(c);
     c.onShutdown(() => undefined);
   }
 
