@@ -76,7 +76,8 @@ export async function pushArtifact(opts: PushArtifactOptions): Promise<PushArtif
         {
           digest: layer.digest,
           size: layer.size,
-          open: (range) => createReadStream(layer.file, range ? { start: range.start, end: range.end } : {}),
+          // 1 MiB reads: the default 64 KiB means 16x more chunks through the counting and HTTP streams.
+          open: (range) => createReadStream(layer.file, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) }),
         },
         { onBytes: byteReporter('upload', 'uploading layer', layer.size, progress) },
       );
