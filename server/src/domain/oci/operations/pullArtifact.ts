@@ -84,7 +84,8 @@ export async function pullArtifact(opts: PullArtifactOptions): Promise<PullArtif
         const r = await copyLayer(stream, target, { expectedDigest: layer.digest, ...(signal ? { signal } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
         return { bytes: r.bytes, operation: 'copy', output: target };
       }
-      const r = await extractLayer(stream, output, { expectedDigest: layer.digest, ...(signal ? { signal } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+      // openBlob's stream fails unless every byte matches layer.digest: no second hash.
+      const r = await extractLayer(stream, output, { sourceVerifiedDigest: layer.digest, ...(signal ? { signal } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
       return { files: r.files, bytes: r.bytes, operation: 'extract', output };
     };
 
