@@ -28,6 +28,8 @@ run('vsce package', process.execPath, [
   path.join(root, 'node_modules/@vscode/vsce/vsce'),
   'package',
   '--no-dependencies',
+  // The README's screenshots are relative links; there is no public repository URL to rewrite them to.
+  '--no-rewrite-relative-links',
   '--out',
   out,
 ]);
