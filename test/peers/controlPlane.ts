@@ -292,6 +292,13 @@ export async function startControlPlane(options: { controllers?: FluxController[
       keepAlive: true,
     });
     const api = (method: string, apiPath: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> =>
+      apiOnce(method, apiPath, body, contentType).catch((err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+        // A kept-alive socket the API server closed while idle resets on reuse before any
+        // response: the request never reached it, so sending it again is safe (Node's advice).
+        if (err.reusedSocket && err.code === 'ECONNRESET') return apiOnce(method, apiPath, body, contentType);
+        throw err;
+      });
+    const apiOnce = (method: string, apiPath: string, body: unknown, contentType: string): Promise<{ status: number; body: any }> =>
       new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
         const req = https.request(`${server}${apiPath}`, { method, agent, headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) } }, (res) => {
@@ -308,7 +315,10 @@ export async function startControlPlane(options: { controllers?: FluxController[
             resolve({ status: res.statusCode ?? 0, body: parsed });
           });
         });
-        req.on('error', reject);
+        req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+          err.reusedSocket = req.reusedSocket;
+          reject(err);
+        });
         req.end(payload);
       });
     await waitFor('kube-apiserver', async () => (await api('GET', '/readyz')).status === 200, 90_000, () => logTail('kube-apiserver'), apiserver);
