@@ -22,7 +22,7 @@ import tarStream, { type Header } from 'tar-stream';
 
 type TarHeader = Partial<Header> & Pick<Header, 'name'>;
 import { ArtifactError } from './artifactError.ts';
-import { Coalescer, Meter } from './byteMeter.ts';
+import { Meter } from './byteMeter.ts';
 import { ParallelGzip } from './parallelGzip.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
 import { walkLocalTree, type LocalEntry, type SkippedEntry } from './localTree.ts';
@@ -109,7 +109,9 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
   // Level 6 = Go's gzip.DefaultCompression, on every core (see parallelGzip.ts).
   const gzip = new ParallelGzip({ level: 6 });
   const counter = new Meter();
-  const written = pipeline(pack, new Coalescer(), gzip, counter, createWriteStream(file, { mode: 0o600 }));
+  // No Coalescer in front of the gzip: ParallelGzip gathers its 1 MiB blocks itself,
+  // and a second gathering stage only copied every byte once more.
+  const written = pipeline(pack, gzip, counter, createWriteStream(file, { mode: 0o600 }));
   // Surface pipeline failures (disk full...) to the producer loop below too.
   let pipelineError: unknown;
   written.catch((e) => (pipelineError = e));

@@ -87,14 +87,39 @@ export class ParallelGzip extends Transform {
   /** Cuts every complete block out of the pending input. */
   private async drainBlocks(): Promise<void> {
     while (this.pendingLength > blockSize) {
-      const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-      const block = all.subarray(0, blockSize);
-      const rest = all.subarray(blockSize);
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingLength = rest.length;
+      const block = this.takeBlock();
       if (this.held) await this.start(this.held, false);
-      this.held = Buffer.from(block); // own copy: `all` may be large
+      this.held = block;
     }
+  }
+
+  /**
+   * The next `blockSize` bytes of pending input, copied at most once: a view when the
+   * first chunk holds them all (large file reads), else one copy of the small chunks
+   * (tar headers, small files). Every copy is garbage the GC must chase, and with
+   * 20,000 small files the old concat-then-copy path doubled it.
+   */
+  private takeBlock(): Buffer {
+    this.pendingLength -= blockSize;
+    const first = this.pending[0]!;
+    if (first.length >= blockSize) {
+      if (first.length === blockSize) this.pending.shift();
+      else this.pending[0] = first.subarray(blockSize);
+      return first.subarray(0, blockSize);
+    }
+    const block = Buffer.allocUnsafe(blockSize);
+    let offset = 0;
+    let used = 0;
+    while (offset < blockSize) {
+      const chunk = this.pending[used]!;
+      const n = Math.min(chunk.length, blockSize - offset);
+      chunk.copy(block, offset, 0, n);
+      offset += n;
+      if (n === chunk.length) used++;
+      else this.pending[used] = chunk.subarray(n);
+    }
+    this.pending = this.pending.slice(used);
+    return block;
   }
 
   /** Starts compressing `block`; waits (emitting in order) while too many are running. */
