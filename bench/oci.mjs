@@ -4,12 +4,15 @@
 // (MB of content per second, wall clock of the whole command) and client peak RSS.
 //
 // Usage: npm run bench:oci [-- --mb 200 --runs 1 --only flux-oci,flux,oras --shapes small,large]
+// `--mb 50,200` runs both sizes in one go: peak RSS side by side shows whether memory
+// stays flat in artifact size. Also prints CPU seconds (user+sys) and the load average,
+// since on a shared machine wall time alone says little.
 // Needs docker-registry (scripts/setup.sh) and the Go peers (bash scripts/peers/build.sh);
 // a missing peer is reported and left out of the table.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +29,7 @@ const { values: args } = parseArgs({
     shapes: { type: 'string', default: 'small,large' },
   },
 });
-const totalBytes = Number(args.mb) * 1024 * 1024;
+const sizesMb = args.mb.split(',').map(Number);
 const runs = Number(args.runs);
 const MB = 1024 * 1024;
 
@@ -87,10 +90,11 @@ const haveTime = existsSync('/usr/bin/time');
 function measure(cmd, cmdArgs, cwd, env = {}) {
   return new Promise((resolve, reject) => {
     const statsFile = path.join(cwd, `.time-${process.pid}-${Date.now()}`);
-    const [bin, binArgs] = haveTime ? ['/usr/bin/time', ['-f', '%M', '-o', statsFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
+    const [bin, binArgs] = haveTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', statsFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
     const started = process.hrtime.bigint();
     const child = spawn(bin, binArgs, { cwd, env: { ...process.env, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let hwm = 0;
+    let cpuSeconds = NaN;
     // Without GNU time, poll the high-water mark (monotonic, so polling only misses the last few ms).
     const poll = haveTime
       ? undefined
@@ -110,11 +114,13 @@ function measure(cmd, cmdArgs, cwd, env = {}) {
       if (poll) clearInterval(poll);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (haveTime && existsSync(statsFile)) {
-        hwm = Number(readFileSync(statsFile, 'utf8').trim().split('\n').pop());
+        const [user, sys, maxRss] = readFileSync(statsFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        hwm = maxRss;
+        cpuSeconds = user + sys;
         rmSync(statsFile, { force: true });
       }
       if (code !== 0) reject(new Error(`${path.basename(cmd)} ${cmdArgs.slice(0, 2).join(' ')} failed (${code}): ${out.slice(-1500)}`));
-      else resolve({ seconds, rssMiB: hwm / 1024 });
+      else resolve({ seconds, rssMiB: hwm / 1024, cpuSeconds });
     });
   });
 }
@@ -165,27 +171,31 @@ const selected = args.only.split(',').filter((c) => {
 const work = mkdtempSync(path.join(tmpdir(), 'flux-oci-bench-'));
 const registry = await startRegistry();
 const rows = [];
+const loadBefore = loadavg();
 try {
+  for (const mb of sizesMb) {
+  const totalBytes = mb * MB;
   for (const shape of args.shapes.split(',')) {
     const src = path.join(work, `src-${shape}`);
     const t0 = Date.now();
     const files = shape === 'small' ? makeSmallFiles(src, totalBytes) : makeLargeFile(src, totalBytes);
-    console.error(`bench:oci: ${shape}: ${files} file(s), ${args.mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    console.error(`bench:oci: ${shape}: ${files} file(s), ${mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     for (let r = 0; r < runs; r++) {
       for (const name of selected) {
-        const ref = `${registry.host}/bench/${name}-${shape}-${r}:v1`;
+        const ref = `${registry.host}/bench/${name}-${shape}-${mb}-${r}:v1`;
         const push = await clients[name].push(ref, src, work);
-        const out = path.join(work, `out-${name}-${shape}-${r}`);
+        const out = path.join(work, `out-${name}-${shape}-${mb}-${r}`);
         const pull = await clients[name].pull(ref, out, work);
         rmSync(out, { recursive: true, force: true });
-        rows.push({ shape, name, run: r, push, pull });
+        rows.push({ mb, shape, name, run: r, push, pull });
         console.error(
-          `bench:oci: ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
+          `bench:oci: ${mb} MB ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
             `pull ${(totalBytes / MB / pull.seconds).toFixed(1)} MB/s ${pull.rssMiB.toFixed(0)} MiB`,
         );
       }
     }
     rmSync(src, { recursive: true, force: true });
+  }
   }
 } finally {
   await registry.stop();
@@ -195,27 +205,33 @@ try {
 // Best run per (shape, client): the least disturbed by the shared machine.
 const best = new Map();
 for (const row of rows) {
-  const key = `${row.shape}/${row.name}`;
+  const key = `${row.mb}/${row.shape}/${row.name}`;
   const prev = best.get(key);
   if (!prev || row.push.seconds + row.pull.seconds < prev.push.seconds + prev.pull.seconds) best.set(key, row);
 }
 
 const versions = { 'flux-oci': JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, flux: peerVersions.flux, oras: peerVersions.oras };
-console.log(`\nflux-oci bench:oci — ${args.mb} MB artifact, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`);
-console.log(`peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command\n`);
-const header = ['shape', 'client', 'push s', 'push MB/s', 'push RSS MiB', 'pull s', 'pull MB/s', 'pull RSS MiB'];
+const loadAfter = loadavg();
+console.log(`\nflux-oci bench:oci — ${sizesMb.join(' and ')} MB artifacts, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`);
+console.log(`peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command; CPU = user+sys seconds of the client`);
+console.log(`load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores\n`);
+const header = ['MB', 'shape', 'client', 'push s', 'push MB/s', 'push CPU s', 'push RSS MiB', 'pull s', 'pull MB/s', 'pull CPU s', 'pull RSS MiB'];
+const cpu = (s) => (Number.isNaN(s) ? '-' : s.toFixed(2));
 const table = [...best.values()].map((r) => [
+  String(r.mb),
   r.shape === 'small' ? 'many small files' : 'one large file',
   `${r.name} ${versions[r.name]}`,
   r.push.seconds.toFixed(2),
-  (totalBytes / MB / r.push.seconds).toFixed(1),
+  (r.mb / r.push.seconds).toFixed(1),
+  cpu(r.push.cpuSeconds),
   r.push.rssMiB.toFixed(0),
   r.pull.seconds.toFixed(2),
-  (totalBytes / MB / r.pull.seconds).toFixed(1),
+  (r.mb / r.pull.seconds).toFixed(1),
+  cpu(r.pull.cpuSeconds),
   r.pull.rssMiB.toFixed(0),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+const line = (cells) => cells.map((c, i) => (i >= 1 && i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of table) console.log(line(row));
