@@ -90,7 +90,9 @@ try {
   }
   rows.push([`create ${many} OCIRepositories (API)`, `${Math.round(performance.now() - t0)} ms`, '']);
   const list = time(process.execPath, [cli, 'get', 'sources', '-A', '-o', 'json'], env);
-  rows.push([`flux-oci get sources -A (${many + 3} objects, process)`, `${Math.round(list.ms)} ms`, flux ? `${Math.round(time(flux, ['get', 'sources', 'oci', '-A', '--kubeconfig', cp.kubeconfig]).ms)} ms (flux get sources oci -A)` : '']);
+  const countNodes = (nodes) => nodes.reduce((n, x) => n + 1 + countNodes(x.children), 0);
+  if (list.r.status !== 0) throw new Error(list.r.stderr);
+  rows.push([`flux-oci get sources -A (${countNodes(JSON.parse(list.r.stdout))} objects, every kind, process)`, `${Math.round(list.ms)} ms`, flux ? `${Math.round(time(flux, ['get', 'sources', 'oci', '-A', '--kubeconfig', cp.kubeconfig]).ms)} ms (flux get sources oci -A)` : '']);
 
   // The editor's tree over LSP: the request, then a change in the API server reaching the client.
   process.env.KUBECONFIG = cp.kubeconfig; // the server inherits it, as from the editor's environment

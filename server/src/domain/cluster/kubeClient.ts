@@ -61,7 +61,18 @@ export function isNotFound(err: unknown): boolean {
 type Query = Record<string, string | number | boolean | undefined>;
 
 export class KubeClient {
-  constructor(readonly access: ClusterAccess) {}
+  /**
+   * @kubernetes/client-node builds a new undici Agent for every request, so every request paid
+   * a TCP+TLS handshake and left its own idle socket behind. The TLS material of a kubeconfig
+   * without an exec plugin never changes, so one Agent (one connection pool) serves them all.
+   */
+  private sharedDispatcher: Dispatcher | undefined;
+  private readonly dispatcherShareable: boolean;
+
+  constructor(readonly access: ClusterAccess) {
+    // Exec credential plugins may hand out client certificates that rotate: keep client-node's per-request Agent for them.
+    this.dispatcherShareable = !access.config.getCurrentUser()?.exec;
+  }
 
   get namespace(): string {
     return this.access.namespace;
@@ -149,7 +160,9 @@ export class KubeClient {
     const ctx = new RequestContext(url.toString(), method as HttpMethod);
     await this.access.config.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { accept: 'application/json', ...ctx.getHeaders() };
-    return { url: ctx.getUrl(), headers, dispatcher: ctx.getDispatcher() as Dispatcher | undefined };
+    let dispatcher = ctx.getDispatcher() as Dispatcher | undefined;
+    if (this.dispatcherShareable && dispatcher) dispatcher = this.sharedDispatcher ??= dispatcher;
+    return { url: ctx.getUrl(), headers, dispatcher };
   }
 }
 
