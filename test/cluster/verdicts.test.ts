@@ -61,6 +61,24 @@ test('a source that never fetched (status.observedGeneration -1, as source-contr
   assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'OCIArtifactPullFailed', message: 'MANIFEST_UNKNOWN: manifest unknown; map[Tag:v9.9.9]' });
 });
 
+test('kustomize-controller BuildFailed as v1.9.4 writes it (first attempt, status.observedGeneration -1): failed at once', () => {
+  // Status copied from a real kustomize-controller v1.9.4 on the test control plane (paths shortened).
+  const o = {
+    metadata: { name: 'app', generation: 1, annotations: { 'reconcile.fluxcd.io/requestedAt': token } },
+    status: {
+      conditions: [
+        { lastTransitionTime: '2026-11-22T19:48:39Z', message: 'Building manifests for revision v2@sha256:1e22 with a timeout of 9m30s', observedGeneration: 1, reason: 'ProgressingWithRetry', status: 'True', type: 'Reconciling' },
+        { lastTransitionTime: '2026-11-22T19:48:39Z', message: "kustomize build failed: accumulating resources from 'missing.yaml': no such file or directory", observedGeneration: 1, reason: 'BuildFailed', status: 'False', type: 'Ready' },
+      ],
+      lastAttemptedRevision: 'v2@sha256:1e22',
+      lastHandledReconcileAt: token,
+      observedGeneration: -1,
+    },
+  };
+  assert.equal(kstatus(o), 'InProgress', 'flux keeps waiting here until its --timeout');
+  assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'BuildFailed', message: "kustomize build failed: accumulating resources from 'missing.yaml': no such file or directory" });
+});
+
 test('a new generation not yet observed is waiting even with a failed Ready from before', () => {
   const o = { metadata: { name: 'app', generation: 3 }, status: { observedGeneration: 2, lastHandledReconcileAt: token, conditions: [c('Ready', 'False', 'BuildFailed')] } };
   assert.equal(reconcileVerdict(o, handled).state, 'waiting');
