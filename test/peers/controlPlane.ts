@@ -20,6 +20,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { stopProcessGroup } from './goPeers.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -119,24 +120,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    await exited;
-  }
-}
 
 function openssl(args: string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
@@ -221,7 +204,7 @@ export async function startControlPlane(options: { controllers?: FluxController[
   };
   const stop = async (): Promise<void> => {
     // Controllers first, then the API server, then etcd.
-    for (const { child } of [...children].reverse()) await stopGroup(child);
+    for (const { child } of [...children].reverse()) await stopProcessGroup(child);
     if (!process.env['FLUX_OCI_KEEP_CLUSTER']) rmSync(dir, { recursive: true, force: true });
   };
 
