@@ -237,8 +237,8 @@ export async function extractLayer(source: Source, target: string, opts: Extract
   try {
     // Every chunk crosses several streams and each gunzip input is one thread-pool job:
     // network reads arrive in <=64 KiB pieces, so they are gathered into 1 MiB inputs,
-    // inflated into 256 KiB outputs.
-    await pipeline(asReadable(source), compressed, new Coalescer(1 << 20), createGunzip({ chunkSize: 256 * 1024 }), inflated, extract, { signal: opts.signal });
+    // inflated into 1 MiB outputs.
+    await pipeline(asReadable(source), compressed, new Coalescer(1 << 20), createGunzip({ chunkSize: 1 << 20 }), inflated, extract, { signal: opts.signal });
     const digest = opts.sourceVerifiedDigest ?? compressed.digest();
     if (opts.expectedDigest && opts.expectedDigest !== digest) {
       throw new ArtifactError(
