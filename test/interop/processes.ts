@@ -1,32 +1,15 @@
 // Runs a peer (flux, oras, skopeo) or our CLI as a process, the way a user or CI does.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type ProcessRun } from '../helpers/runProcess.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = ProcessRun;
 
 export function run(bin: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      cwd: opts.cwd,
-      // HOME in the test folder keeps the developer's docker config out of the way.
-      env: { PATH: process.env['PATH'], HOME: opts.cwd, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runProcess(bin, args, opts);
 }
 
 /** `flux-oci <args>` with the pinned Node. */

@@ -1,35 +1,17 @@
 // Runs the real CLI as a process with the pinned Node, the way a user or CI does.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type ProcessRun, type RunOptions } from '../helpers/runProcess.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(repoRoot, 'bin', 'flux-oci');
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ProcessRun;
 
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string } ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      // An empty HOME keeps the developer's own docker config out of the tests.
-      env: { PATH: process.env['PATH'], HOME: options.cwd, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+export function runCli(args: string[], options: RunOptions): Promise<CliRun> {
+  return runProcess(process.execPath, [bin, ...args], options);
 }
 
 /** A workspace with a small deploy/ folder of Flux manifests. */

@@ -18,22 +18,15 @@ import https from 'node:https';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { stopProcessGroup } from './goPeers.ts';
+import { peerVersionSetting, stopProcessGroup } from './goPeers.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export type ClusterPeer = 'kube-apiserver' | 'source-controller' | 'kustomize-controller';
 export type FluxController = 'source-controller' | 'kustomize-controller';
 
 export const clusterPeerVersions: Record<ClusterPeer, string> = (() => {
-  const text = readFileSync(path.join(repoRoot, 'scripts', 'peers', 'versions.sh'), 'utf8');
-  const v = (key: string): string => {
-    const m = new RegExp(`^${key}=(\\S+)`, 'm').exec(text);
-    if (!m) throw new Error(`scripts/peers/versions.sh does not define ${key}`);
-    return m[1]!;
-  };
+  const v = (key: string): string => peerVersionSetting(key);
   return {
     'kube-apiserver': v('KUBERNETES_VERSION'),
     'source-controller': v('SOURCE_CONTROLLER_VERSION'),
@@ -43,8 +36,7 @@ export const clusterPeerVersions: Record<ClusterPeer, string> = (() => {
 
 /** Cache-folder suffixes of patched builds (e.g. `+artifact-v0.18.1`; see versions.sh). */
 const clusterPeerCacheSuffix: Record<ClusterPeer, string> = (() => {
-  const text = readFileSync(path.join(repoRoot, 'scripts', 'peers', 'versions.sh'), 'utf8');
-  const s = (key: string): string => new RegExp(`^${key}=(\\S+)`, 'm').exec(text)?.[1] ?? '';
+  const s = (key: string): string => peerVersionSetting(key, '');
   return {
     'kube-apiserver': '',
     'source-controller': s('SOURCE_CONTROLLER_CACHE_SUFFIX'),

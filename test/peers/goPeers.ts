@@ -19,14 +19,17 @@ export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Versions, read from scripts/peers/versions.sh so the build and the tests cannot disagree. */
-export const peerVersions: Record<GoPeer, string> = (() => {
+/** A value from scripts/peers/versions.sh, so the build and the tests cannot disagree. */
+export function peerVersionSetting(key: string, fallback?: string): string {
   const text = readFileSync(path.join(repoRoot, 'scripts', 'peers', 'versions.sh'), 'utf8');
-  const v = (key: string): string => {
-    const m = new RegExp(`^${key}=(\\S+)`, 'm').exec(text);
-    if (!m) throw new Error(`scripts/peers/versions.sh does not define ${key}`);
-    return m[1]!;
-  };
+  const m = new RegExp(`^${key}=(\\S+)`, 'm').exec(text);
+  if (m) return m[1]!;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`scripts/peers/versions.sh does not define ${key}`);
+}
+
+export const peerVersions: Record<GoPeer, string> = (() => {
+  const v = (key: string): string => peerVersionSetting(key);
   return {
     flux: v('FLUX_VERSION'),
     registry: v('DISTRIBUTION_VERSION'),
