@@ -40,6 +40,14 @@ test('a dependency that is not ready is waiting, not a failure', () => {
   assert.equal(reconcileVerdict(o, handled).state, 'waiting');
 });
 
+test('a Kustomization whose source artifact is not in its cache yet is waiting: it reconciles again when the source has it', () => {
+  const o = obj({
+    lastHandledReconcileAt: token,
+    conditions: [c('Reconciling', 'True', 'ProgressingWithRetry'), c('Ready', 'False', 'ArtifactFailed', 'Source artifact not found, retrying in 30s')],
+  });
+  assert.equal(reconcileVerdict(o, handled).state, 'waiting');
+});
+
 test('Stalled is a failure as soon as the request is handled', () => {
   const o = obj({ lastHandledReconcileAt: token, conditions: [c('Stalled', 'True', 'URLInvalid', 'bad url'), c('Ready', 'False', 'URLInvalid', 'bad url')] });
   assert.deepEqual(reconcileVerdict(o, handled), { state: 'failed', reason: 'URLInvalid', message: 'bad url' });

@@ -53,8 +53,14 @@ export function isSuspended(obj: KubeObject): boolean {
   return obj.spec?.['suspend'] === true;
 }
 
-/** Ready=False reasons that mean "waiting on something else", not a failure of this object. */
-const waitingReasons = new Set(['Progressing', 'DependencyNotReady', 'ProgressingWithRetry']);
+/**
+ * Ready=False reasons that mean "waiting on something else", not a failure of this object.
+ * ArtifactFailed is a consumer waiting on its source: right after a source gets its artifact,
+ * kustomize-controller's cache may not have it yet ("Source artifact not found, retrying in
+ * 30s"), and it reconciles again as soon as the source's artifact shows up. A source that truly
+ * fails is reported by the source's own reconcile (`--with-source`).
+ */
+const waitingReasons = new Set(['Progressing', 'DependencyNotReady', 'ProgressingWithRetry', 'ArtifactFailed']);
 
 export type Verdict =
   | { state: 'waiting'; detail: string }
