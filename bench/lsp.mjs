@@ -19,6 +19,7 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { seededRandom as rng } from '../test/helpers/seededRandom.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -32,17 +33,6 @@ const editCount = Number(arg('edits', 40));
 const only = arg('only', '');
 
 // ---------- input ----------
-
-function rng(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const labels = (i) => [`  labels:`, `    app.kubernetes.io/name: app-${i}`, `    app.kubernetes.io/part-of: fleet`, `    team: team-${i % 17}`, `  annotations:`, `    fluxcd.io/owner: "platform"`];
 

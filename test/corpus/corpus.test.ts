@@ -2,17 +2,17 @@
 // problems listed in EXPECTED_DIAGNOSTICS.tsv. `flux-oci check` must find every
 // one of them and must not raise a single error anywhere else.
 //
-// Needs /work/shared (the corpus lives only in this workplace); skips without it.
+// Needs ../shared beside the repository (the corpus lives only in this workplace); skips without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { realWorldCorpus } from '../helpers/corpus.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const shared = path.resolve(repoRoot, '../shared');
-const corpus = path.join(shared, 'corpus/real-world');
+const corpus = realWorldCorpus;
 const require = createRequire(import.meta.url);
 
 interface JsonDiagnostic {

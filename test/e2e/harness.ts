@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../peers/registry.ts';
+import { freePort } from '../peers/loopback.ts';
 import { repoRoot } from './sampleWorkspace.ts';
 
 export const codeServerVersion = '4.139.1';

@@ -1,32 +1,24 @@
-// The Flux lints over 168 real-world Flux files (/work/shared/corpus, present only
+// The Flux lints over 168 real-world Flux files (../shared/corpus beside the repository, present only
 // in the flux-oci workplace; skipped elsewhere). Nothing Flux accepts may be
 // reported as an error: the only errors allowed are the ones the corpus lists as
 // true problems in EXPECTED_DIAGNOSTICS.tsv.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { realWorldCorpus, yamlFilesUnder } from '../helpers/corpus.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const corpus = '/work/shared/corpus/real-world';
+const corpus = realWorldCorpus;
 const require = createRequire(import.meta.url);
 const domain = require(path.join(root, 'dist', 'domain.js'));
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 test('no Flux lint reports an error on real-world Flux files that Flux accepts', (t) => {
   if (!existsSync(corpus)) {
-    t.skip('the real-world corpus (/work/shared) is not present outside the flux-oci workplace');
+    t.skip('the real-world corpus (../shared) is not present outside the flux-oci workplace');
     return;
   }
   const expected = readFileSync(path.join(corpus, 'EXPECTED_DIAGNOSTICS.tsv'), 'utf8')
@@ -39,7 +31,7 @@ test('no Flux lint reports an error on real-world Flux files that Flux accepts',
   const byCode: Record<string, number> = {};
   const wrongErrors: string[] = [];
   let files = 0;
-  for (const f of yamlFiles(corpus)) {
+  for (const f of yamlFilesUnder(corpus)) {
     files++;
     const rel = path.relative(corpus, f);
     const file = domain.YamlFile.parse(readFileSync(f, 'utf8'));

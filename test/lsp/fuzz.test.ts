@@ -3,26 +3,18 @@
 // The server must answer each request and never die.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Position } from 'vscode-languageserver-protocol';
 import { LspClient, repoRoot } from '../helpers/lspClient.ts';
 import { seededRandom as rng } from '../helpers/seededRandom.ts';
+import { realWorldCorpus, yamlFilesUnder } from '../helpers/corpus.ts';
 
-const corpus = path.resolve(repoRoot, '../shared/corpus/real-world');
+const corpus = realWorldCorpus;
 const seed = Number(process.env['FUZZ_SEED'] ?? 20261122);
 const mutations = Number(process.env['FUZZ_MUTATIONS'] ?? 5000);
 const budgetMs = Number(process.env['FUZZ_BUDGET_MS'] ?? 75_000);
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 
 const random = rng(seed);
@@ -90,7 +82,7 @@ let sources: string[];
 before(async () => {
   const dir = existsSync(corpus) ? corpus : path.join(repoRoot, 'test/fixtures');
   if (!existsSync(corpus)) console.log(`fuzz: ${corpus} is absent (it exists only in the flux-oci workplace); using test/fixtures`);
-  sources = yamlFiles(dir).map((f) => readFileSync(f, 'utf8'));
+  sources = yamlFilesUnder(dir).map((f) => readFileSync(f, 'utf8'));
   client = await LspClient.start();
 });
 

@@ -13,13 +13,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { peerVersionSetting, stopProcessGroup } from './goPeers.ts';
+import { freePort, httpStatus, openssl } from './loopback.ts';
 
 
 export type ClusterPeer = 'kube-apiserver' | 'source-controller' | 'kustomize-controller';
@@ -101,22 +100,8 @@ function crdFiles(controllers: FluxController[]): string[] | undefined {
   return files;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
-}
 
 function makePki(dir: string): void {
   const ext = path.join(dir, 'server.ext');
@@ -157,19 +142,6 @@ function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number,
   })();
 }
 
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
 
 export async function startControlPlane(options: { controllers?: FluxController[]; namespaces?: string[] } = {}): Promise<ControlPlane> {
   const controllers = options.controllers ?? ['source-controller', 'kustomize-controller'];
@@ -214,7 +186,7 @@ export async function startControlPlane(options: { controllers?: FluxController[
       '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`,
       '--log-level', 'warn',
     ], { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch });
-    await waitFor('etcd', () => httpOk(`http://127.0.0.1:${etcdClient}/health`), 30_000, () => logTail('etcd'), etcd);
+    await waitFor('etcd', async () => (await httpStatus(`http://127.0.0.1:${etcdClient}/health`)) === 200, 30_000, () => logTail('etcd'), etcd);
     startup['etcd'] = (Date.now() - t0) / 1000;
 
     t0 = Date.now();
@@ -344,7 +316,7 @@ export async function startControlPlane(options: { controllers?: FluxController[
           : []),
       ];
       const child = spawnLogged(name, clusterPeerBinary(name)!, args, { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system', TMPDIR: dir });
-      await waitFor(name, () => httpOk(`http://127.0.0.1:${health}/readyz`), 60_000, () => logTail(name), child);
+      await waitFor(name, async () => (await httpStatus(`http://127.0.0.1:${health}/readyz`)) === 200, 60_000, () => logTail(name), child);
       startup[name] = (Date.now() - t0) / 1000;
     }
     return { dir, server, kubeconfig, api, logTail, startup, stop };

@@ -9,11 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, httpStatus } from './loopback.ts';
 
 export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign';
 
@@ -81,30 +80,7 @@ export interface StartedGoRegistry {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** Stops a process started with `detached: true` by signalling its whole process group. */
 export async function stopProcessGroup(child: ChildProcess): Promise<void> {
@@ -168,7 +144,7 @@ export async function startRegistryV3(kind: 'referrers' | 'distribution' = 'refe
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 15_000;
-  while (!(await answers(`${baseUrl}/v2/`))) {
+  while (!((await httpStatus(`${baseUrl}/v2/`)) !== undefined)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       const log = readFileSync(logFile, 'utf8').slice(-2000);
       await stop();

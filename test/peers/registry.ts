@@ -8,13 +8,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { X509Certificate, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import https from 'node:https';
-import http from 'node:http';
+import { freePort, httpStatus, openssl } from './loopback.ts';
 
 export type Access = 'pull' | 'push';
 
@@ -51,21 +49,7 @@ export function dockerRegistryAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v docker-registry'], { encoding: 'utf8' }).status === 0;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-}
 
 /** A CA and a 127.0.0.1/localhost server certificate signed by it, valid one day. */
 export function makeTestCa(dir: string): { caFile: string; certFile: string; keyFile: string } {
@@ -165,18 +149,7 @@ async function waitReady(baseUrl: string, caFile: string | undefined, child: Chi
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const mod = baseUrl.startsWith('https') ? https : http;
-      const req = mod.get(`${baseUrl}/v2/`, { ...(caFile ? { ca: readFileSync(caFile) } : {}), timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(true);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => {
-        req.destroy();
-        resolve(false);
-      });
-    });
+    const ok = (await httpStatus(`${baseUrl}/v2/`, caFile ? { caFile } : {})) !== undefined;
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

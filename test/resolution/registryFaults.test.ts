@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompletionItem, CompletionList, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
-import { dockerRegistryAvailable, freePort, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { freePort } from '../peers/loopback.ts';
 import { startFaultProxy, type FaultProxy } from '../peers/faultProxy.ts';
 import { LspClient } from '../helpers/lspClient.ts';
 import { at, eventually, ociRepository, seed } from './stories.ts';

@@ -55,6 +55,7 @@ import type { ServerSettings } from './settings';
 import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { EditorSignatures } from './signatureStatus';
+import { settleWithin } from './settleWithin';
 
 export const refreshResolutionCommand = 'flux-oci.refreshResolution';
 export const registryCredentialsNotification = 'flux-oci/registryCredentials';
@@ -267,7 +268,7 @@ export class LiveResolution {
       if (this.service.offline) state = { state: 'offline' };
       else {
         const known = this.service.isPending(src.spec) ? undefined : this.service.peek(src.spec);
-        const r = known ?? (await within(this.service.request(src.spec), hoverBudgetMs, token));
+        const r = known ?? (await settleWithin(this.service.request(src.spec), hoverBudgetMs, token));
         state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
       }
       const signature = await this.signatures.hover(src, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
@@ -305,14 +306,14 @@ export class LiveResolution {
       }
       const cache = this.service.cache;
       let tags = cache.peekTags(target);
-      if (!tags) tags = await within(cache.tags(target), completionBudgetMs, token).catch(() => undefined);
+      if (!tags) tags = await settleWithin(cache.tags(target), completionBudgetMs, token).catch(() => undefined);
       if (!tags) return { isIncomplete: true, items: schema };
       const helm = usesHelmUnderscore(src.spec);
       // Facts (created date, digest) of the newest tags, fetched in the background for the next ask.
       const top = registryOrder(tags, helm).slice(0, field === 'digest' ? 20 : 10);
       const missing = top.filter((t) => !cache.peekArtifact(target, t));
       const fetches = missing.map((t) => cache.artifact(target, t).catch(() => undefined));
-      if (field === 'digest' && fetches.length) await within(Promise.all(fetches), completionBudgetMs, token);
+      if (field === 'digest' && fetches.length) await settleWithin(Promise.all(fetches), completionBudgetMs, token);
       const entries = registryCompletion({
         field,
         tags,
@@ -410,19 +411,3 @@ function registryOrder(tags: string[], helm: boolean): string[] {
   return newestTags(tags, helm, completionTagLimit);
 }
 
-/** The promise's value if it settles within `ms` and the request is not cancelled; else undefined. */
-function within<T>(promise: Promise<T>, ms: number, token: CancellationToken): Promise<T | undefined> {
-  return new Promise<T | undefined>((resolve) => {
-    const timer = setTimeout(() => done(undefined), ms);
-    const sub = token.onCancellationRequested(() => done(undefined));
-    let settled = false;
-    function done(v: T | undefined): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(v);
-    }
-    promise.then(done, () => done(undefined));
-  });
-}

@@ -31,6 +31,7 @@ import {
 } from '../domain/language/signatureStatus/index';
 import { pathOfKey } from './fileKeys';
 import type { ServerSettings } from './settings';
+import { settleWithin } from './settleWithin';
 
 export interface EditorSignaturesHost {
   cache: RegistryCache;
@@ -73,7 +74,7 @@ export class EditorSignatures {
     const at = this.look(src, r);
     if (!at) return undefined;
     if (at.view.state === 'checking' && at.pending) {
-      const status = await within(at.pending, budgetMs, token);
+      const status = await settleWithin(at.pending, budgetMs, token);
       if (status) return signatureHover(status);
     }
     return signatureHover(at.view);
@@ -168,19 +169,3 @@ export class EditorSignatures {
   }
 }
 
-/** The promise's value if it settles within `ms` and the request is not cancelled; else undefined. */
-function within<T>(promise: Promise<T>, ms: number, token: CancellationToken): Promise<T | undefined> {
-  return new Promise<T | undefined>((resolve) => {
-    let settled = false;
-    const timer = setTimeout(() => done(undefined), ms);
-    const sub = token.onCancellationRequested(() => done(undefined));
-    function done(v: T | undefined): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(v);
-    }
-    promise.then(done, () => done(undefined));
-  });
-}
