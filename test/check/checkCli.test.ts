@@ -142,7 +142,7 @@ test('a YAML syntax error in one document does not hide the problems of the othe
   try {
     const out = JSON.parse(check(dir, '--format', 'json').stdout) as { code: string; range: { start: { line: number } } }[];
     assert.ok(out.some((d) => d.code === 'yaml/syntax' && d.range.start.line < 6));
-    const pattern = out.find((d) => d.code === 'schema/pattern');
+    const pattern = out.find((d) => d.code === 'flux/duration-format');
     assert.ok(pattern, JSON.stringify(out));
     assert.equal(pattern.range.start.line, 13, 'ranged in file coordinates');
   } finally {
@@ -183,5 +183,6 @@ test('rendered output can be piped in: flux build kustomization ... | flux-oci c
   const rendered = cleanSource.replace('interval: 5m', 'interval: 5 minutes');
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '-'], { input: rendered, encoding: 'utf8' });
   assert.equal(r.status, 1);
-  assert.match(r.stdout, /^<stdin>:7:13: error: spec\.interval: "5 minutes" does not match/m);
+  // Flux's explanation first, then the schema's words.
+  assert.match(r.stdout, /^<stdin>:7:13: error: spec\.interval '5 minutes' is not a duration Flux accepts.*\(Schema: spec\.interval: "5 minutes" does not match/m);
 });

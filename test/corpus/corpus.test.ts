@@ -34,9 +34,10 @@ const trueProblemCodes: Record<string, (code: string) => boolean> = {
   'apiVersion-not-served': (c) => c === 'schema/api-version-not-served',
   cel: (c) => c === 'schema/cel',
   metadata: (c) => c.startsWith('metadata/'),
-  pattern: (c) => c === 'schema/pattern',
+  // A Flux lint that explains a schema error carries its own code (the schema's words follow its message).
+  pattern: (c) => c === 'schema/pattern' || c === 'flux/duration-format',
   required: (c) => c === 'schema/required',
-  type: (c) => c === 'schema/type',
+  type: (c) => c === 'schema/type' || c === 'flux/duration-format',
   'unknown-field': (c) => c === 'schema/unknown-field',
   'yaml-duplicate-key': (c) => c === 'yaml/duplicate-key',
   'yaml-syntax': (c) => c === 'yaml/syntax',

@@ -213,7 +213,8 @@ test('durations: a source timeout in hours becomes minutes; a day-long interval 
 
 test('cosign keyless verification: any-identity and multiple-identity pitfalls', () => {
   const out = fixed(oci('  url: oci://ghcr.io/acme/app\n  verify:\n    provider: cosign\n'), 'flux/verify-any-identity');
-  assert.ok(out.includes('    matchOIDCIdentity:\n      - issuer: ^https://token.actions.githubusercontent.com$\n        subject: ^https://github.com/acme/.*$\n'), out);
+  // The guess names the repository (acme/app from ghcr.io/acme/app): `acme/.*` would let every repository of acme sign.
+  assert.ok(out.includes('    matchOIDCIdentity:\n      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n        subject: ^https://github\\.com/acme/app/.*$\n'), out);
   assert.deepEqual(lintFile(out), []);
   const two = oci(
     '  url: oci://ghcr.io/acme/app\n  verify:\n    provider: cosign\n    matchOIDCIdentity:\n      - issuer: "^https://a$"\n        subject: ".*"\n      - issuer: "^https://b$"\n        subject: "(?=x)"\n',

@@ -27,6 +27,12 @@ export interface Fix {
   edits: TextEdit[];
   /** The fix most users want; editors may apply it with one key. */
   preferred?: boolean;
+  /**
+   * References elsewhere in the workspace the fix also repoints: those naming
+   * `from` whose field accepts `toKind` get that kind. Resolved against the
+   * workspace index when the fix is asked for, so their positions are never stale.
+   */
+  retarget?: { from: { kind: string; name: string; namespace?: string }; toKind: string };
 }
 
 export interface Diagnostic {

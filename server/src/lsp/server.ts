@@ -34,7 +34,7 @@ import { hover } from '../domain/language/hover';
 import { definition } from '../domain/language/definition';
 import { references } from '../domain/language/references';
 import { documentSymbols } from '../domain/language/documentSymbols';
-import { quickFixes } from '../domain/language/codeActions';
+import { quickFixes, workspaceFix } from '../domain/language/codeActions';
 import { shiftRange } from '../domain/text/lineIndex';
 import { OpenDocuments } from './documents';
 import { DiagnosticsScheduler } from './diagnosticsScheduler';
@@ -317,14 +317,15 @@ class FluxLanguageServer {
     if (!doc) return [];
     if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
     const requested = p.context.diagnostics.map((d) => ({ range: d.range, code: d.code, message: typeof d.message === 'string' ? d.message : d.message.value }));
-    return quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key)]).map(({ fix, diagnosticIndex }) => {
-      const action: CodeAction = {
-        title: fix.title,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [p.context.diagnostics[diagnosticIndex]!],
-        edit: { changes: { [doc.uri]: fix.edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } },
-      };
-      if (fix.preferred) action.isPreferred = true;
+    const found = quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key)]);
+    // A fix that repoints references elsewhere reads them from an index that includes this very edit state.
+    if (found.some(({ fix }) => fix.retarget)) this.refreshIndex(doc.key);
+    return found.map(({ fix, diagnosticIndex }) => {
+      const wf = workspaceFix(fix, doc.key, this.index);
+      const changes: Record<string, Array<{ range: ReturnType<typeof toLspRange>; newText: string }>> = {};
+      for (const [key, edits] of wf.changes) changes[key === doc.key ? doc.uri : this.uriOf(key)] = edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
+      const action: CodeAction = { title: wf.title, kind: CodeActionKind.QuickFix, diagnostics: [p.context.diagnostics[diagnosticIndex]!], edit: { changes } };
+      if (wf.preferred) action.isPreferred = true;
       return action;
     });
   }

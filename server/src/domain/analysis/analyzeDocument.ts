@@ -3,7 +3,7 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion } from '../flux/apiGroups';
-import { fluxLints, type LintContext } from '../lint/index';
+import { fluxLints, isSecretDocument, type LintContext } from '../lint/index';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import { checkApiVersion } from '../validation/apiVersion';
@@ -45,7 +45,8 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalysisContext = {}):
 }
 
 function withLints(doc: ParsedDocument, schema: Diagnostic[], context: LintContext): Diagnostic[] {
-  if (!isFluxApiVersion(doc.identity.apiVersion)) return schema;
+  // Secrets are linted too: the credentials sources read are where copied YAML goes wrong.
+  if (!isFluxApiVersion(doc.identity.apiVersion) && !isSecretDocument(doc.identity.apiVersion, doc.identity.kind)) return schema;
   let lints: Diagnostic[];
   try {
     lints = fluxLints(doc, context);
@@ -95,19 +96,31 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
 }
 
 /**
- * Adds lint diagnostics, folding a lint that restates a schema error on the very
- * same range into that error (its quick fixes are kept): one problem, one squiggle.
+ * Adds lint diagnostics. A lint that explains a schema error at the same place
+ * merges with it: one problem, one squiggle, and the Flux explanation (what is
+ * wrong in Flux's terms and what to do) comes first, under the lint's code, with
+ * the schema's words after it as detail. Both sides' quick fixes are kept.
  */
 function mergeLints(schema: readonly Diagnostic[], lints: Diagnostic[]): Diagnostic[] {
   const out = schema.slice();
+  const merged = new Set<number>();
   for (const lint of lints) {
-    const i = out.findIndex((d, j) => j < schema.length && d.severity === Severity.Error && !d.code.startsWith('yaml/') && sameStart(d.range, lint.range));
+    // Only an error-level lint explains the schema error; a warning there is about something else.
+    const i = lint.severity !== Severity.Error ? -1 : out.findIndex((d, j) => j < schema.length && !merged.has(j) && d.severity === Severity.Error && !d.code.startsWith('yaml/') && sameStart(d.range, lint.range));
     if (i < 0) {
       out.push(lint);
       continue;
     }
-    // copy: the schema diagnostics are cached and shared between contexts
-    if (lint.fixes?.length) out[i] = { ...out[i]!, fixes: [...(out[i]!.fixes ?? []), ...lint.fixes] };
+    merged.add(i);
+    // a new object: the schema diagnostics are cached and shared between contexts
+    const schemaDiag = out[i]!;
+    const fixes = [...(lint.fixes ?? []), ...(schemaDiag.fixes ?? [])];
+    out[i] = {
+      ...schemaDiag,
+      code: lint.code,
+      message: `${lint.message} (Schema: ${schemaDiag.message})`,
+      ...(fixes.length ? { fixes } : {}),
+    };
   }
   return out;
 }

@@ -70,14 +70,18 @@ export const cosignVerify: Lint = (obj) => {
   return out;
 };
 
-/** A GitHub Actions identity, guessing the org from a ghcr.io URL. */
+/**
+ * A GitHub Actions identity for one repository, guessing it from a ghcr.io URL
+ * (`ghcr.io/org/repo/...`): the subject names the repository, since `org/.*`
+ * would let every repository of the org sign (flux/verify-identity-regex).
+ */
 function githubIdentity(obj: FluxObject): { issuer: string; subject: string } {
   const url = stringAt(obj.spec, 'url');
   const parts = url && !isTemplated(url) ? splitOciUrl(url) : undefined;
-  const org = parts?.host === 'ghcr.io' ? parts.path.split('/')[0] : undefined;
+  const [org, repo] = parts?.host === 'ghcr.io' ? parts.path.split('/') : [];
   return {
-    issuer: '^https://token.actions.githubusercontent.com$',
-    subject: `^https://github.com/${org ? escapeRegex(org) : 'ORG'}/.*$`,
+    issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
+    subject: `^https://github\\.com/${org ? escapeRegex(org) : 'ORG'}/${repo ? escapeRegex(repo) : 'REPO'}/.*$`,
   };
 }
 

@@ -2,7 +2,8 @@
  * A GitRepository cannot read OCI: its url pattern is `^(http|https|ssh)://`,
  * so the API server refuses `oci://` outright. The fix turns the object into an
  * OCIRepository, keeping what carries over (interval, url, secretRef, ref.tag,
- * ref.semver, ignore, timeout...) and dropping Git-only fields.
+ * ref.semver, ignore, timeout...) and dropping Git-only fields, and repoints
+ * the workspace's sourceRefs from GitRepository to OCIRepository (one edit).
  */
 import type { Pair, YAMLMap } from 'yaml';
 import { Severity, type Fix, type TextEdit } from '../diagnostics';
@@ -59,7 +60,10 @@ function convertToOciRepository(obj: FluxObject): Fix | undefined {
     else for (const p of refDrop) if (!pushRemoval(obj, ref, p, edits)) return undefined;
   }
   for (const p of drop) if (!pushRemoval(obj, spec, p, edits)) return undefined;
-  return { title: 'Convert to an OCIRepository', edits, preferred: true };
+  const fix: Fix = { title: 'Convert to an OCIRepository', edits, preferred: true };
+  // Kustomizations pointing at the GitRepository must follow, or they stop finding their source.
+  if (obj.name) fix.retarget = { from: { kind: 'GitRepository', name: obj.name, ...(obj.namespace !== undefined ? { namespace: obj.namespace } : {}) }, toKind: 'OCIRepository' };
+  return fix;
 }
 
 function pushRemoval(obj: FluxObject, map: YAMLMap, pair: Pair, edits: TextEdit[]): boolean {

@@ -9,8 +9,9 @@ import { isMap, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion } from '../flux/apiGroups';
-import { HELM_GROUP, type Lint, type LintContext } from './lintTypes';
+import { HELM_GROUP, type Lint, type LintContext, type SecretFacts } from './lintTypes';
 import { mapAt, readFluxObject, stringAt } from './yamlAccess';
+import { isSecretDocument, secretFactsOf, secretKey } from './secretFacts';
 import { gitRepositoryOciUrl } from './gitRepositoryOciUrl';
 import { ociRepositoryUrl } from './ociRepositoryUrl';
 import { ociRefPrecedence } from './ociRefPrecedence';
@@ -21,8 +22,14 @@ import { helmChartLayerSelector } from './helmChartLayerSelector';
 import { durations } from './durations';
 import { helmRepositoryOci } from './helmRepositoryOci';
 import { cosignVerify } from './cosignVerify';
+import { ociRefTagDigest } from './ociRefTagDigest';
+import { verifyTrustedRoot } from './verifyTrustedRoot';
+import { oidcIdentityRegex } from './oidcIdentityRegex';
+import { secretRefUse } from './secretRefUse';
+import { dockerConfigSecret } from './dockerConfigSecret';
 
-export type { LintContext } from './lintTypes';
+export type { LintContext, SecretFacts } from './lintTypes';
+export { isSecretDocument } from './secretFacts';
 
 const lints: readonly Lint[] = [
   gitRepositoryOciUrl,
@@ -35,15 +42,24 @@ const lints: readonly Lint[] = [
   durations,
   helmRepositoryOci,
   cosignVerify,
+  ociRefTagDigest,
+  verifyTrustedRoot,
+  oidcIdentityRegex,
+  secretRefUse,
 ];
+
+/** Lints of core/v1 Secrets: the credentials Flux sources read. */
+const secretLints: readonly Lint[] = [dockerConfigSecret];
 
 /** Flux lints of one document. `context` adds what other documents say (see `lintContextOf`). */
 export function fluxLints(doc: ParsedDocument, context: LintContext = {}): Diagnostic[] {
   if (doc.hasSyntaxErrors) return [];
   const obj = readFluxObject(doc);
-  if (!obj || !isFluxApiVersion(obj.apiVersion)) return [];
+  if (!obj) return [];
+  const selected = isFluxApiVersion(obj.apiVersion) ? lints : isSecretDocument(obj.apiVersion, obj.kind) ? secretLints : undefined;
+  if (!selected) return [];
   const out: Diagnostic[] = [];
-  for (const lint of lints) {
+  for (const lint of selected) {
     try {
       out.push(...lint(obj, context));
     } catch {
@@ -55,12 +71,19 @@ export function fluxLints(doc: ParsedDocument, context: LintContext = {}): Diagn
 
 /**
  * Cross-document facts the lints use, from a set of documents (one file or a
- * workspace): which OCIRepositories HelmReleases consume as charts.
+ * workspace): which OCIRepositories HelmReleases consume as charts, and the
+ * type and key names of the Secret manifests.
  */
 export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
   const helmChartSources = new Set<string>();
+  const secrets = new Map<string, SecretFacts>();
   for (const doc of docs) {
     if (doc.hasSyntaxErrors) continue;
+    const facts = secretFactsOf(doc);
+    if (facts && doc.identity.name) {
+      secrets.set(secretKey(doc.identity.name, doc.identity.namespace), facts);
+      continue;
+    }
     const obj = readFluxObject(doc);
     if (!obj || obj.group !== HELM_GROUP || obj.kind !== 'HelmRelease') continue;
     const chartRef: YAMLMap | undefined = mapAt(obj.spec, 'chartRef');
@@ -69,5 +92,5 @@ export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
     if (!name) continue;
     helmChartSources.add(`${stringAt(chartRef, 'namespace') ?? obj.namespace ?? ''}/${name}`);
   }
-  return { helmChartSources };
+  return { helmChartSources, secrets };
 }

@@ -1,6 +1,19 @@
 import type { Diagnostic } from '../diagnostics';
 import type { FluxObject } from './yamlAccess';
 
+/**
+ * What a lint may learn about a Secret manifest of the workspace: its type and
+ * the names of its keys, never a value (lint messages must not leak secrets).
+ */
+export interface SecretFacts {
+  /** `type`, defaulting to Opaque like the API server. */
+  type: string;
+  /** Keys of `data` and `stringData`. */
+  keys: readonly string[];
+  /** SOPS-encrypted or templated: what we read may not be what the cluster gets. */
+  opaqueToUs: boolean;
+}
+
 /** What a lint may know beyond its own document. */
 export interface LintContext {
   /**
@@ -9,6 +22,8 @@ export interface LintContext {
    * namespace means "the HelmRelease's namespace was not given".
    */
   helmChartSources?: ReadonlySet<string>;
+  /** Secret manifests of the same file or the workspace, by `namespace/name` (namespace '' when not given). */
+  secrets?: ReadonlyMap<string, SecretFacts>;
 }
 
 export type Lint = (obj: FluxObject, ctx: LintContext) => Diagnostic[];

@@ -17,7 +17,7 @@ export interface IndexedObject {
 /** A reference made by an object of the workspace, in file coordinates. */
 export interface IndexedReference extends ObjectReference {
   file: string;
-  from: { kind: string; name?: string; namespace?: string };
+  from: { kind: string; apiVersion?: string; name?: string; namespace?: string };
 }
 
 interface DocumentEntry {
@@ -123,9 +123,12 @@ export class ObjectIndex {
     }
     for (const r of found.references) {
       const from: IndexedReference['from'] = { kind: parsed.identity.kind ?? '' };
+      if (parsed.identity.apiVersion !== undefined) from.apiVersion = parsed.identity.apiVersion;
       if (found.object) from.name = found.object.name;
       if (parsed.identity.namespace !== undefined) from.namespace = parsed.identity.namespace;
-      entry.references.push({ ...r, file, from, nameRange: shiftRange(r.nameRange, line), range: shiftRange(r.range, line) });
+      const shifted: IndexedReference = { ...r, file, from, nameRange: shiftRange(r.nameRange, line), range: shiftRange(r.range, line) };
+      if (r.kindRange) shifted.kindRange = shiftRange(r.kindRange, line);
+      entry.references.push(shifted);
     }
     return entry;
   }

@@ -31,6 +31,8 @@ export interface ObjectReference {
   nameRange: Range;
   /** The whole reference block (for hover on any part of it). */
   range: Range;
+  /** The `kind` value, when the block spells it (so a fix can repoint the reference). */
+  kindRange?: Range;
 }
 
 export interface DocumentObjects {
@@ -124,5 +126,8 @@ function addRef(
   if (!nameRange || !range) return;
   const target: ObjectReference['target'] = { kind, name: nameNode.value };
   if (namespace !== undefined) target.namespace = namespace;
-  out.push({ field, path, target, nameRange, range });
+  const ref: ObjectReference = { field, path, target, nameRange, range };
+  const kindRange = !fixedKind && isScalar(kindNode) ? doc.rangeOfNode(kindNode) : undefined;
+  if (kindRange) ref.kindRange = kindRange;
+  out.push(ref);
 }

@@ -1,4 +1,5 @@
-import type { LintContext } from '../lint/index';
+import type { LintContext, SecretFacts } from '../lint/index';
+import { secretFactsOf, secretKey } from '../lint/secretFacts';
 import type { ObjectIndex } from './objectIndex';
 
 /**
@@ -8,7 +9,7 @@ import type { ObjectIndex } from './objectIndex';
  * means an edit re-lints only the edited document.
  */
 export class WorkspaceLintContext {
-  private context: LintContext = { helmChartSources: new Set<string>() };
+  private context: LintContext = { helmChartSources: new Set<string>(), secrets: new Map<string, SecretFacts>() };
   private signature = '';
   private seenVersion = -1;
 
@@ -20,10 +21,17 @@ export class WorkspaceLintContext {
       // Same key as lintContextOf: `namespace/name`, namespace empty when unknown.
       if (r.field === 'chartRef' && r.from.kind === 'HelmRelease' && r.target.kind === 'OCIRepository') sources.add(`${r.target.namespace ?? ''}/${r.target.name}`);
     }
-    const signature = [...sources].sort().join('\n');
+    // Type and key names of Secret manifests (for secretRef lints); values are never kept.
+    const secrets = new Map<string, SecretFacts>();
+    for (const o of index.objectsOfKind('Secret')) {
+      const doc = index.documentOf(o);
+      const facts = doc ? secretFactsOf(doc) : undefined;
+      if (facts) secrets.set(secretKey(o.name, o.namespace), facts);
+    }
+    const signature = [...[...sources].sort(), ...[...secrets].map(([k, f]) => `${k}\u0000${f.type}\u0000${f.keys.join(',')}\u0000${f.opaqueToUs}`).sort()].join('\n');
     if (signature !== this.signature) {
       this.signature = signature;
-      this.context = { helmChartSources: sources };
+      this.context = { helmChartSources: sources, secrets };
     }
     return this.context;
   }
