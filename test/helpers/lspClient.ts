@@ -35,6 +35,15 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Ask for LocationLink answers to go to definition. */
   linkSupport?: boolean;
+  /**
+   * Act like an editor with `workspace/configuration` (VS Code, Neovim): the server pulls
+   * `settings` after `initialized` and again on each `setSettings`.
+   */
+  configuration?: boolean;
+  /** Extra environment for the server process. */
+  env?: Record<string, string>;
+  /** Node flags for the server process (e.g. --expose-gc). */
+  nodeArgs?: string[];
 }
 
 export class LspClient {
@@ -47,6 +56,8 @@ export class LspClient {
   private readonly versions = new Map<string, number>();
   private exited = false;
   exitCode: number | null = null;
+  /** What the client answers `workspace/configuration` with (the `flux-oci` section). */
+  private settings: Record<string, unknown> = {};
   readonly process: ChildProcess;
 
   private constructor(process: ChildProcess) {
@@ -56,6 +67,8 @@ export class LspClient {
     process.on('exit', (code) => {
       this.exited = true;
       this.exitCode = code;
+      // A dead server answers nothing: fail the requests still waiting instead of hanging the test.
+      setImmediate(() => this.connection.dispose());
     });
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.published.push(p);
@@ -71,13 +84,18 @@ export class LspClient {
       this.logs.push(p.message);
     });
     this.connection.onRequest('client/registerCapability', () => null);
-    this.connection.onRequest('workspace/configuration', () => [null]);
+    this.connection.onRequest('workspace/configuration', (p: { items?: unknown[] }) => (p.items ?? [null]).map(() => this.settings));
     this.connection.listen();
   }
 
   static async start(options: StartOptions = {}): Promise<LspClient> {
-    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+    });
     const client = new LspClient(child);
+    client.settings = options.settings ?? {};
     await client.initialize(options);
     return client;
   }
@@ -100,7 +118,7 @@ export class LspClient {
       workspaceFolders: folders.length ? folders : null,
       initializationOptions: options.settings ? { settings: options.settings } : undefined,
       capabilities: {
-        workspace: { configuration: false, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } },
+        workspace: { configuration: options.configuration === true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } },
         textDocument: {
           synchronization: { dynamicRegistration: false },
           completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } },
@@ -130,6 +148,16 @@ export class LspClient {
 
   replaceAll(uri: string, text: string): number {
     return this.change(uri, [{ text }]);
+  }
+
+  /** The user changed `flux-oci.*` settings: the server is told and pulls them (with `configuration`). */
+  setSettings(settings: Record<string, unknown>): void {
+    this.settings = settings;
+    void this.connection.sendNotification('workspace/didChangeConfiguration', { settings: { 'flux-oci': settings } });
+  }
+
+  executeCommand<T = unknown>(command: string, args: unknown[] = []): Promise<T> {
+    return this.connection.sendRequest<T>('workspace/executeCommand', { command, arguments: args });
   }
 
   close(uri: string): void {

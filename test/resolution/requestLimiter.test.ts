@@ -7,8 +7,11 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { resolution } = require('../../dist/domain.js') as { resolution: { RequestLimiter: new (o: { total: number; perRegistry: number }) => Limiter } };
 interface Limiter {
-  run<T>(registry: string, work: () => Promise<T>): Promise<T>;
+  run<T>(registry: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   rateLimited(registry: string, retryAfterMs?: number): void;
+  cancelWaiting(reason: unknown): void;
+  readonly pending: number;
+  readonly running: number;
 }
 
 test('at most 4 requests at once, and at most 2 to one registry', async () => {
@@ -44,4 +47,43 @@ test('a registry that answered 429 is paused for at least what it asked, others 
   ]);
   assert.ok(busyAt >= 290, `busy registry ran after ${busyAt} ms`);
   assert.ok(otherAt < 100, `other registry ran after ${otherAt} ms`);
+});
+
+test('work that throws before it returns a promise rejects its own task and gives its slot back', async () => {
+  const limiter = new resolution.RequestLimiter({ total: 1, perRegistry: 1 });
+  const first = limiter.run('r', () => new Promise((r) => setTimeout(r, 20)));
+  // Queued behind `first`, started from first's settling: the throw once escaped there and ended the process.
+  const thrower = limiter.run('r', () => {
+    throw new Error('stale generation');
+  });
+  const after = limiter.run('r', async () => 'still runs');
+  await first;
+  await assert.rejects(thrower, /stale generation/);
+  assert.equal(await after, 'still runs');
+  assert.equal(limiter.running, 0);
+});
+
+test('cancelling the waiting tasks settles each of them, and running ones finish on their own', async () => {
+  const limiter = new resolution.RequestLimiter({ total: 1, perRegistry: 1 });
+  const running = limiter.run('r', () => new Promise((r) => setTimeout(() => r('done'), 30)));
+  const waiting = Array.from({ length: 5 }, () => limiter.run('r', async () => 'never'));
+  limiter.cancelWaiting(new Error('cancelled by a refresh'));
+  const settled = await Promise.allSettled(waiting);
+  assert.ok(settled.every((s) => s.status === 'rejected' && /refresh/.test(String(s.reason))));
+  assert.equal(await running, 'done');
+  await new Promise((r) => setImmediate(r)); // the slot is given back right after the task settles
+  assert.equal(limiter.pending, 0);
+  assert.equal(limiter.running, 0);
+});
+
+test('a task whose signal aborts while it waits leaves the queue with the abort reason', async () => {
+  const limiter = new resolution.RequestLimiter({ total: 1, perRegistry: 1 });
+  const blocker = limiter.run('r', () => new Promise((r) => setTimeout(r, 30)));
+  const controller = new AbortController();
+  const waiting = limiter.run('r', async () => 'never', controller.signal);
+  controller.abort(new Error('document closed'));
+  await assert.rejects(waiting, /document closed/);
+  assert.equal(limiter.pending, 0);
+  await blocker;
+  await assert.rejects(limiter.run('r', async () => 'x', controller.signal), /document closed/);
 });

@@ -48,12 +48,14 @@ import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
 import { ArtifactCommands } from './artifactCommands';
 import { registerEventLoopProbe } from './eventLoopProbe';
+import { installProcessGuard } from './processGuard';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
 
 /** Starts the language server on a connection (stdio by default when launched with --stdio). */
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+  installProcessGuard(connection);
   const server = new FluxLanguageServer(connection);
   server.register();
   connection.listen();
@@ -163,7 +165,11 @@ class FluxLanguageServer {
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
     registerEventLoopProbe(c);
-    c.onShutdown(() => undefined);
+    // Settle every registry lookup and stop watches before the editor's exit notification.
+    c.onShutdown(async () => {
+      this.cluster.close();
+      await this.live.close().catch((e: unknown) => this.logError('shutdown', e));
+    });
   }
 
   // ---------- lifecycle ----------

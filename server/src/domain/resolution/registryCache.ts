@@ -98,10 +98,15 @@ export class RegistryCache implements RepositoryReader {
     return this.offline;
   }
 
-  /** Forgets every answer, cancels requests in flight and drops connections and tokens. */
+  /**
+   * Forgets every answer, cancels requests in flight and those waiting for a slot
+   * (each rejects with a `cancelled` RegistryError), drops connections and tokens.
+   */
   refresh(): void {
     this.generation++;
-    this.controller.abort(new Error('refresh'));
+    const cancelled = new RegistryError('cancelled by a refresh', { code: 'cancelled' });
+    this.controller.abort(cancelled);
+    this.limiter.cancelWaiting(cancelled);
     this.controller = new AbortController();
     this.entries.clear();
     const old = [...this.clients.values()];
@@ -110,8 +115,13 @@ export class RegistryCache implements RepositoryReader {
     this.limiter.reset();
   }
 
+  /** Cancels everything in flight or waiting and closes connections (server shutdown). */
   async close(): Promise<void> {
-    this.controller.abort(new Error('closed'));
+    this.generation++;
+    const closed = new RegistryError('cancelled: the language server is shutting down', { code: 'cancelled' });
+    this.controller.abort(closed);
+    this.limiter.cancelWaiting(closed);
+    this.entries.clear();
     await Promise.all([...this.clients.values()].map((c) => c.close().catch(() => undefined)));
     this.clients.clear();
   }
@@ -137,11 +147,15 @@ export class RegistryCache implements RepositoryReader {
     if (refused) return Promise.reject(refused);
     const generation = this.generation;
     return this.limiter
-      .run(repo.registry, () => {
-        if (generation !== this.generation) throw new RegistryError('cancelled by a refresh', { code: 'cancelled' });
-        this.requests++;
-        return work(this.client(repo));
-      })
+      .run(
+        repo.registry,
+        () => {
+          if (generation !== this.generation) return Promise.reject(new RegistryError('cancelled by a refresh', { code: 'cancelled' }));
+          this.requests++;
+          return work(this.client(repo));
+        },
+        this.controller.signal,
+      )
       .then(
         (value) => {
           this.limiter.succeeded(repo.registry);
@@ -207,11 +221,15 @@ export class RegistryCache implements RepositoryReader {
     const generation = this.generation;
     const entry: Entry<T> = { at: now, ttl, generation };
     const pending = this.limiter
-      .run(registry, () => {
-        if (generation !== this.generation) throw new RegistryError('cancelled by a refresh', { code: 'cancelled' });
-        this.requests++;
-        return load();
-      })
+      .run(
+        registry,
+        () => {
+          if (generation !== this.generation) return Promise.reject(new RegistryError('cancelled by a refresh', { code: 'cancelled' }));
+          this.requests++;
+          return load();
+        },
+        this.controller.signal,
+      )
       .then(
         (value) => {
           this.limiter.succeeded(registry);

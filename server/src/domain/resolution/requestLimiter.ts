@@ -2,6 +2,12 @@
  * Bounded concurrency for registry traffic: at most `total` requests at once,
  * at most `perRegistry` to one registry, and a registry that rate-limited us
  * is paused (doubling from 5 s up to a minute) before its queue moves again.
+ *
+ * Every task settles: a `work` that throws synchronously rejects like one that
+ * rejects, its slot is always given back, and a task whose signal aborts while
+ * it waits leaves the queue at once with the signal's reason. A slip here once
+ * escaped `pump()` from another task's `.finally` as an unhandled rejection and
+ * ended the language server (issue 22).
  */
 export interface LimiterOptions {
   total?: number;
@@ -11,6 +17,7 @@ export interface LimiterOptions {
 interface Waiting {
   registry: string;
   start: () => void;
+  cancel: (reason: unknown) => void;
 }
 
 export class RequestLimiter {
@@ -28,21 +35,47 @@ export class RequestLimiter {
     this.perRegistry = options.perRegistry ?? 2;
   }
 
-  /** Runs `work` when a slot for `registry` is free. */
-  run<T>(registry: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` when a slot for `registry` is free. When `signal` aborts before
+   * the slot is free, the task never starts and rejects with the signal's reason.
+   */
+  run<T>(registry: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<T>((resolve, reject) => {
-      const start = (): void => {
-        this.active++;
-        this.activeBy.set(registry, (this.activeBy.get(registry) ?? 0) + 1);
-        work()
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.activeBy.set(registry, (this.activeBy.get(registry) ?? 1) - 1);
-            this.pump();
-          });
+      let onAbort: (() => void) | undefined;
+      const detach = (): void => {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
       };
-      this.queue.push({ registry, start });
+      const waiting: Waiting = {
+        registry,
+        start: () => {
+          detach();
+          this.active++;
+          this.activeBy.set(registry, (this.activeBy.get(registry) ?? 0) + 1);
+          let running: Promise<T>;
+          try {
+            running = Promise.resolve(work());
+          } catch (error) {
+            running = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          }
+          running.then(resolve, reject).finally(() => this.release(registry));
+        },
+        cancel: (reason) => {
+          detach();
+          reject(reason);
+        },
+      };
+      if (signal) {
+        onAbort = () => {
+          const i = this.queue.indexOf(waiting);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            waiting.cancel(abortReason(signal));
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.queue.push(waiting);
       this.pump();
     });
   }
@@ -62,11 +95,32 @@ export class RequestLimiter {
   reset(): void {
     this.pausedUntil.clear();
     this.penalty.clear();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     this.pump();
+  }
+
+  /** Rejects every task still waiting for a slot with `reason`; running ones are left to their own signals. */
+  cancelWaiting(reason: unknown): void {
+    const waiting = this.queue.splice(0);
+    for (const w of waiting) w.cancel(reason);
   }
 
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Tasks holding a slot now (for tests: it must fall back to 0 when all settled). */
+  get running(): number {
+    return this.active;
+  }
+
+  private release(registry: string): void {
+    this.active--;
+    const left = (this.activeBy.get(registry) ?? 1) - 1;
+    if (left > 0) this.activeBy.set(registry, left);
+    else this.activeBy.delete(registry);
+    this.pump();
   }
 
   private pump(): void {
@@ -95,4 +149,8 @@ export class RequestLimiter {
       this.wakeTimer.unref?.();
     }
   }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('cancelled');
 }
