@@ -9,12 +9,13 @@ import s4 from '../../../../schemas/kustomize.toolkit.fluxcd.io_v1_Kustomization
 import s5 from '../../../../schemas/notification.toolkit.fluxcd.io_v1beta3_Alert.json';
 import s6 from '../../../../schemas/notification.toolkit.fluxcd.io_v1beta3_Provider.json';
 import s7 from '../../../../schemas/notification.toolkit.fluxcd.io_v1_Receiver.json';
-import s8 from '../../../../schemas/source.toolkit.fluxcd.io_v1_Bucket.json';
-import s9 from '../../../../schemas/source.toolkit.fluxcd.io_v1_ExternalArtifact.json';
-import s10 from '../../../../schemas/source.toolkit.fluxcd.io_v1_GitRepository.json';
-import s11 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmChart.json';
-import s12 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmRepository.json';
-import s13 from '../../../../schemas/source.toolkit.fluxcd.io_v1_OCIRepository.json';
+import s8 from '../../../../schemas/source.extensions.fluxcd.io_v1beta1_ArtifactGenerator.json';
+import s9 from '../../../../schemas/source.toolkit.fluxcd.io_v1_Bucket.json';
+import s10 from '../../../../schemas/source.toolkit.fluxcd.io_v1_ExternalArtifact.json';
+import s11 from '../../../../schemas/source.toolkit.fluxcd.io_v1_GitRepository.json';
+import s12 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmChart.json';
+import s13 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmRepository.json';
+import s14 from '../../../../schemas/source.toolkit.fluxcd.io_v1_OCIRepository.json';
 
 export const shippedIndex = index;
 
@@ -27,10 +28,11 @@ export const shippedSchemas: Record<string, unknown> = {
   "notification.toolkit.fluxcd.io_v1beta3_Alert.json": s5,
   "notification.toolkit.fluxcd.io_v1beta3_Provider.json": s6,
   "notification.toolkit.fluxcd.io_v1_Receiver.json": s7,
-  "source.toolkit.fluxcd.io_v1_Bucket.json": s8,
-  "source.toolkit.fluxcd.io_v1_ExternalArtifact.json": s9,
-  "source.toolkit.fluxcd.io_v1_GitRepository.json": s10,
-  "source.toolkit.fluxcd.io_v1_HelmChart.json": s11,
-  "source.toolkit.fluxcd.io_v1_HelmRepository.json": s12,
-  "source.toolkit.fluxcd.io_v1_OCIRepository.json": s13,
+  "source.extensions.fluxcd.io_v1beta1_ArtifactGenerator.json": s8,
+  "source.toolkit.fluxcd.io_v1_Bucket.json": s9,
+  "source.toolkit.fluxcd.io_v1_ExternalArtifact.json": s10,
+  "source.toolkit.fluxcd.io_v1_GitRepository.json": s11,
+  "source.toolkit.fluxcd.io_v1_HelmChart.json": s12,
+  "source.toolkit.fluxcd.io_v1_HelmRepository.json": s13,
+  "source.toolkit.fluxcd.io_v1_OCIRepository.json": s14,
 };
