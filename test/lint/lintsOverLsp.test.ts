@@ -31,11 +31,14 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return out;
 }
 
-function flux(diags: Diagnostic[]): Diagnostic[] {
+/** A published diagnostic whose message is plain text (ours always are). */
+type Shown = Omit<Diagnostic, 'message'> & { message: string };
+
+function flux(diags: Shown[]): Shown[] {
   return diags.filter((d) => String(d.code).startsWith('flux/'));
 }
 
-function only(diags: Diagnostic[], code: string): Diagnostic {
+function only(diags: Shown[], code: string): Shown {
   const found = diags.filter((d) => d.code === code);
   assert.equal(found.length, 1, `expected one ${code}, got: ${diags.map((d) => `${d.code} ${d.message}`).join('\n')}`);
   return found[0]!;
@@ -57,19 +60,20 @@ describe('Flux lints in the editor (language server over stdio)', () => {
   });
 
   /** Opens a new file with `text` and answers its first diagnostics. */
-  async function open(text: string, name = `doc-${++n}.yaml`): Promise<{ uri: string; diags: Diagnostic[] }> {
+  async function open(text: string, name = `doc-${++n}.yaml`): Promise<{ uri: string; diags: Shown[] }> {
     const uri = fileUri(path.join(ws, name));
     const pending = client.diagnostics(uri, 1);
     client.open(uri, text);
-    return { uri, diags: await pending };
+    const diags = (await pending).map((d) => ({ ...d, message: typeof d.message === 'string' ? d.message : d.message.value }));
+    return { uri, diags };
   }
 
-  async function lint(text: string): Promise<Diagnostic[]> {
+  async function lint(text: string): Promise<Shown[]> {
     return flux((await open(text)).diags);
   }
 
   /** The quick fix titled like `title` for a diagnostic, applied to the file's text. */
-  async function fixed(uri: string, text: string, d: Diagnostic, title: RegExp): Promise<string> {
+  async function fixed(uri: string, text: string, d: Shown, title: RegExp): Promise<string> {
     const actions = await client.codeActions(uri, d.range, [d]);
     const action = actions.find((a) => title.test(a.title));
     assert.ok(action?.edit?.changes?.[uri], `no fix ${title} among: ${actions.map((a) => a.title).join(', ')}`);
