@@ -305,4 +305,17 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     ].join('---\n');
     assert.match(only(await lint(git), 'flux/secret-wrong-type').message, /docker registry Secret/);
   });
+
+  test('the Secret lives in another file: fixing its type there clears the warning on the OCIRepository', async () => {
+    const source = oci('  url: oci://ghcr.io/acme/app\n  secretRef:\n    name: registry-login\n', 'cross-file');
+    const wrong = secret('registry-login', 'stringData:\n  .dockerconfigjson: \'{"auths":{}}\'\n');
+    const secretFile = await open(wrong, 'registry-login.yaml');
+    const sourceUri = fileUri(path.join(ws, 'cross-file.yaml'));
+    const warned = client.nextDiagnostics(sourceUri, (d) => d.some((x) => x.code === 'flux/secret-wrong-type'));
+    client.open(sourceUri, source);
+    await warned;
+    const cleared = client.nextDiagnostics(sourceUri, (d) => !d.some((x) => x.code === 'flux/secret-wrong-type'));
+    client.replaceAll(secretFile.uri, wrong.replace('stringData:', 'type: kubernetes.io/dockerconfigjson\nstringData:'));
+    await cleared;
+  });
 });

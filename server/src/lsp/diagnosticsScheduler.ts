@@ -141,7 +141,8 @@ export class DiagnosticsScheduler {
         sliceStart = performance.now();
       }
     }
-    if (this.index.setFile(key, yaml)) this.sink.objectsChanged(key);
+    const objectsChanged = this.index.setFile(key, yaml);
+    if (objectsChanged) this.sink.objectsChanged(key);
     if (!ctx) {
       this.published.set(key, []);
       this.sink.publish(uri, version, []);
@@ -149,6 +150,8 @@ export class DiagnosticsScheduler {
     }
     const after = this.sink.analysisContext(key);
     if (after.lint !== ctx.lint || after.isPatch !== ctx.isPatch) {
+      // The facts lints read across files changed with this file (a Secret's type, a chartRef): the other open files re-lint too.
+      if (after.lint !== ctx.lint && !objectsChanged) this.sink.objectsChanged(key);
       ctx = after;
       sliceStart = performance.now();
       for (let i = 0; i < yaml.documents.length; i++) {
