@@ -14,6 +14,11 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'reset-request'; afterBytes: number }
   | { kind: 'stall' }
+  /**
+   * Passes the first `afterBytes` of the request (or response) body, then holds the
+   * exchange open without moving another byte: a transfer caught half-way.
+   */
+  | { kind: 'stall-after'; direction: 'request' | 'response'; afterBytes: number }
   | { kind: 'corrupt-response' }
   | { kind: 'corrupt-request' };
 
@@ -28,8 +33,8 @@ export interface FaultRule {
 export interface FaultProxy {
   host: string;
   port: number;
-  /** Every request seen: method, path and the fault applied, if any. */
-  log: Array<{ method: string; path: string; fault?: Fault['kind'] }>;
+  /** Every request seen: method, path and the fault applied, if any (`stalled` once a stall-after holds it). */
+  log: Array<{ method: string; path: string; fault?: Fault['kind']; stalled?: boolean }>;
   setRules(rules: FaultRule[]): void;
   stop(): Promise<void>;
 }
@@ -52,18 +57,41 @@ function corrupter(): Transform {
   });
 }
 
+/** Lets `limit` bytes through, then never calls back: backpressure holds the sender mid-body. */
+function stallAfter(limit: number, entry: { stalled?: boolean }): Transform {
+  let passed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (passed >= limit) {
+        entry.stalled = true;
+        return; // no callback: the stream stops here for good
+      }
+      const room = limit - passed;
+      passed += Math.min(room, chunk.length);
+      if (chunk.length <= room) return cb(null, chunk);
+      this.push(chunk.subarray(0, room));
+      entry.stalled = true;
+    },
+  });
+}
+
 export async function startFaultProxy(upstream: { host: string; port: number }): Promise<FaultProxy> {
   let rules: Array<FaultRule & { used: number }> = [];
   const log: FaultProxy['log'] = [];
   const sockets = new Set<Socket>();
 
-  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined, entry: FaultProxy['log'][number]): void => {
     const up = http.request({ host: upstream.host, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       if (fault?.kind === 'corrupt-response') upRes.pipe(corrupter()).pipe(res);
+      else if (fault?.kind === 'stall-after' && fault.direction === 'response') upRes.pipe(stallAfter(fault.afterBytes, entry)).pipe(res);
       else upRes.pipe(res);
     });
     up.on('error', () => res.destroy());
+    if (fault?.kind === 'stall-after' && fault.direction === 'request') {
+      req.pipe(stallAfter(fault.afterBytes, entry)).pipe(up);
+      return;
+    }
     if (fault?.kind === 'reset-request') {
       let seen = 0;
       req.on('data', (chunk: Buffer) => {
@@ -87,7 +115,8 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     const rule = rules.find((r) => (!r.method || r.method === req.method) && r.path.test(path) && (r.times === undefined || r.used < r.times));
     if (rule) rule.used++;
     const fault = rule?.fault;
-    log.push({ method: req.method ?? '', path, ...(fault ? { fault: fault.kind } : {}) });
+    const entry = { method: req.method ?? '', path, ...(fault ? { fault: fault.kind } : {}) };
+    log.push(entry);
     if (fault?.kind === 'status') {
       req.resume();
       req.on('end', () => {
@@ -101,7 +130,7 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
       req.resume(); // read the request, never answer
       return;
     }
-    forward(req, res, fault);
+    forward(req, res, fault, entry);
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);

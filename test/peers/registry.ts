@@ -42,6 +42,10 @@ export interface StartedRegistry {
   caFile?: string;
   /** Token issuer requests seen (for tests of the token cache). */
   tokenRequests: Array<{ scope: string[]; user?: string }>;
+  /** Kills the registry process the hard way (SIGKILL), as a crash would; its storage stays. */
+  kill(): Promise<void>;
+  /** Starts it again on the same address and storage, after kill(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -189,12 +193,27 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
   const configFile = path.join(dir, 'config.yml');
   writeFileSync(configFile, JSON.stringify(config));
   const logFile = path.join(dir, 'registry.log');
-  const logFd = openSync(logFile, 'a');
-  const child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd], env: { ...process.env, OTEL_TRACES_EXPORTER: 'none' } });
-  closeSync(logFd);
+  const launch = (): ChildProcess => {
+    const logFd = openSync(logFile, 'a');
+    const started = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd], env: { ...process.env, OTEL_TRACES_EXPORTER: 'none' } });
+    closeSync(logFd);
+    return started;
+  };
+  let child = launch();
   const baseUrl = `${tls ? 'https' : 'http'}://${host}`;
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  const restart = async (): Promise<void> => {
+    await kill();
+    child = launch();
+    await waitReady(baseUrl, caFile, child, logFile);
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
@@ -209,5 +228,5 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
     await stop();
     throw err;
   }
-  return { host, port, baseUrl, dir, ...(caFile ? { caFile } : {}), tokenRequests, stop };
+  return { host, port, baseUrl, dir, ...(caFile ? { caFile } : {}), tokenRequests, kill, restart, stop };
 }

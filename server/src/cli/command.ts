@@ -29,3 +29,23 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Why `CliIO.signal` aborted when the user stopped the CLI: Ctrl-C sends SIGINT,
+ * `kill` and service managers SIGTERM. Named AbortError so code that tells an
+ * abort from a failure by name still does.
+ */
+export class Interrupted extends Error {
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+
+  constructor(signalName: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signalName}`);
+    this.name = 'AbortError';
+    this.signalName = signalName;
+  }
+
+  /** 128 + the signal number, what shells report for a process a signal stopped. */
+  get exitCode(): number {
+    return this.signalName === 'SIGINT' ? 130 : 143;
+  }
+}

@@ -1,5 +1,5 @@
 import { commands } from './commands/index';
-import { UsageError, type CliCommand, type CliIO } from './command';
+import { Interrupted, UsageError, type CliCommand, type CliIO } from './command';
 
 const version = '0.1.0';
 
@@ -47,8 +47,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 2;
     }
     if (io.signal.aborted) {
-      io.stderr.write('flux-oci: cancelled\n');
-      return 130;
+      // The operations have removed their temp files by the time their promise settles.
+      const reason = io.signal.reason instanceof Interrupted ? io.signal.reason : new Interrupted('SIGINT');
+      const how = reason.signalName === 'SIGINT' ? 'Ctrl-C' : reason.signalName;
+      io.stderr.write(`✗ cancelled (${how}): ${found.command.words.join(' ')} stopped and cleaned up after itself\n`);
+      return reason.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
     io.stderr.write(`✗ ${message}\n`);
@@ -59,8 +62,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 if (require.main === module || process.argv[1]?.endsWith('flux-oci')) {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  process.once('SIGTERM', () => controller.abort());
+  // Once: the first signal stops the work and cleans up; a second one ends the process at once.
+  process.once('SIGINT', () => controller.abort(new Interrupted('SIGINT')));
+  process.once('SIGTERM', () => controller.abort(new Interrupted('SIGTERM')));
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

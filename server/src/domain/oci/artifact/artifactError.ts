@@ -16,7 +16,9 @@ export type ArtifactErrorCode =
   | 'unsafe-link'
   | 'unsupported-entry'
   | 'too-large'
-  | 'digest-mismatch';
+  | 'digest-mismatch'
+  | 'disk-full' // ENOSPC, EDQUOT, or EFBIG from a file-size limit (ulimit -f)
+  | 'not-writable'; // the target is read-only, not permitted, or has a file where a folder should be
 
 export class ArtifactError extends Error {
   readonly code: ArtifactErrorCode;

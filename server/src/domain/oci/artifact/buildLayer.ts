@@ -26,6 +26,7 @@ import { Meter } from './byteMeter.ts';
 import { ParallelGzip } from './parallelGzip.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
 import { walkLocalTree, type LocalEntry, type SkippedEntry } from './localTree.ts';
+import { describeWriteFailure, isDiskFull, type WriteContext } from './writeFailure.ts';
 
 /** Files up to this size are read in one go; bigger ones are streamed. */
 const smallFileLimit = 1 << 20;
@@ -77,6 +78,9 @@ async function addFile(pack: tarStream.Pack, e: LocalEntry, signal?: AbortSignal
     sink = pack.entry(headerOf(e, e.size), (err) => (err ? reject(err) : resolve()));
   });
   done.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+  // When the pack is torn down (Ctrl-C, disk full) the entry emits the same error; it reaches
+  // the caller through `done` or the pipeline, and unheard it would end the process.
+  sink.on('error', () => undefined);
   let written = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) {
     const buf = chunk as Buffer;
@@ -98,7 +102,17 @@ async function addFile(pack: tarStream.Pack, e: LocalEntry, signal?: AbortSignal
 
 /** Builds the layer of `opts`; the caller owns the returned temp file (`dispose()`). */
 export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Promise<BuiltLayerDetails> {
-  const dir = await mkdtemp(path.join(opts.tempDir ?? tmpdir(), 'flux-oci-layer-'));
+  const tempRoot = opts.tempDir ?? tmpdir();
+  const elsewhere = opts.tempDir ? 'choose a temp folder' : 'set TMPDIR to a folder';
+  const writeContext: WriteContext = {
+    target: tempRoot,
+    writing: `the layer to ${tempRoot}`,
+    cannotWrite: `cannot write the layer to ${tempRoot}`,
+    whenFull: `free some space, raise the limit (ulimit -f) or ${elsewhere} with more room`,
+    whenUnwritable: opts.tempDir ? 'choose a writable temp folder' : 'set TMPDIR to a writable folder',
+  };
+  opts.signal?.throwIfAborted();
+  const dir = await mkdtemp(path.join(tempRoot, 'flux-oci-layer-')).catch((e: unknown) => Promise.reject(describeWriteFailure(e, writeContext)));
   const file = path.join(dir, 'layer.tar.gz');
   const dispose = () => rm(dir, { recursive: true, force: true });
   const skipped: SkippedEntry[] = [];
@@ -119,6 +133,8 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
   try {
     for await (const e of walkLocalTree(opts, skipped)) {
       if (pipelineError) throw pipelineError;
+      // Small files are packed without awaiting anything that listens to the signal.
+      opts.signal?.throwIfAborted();
       if (e.type === 'directory') {
         await addEntry(pack, headerOf(e, 0));
       } else {
@@ -132,7 +148,9 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
     pack.destroy(e as Error);
     await written.catch(() => undefined);
     await dispose();
-    throw e;
+    // A full disk fails the temp file's write; the producer may notice first, with a vaguer error.
+    const cause = pipelineError ?? e;
+    throw isDiskFull(cause) ? describeWriteFailure(cause, writeContext) : e;
   }
 
   return {

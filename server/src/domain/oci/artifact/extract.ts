@@ -27,6 +27,7 @@ import tarStream, { type Header } from 'tar-stream';
 import { ArtifactError } from './artifactError.ts';
 import { Coalescer, Meter } from './byteMeter.ts';
 import type { ExtractOptions, ExtractResult } from './contract.ts';
+import { describeWriteFailure, isDiskFull, type WriteContext } from './writeFailure.ts';
 
 export const defaultMaxBytes = 1 << 30; // 1 GiB of unpacked content
 export const defaultMaxEntries = 1_000_000;
@@ -120,14 +121,36 @@ function describeFailure(e: unknown): unknown {
   return e;
 }
 
+/** How a failed write into the chosen output reads; `writing` names the file when one is known. */
+function outputWriteContext(dest: string, writing?: string): WriteContext {
+  return {
+    target: dest,
+    writing: writing ?? dest,
+    whenFull: 'free some space or raise the limit (ulimit -f), then try again',
+    whenUnwritable: 'choose another output folder',
+  };
+}
+
+/** The temp folder next to `dest` (same file system, so the final rename is atomic), checked to be writable. */
+async function prepareTarget<T>(dest: string, check: () => Promise<T>): Promise<{ state: T; tmp: string }> {
+  try {
+    const state = await check();
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}.flux-oci-`));
+    return { state, tmp };
+  } catch (e) {
+    throw describeWriteFailure(e, outputWriteContext(dest));
+  }
+}
+
 /** Extracts the tar+gzip `source` into `target` (see the module comment for the guarantees). */
 export async function extractLayer(source: Source, target: string, opts: ExtractOptions & ExtractExtras = {}): Promise<ExtractDetails> {
   const dest = path.resolve(target);
   const maxBytes = opts.maxBytes ?? defaultMaxBytes;
   const maxEntries = opts.maxEntries ?? defaultMaxEntries;
-  const state = await checkTarget(dest);
-  await mkdir(path.dirname(dest), { recursive: true });
-  const tmp = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}.flux-oci-`));
+  const { state, tmp } = await prepareTarget(dest, () => checkTarget(dest));
+  /** The entry being written, to name it if the disk fills. */
+  let writing: string | undefined;
 
   let files = 0;
   let bytes = 0;
@@ -173,6 +196,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     }
     const rel = safeEntryPath(header.name);
     const abs = rel === '' ? tmp : path.join(tmp, rel);
+    writing = rel || undefined;
     const mode = (header.mode ?? 0o644) & 0o777;
     switch (header.type) {
       case 'directory':
@@ -252,7 +276,8 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     return { files, bytes, skippedLinks, digest };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
-    throw describeFailure(e);
+    // The temp folder was writable, so a write failing now is the disk filling up.
+    throw isDiskFull(e) ? describeWriteFailure(e, outputWriteContext(dest, writing && `${writing} into ${dest}`)) : describeFailure(e);
   }
 }
 
@@ -271,15 +296,14 @@ export interface CopyOptions {
 export async function copyLayer(source: Source, targetFile: string, opts: CopyOptions = {}): Promise<{ bytes: number; digest: string }> {
   const dest = path.resolve(targetFile);
   const maxBytes = opts.maxBytes ?? defaultMaxBytes;
-  if (!opts.overwrite) {
+  const { tmp: tmpDir } = await prepareTarget(dest, async () => {
+    if (opts.overwrite) return;
     const exists = await lstat(dest).then(
       () => true,
       (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
     );
     if (exists) throw new ArtifactError('target-not-empty', `${dest} already exists; choose another file name or allow overwriting`);
-  }
-  await mkdir(path.dirname(dest), { recursive: true });
-  const tmpDir = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}.flux-oci-`));
+  });
   const tmpFile = path.join(tmpDir, 'layer');
   const meter = new Meter({
     limit: () => maxBytes,
@@ -296,6 +320,8 @@ export async function copyLayer(source: Source, targetFile: string, opts: CopyOp
     }
     await rename(tmpFile, dest);
     return { bytes: meter.bytes, digest };
+  } catch (e) {
+    throw isDiskFull(e) ? describeWriteFailure(e, outputWriteContext(dest)) : e;
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
   }
