@@ -282,6 +282,8 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     const bad = only(await lint(secret('d', `${type}stringData:\n  .dockerconfigjson: '{"auths":{"ghcr.io":{"auth":"${plain}"}}}'\n`)), 'flux/dockerconfig-auth');
     assert.match(bad.message, /auths\["ghcr\.io"\]\.auth is not base64/);
     assert.ok(!bad.message.includes('hunter2'));
+    // A Secret with no data at all is a placeholder another tool fills (copyFrom annotations, webhooks).
+    assert.deepEqual(await lint(secret('f', type)), []);
     // SOPS-encrypted Secrets are left alone: what we see is not what the cluster gets.
     assert.deepEqual(await lint(secret('e', `${type}data:\n  .dockerconfigjson: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  version: 3.9.0\n`)), []);
   });
