@@ -30,7 +30,7 @@ export const gitRepositoryOciUrl: Lint = (obj) => {
       code: 'flux/gitrepository-oci-url',
       message:
         'A GitRepository cannot pull from an OCI registry: the API server rejects oci:// URLs for it (allowed: http, https, ssh). ' +
-        'Use an OCIRepository (source.toolkit.fluxcd.io/v1) for OCI artifacts, and point consumers (Kustomization sourceRef) at kind OCIRepository.',
+        'Use an OCIRepository (source.toolkit.fluxcd.io/v1) for OCI artifacts, and point consumers (Kustomization sourceRef) at kind OCIRepository: the quick fix does both.',
       ...(fix ? { fixes: [fix] } : {}),
     },
   ];

@@ -15,7 +15,8 @@ export const ociRefTagDigest: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP || obj.kind !== 'OCIRepository') return [];
   const ref = mapAt(obj.spec, 'ref');
   const node = stringNodeAt(ref, 'tag');
-  if (!ref || !node || isTemplated(node.value)) return [];
+  // With semver set the tag is never read at all; flux/ref-ignored says so.
+  if (!ref || !node || isTemplated(node.value) || (isSet(ref, 'semver') && !isSet(ref, 'digest'))) return [];
   const at = node.value.indexOf('@');
   if (at < 0) return [];
   const tag = node.value.slice(0, at);
