@@ -47,7 +47,10 @@ after(async () => {
   if (ws) rmSync(ws, { recursive: true, force: true });
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(() => proxy?.setRules([]));
+beforeEach(() => {
+  proxy?.setRules([]);
+  if (proxy) proxy.log.length = 0; // "held half-way" must mean this test's transfer
+});
 
 /** Adds `mb` MiB of random (incompressible) files under deploy/data/<name>/: a large artifact. */
 function addLargeContent(name: string, mb: number, fileMb = 4): () => void {
@@ -69,7 +72,7 @@ interface RunningCli {
   stderr(): string;
   /** Resolves once stderr matches `pattern`. */
   stderrMatches(pattern: RegExp): Promise<void>;
-  interrupt(): void;
+  interrupt(signal?: NodeJS.Signals): void;
   exit: Promise<Exit>;
 }
 
@@ -118,7 +121,7 @@ function startCli(args: string[], opts: { tmp?: string; fileSizeLimitKiB?: numbe
             new Promise<void>((resolve) => waiters.push({ pattern, resolve })),
             exit.then((e) => Promise.reject(new Error(`flux-oci exited (${e.code}) before stderr matched ${pattern}:\n${e.stderr}`))),
           ]),
-    interrupt: () => child.kill('SIGINT'),
+    interrupt: (signal = 'SIGINT') => child.kill(signal),
     exit,
   };
 }
@@ -228,6 +231,40 @@ for (const operation of ['extract', 'copy'] as const) {
   });
 }
 
+test('SIGTERM (a cancelled CI job) half-way through a pull: exit 143, no output, no temp folder', { skip }, async () => {
+  const cleanup = addLargeContent('sigterm', 24);
+  try {
+    const push = await startCli(pushArgs(registry.host, 'cli-faults/sigterm:v1')).exit;
+    assert.equal(push.code, 0, push.stderr);
+  } finally {
+    cleanup();
+  }
+  proxy.setRules([{ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'stall-after', direction: 'response', afterBytes: 12 * MiB } }]);
+  const run = startCli(['pull', 'artifact', `oci://${proxy.host}/cli-faults/sigterm:v1`, '-o', 'terminated']);
+  await until('the download to be held half-way', () => proxy.log.some((l) => l.stalled));
+  await until('the half-written temp folder', () => strayTempsInWorkspace().length > 0);
+  run.interrupt('SIGTERM');
+  const exit = await run.exit;
+  assert.equal(exit.code, 143, exit.stderr);
+  assert.match(exit.stderr.trimEnd().split('\n').at(-1)!, /^✗ cancelled \(SIGTERM\): pull artifact stopped/);
+  assert.equal(existsSync(path.join(ws, 'terminated')), false);
+  assert.deepEqual(strayTempsInWorkspace(), []);
+  assertCleanTmp(run.tmp);
+});
+
+test('Ctrl-C while waiting out a busy registry (503, Retry-After 30 s) stops at once', { skip }, async () => {
+  proxy.setRules([{ method: 'PUT', path: /\/manifests\//, fault: { kind: 'status', status: 503, retryAfter: '30' } }]);
+  const run = startCli(pushArgs(proxy.host, 'cli-faults/busy:v1'));
+  await run.stderrMatches(/HTTP 503, retry 1 in/);
+  const interruptedAt = Date.now();
+  run.interrupt();
+  const exit = await run.exit;
+  assertInterrupted(exit);
+  assert.ok(Date.now() - interruptedAt < 5_000, `stopped ${Date.now() - interruptedAt} ms after Ctrl-C`);
+  assert.equal(await tagDigest('cli-faults/busy', 'v1'), undefined);
+  assertCleanTmp(run.tmp);
+});
+
 test('the registry dies half-way through a push: a clear error naming it, exit 1, and the tag is untouched when it is back', { skip }, async () => {
   const doomed = await startRegistry();
   try {
@@ -320,6 +357,20 @@ test('an output folder whose parent is a file: a clear message, exit 1, nothing 
     const last = exit.stderr.trimEnd().split('\n').at(-1)!;
     assert.match(last, /^✗ cannot write to .*notes\.txt\/out: .*notes\.txt is a file, not a folder; choose another output folder/);
     assert.doesNotMatch(exit.stderr, /\n\s+at /);
+    assert.deepEqual(strayTempsInWorkspace(), []);
+    assertCleanTmp(run.tmp);
+  } finally {
+    rmSync(path.join(ws, 'notes.txt'));
+  }
+});
+
+test('build artifact into a folder that is a file: a clear message, exit 1, no temp file', { skip }, async () => {
+  writeFileSync(path.join(ws, 'notes.txt'), 'a file, not a folder\n');
+  try {
+    const run = startCli(['build', 'artifact', '-p', 'deploy', '-o', 'notes.txt/artifact.tgz']);
+    const exit = await run.exit;
+    assert.equal(exit.code, 1, exit.stderr);
+    assert.match(exit.stderr.trimEnd().split('\n').at(-1)!, /^✗ cannot write to .*notes\.txt\/artifact\.tgz: .*notes\.txt is a file, not a folder; choose another output file/);
     assert.deepEqual(strayTempsInWorkspace(), []);
     assertCleanTmp(run.tmp);
   } finally {

@@ -2,6 +2,7 @@
 import { copyFile, chmod, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildLayer } from '../artifact/buildLayer';
+import { describeWriteFailure } from '../artifact/writeFailure';
 import type { ProgressListener } from './progress';
 
 export interface BuildArtifactOptions {
@@ -38,8 +39,14 @@ export async function buildArtifact(opts: BuildArtifactOptions): Promise<BuildAr
     await chmod(temp, 0o640);
     await rename(temp, output);
   } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
+    // force covers a temp file never made, not one that cannot be (ENOTDIR would hide the cause).
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw describeWriteFailure(err, {
+      target: output,
+      writing: output,
+      whenFull: 'free some space or raise the limit (ulimit -f), then try again',
+      whenUnwritable: 'choose another output file',
+    });
   } finally {
     await layer.dispose();
   }
