@@ -19,6 +19,8 @@ export type Fault =
    * exchange open without moving another byte: a transfer caught half-way.
    */
   | { kind: 'stall-after'; direction: 'request' | 'response'; afterBytes: number }
+  /** Passes the first `afterBytes` of the response body, then resets the connection. */
+  | { kind: 'reset-response'; afterBytes: number }
   | { kind: 'corrupt-response' }
   | { kind: 'corrupt-request' };
 
@@ -85,6 +87,19 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       if (fault?.kind === 'corrupt-response') upRes.pipe(corrupter()).pipe(res);
       else if (fault?.kind === 'stall-after' && fault.direction === 'response') upRes.pipe(stallAfter(fault.afterBytes, entry)).pipe(res);
+      else if (fault?.kind === 'reset-response') {
+        let sent = 0;
+        upRes.on('data', (chunk: Buffer) => {
+          const room = fault.afterBytes - sent;
+          sent += chunk.length;
+          if (room > 0) res.write(chunk.subarray(0, room));
+          if (sent >= fault.afterBytes) {
+            upRes.destroy();
+            res.socket?.resetAndDestroy();
+          }
+        });
+        upRes.on('end', () => res.end());
+      }
       else upRes.pipe(res);
     });
     up.on('error', () => res.destroy());

@@ -3,9 +3,6 @@ import type { Connection } from 'vscode-languageserver/node';
 /** The prefix of the line the guard logs; the operation fuzz asserts it never appears. */
 export const unhandledLogPrefix = 'flux-oci: unhandled';
 
-/** Request answered only with FLUX_OCI_TEST_HOOKS=1: leaves one rejection unhandled, to prove the guard. */
-export const leakRejectionRequest = 'flux-oci/test/leakRejection';
-
 /**
  * A safety net, not a design: Node ends the process on an unhandled rejection,
  * and a language server that dies takes every feature with it (after five
@@ -28,10 +25,4 @@ export function installProcessGuard(connection: Connection): void {
     if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(1);
     report('exception', error);
   });
-  if (process.env['FLUX_OCI_TEST_HOOKS'] === '1') {
-    connection.onRequest(leakRejectionRequest, () => {
-      void Promise.reject(new Error('a rejection left unhandled on purpose by a test'));
-      return null;
-    });
-  }
 }

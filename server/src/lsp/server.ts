@@ -49,6 +49,7 @@ import { CommandRegistry } from './commandRegistry';
 import { ArtifactCommands } from './artifactCommands';
 import { registerEventLoopProbe } from './eventLoopProbe';
 import { installProcessGuard } from './processGuard';
+import { registerTestHooks } from './testHooks';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -165,6 +166,7 @@ class FluxLanguageServer {
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
     registerEventLoopProbe(c);
+    registerTestHooks(c);
     // Settle every registry lookup and stop watches before the editor's exit notification.
     c.onShutdown(async () => {
       this.cluster.close();

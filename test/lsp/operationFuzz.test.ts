@@ -1,0 +1,512 @@
+// Operation-sequence fuzzing (issue 22): seeded random sequences of what an editor and its user
+// do (open, edit, close, completion, hover, inlay hints, code actions, refresh, artifact and
+// cluster commands, settings changes, log-in/log-out, cancellation) against a workspace full of
+// OCIRepositories, while the registries misbehave: a real docker-registry behind the fault proxy
+// (stall, stall mid-body, 429 with Retry-After, 5xx, corrupted bytes, reset mid-body), a Basic+TLS
+// docker-registry behind a relay that makes the TLS handshake slow, and registries that refuse,
+// drop or never answer. After each sequence:
+//   - the server process never exited, and never logged an unhandled rejection (the guard is a net);
+//   - every request answered within its bound (commands within a bound after they were cancelled);
+//   - no registry traffic reached the proxy while the editor was offline;
+//   - diagnostics converge to what a fresh server computes for the same final texts and settings;
+//   - the heap (after a GC, all files closed, caches refreshed) is back near its baseline.
+// Bounded for CI (FUZZ_OPS_SEQUENCES x FUZZ_OPS operations, FUZZ_OPS_BUDGET_MS); reproducible from
+// the printed seed: FUZZ_OPS_SEED=<seed> npm test -- test/lsp/operationFuzz. Longer: FUZZ_OPS=3000.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import type { Diagnostic, PublishDiagnosticsParams, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
+import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { startFaultProxy, type Fault, type FaultProxy } from '../peers/faultProxy.ts';
+import { startDeadRegistries, type DeadRegistries } from '../peers/deadRegistries.ts';
+import { startSlowRelay, type SlowRelay } from '../peers/slowRelay.ts';
+import { LspClient, fileUri } from '../helpers/lspClient.ts';
+import { seededRandom } from '../helpers/seededRandom.ts';
+import { ociRepository, seed } from '../resolution/stories.ts';
+
+const skip = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
+const baseSeed = Number(process.env['FUZZ_OPS_SEED'] ?? 20261205);
+const sequences = Number(process.env['FUZZ_OPS_SEQUENCES'] ?? 4);
+const opsPerSequence = Number(process.env['FUZZ_OPS'] ?? 250);
+const budgetMs = Number(process.env['FUZZ_OPS_BUDGET_MS'] ?? 150_000);
+/** How long any request may take; a command once cancelled gets `cancelBoundMs` more. */
+const requestBoundMs = 10_000;
+const cancelBoundMs = 8_000;
+const user = { name: 'fuzz', password: 'Fuzz-pa55word' };
+
+let registry: StartedRegistry;
+let secured: StartedRegistry;
+let proxy: FaultProxy;
+let relay: SlowRelay;
+let dead: DeadRegistries;
+let digest = '';
+let home = '';
+let pushFolder = '';
+let pem = '';
+
+before(async () => {
+  if (skip) return;
+  registry = await startRegistry();
+  digest = (await seed(registry.host, 'team/app', ['v1.0.0', 'v1.1.0', 'v2.0.0'])).digests['v1.0.0']!;
+  secured = await startRegistry({ auth: 'basic', users: { [user.name]: { password: user.password, access: 'push' } } });
+  await seed(secured.host, 'team/private', ['v3.0.0'], {}, { SSL_CERT_FILE: secured.caFile! }, ['--creds', `${user.name}:${user.password}`]);
+  proxy = await startFaultProxy({ host: '127.0.0.1', port: registry.port });
+  relay = await startSlowRelay({ host: '127.0.0.1', port: secured.port });
+  dead = await startDeadRegistries();
+  home = mkdtempSync(path.join(tmpdir(), 'flux-oci-fuzz-home-'));
+  pushFolder = path.join(home, 'deploy');
+  mkdirSync(pushFolder);
+  writeFileSync(path.join(pushFolder, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\n');
+  pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+});
+after(async () => {
+  await dead?.stop();
+  await relay?.stop();
+  await proxy?.stop();
+  await secured?.stop();
+  await registry?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+// ---------- the workspace ----------
+
+function named(text: string, name: string): string {
+  return text.replace('name: app', `name: ${name}`);
+}
+
+function workspaceFiles(): Record<string, string> {
+  const p = proxy.host;
+  const repos = [
+    named(ociRepository(`oci://${p}/team/app`, { tag: 'v1.0.0' }), 'app-tag'),
+    named(ociRepository(`oci://${p}/team/app`, { semver: '>=1.0.0' }), 'app-semver'),
+    named(ociRepository(`oci://${p}/team/app`, { semver: '~1.1' }), 'app-tilde'),
+    named(ociRepository(`oci://${p}/team/app`, { tag: 'v9.9.9' }), 'app-missing'),
+    named(ociRepository(`oci://${p}/team/app`, { digest }), 'app-digest'),
+    named(ociRepository(`oci://${p}/team/nothing`, { tag: 'latest' }), 'nothing'),
+    named(ociRepository(`oci://${relay.host}/team/private`, { tag: 'v3.0.0' }), 'private'),
+    named(ociRepository(`oci://${dead.refusing}/team/a`, { tag: 'v1.0.0' }), 'refusing'),
+    named(ociRepository(`oci://${dead.dropping}/team/b`, { semver: '>=1.0.0' }), 'dropping'),
+    named(ociRepository(`oci://${dead.stalling}/team/c`, { tag: 'v1.0.0' }), 'stalling'),
+    named(ociRepository(`oci://${p}/team/app`, { tag: 'v1.1.0' }, 'verify:\n  provider: cosign\n  secretRef:\n    name: cosign-pub'), 'signed'),
+  ];
+  const consumers = [
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: app-semver\n',
+    'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: chart\n  namespace: flux-system\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: app-tag\n',
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: cosign-pub\n  namespace: flux-system\nstringData:\n  cosign.pub: |\n${pem.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`,
+  ];
+  return {
+    'fleet.yaml': repos.slice(0, 6).join('---\n'),
+    'elsewhere.yaml': repos.slice(6).join('---\n'),
+    'consumers.yaml': consumers.join('---\n'),
+  };
+}
+
+// ---------- one sequence ----------
+
+interface Outstanding {
+  what: string;
+  started: number;
+  cancel?: () => void;
+  cancelledAt?: number;
+  done: boolean;
+  promise: Promise<unknown>;
+}
+
+interface SequenceReport {
+  seed: number;
+  operations: Record<string, number>;
+  faults: Record<string, number>;
+  requests: number;
+  slowest: { what: string; ms: number };
+}
+
+const tagValues = ['v1.0.0', 'v1.1.0', 'v2.0.0', 'v9.9.9', 'latest', 'not a tag!', ''];
+const semverValues = ['>=1.0.0', '~1.1', '^2', '>=5.0.0', '1.x', 'not a range', '>= 1.0.0 < 2.0.0-0'];
+const junk = ['    - ', '  spec: [', '\t', '---', 'kind: OCIRepository', '  ref:', '    tag: "v1.0.0"', '  interval: 1s', '  url: oci://', 'x: "unterminated', '# comment'];
+
+function faultChoices(): Array<{ name: string; fault?: Fault; path?: RegExp; times?: number }> {
+  return [
+    { name: 'none' },
+    { name: 'stall', fault: { kind: 'stall' } },
+    { name: 'status-429', fault: { kind: 'status', status: 429, retryAfter: '1' } },
+    { name: 'status-503', fault: { kind: 'status', status: 503 } },
+    { name: 'status-500', fault: { kind: 'status', status: 500 }, path: /\/manifests\// },
+    { name: 'corrupt-response', fault: { kind: 'corrupt-response' }, path: /\/manifests\/|\/blobs\// },
+    { name: 'stall-mid-body', fault: { kind: 'stall-after', direction: 'response', afterBytes: 40 } },
+    { name: 'reset-mid-body', fault: { kind: 'reset-response', afterBytes: 40 } },
+    { name: 'tags-fail-once', fault: { kind: 'status', status: 503 }, path: /\/tags\/list/, times: 1 },
+  ];
+}
+
+async function runSequence(sequenceSeed: number, deadline: number): Promise<SequenceReport> {
+  const random = seededRandom(sequenceSeed);
+  const int = (n: number) => Math.floor(random() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const report: SequenceReport = { seed: sequenceSeed, operations: {}, faults: {}, requests: 0, slowest: { what: '', ms: 0 } };
+  const count = (bag: Record<string, number>, k: string) => (bag[k] = (bag[k] ?? 0) + 1);
+
+  const ws = mkdtempSync(path.join(tmpdir(), 'flux-oci-fuzz-ws-'));
+  const files = workspaceFiles();
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(ws, name), text);
+  const env = {
+    FLUX_OCI_TEST_HOOKS: '1',
+    FLUX_OCI_REGISTRY_TIMEOUT_MS: '1500',
+    SSL_CERT_FILE: secured.caFile!,
+    HOME: home,
+    KUBECONFIG: path.join(home, 'no-kubeconfig'),
+  };
+  let settings: Record<string, unknown> = {};
+  const lsp = await LspClient.start({ workspaceFolders: [ws], configuration: true, settings, env, nodeArgs: ['--expose-gc'] });
+  const texts = new Map<string, string>(); // uri -> text the editor holds, for open files
+  const uriOf = (name: string) => fileUri(path.join(ws, name));
+  const outstanding: Outstanding[] = [];
+  const violations: string[] = [];
+  let offlineSince: { proxy: number; relay: number } | undefined; // traffic seen once offline took hold
+  let offlineTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  /** What the editor's Log In last handed over (part of the final state a fresh server must share). */
+  let credentials: Array<{ registry: string; username: string; password: string }> = [];
+
+  const track = (what: string, promise: Promise<unknown>, source?: CancellationTokenSource): Outstanding => {
+    report.requests++;
+    const o: Outstanding = { what, started: Date.now(), done: false, promise: Promise.resolve() };
+    o.promise = promise.then(
+      () => undefined,
+      (e: unknown) => {
+        // An answer that is an error is still an answer; a dead connection is not.
+        if (!lsp.alive && !stopping) violations.push(`${what}: no answer, the server exited (${String(e)})`);
+      },
+    ).finally(() => {
+      o.done = true;
+      const ms = Date.now() - o.started;
+      if (ms > report.slowest.ms) report.slowest = { what, ms };
+    });
+    outstanding.push(o);
+    if (source) {
+      o.cancel = () => {
+        if (o.done || o.cancelledAt) return;
+        o.cancelledAt = Date.now();
+        source.cancel();
+      };
+      if (random() < 0.5) setTimeout(() => o.cancel?.(), int(3000)).unref();
+    }
+    return o;
+  };
+
+  const checkBounds = () => {
+    const now = Date.now();
+    for (const o of outstanding) {
+      if (o.done) continue;
+      // A command waits on a registry at most its idle timeout (60 s) per try; the user may cancel sooner.
+      const bound = o.cancelledAt ? o.cancelledAt + cancelBoundMs : o.started + (o.what.startsWith('command ') ? 150_000 : requestBoundMs);
+      if (now > bound) {
+        violations.push(`${o.what} unanswered after ${now - o.started} ms${o.cancelledAt ? ' (cancelled)' : ''}`);
+        o.done = true;
+      }
+    }
+  };
+
+  const positionIn = (text: string): { line: number; character: number } => {
+    const lines = text.split('\n');
+    const line = int(lines.length);
+    return { line, character: int((lines[line]?.length ?? 0) + 1) };
+  };
+  const positionOf = (text: string, needle: string): { line: number; character: number } | undefined => {
+    const hits: number[] = [];
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) hits.push(i);
+    if (!hits.length) return undefined;
+    const before = text.slice(0, pick(hits) + needle.length + 1);
+    const lines = before.split('\n');
+    return { line: lines.length - 1, character: lines[lines.length - 1]!.length };
+  };
+
+  const edit = (uri: string): void => {
+    const text = texts.get(uri)!;
+    const lines = text.split('\n');
+    const kind = int(5);
+    let i = int(lines.length);
+    let replacement: string | undefined;
+    if (kind === 0) {
+      const tagLines = lines.map((l, n) => (/^\s+tag:/.test(l) ? n : -1)).filter((n) => n >= 0);
+      if (tagLines.length) {
+        i = pick(tagLines);
+        replacement = lines[i]!.replace(/tag:.*$/, `tag: ${JSON.stringify(pick(tagValues))}`);
+      }
+    } else if (kind === 1) {
+      const semverLines = lines.map((l, n) => (/^\s+semver:/.test(l) ? n : -1)).filter((n) => n >= 0);
+      if (semverLines.length) {
+        i = pick(semverLines);
+        replacement = lines[i]!.replace(/semver:.*$/, `semver: ${JSON.stringify(pick(semverValues))}`);
+      }
+    } else if (kind === 2) {
+      replacement = `${pick(junk)}\n${lines[i] ?? ''}`;
+    } else if (kind === 3 && lines.length > 1) {
+      replacement = '';
+    }
+    if (kind === 4 || replacement === undefined) {
+      // Back to what is on disk, sent as a whole-text change.
+      const name = path.basename(new URL(uri).pathname);
+      texts.set(uri, files[name]!);
+      lsp.replaceAll(uri, files[name]!);
+      return;
+    }
+    const change: TextDocumentContentChangeEvent = { range: { start: { line: i, character: 0 }, end: { line: i, character: lines[i]?.length ?? 0 } }, text: replacement };
+    lines[i] = replacement;
+    texts.set(uri, lines.join('\n'));
+    lsp.change(uri, [change]);
+  };
+
+  const setSettings = (next: Record<string, unknown>) => {
+    const wasOffline = (settings['registry'] as { offline?: boolean } | undefined)?.offline === true;
+    const nowOffline = (next['registry'] as { offline?: boolean } | undefined)?.offline === true;
+    settings = next;
+    lsp.setSettings(next);
+    if (nowOffline && !wasOffline) {
+      // In-flight requests may still land for a moment; from then on the proxy must hear nothing.
+      // An artifact command started before may still be talking to the registry (they work offline by design): no verdict then.
+      offlineTimer = setTimeout(() => {
+        const artifactBusy = outstanding.some((o) => !o.done && o.what.startsWith('command flux-oci.artifact.'));
+        offlineSince = artifactBusy ? undefined : { proxy: proxy.log.length, relay: relay.connections };
+      }, 500);
+    } else if (!nowOffline && wasOffline) {
+      clearTimeout(offlineTimer);
+      if (offlineSince !== undefined && proxy.log.length > offlineSince.proxy) {
+        violations.push(`offline, yet the proxy saw ${proxy.log.slice(offlineSince.proxy).map((e) => `${e.method} ${e.path}`).join(', ')}`);
+      }
+      if (offlineSince !== undefined && relay.connections > offlineSince.relay) violations.push(`offline, yet the TLS registry saw ${relay.connections - offlineSince.relay} connection(s)`);
+      offlineSince = undefined;
+    }
+  };
+  const isOffline = () => (settings['registry'] as { offline?: boolean } | undefined)?.offline === true;
+
+  type Op = [weight: number, name: string, run: () => void | Promise<void>];
+  const openUris = () => [...texts.keys()];
+  const ops: Op[] = [
+    [6, 'open', () => {
+      const name = pick(Object.keys(files));
+      const uri = uriOf(name);
+      if (texts.has(uri)) return;
+      texts.set(uri, files[name]!);
+      lsp.open(uri, files[name]!);
+    }],
+    [10, 'edit', () => {
+      const uris = openUris();
+      if (uris.length) edit(pick(uris));
+    }],
+    [3, 'close', () => {
+      const uris = openUris();
+      if (!uris.length) return;
+      const uri = pick(uris);
+      texts.delete(uri);
+      lsp.close(uri);
+    }],
+    [8, 'hover', () => {
+      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+      const text = texts.get(uri) ?? '';
+      const position = (random() < 0.7 && positionOf(text, pick(['url: ', 'tag: ', 'semver: ', 'digest: ', 'provider: ']))) || positionIn(text);
+      const source = new CancellationTokenSource();
+      track('hover', lsp.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }, source.token), source);
+    }],
+    [8, 'completion', () => {
+      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+      const text = texts.get(uri) ?? '';
+      const position = (random() < 0.6 && positionOf(text, pick(['tag: ', 'semver: ', 'digest: ']))) || positionIn(text);
+      const source = new CancellationTokenSource();
+      track('completion', lsp.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }, source.token), source);
+    }],
+    [4, 'inlayHint', () => {
+      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+      const lines = (texts.get(uri) ?? '').split('\n').length;
+      track('inlayHint', lsp.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } } }));
+    }],
+    [4, 'codeAction', () => {
+      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+      const diags = last?.diagnostics ?? [];
+      const d = diags.length ? pick(diags) : undefined;
+      const range = d?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+      track('codeAction', lsp.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: d ? [d] : [] } }));
+    }],
+    [2, 'documentSymbol/references', () => {
+      const uri = pick(openUris().length ? openUris() : [uriOf('consumers.yaml')]);
+      const text = texts.get(uri) ?? '';
+      track('documentSymbol', lsp.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
+      track('references', lsp.connection.sendRequest('textDocument/references', { textDocument: { uri }, position: positionOf(text, 'name: ') ?? positionIn(text), context: { includeDeclaration: true } }));
+    }],
+    [4, 'refresh', () => {
+      track('command refresh', lsp.executeCommand('flux-oci.refreshResolution'));
+    }],
+    [4, 'artifact command', () => {
+      const source = new CancellationTokenSource();
+      const url = `oci://${proxy.host}/team/app`;
+      // Artifact commands reach the registry the user names even offline; keep the offline check about live lookups.
+      if (isOffline()) return;
+      const which = int(4);
+      const [command, args] =
+        which === 0
+          ? ['flux-oci.artifact.list', { url }]
+          : which === 1
+            ? ['flux-oci.artifact.pull', { url: `${url}:v1.0.0`, output: path.join(home, `pull-${sequenceSeed}-${int(1e9)}`) }]
+            : which === 2
+              ? ['flux-oci.artifact.push', { url: `${url}:fuzz-${int(5)}`, path: pushFolder, source: 'https://example.invalid/fuzz', revision: 'main@sha1:0123abcd' }]
+              : ['flux-oci.artifact.defaults', { uri: pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]) }];
+      track(`command ${command}`, lsp.connection.sendRequest('workspace/executeCommand', { command, arguments: [args] }, source.token), source);
+    }],
+    [2, 'cluster command', () => {
+      const source = new CancellationTokenSource();
+      const command = pick(['flux-oci.clusterTree', 'flux-oci.reconcile', 'flux-oci.events']);
+      track(`command ${command}`, lsp.connection.sendRequest('workspace/executeCommand', { command, arguments: [{ kind: 'OCIRepository', name: 'app-tag', namespace: 'flux-system' }] }, source.token), source);
+    }],
+    [5, 'settings', () => {
+      const next = { ...settings };
+      const which = int(4);
+      if (which === 0) next['registry'] = { offline: !isOffline() };
+      else if (which === 1) next['validation'] = { enable: random() < 0.7 };
+      else if (which === 2) next['diagnosticsDelay'] = pick([0, 10, 50, 200]);
+      else next['verify'] = { publicKeyFiles: random() < 0.5 ? [] : [path.join(home, 'missing.pub')] };
+      setSettings(next);
+    }],
+    [3, 'log-in/log-out', () => {
+      credentials = random() < 0.6 ? [{ registry: relay.host, username: user.name, password: random() < 0.8 ? user.password : 'wrong' }] : [];
+      void lsp.connection.sendNotification('flux-oci/registryCredentials', { credentials });
+    }],
+    [6, 'fault', () => {
+      const f = pick(faultChoices());
+      count(report.faults, f.name);
+      proxy.setRules(f.fault ? [{ path: f.path ?? /./, fault: f.fault, ...(f.times ? { times: f.times } : {}) }] : []);
+      relay.setDelay(random() < 0.3 ? 500 + int(2500) : 0);
+    }],
+    [5, 'pause', () => new Promise((r) => setTimeout(r, int(400)))],
+  ];
+  const totalWeight = ops.reduce((n, [w]) => n + w, 0);
+  const choose = (): Op => {
+    let x = random() * totalWeight;
+    for (const op of ops) if ((x -= op[0]) < 0) return op;
+    return ops[ops.length - 1]!;
+  };
+
+  try {
+    // Baseline: the workspace indexed, each file opened, checked and closed once, caches forgotten.
+    for (const name of Object.keys(files)) lsp.open(uriOf(name), files[name]!);
+    await Promise.all(Object.keys(files).map((name) => lsp.diagnostics(uriOf(name), undefined, 20_000)));
+    for (const name of Object.keys(files)) lsp.close(uriOf(name));
+    await lsp.executeCommand('flux-oci.refreshResolution');
+    await new Promise((r) => setTimeout(r, 500));
+    const baseline = await lsp.connection.sendRequest<{ heapUsed: number; collected: boolean }>('flux-oci/test/heap');
+
+    for (let n = 0; n < opsPerSequence && Date.now() < deadline; n++) {
+      const [, name, run] = choose();
+      count(report.operations, name);
+      await run();
+      checkBounds();
+      if (!lsp.alive) {
+        violations.push(`the server exited (code ${lsp.exitCode}) after operation ${n} (${name}): ${lsp.stderr.join('').slice(0, 1500)}`);
+        break;
+      }
+      if (n % 5 === 0) await new Promise((r) => setImmediate(r));
+    }
+
+    // Quiet the world: no faults, online, checks on; everything outstanding must settle in bound.
+    proxy.setRules([]);
+    relay.setDelay(0);
+    setSettings({ ...settings, registry: { offline: false }, validation: { enable: true } });
+    // The user cancels what is still running (the progress notification's Cancel).
+    for (const o of outstanding) o.cancel?.();
+    const settleDeadline = Date.now() + 60_000;
+    while (outstanding.some((o) => !o.done) && Date.now() < settleDeadline) {
+      checkBounds();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    checkBounds();
+    await lsp.executeCommand('flux-oci.refreshResolution').catch(() => undefined);
+
+    // Convergence: a fresh server with the same final texts and settings publishes the same diagnostics.
+    if (lsp.alive && texts.size) {
+      const fresh = await LspClient.start({ workspaceFolders: [ws], configuration: true, settings, env });
+      try {
+        if (credentials.length) void fresh.connection.sendNotification('flux-oci/registryCredentials', { credentials });
+        for (const [uri, text] of texts) fresh.open(uri, text);
+        await converge(lsp, fresh, [...texts.keys()], violations);
+      } finally {
+        await fresh.stop();
+      }
+    }
+
+    // Memory: close everything, forget every cache, collect, compare with the baseline.
+    for (const uri of openUris()) lsp.close(uri);
+    texts.clear();
+    await lsp.executeCommand('flux-oci.refreshResolution').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (lsp.alive) {
+      const end = await lsp.connection.sendRequest<{ heapUsed: number }>('flux-oci/test/heap');
+      const grownMiB = (end.heapUsed - baseline.heapUsed) / 2 ** 20;
+      if (grownMiB > 24) violations.push(`heap grew by ${grownMiB.toFixed(1)} MiB over the sequence (baseline ${(baseline.heapUsed / 2 ** 20).toFixed(1)} MiB)`);
+    }
+
+    const unhandled = lsp.logs.filter((l) => l.includes('flux-oci: unhandled'));
+    if (unhandled.length) violations.push(`the process guard caught ${unhandled.length} slip(s); first: ${unhandled[0]!.slice(0, 1500)}`);
+    if (!lsp.alive) violations.push(`the server exited (code ${lsp.exitCode}): ${lsp.stderr.join('').slice(0, 1500)}`);
+  } finally {
+    clearTimeout(offlineTimer);
+    stopping = true;
+    await lsp.stop();
+    rmSync(ws, { recursive: true, force: true });
+  }
+  assert.deepEqual(violations, [], `sequence seed ${sequenceSeed} (reproduce: FUZZ_OPS_SEED=${baseSeed} FUZZ_OPS=${opsPerSequence}); operations ${JSON.stringify(report.operations)}`);
+  return report;
+}
+
+/**
+ * Diagnostics as a comparable text: range, severity, code and message, in order. Which socket
+ * error a dropped connection surfaces as (ECONNRESET or undici's UND_ERR_SOCKET) is the kernel's
+ * timing, not the server's state, so the error code in parentheses is left out.
+ */
+function normalised(diags: readonly Diagnostic[]): string {
+  const message = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : '').replace(/\((E[A-Z]+|UND_ERR_[A-Z_]+)\)/g, '(…)');
+  return diags
+    .map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.severity} ${String(d.code)} ${message(d)}`)
+    .sort()
+    .join('\n');
+}
+
+function lastOf(lsp: LspClient, uri: string): PublishDiagnosticsParams | undefined {
+  return [...lsp.published].reverse().find((p) => p.uri === uri);
+}
+
+/** Waits until both servers' latest diagnostics agree for every file (registry answers arrive late). */
+async function converge(a: LspClient, b: LspClient, uris: string[], violations: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let differing: string[] = [];
+  while (Date.now() < deadline) {
+    differing = uris.filter((u) => {
+      const x = lastOf(a, u);
+      const y = lastOf(b, u);
+      return !x || !y || normalised(x.diagnostics) !== normalised(y.diagnostics);
+    });
+    if (!differing.length) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  for (const u of differing) {
+    violations.push(`diagnostics of ${u} did not converge:\n--- fuzzed server\n${normalised(lastOf(a, u)?.diagnostics ?? [])}\n--- fresh server\n${normalised(lastOf(b, u)?.diagnostics ?? [])}`);
+  }
+}
+
+test('random operation sequences against faulty registries never kill the server and converge', { skip, timeout: budgetMs + 240_000 }, async () => {
+  const deadline = Date.now() + budgetMs;
+  const reports: SequenceReport[] = [];
+  for (let s = 0; s < sequences && Date.now() < deadline; s++) {
+    const sequenceSeed = baseSeed + s;
+    process.stdout.write(`# operation fuzz: sequence ${s + 1}/${sequences}, seed ${sequenceSeed}\n`);
+    reports.push(await runSequence(sequenceSeed, deadline));
+  }
+  const ops = reports.reduce((n, r) => n + Object.values(r.operations).reduce((a, b) => a + b, 0), 0);
+  const requests = reports.reduce((n, r) => n + r.requests, 0);
+  const faults: Record<string, number> = {};
+  for (const r of reports) for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
+  process.stdout.write(`# operation fuzz: ${reports.length} sequences, ${ops} operations, ${requests} requests, faults ${JSON.stringify(faults)}, slowest answer ${Math.max(...reports.map((r) => r.slowest.ms))} ms\n`);
+  assert.ok(reports.length > 0);
+});
