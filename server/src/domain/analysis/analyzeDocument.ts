@@ -12,6 +12,7 @@ import { evaluateCelRules } from '../validation/celRules';
 import { validateMetadata } from '../validation/metadata';
 import { mapEntries } from '../validation/yamlValues';
 import { complexKeyDiagnostics } from '../validation/complexKeys';
+import { withoutOperatorKindEnumErrors } from '../lint/operatorNotificationKinds';
 
 /** What the caller knows about the document beyond its text. */
 export interface AnalysisContext {
@@ -80,7 +81,8 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
   out.push(...validateMetadata(doc, root, { requireName: !partial }));
   if (schema) {
     const { diagnostics, celSites } = validateStructure(doc, root, schema, { checkRequired: !partial, kind });
-    out.push(...diagnostics);
+    // Flux Operator's kinds in an Alert/Receiver are never an error (the flux/needs-flux-operator lint speaks instead).
+    out.push(...withoutOperatorKindEnumErrors(doc, diagnostics));
     // CEL rules see the whole object; a partial one would fail rules about fields it leaves to the base.
     if (!partial) out.push(...evaluateCelRules(doc, celSites, kind));
   }

@@ -27,6 +27,8 @@ import { verifyTrustedRoot } from './verifyTrustedRoot';
 import { oidcIdentityRegex } from './oidcIdentityRegex';
 import { secretRefUse } from './secretRefUse';
 import { dockerConfigSecret } from './dockerConfigSecret';
+import { operatorNotificationKindsLint } from './operatorNotificationKinds';
+import { showsFluxOperator } from '../flux/fluxOperator';
 
 export type { LintContext, SecretFacts } from './lintTypes';
 export { isSecretDocument } from './secretFacts';
@@ -46,6 +48,7 @@ const lints: readonly Lint[] = [
   verifyTrustedRoot,
   oidcIdentityRegex,
   secretRefUse,
+  operatorNotificationKindsLint,
 ];
 
 /** Lints of core/v1 Secrets: the credentials Flux sources read. */
@@ -71,14 +74,16 @@ export function fluxLints(doc: ParsedDocument, context: LintContext = {}): Diagn
 
 /**
  * Cross-document facts the lints use, from a set of documents (one file or a
- * workspace): which OCIRepositories HelmReleases consume as charts, and the
- * type and key names of the Secret manifests.
+ * workspace): which OCIRepositories HelmReleases consume as charts, the
+ * type and key names of the Secret manifests, and whether Flux Operator shows.
  */
 export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
   const helmChartSources = new Set<string>();
   const secrets = new Map<string, SecretFacts>();
+  let fluxOperator = false;
   for (const doc of docs) {
     if (doc.hasSyntaxErrors) continue;
+    if (!fluxOperator && showsFluxOperator(doc)) fluxOperator = true;
     const facts = secretFactsOf(doc);
     if (facts && doc.identity.name) {
       secrets.set(secretKey(doc.identity.name, doc.identity.namespace), facts);
@@ -92,5 +97,5 @@ export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
     if (!name) continue;
     helmChartSources.add(`${stringAt(chartRef, 'namespace') ?? obj.namespace ?? ''}/${name}`);
   }
-  return { helmChartSources, secrets };
+  return { helmChartSources, secrets, fluxOperator };
 }

@@ -24,6 +24,8 @@ export interface LintContext {
   helmChartSources?: ReadonlySet<string>;
   /** Secret manifests of the same file or the workspace, by `namespace/name` (namespace '' when not given). */
   secrets?: ReadonlyMap<string, SecretFacts>;
+  /** The workspace shows Flux Operator (a FluxInstance, a ResourceSet, its chart): its kinds are accepted where Flux's CRDs would not. */
+  fluxOperator?: boolean;
 }
 
 export type Lint = (obj: FluxObject, ctx: LintContext) => Diagnostic[];

@@ -1,6 +1,10 @@
 import type { LintContext, SecretFacts } from '../lint/index';
 import { secretFactsOf, secretKey } from '../lint/secretFacts';
 import type { ObjectIndex } from './objectIndex';
+import { showsFluxOperator } from '../flux/fluxOperator';
+
+/** Kinds whose documents may show Flux Operator (see `showsFluxOperator`). */
+const operatorWitnessKinds = ['FluxInstance', 'ResourceSet', 'ResourceSetInputProvider', 'HelmRelease', 'OCIRepository'];
 
 /**
  * The cross-file facts the Flux lints need, read from the workspace index.
@@ -28,10 +32,16 @@ export class WorkspaceLintContext {
       const facts = doc ? secretFactsOf(doc) : undefined;
       if (facts) secrets.set(secretKey(o.name, o.namespace), facts);
     }
-    const signature = [...[...sources].sort(), ...[...secrets].map(([k, f]) => `${k}\u0000${f.type}\u0000${f.keys.join(',')}\u0000${f.opaqueToUs}`).sort()].join('\n');
+    const fluxOperator = operatorWitnessKinds.some((k) =>
+      index.objectsOfKind(k).some((o) => {
+        const doc = index.documentOf(o);
+        return !!doc && showsFluxOperator(doc);
+      }),
+    );
+    const signature = [`operator:${fluxOperator}`, ...[...sources].sort(), ...[...secrets].map(([k, f]) => `${k}\u0000${f.type}\u0000${f.keys.join(',')}\u0000${f.opaqueToUs}`).sort()].join('\n');
     if (signature !== this.signature) {
       this.signature = signature;
-      this.context = { helmChartSources: sources, secrets };
+      this.context = { helmChartSources: sources, secrets, fluxOperator };
     }
     return this.context;
   }
