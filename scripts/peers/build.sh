@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer; cosign last)
-# Names: flux registry ggcr-registry oras cosign
+# Names: flux registry ggcr-registry oras cosign notation-peer
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -89,6 +89,20 @@ build_ggcr_registry() {
   rm -rf "$tmp"
 }
 
+# A Notary Project signer/verifier: notation-go (what source-controller links) behind a small
+# main kept in this folder (see notation-peer/main.go); its go.mod pins NOTATION_GO_VERSION.
+build_notation_peer() {
+  local version=$NOTATION_GO_VERSION started tmp
+  started=$(date +%s)
+  echo "peers: building notation-peer (github.com/notaryproject/notation-go@$version)..."
+  tmp="$(mktemp -d)"
+  cp "$here/notation-peer/main.go" "$here/notation-peer/go.mod" "$here/notation-peer/go.sum" "$tmp/"
+  (cd "$tmp" && go mod edit -require="github.com/notaryproject/notation-go@$version" \
+    && GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/notation-peer" .) \
+    && finish notation-peer "$version" "$tmp/notation-peer" "$started" || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
+}
+
 build_one() {
   local name=$1 version
   case "$name" in
@@ -97,7 +111,8 @@ build_one() {
     ggcr-registry) version=$GGCR_VERSION ;;
     oras) version=$ORAS_VERSION ;;
     cosign) version=$COSIGN_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign)" >&2; return 2 ;;
+    notation-peer) version=$NOTATION_GO_VERSION ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -109,11 +124,12 @@ build_one() {
     ggcr-registry) build_ggcr_registry ;;
     oras) build_installable oras "$version" oras.land/oras/cmd/oras ;;
     cosign) build_installable cosign "$version" github.com/sigstore/cosign/v3/cmd/cosign ;;
+    notation-peer) build_notation_peer ;;
   esac
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras cosign)
+[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer cosign)
 total_started=$(date +%s)
 failed=()
 for n in "${names[@]}"; do

@@ -4,6 +4,9 @@ DISTRIBUTION_VERSION=v3.1.2
 GGCR_VERSION=v0.22.1
 ORAS_VERSION=v1.3.6
 COSIGN_VERSION=v3.0.6
+# notation-go, the library source-controller v1.9.4 links for provider: notation; the notation CLI
+# module is refused by the Go module proxy (403), so scripts/peers/notation-peer wraps the library.
+NOTATION_GO_VERSION=v1.3.2
 # Cluster peers (scripts/peers/build-cluster.sh; test/peers/controlPlane.ts). Flux 2.9.4 pins the
 # controllers at v1.9.4, which use k8s.io/api v0.36.2, hence kube-apiserver v1.36.2.
 KUBERNETES_VERSION=v1.36.2

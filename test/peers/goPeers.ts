@@ -1,6 +1,6 @@
 /**
  * Locates the Go-built peers (flux CLI, CNCF distribution v3, a referrers-enabled
- * go-containerregistry registry, oras, cosign) that `bash scripts/peers/build.sh`
+ * go-containerregistry registry, oras, cosign, notation-go's notation-peer) that `bash scripts/peers/build.sh`
  * puts into `${FLUX_OCI_CACHE:-$HOME/.cache/flux-oci}/peers/<name>-<version>/bin/<name>`,
  * and starts the Go registries on a free 127.0.0.1 port with temp storage.
  *
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpStatus } from './loopback.ts';
 
-export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign';
+export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,6 +35,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     'ggcr-registry': v('GGCR_VERSION'),
     oras: v('ORAS_VERSION'),
     cosign: v('COSIGN_VERSION'),
+    'notation-peer': v('NOTATION_GO_VERSION'),
   };
 })();
 
