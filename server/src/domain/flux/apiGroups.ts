@@ -5,6 +5,8 @@ export const fluxApiGroups = [
   'helm.toolkit.fluxcd.io',
   'notification.toolkit.fluxcd.io',
   'image.toolkit.fluxcd.io',
+  // source-watcher's ArtifactGenerator (Flux 2.7+, part of the 2.9 distribution)
+  'source.extensions.fluxcd.io',
 ] as const;
 
 export type FluxApiGroup = (typeof fluxApiGroups)[number];

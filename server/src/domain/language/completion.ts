@@ -169,6 +169,11 @@ function valueCompletions(doc: ParsedDocument, c: ValueContext, root: SchemaNode
       else if (parentKey === 'providerRef') kinds = ['Provider'];
       else if (parentKey === 'imageRepositoryRef') kinds = ['ImageRepository'];
       else kinds = (schemaAtPath(root, [...parentPath, 'kind'])?.enum ?? []).map(String);
+    } else if (typeof parentKey === 'number' && grand === 'sources' && parentPath.length === 3 && doc.identity.kind === 'ArtifactGenerator') {
+      // An ArtifactGenerator source: the kind written on the item, else any kind it may read.
+      const kindNode = doc.yaml.getIn([...parentPath, 'kind'], true);
+      const kind = isScalar(kindNode) && typeof kindNode.value === 'string' && kindNode.value ? kindNode.value : undefined;
+      kinds = kind ? [kind] : (schemaAtPath(root, [...parentPath, 'kind'])?.enum ?? []).map(String);
     } else if (typeof parentKey === 'number' && grand === 'dependsOn') {
       kinds = [doc.identity.kind!];
     } else if (typeof parentKey === 'string' && (parentKey === 'secretRef' || parentKey.endsWith('SecretRef'))) {

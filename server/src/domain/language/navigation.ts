@@ -26,8 +26,9 @@ export function navigationTargetAt(yaml: YamlFile, position: Position): Navigati
     if (containsPosition(r.range, local) && (!best || r.path.length > best.path.length)) best = r;
   }
   if (best) return { type: 'reference', reference: best, fileNameRange: shiftRange(best.nameRange, doc.slice.startLine) };
-  const o = found.object;
-  if (o && containsPosition(o.nameRange, local)) {
+  // The object's own name, or the name of one it produces (an ArtifactGenerator's ExternalArtifact).
+  const o = [found.object, ...found.nested].find((x) => x && containsPosition(x.nameRange, local));
+  if (o) {
     const t: NavigationTarget = { type: 'object', kind: o.kind, name: o.name };
     if (o.namespace !== undefined) t.namespace = o.namespace;
     return t;

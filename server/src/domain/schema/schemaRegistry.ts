@@ -68,6 +68,11 @@ export function servedVersionsOf(group: string, kind: string): string[] | undefi
   return findKind(group, kind)?.served.map((s) => s.version);
 }
 
+/** The groups (with their served versions) that serve a kind. */
+export function groupsOfKind(kind: string): { group: string; versions: string[] }[] {
+  return index.kinds.filter((k) => k.kind === kind && k.served.length).map((k) => ({ group: k.group, versions: k.served.map((s) => s.version) }));
+}
+
 /** Kinds served by Flux 2.9 in a group. */
 export function kindsOfGroup(group: string): string[] {
   return index.kinds.filter((k) => k.group === group).map((k) => k.kind);

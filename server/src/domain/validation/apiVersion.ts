@@ -1,7 +1,7 @@
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import { splitApiVersion } from '../flux/apiGroups';
-import { kindsOfGroup, retiredVersion, schemaFluxVersion, servedVersionsOf } from '../schema/schemaRegistry';
+import { groupsOfKind, kindsOfGroup, retiredVersion, schemaFluxVersion, servedVersionsOf } from '../schema/schemaRegistry';
 import { closestMatch } from './suggestions';
 
 /**
@@ -20,6 +20,8 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
   const versions = servedVersionsOf(group, kind);
   const flux = schemaFluxVersion.replace(/^v(\d+\.\d+).*/, '$1');
   if (!versions) {
+    const moved = inOtherGroup(apiVersion, kind, apiVersionRange, flux);
+    if (moved) return moved;
     const near = closestMatch(kind, kindsOfGroup(group));
     const known = kindsOfGroup(group).join(', ');
     return {
@@ -48,6 +50,31 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
         code: 'schema/api-version-not-served',
         message: `${apiVersion} ${kind} is not served by Flux ${flux}${when}, so the API server rejects it: change apiVersion to ${target}`,
         deprecated: true,
+        fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }],
+      },
+    ],
+  };
+}
+
+/**
+ * A kind Flux serves, written under another Flux group (ArtifactGenerator as
+ * `source.toolkit.fluxcd.io/v1beta1`, as in the Flux 2.9 announcement's example):
+ * the API server has no such kind there, so this is an error, and the fix is the
+ * group that serves it, not a kind that happens to be spelt alike.
+ */
+function inOtherGroup(apiVersion: string, kind: string, apiVersionRange: Range, flux: string): ApiVersionCheck | undefined {
+  const { group, version } = splitApiVersion(apiVersion);
+  const home = groupsOfKind(kind).find((g) => g.group !== group);
+  if (!home) return undefined;
+  const target = `${home.group}/${home.versions.includes(version) ? version : home.versions[0]}`;
+  return {
+    served: false,
+    diagnostics: [
+      {
+        range: apiVersionRange,
+        severity: Severity.Error,
+        code: 'schema/wrong-api-group',
+        message: `${kind} is not in ${group}: Flux ${flux} serves it as ${home.group} (${home.versions.join(', ')}), so the API server rejects ${apiVersion}: change apiVersion to ${target}`,
         fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }],
       },
     ],

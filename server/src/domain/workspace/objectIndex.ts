@@ -24,6 +24,8 @@ interface DocumentEntry {
   parsed: ParsedDocument;
   startLine: number;
   object?: IndexedObject;
+  /** Objects declared inside the document's object (see `DocumentObjects.nested`). */
+  nested: IndexedObject[];
   references: IndexedReference[];
 }
 
@@ -99,14 +101,23 @@ export class ObjectIndex {
     const entry: FileEntry = { objects: [], references: [], documents, version: ++this.fileVersions };
     for (const d of documents) {
       if (d.object) entry.objects.push(d.object);
+      entry.objects.push(...d.nested);
       for (const r of d.references) entry.references.push(r);
     }
     const changed = !before || !sameObjects(before.objects, entry.objects);
     // Only the documents that changed leave and join the name lookup: an edit of one
     // document of a 2,000-document file must not relink 2,000 objects.
-    for (const old of previous) if (!reused.has(old) && old.object) this.unlinkObject(old.object);
+    for (const old of previous) {
+      if (reused.has(old)) continue;
+      if (old.object) this.unlinkObject(old.object);
+      for (const o of old.nested) this.unlinkObject(o);
+    }
     this.files.set(file, entry);
-    for (const d of documents) if (!reused.has(d) && d.object) this.linkObject(d.object);
+    for (const d of documents) {
+      if (reused.has(d)) continue;
+      if (d.object) this.linkObject(d.object);
+      for (const o of d.nested) this.linkObject(o);
+    }
     this.refsVersion++;
     if (changed) this.objectsVersion++;
     return changed;
@@ -114,12 +125,17 @@ export class ObjectIndex {
 
   private documentEntry(file: string, parsed: ParsedDocument, line: number): DocumentEntry {
     const found = documentObjects(parsed);
-    const entry: DocumentEntry = { parsed, startLine: line, references: [] };
+    const entry: DocumentEntry = { parsed, startLine: line, nested: [], references: [] };
     if (found.object) {
       const o = found.object;
       const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
       if (o.namespace !== undefined) obj.namespace = o.namespace;
       entry.object = obj;
+    }
+    for (const o of found.nested) {
+      const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
+      if (o.namespace !== undefined) obj.namespace = o.namespace;
+      entry.nested.push(obj);
     }
     for (const r of found.references) {
       const from: IndexedReference['from'] = { kind: parsed.identity.kind ?? '' };
@@ -167,7 +183,7 @@ export class ObjectIndex {
 
   /** The parsed document that declares an indexed object (e.g. to read a Secret's data). */
   documentOf(obj: IndexedObject): ParsedDocument | undefined {
-    return this.files.get(obj.file)?.documents.find((d) => d.object === obj)?.parsed;
+    return this.files.get(obj.file)?.documents.find((d) => d.object === obj || d.nested.includes(obj))?.parsed;
   }
 
   objectsInFile(file: string): IndexedObject[] {

@@ -37,6 +37,11 @@ export interface ObjectReference {
 
 export interface DocumentObjects {
   object?: DeclaredObject;
+  /**
+   * Objects the document's object brings into being besides itself, in the same
+   * coordinates: the ExternalArtifacts an ArtifactGenerator produces.
+   */
+  nested: DeclaredObject[];
   references: ObjectReference[];
 }
 
@@ -51,7 +56,7 @@ const skippedKeys = new Set(['values', 'patches', 'patchesJson6902', 'patchesStr
 function extract(doc: ParsedDocument): DocumentObjects {
   const root = doc.root as YAMLMap | null;
   const id = doc.identity;
-  const result: DocumentObjects = { references: [] };
+  const result: DocumentObjects = { nested: [], references: [] };
   if (!root || !id.kind || !id.apiVersion) return result;
   const meta = root.get('metadata', true);
   const nameNode = meta && isMap(meta) ? meta.get('name', true) : undefined;
@@ -66,7 +71,26 @@ function extract(doc: ParsedDocument): DocumentObjects {
   if (!isFluxApiVersion(id.apiVersion)) return result;
   const spec = root.get('spec', true);
   if (spec && isMap(spec)) walk(doc, spec, ['spec'], id.kind, id.namespace, result.references);
+  if (spec && isMap(spec) && id.kind === 'ArtifactGenerator') result.nested.push(...generatedArtifacts(doc, spec, id.namespace));
   return result;
+}
+
+/** An ArtifactGenerator's `spec.artifacts[].name`: each becomes an ExternalArtifact in the generator's namespace. */
+function generatedArtifacts(doc: ParsedDocument, spec: YAMLMap, namespace: string | undefined): DeclaredObject[] {
+  const artifacts = spec.get('artifacts', true);
+  if (!isSeq(artifacts)) return [];
+  const out: DeclaredObject[] = [];
+  for (const item of artifacts.items) {
+    if (!isMap(item)) continue;
+    const nameNode = item.get('name', true);
+    // A name with `{capture}` placeholders (pathPattern) names many artifacts: none to link by name.
+    if (!isScalar(nameNode) || typeof nameNode.value !== 'string' || !nameNode.value || nameNode.value.includes('{')) continue;
+    const range = doc.rangeOfNode(item as Node);
+    const nameRange = doc.rangeOfNode(nameNode);
+    if (!range || !nameRange) continue;
+    out.push({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'ExternalArtifact', name: nameNode.value, ...(namespace !== undefined ? { namespace } : {}), range, nameRange });
+  }
+  return out;
 }
 
 function walk(doc: ParsedDocument, map: YAMLMap, path: Array<string | number>, ownKind: string, ownNamespace: string | undefined, out: ObjectReference[]): void {
@@ -75,6 +99,13 @@ function walk(doc: ParsedDocument, map: YAMLMap, path: Array<string | number>, o
     if (key === undefined || skippedKeys.has(key)) continue;
     const value = pair.value as Node | null;
     const here = [...path, key];
+    // An ArtifactGenerator reads its sources by alias: each item names a source object.
+    if (key === 'sources' && ownKind === 'ArtifactGenerator' && path.length === 1 && isSeq(value)) {
+      value.items.forEach((item, i) => {
+        if (isMap(item)) addRef(doc, item, [...here, i], 'sourceRef', undefined, ownNamespace, out);
+      });
+      continue;
+    }
     if (key === 'dependsOn' && isSeq(value)) {
       value.items.forEach((item, i) => {
         if (isMap(item)) addRef(doc, item, [...here, i], 'dependsOn', ownKind, ownNamespace, out);
