@@ -31,4 +31,6 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' }),
   // The domain as a library: used by tests that check pure logic and by other tools.
   build({ ...common, entryPoints: ['server/src/domain/index.ts'], outfile: 'dist/domain.js' }),
+  // The client↔server protocol, for the test that keeps docs/lsp-extensions.md current.
+  build({ ...common, entryPoints: ['server/src/protocol/index.ts'], outfile: 'dist/protocol.js' }),
 ]);
