@@ -4,35 +4,14 @@
 // with a Cancel button, and reports into the output channel and notifications.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { commands, env, ProgressLocation, Uri, window, workspace, type Disposable, type ExtensionContext, type LogOutputChannel, type QuickPickItem } from 'vscode';
-import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import { credentialsFor } from './registryCredentials';
-
-interface SourceDefault {
-  url: string;
-  name?: string;
-  ref?: string;
-  file: string;
-  inActiveFile: boolean;
-}
-
-interface Defaults {
-  ok: boolean;
-  sources: SourceDefault[];
-  tags: string[];
-  folders: string[];
-  workspaceFolder?: string;
-  git?: { source?: string; revision?: string };
-}
-
-interface Answer {
-  ok: boolean;
-  error?: string;
-  code?: string;
-  [key: string]: unknown;
-}
+import { commands, env, ProgressLocation, Uri, window, workspace, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
+import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
+import { artifactCommands, type AccessArgs, type ArtifactDefaults, type VerifyArgs } from '../../server/src/protocol/artifactMessages';
+import type { Answer, CommandType } from '../../server/src/protocol/messages';
+import { runServerCommand, runningClient } from './serverCommands';
 
 type ClientGetter = () => LanguageClient | undefined;
+type Ok<A> = Extract<A, { ok: true }>;
 
 const title = (step: string): string => `Flux OCI: ${step}`;
 
@@ -45,30 +24,24 @@ function repositoryOf(url: string): string {
   return colon > slash && slash > 'oci://'.length ? noDigest.slice(0, colon) : noDigest;
 }
 
-function hostOf(url: string): string {
-  return url.replace(/^oci:\/\//, '').split('/')[0] ?? '';
-}
+export function registerArtifactCommands(client: ClientGetter, output: LogOutputChannel): Disposable[] {
+  const running = (): LanguageClient => runningClient(client());
 
-export function registerArtifactCommands(context: ExtensionContext, client: ClientGetter, output: LogOutputChannel): Disposable[] {
-  const running = (): LanguageClient => {
-    const c = client();
-    if (!c?.isRunning()) throw new Error('the Flux OCI language server is not running; run "Flux OCI: Restart Language Server"');
-    return c;
-  };
-
-  const defaults = async (): Promise<Defaults> => {
+  const defaults = async (): Promise<ArtifactDefaults> => {
     const uri = window.activeTextEditor?.document.uri.toString();
-    const d = (await running().sendRequest(ExecuteCommandRequest.type, { command: 'flux-oci.artifact.defaults', arguments: [{ uri }] })) as Defaults | null;
-    return d?.ok ? d : { ok: false, sources: [], tags: ['latest'], folders: ['.'] };
+    const d = await runServerCommand(running(), artifactCommands.defaults, uri ? { uri } : {});
+    return d?.ok ? d : { sources: [], tags: ['latest'], folders: ['.'] };
   };
 
-  /** Runs a server operation in a cancellable notification fed by the server's progress. */
-  const execute = async (command: string, progressTitle: string, args: Record<string, unknown>): Promise<Answer | undefined> => {
+  /**
+   * Runs a server operation in a cancellable notification fed by the server's progress. The
+   * server reaches the registry with the log-ins it already holds (Log In to a Registry), so
+   * no credential travels with the command.
+   */
+  const execute = async <Arg extends AccessArgs & { url?: string }, R>(type: CommandType<Arg, Answer<R>>, progressTitle: string, args: Arg): Promise<Answer<R> | undefined> => {
     const c = running();
-    const url = typeof args['url'] === 'string' ? args['url'] : '';
-    const creds = url ? await credentialsFor(context.secrets, hostOf(url)) : undefined;
     const progressToken = randomUUID();
-    output.info(`${progressTitle}: ${url}`);
+    output.info(`${progressTitle}: ${args.url ?? ''}`);
     return window.withProgress({ location: ProgressLocation.Notification, title: title(progressTitle), cancellable: true }, async (progress, token) => {
       let last = 0;
       const sub = c.onProgress(WorkDoneProgress.type, progressToken, (v) => {
@@ -79,7 +52,7 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         last = pct;
       });
       try {
-        const answer = (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [{ ...args, progressToken, ...(creds ? { creds } : {}) }] }, token)) as Answer | null;
+        const answer = await runServerCommand(c, type, { ...args, progressToken }, token);
         if (token.isCancellationRequested) {
           output.warn(`${progressTitle}: cancelled`);
           return undefined;
@@ -98,11 +71,12 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
   };
 
   /** Shows a failure with a way to the details; answers whether the operation worked. */
-  const succeeded = (what: string, answer: Answer | undefined): answer is Answer => {
+  const succeeded = <A extends { ok: boolean }>(what: string, answer: A | undefined): answer is Ok<A> & A => {
     if (!answer) return false;
     if (answer.ok) return true;
-    output.error(`${what} failed: ${answer.error ?? 'unknown error'}`);
-    void window.showErrorMessage(`Flux OCI: ${what} failed: ${answer.error ?? 'unknown error'}`, 'Open Output', 'Log In to a Registry').then((pick) => {
+    const error = (answer as { error?: string }).error ?? 'unknown error';
+    output.error(`${what} failed: ${error}`);
+    void window.showErrorMessage(`Flux OCI: ${what} failed: ${error}`, 'Open Output', 'Log In to a Registry').then((pick) => {
       if (pick === 'Open Output') output.show(true);
       if (pick === 'Log In to a Registry') void commands.executeCommand('flux-oci.registryLogin');
     });
@@ -110,7 +84,7 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
   };
 
   /** Picks a repository from the workspace's OCIRepositories or lets the user type one. */
-  const pickRepository = async (d: Defaults, step: string, withTag: 'tag' | 'ref' | 'none'): Promise<string | undefined> => {
+  const pickRepository = async (d: ArtifactDefaults, step: string, withTag: 'tag' | 'ref' | 'none'): Promise<string | undefined> => {
     const items: Array<QuickPickItem & { url?: string }> = d.sources.map((s) => ({
       label: s.url,
       description: [s.name, s.ref].filter(Boolean).join(' · '),
@@ -148,7 +122,7 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
     return tag.startsWith('@') ? `${repo}${tag.trim()}` : `${repo}:${tag.trim()}`;
   };
 
-  const pickFolder = async (d: Defaults, step: string, prompt: string): Promise<string | undefined> => {
+  const pickFolder = async (d: ArtifactDefaults, step: string, prompt: string): Promise<string | undefined> => {
     const items: QuickPickItem[] = d.folders.map((f) => ({ label: f, description: f === '.' ? 'the whole workspace folder' : undefined }));
     items.push({ label: '$(folder-opened) Choose a folder…', alwaysShow: true });
     const pick = await window.showQuickPick(items, { title: title(step), placeHolder: prompt, ignoreFocusOut: true });
@@ -182,11 +156,10 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         if (!url) return;
         const folder = await pickFolder(d, 'Push Artifact (3/3): folder', 'Folder whose files become the artifact');
         if (!folder) return;
-        const answer = await execute('flux-oci.artifact.push', `Pushing ${folder} to ${url.replace(/^oci:\/\//, '')}`, { url, path: folder });
+        const answer = await execute(artifactCommands.push, `Pushing ${folder} to ${url.replace(/^oci:\/\//, '')}`, { url, path: folder });
         if (!succeeded('push', answer)) return;
-        const digest = String(answer['digest']);
-        const layer = answer['layer'] as { files?: number; size?: number } | undefined;
-        output.info(`pushed ${url} → ${String(answer['url'])} (${layer?.files ?? '?'} files, ${layer?.size ?? '?'} bytes)`);
+        const digest = answer.digest;
+        output.info(`pushed ${url} → ${answer.url} (${answer.layer.files} files, ${answer.layer.size} bytes)`);
         const pick = await window.showInformationMessage(`Flux OCI: pushed ${url.replace(/^oci:\/\//, '')} (${digest.slice(0, 19)}…)`, 'Copy Digest', 'Open Output');
         if (pick === 'Copy Digest') copyDigest(digest);
         if (pick === 'Open Output') output.show(true);
@@ -202,13 +175,13 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         const suggested = path.join('pulled', `${repositoryOf(url).split('/').pop() ?? 'artifact'}-${(url.split(/[:@]/).pop() ?? 'latest').slice(0, 12)}`);
         const output_ = await window.showInputBox({ title: title('Pull Artifact (3/3): into folder'), prompt: 'An empty or new folder (relative to the workspace)', value: suggested, ignoreFocusOut: true });
         if (!output_) return;
-        const answer = await execute('flux-oci.artifact.pull', `Pulling ${url.replace(/^oci:\/\//, '')}`, { url, output: output_ });
+        const answer = await execute(artifactCommands.pull, `Pulling ${url.replace(/^oci:\/\//, '')}`, { url, output: output_ });
         if (!succeeded('pull', answer)) return;
-        const where = String(answer['output']);
-        output.info(`pulled ${String(answer['url'])} into ${where} (${String(answer['files'] ?? '?')} files; revision ${String(answer['revision'] ?? 'unknown')})`);
-        const pick = await window.showInformationMessage(`Flux OCI: pulled ${String(answer['files'] ?? '')} files into ${workspace.asRelativePath(where)}`, 'Open Folder', 'Copy Digest');
+        const where = answer.output;
+        output.info(`pulled ${answer.url} into ${where} (${answer.files ?? '?'} files; revision ${answer.revision ?? 'unknown'})`);
+        const pick = await window.showInformationMessage(`Flux OCI: pulled ${answer.files ?? ''} files into ${workspace.asRelativePath(where)}`, 'Open Folder', 'Copy Digest');
         if (pick === 'Open Folder') void commands.executeCommand('revealInExplorer', Uri.file(where));
-        if (pick === 'Copy Digest') copyDigest(String(answer['digest']));
+        if (pick === 'Copy Digest') copyDigest(answer.digest);
       }),
     ),
     commands.registerCommand(
@@ -219,10 +192,10 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         if (!url) return;
         const tags = await window.showInputBox({ title: title('Tag Artifact (3/3): new tags'), prompt: `New tags for ${url}, separated by commas`, value: 'stable', ignoreFocusOut: true });
         if (!tags) return;
-        const answer = await execute('flux-oci.artifact.tag', `Tagging ${url.replace(/^oci:\/\//, '')}`, { url, tags: tags.split(',').map((t) => t.trim()).filter(Boolean) });
+        const answer = await execute(artifactCommands.tag, `Tagging ${url.replace(/^oci:\/\//, '')}`, { url, tags: tags.split(',').map((t) => t.trim()).filter(Boolean) });
         if (!succeeded('tag', answer)) return;
-        output.info(`tagged ${String(answer['repository'])}@${String(answer['digest'])} as ${(answer['tags'] as string[]).join(', ')}`);
-        void window.showInformationMessage(`Flux OCI: ${(answer['tags'] as string[]).join(', ')} → ${String(answer['digest']).slice(0, 19)}…`, 'Copy Digest').then((p) => p && copyDigest(String(answer['digest'])));
+        output.info(`tagged ${answer.repository}@${answer.digest} as ${answer.tags.join(', ')}`);
+        void window.showInformationMessage(`Flux OCI: ${answer.tags.join(', ')} → ${answer.digest.slice(0, 19)}…`, 'Copy Digest').then((p) => p && copyDigest(answer.digest));
         void commands.executeCommand('flux-oci.refreshResolution');
       }),
     ),
@@ -233,14 +206,14 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         const url = await pickRepository(d, 'List Artifacts: repository', 'none');
         if (!url) return;
         const semver = d.sources.find((s) => s.url === url && s.ref?.startsWith('semver: '))?.ref?.slice('semver: '.length);
-        const answer = await execute('flux-oci.artifact.list', `Listing ${url.replace(/^oci:\/\//, '')}`, { url });
+        const answer = await execute(artifactCommands.list, `Listing ${url.replace(/^oci:\/\//, '')}`, { url });
         if (!succeeded('list', answer)) return;
-        const artifacts = (answer['artifacts'] as Array<{ tag: string; digest: string; revision?: string; created?: string; source?: string }>) ?? [];
-        output.info(`${artifacts.length} artifact(s) in ${String(answer['repository'])}`);
+        const artifacts = answer.artifacts;
+        output.info(`${artifacts.length} artifact(s) in ${answer.repository}`);
         for (const a of artifacts) output.info(`  ${a.tag.padEnd(24)} ${a.digest}  ${a.revision ?? ''}  ${a.created ?? ''}`);
         const pick = await window.showQuickPick(
           artifacts.map((a) => ({ label: a.tag, description: a.digest.slice(0, 19), detail: [a.revision, a.created, a.source].filter(Boolean).join(' · '), digest: a.digest })),
-          { title: title(`${artifacts.length} artifacts in ${String(answer['repository'])}${semver ? ` (the OCIRepository asks for ${semver})` : ''}`), placeHolder: 'Pick one to copy its digest', matchOnDetail: true },
+          { title: title(`${artifacts.length} artifacts in ${answer.repository}${semver ? ` (the OCIRepository asks for ${semver})` : ''}`), placeHolder: 'Pick one to copy its digest', matchOnDetail: true },
         );
         if (pick) copyDigest(pick.digest);
       }),
@@ -253,16 +226,16 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         if (!url) return;
         const folder = await pickFolder(d, 'Diff Artifact with Folder (3/3): local folder', 'Local folder to compare with the artifact');
         if (!folder) return;
-        const answer = await execute('flux-oci.artifact.diff', `Comparing ${folder} with ${url.replace(/^oci:\/\//, '')}`, { url, path: folder });
+        const answer = await execute(artifactCommands.diff, `Comparing ${folder} with ${url.replace(/^oci:\/\//, '')}`, { url, path: folder });
         if (!succeeded('diff', answer)) return;
-        const changes = (answer['changes'] as Array<{ path: string; change: string }>) ?? [];
-        if (answer['identical']) {
-          output.info(`${folder} is identical to ${String(answer['url'])}`);
+        const changes = answer.changes;
+        if (answer.identical) {
+          output.info(`${folder} is identical to ${answer.url}`);
           void window.showInformationMessage(`Flux OCI: ${folder} is identical to the artifact`);
           return;
         }
-        output.info(`${changes.length} difference(s) between ${folder} and ${String(answer['url'])} (added = only in the artifact, removed = only local):`);
-        for (const c of changes) output.info(`  ${c.change.padEnd(9)} ${c.path}`);
+        output.info(`${changes.length} difference(s) between ${folder} and ${answer.url} (added = only in the artifact, removed = only local):`);
+        for (const c of changes) output.info(`  ${c.kind.padEnd(9)} ${c.path}`);
         const pick = await window.showWarningMessage(`Flux OCI: ${changes.length} file(s) differ between ${folder} and the artifact`, 'Open Output');
         if (pick) output.show(true);
       }),
@@ -281,7 +254,7 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
           { title: title('Verify Artifact (2/3): how was it signed?'), ignoreFocusOut: true },
         );
         if (!mode) return;
-        let args: Record<string, unknown>;
+        let args: VerifyArgs;
         if (mode.mode === 'key') {
           const found = await workspace.findFiles('**/*.pub', '**/node_modules/**', 20);
           const key = found.length
@@ -296,15 +269,15 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
           if (!issuer) return;
           args = { url, identity: { subject, issuer } };
         }
-        const answer = await execute('flux-oci.artifact.verify', `Verifying ${url.replace(/^oci:\/\//, '')}`, args);
+        const answer = await execute(artifactCommands.verify, `Verifying ${url.replace(/^oci:\/\//, '')}`, args);
         if (!succeeded('verify', answer)) return;
-        if (answer['outcome'] === 'verified') {
-          const signer = answer['signer'] as { keyName?: string; subject?: string } | undefined;
-          output.info(`verified ${String(answer['reference'])} (${String(answer['format'])}) signed by ${signer?.keyName ?? signer?.subject ?? 'unknown'}`);
-          void window.showInformationMessage(`Flux OCI: ✔ verified ${String(answer['reference'])}`);
+        if (answer.outcome === 'verified') {
+          const signer = answer.signer as { keyName?: string; subject?: string };
+          output.info(`verified ${answer.reference} (${answer.format}) signed by ${signer.keyName ?? signer.subject ?? 'unknown'}`);
+          void window.showInformationMessage(`Flux OCI: ✔ verified ${answer.reference}`);
         } else {
-          output.warn(`not verified ${String(answer['reference'])}: ${String(answer['reason'])}`);
-          void window.showWarningMessage(`Flux OCI: ✗ not verified: ${String(answer['reason'])}`, 'Open Output').then((p) => p && output.show(true));
+          output.warn(`not verified ${answer.reference}: ${answer.reason}`);
+          void window.showWarningMessage(`Flux OCI: ✗ not verified: ${answer.reason}`, 'Open Output').then((p) => p && output.show(true));
         }
       }),
     ),
@@ -321,7 +294,7 @@ export function registerArtifactCommands(context: ExtensionContext, client: Clie
         if (!keyFile) return;
         const password = await window.showInputBox({ title: title('Sign Artifact (3/3): key password'), prompt: 'Password of the cosign key (COSIGN_PASSWORD)', password: true, ignoreFocusOut: true });
         if (password === undefined) return;
-        const answer = await execute('flux-oci.artifact.sign', `Signing ${url.replace(/^oci:\/\//, '')}`, { url, keyFile, password });
+        const answer = await execute(artifactCommands.sign, `Signing ${url.replace(/^oci:\/\//, '')}`, { url, keyFile, password });
         if (!succeeded('sign', answer)) return;
         output.info(`signed ${url}: ${JSON.stringify(answer)}`);
         void window.showInformationMessage(`Flux OCI: signed ${url.replace(/^oci:\/\//, '')}`);

@@ -5,21 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commands, ProgressLocation, window, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
-import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { clusterCommands, type FluxTreeNode } from '../../server/src/protocol/clusterMessages';
+import { runServerCommand, runningClient } from './serverCommands';
 
-interface Ref {
-  kind: string;
-  name: string;
-  namespace: string;
-}
-interface Node {
-  ref: Ref;
-  ready: string;
-  suspended: boolean;
-  revision?: string;
-  children: Node[];
-}
-
+type Node = FluxTreeNode;
 type Action = 'reconcile' | 'suspend' | 'resume';
 
 function flatten(nodes: Node[]): Node[] {
@@ -33,32 +23,32 @@ export function kubeconfigPath(): string {
 }
 
 export function registerClusterPalette(client: () => LanguageClient | undefined, output: LogOutputChannel): Disposable[] {
-  const send = async (command: string, arg: unknown): Promise<Record<string, unknown> | null> => {
-    const c = client();
-    if (!c?.isRunning()) throw new Error('the Flux OCI language server is not running');
-    return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] })) as Record<string, unknown> | null;
-  };
-
   const act = (action: Action) => async (): Promise<void> => {
     try {
-      const tree = await send('flux-oci.clusterTree', {});
-      if (tree?.['ok'] === false) return void window.showErrorMessage(`Flux OCI: ${String(tree['error'])}`, 'Switch Context').then((p) => p && commands.executeCommand('flux-oci.switchContext'));
-      const nodes = flatten((tree?.['nodes'] as Node[]) ?? []).filter((n) => (action === 'resume' ? n.suspended : action === 'suspend' ? !n.suspended : true));
-      if (nodes.length === 0) return void window.showInformationMessage(`Flux OCI: nothing to ${action} in ${String(tree?.['context'] ?? 'the cluster')}`);
+      const tree = await runServerCommand(runningClient(client()), clusterCommands.tree, undefined);
+      if (!tree) return;
+      if ('ok' in tree) return void window.showErrorMessage(`Flux OCI: ${tree.error}`, 'Switch Context').then((p) => p && commands.executeCommand('flux-oci.switchContext'));
+      const nodes = flatten(tree.nodes).filter((n) => (action === 'resume' ? n.suspended : action === 'suspend' ? !n.suspended : true));
+      if (nodes.length === 0) return void window.showInformationMessage(`Flux OCI: nothing to ${action} in ${tree.context}`);
       const pick = await window.showQuickPick(
         nodes.map((n): QuickPickItem & { node: Node } => ({ label: n.ref.name, description: `${n.ref.kind} · ${n.ref.namespace}`, detail: `${n.suspended ? 'suspended' : `Ready ${n.ready}`}${n.revision ? ` · ${n.revision}` : ''}`, node: n })),
-        { title: `Flux OCI: ${action} (${String(tree?.['context'] ?? '')})`, matchOnDescription: true },
+        { title: `Flux OCI: ${action} (${tree.context})`, matchOnDescription: true },
       );
       if (!pick) return;
       const ref = pick.node.ref;
-      const extra = action === 'reconcile' ? { withSource: ref.kind === 'Kustomization' || ref.kind === 'HelmRelease' } : {};
-      const answer = await window.withProgress({ location: ProgressLocation.Notification, title: `Flux OCI: ${action} ${ref.kind} ${ref.namespace}/${ref.name}` }, () => send(`flux-oci.${action}`, { ...ref, ...extra }));
-      if (answer?.['ok'] === false) {
-        output.error(`${action} ${ref.kind} ${ref.name}: ${String(answer['error'])}`);
-        void window.showErrorMessage(`Flux OCI: ${action} failed: ${String(answer['error'])}`, 'Open Output').then((p) => p && output.show(true));
+      const run = () => {
+        const c = runningClient(client());
+        if (action === 'reconcile') return runServerCommand(c, clusterCommands.reconcile, { ...ref, withSource: ref.kind === 'Kustomization' || ref.kind === 'HelmRelease' });
+        return runServerCommand(c, action === 'suspend' ? clusterCommands.suspend : clusterCommands.resume, ref);
+      };
+      const answer = await window.withProgress({ location: ProgressLocation.Notification, title: `Flux OCI: ${action} ${ref.kind} ${ref.namespace}/${ref.name}` }, run);
+      if (answer?.ok === false) {
+        output.error(`${action} ${ref.kind} ${ref.name}: ${answer.error}`);
+        void window.showErrorMessage(`Flux OCI: ${action} failed: ${answer.error}`, 'Open Output').then((p) => p && output.show(true));
       } else {
-        output.info(`${action} ${ref.kind} ${ref.namespace}/${ref.name}${answer?.['revision'] ? ` → ${String(answer['revision'])}` : ''}`);
-        void window.showInformationMessage(`Flux OCI: ${action} ${ref.kind} ${ref.name}${answer?.['revision'] ? ` at ${String(answer['revision'])}` : ': done'}`);
+        const revision = answer && 'revision' in answer ? answer.revision : undefined;
+        output.info(`${action} ${ref.kind} ${ref.namespace}/${ref.name}${revision ? ` → ${revision}` : ''}`);
+        void window.showInformationMessage(`Flux OCI: ${action} ${ref.kind} ${ref.name}${revision ? ` at ${revision}` : ': done'}`);
       }
       void commands.executeCommand('flux-oci.cluster.refresh');
     } catch (e) {

@@ -18,33 +18,11 @@ import {
   type TreeDataProvider,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { clusterChangedNotification, clusterCommands, type FluxTreeNode } from '../../server/src/protocol/clusterMessages';
+import type { CommandType } from '../../server/src/protocol/messages';
+import { runServerCommand } from './serverCommands';
 
-interface Ref {
-  kind: string;
-  name: string;
-  namespace: string;
-}
-
-interface Node {
-  ref: Ref;
-  ready: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  revision?: string;
-  digest?: string;
-  suspended: boolean;
-  url?: string;
-  children: Node[];
-}
-
-interface TreeAnswer {
-  context?: string;
-  server?: string;
-  count?: number;
-  nodes?: Node[];
-  ok?: false;
-  error?: string;
-}
+type Node = FluxTreeNode;
 
 class ClusterTreeProvider implements TreeDataProvider<Node> {
   private readonly changed = new EventEmitter<Node | undefined>();
@@ -68,10 +46,12 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node) return node.children;
     const client = this.client();
     if (!client?.isRunning()) return [];
-    const answer = (await client.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as TreeAnswer | null;
-    this.error = answer?.ok === false ? answer.error : undefined;
-    this.context = answer?.context;
-    this.roots = answer?.nodes ?? [];
+    const answer = await runServerCommand(client, clusterCommands.tree, undefined);
+    const failed = answer && 'ok' in answer ? answer : undefined;
+    const tree = answer && !('ok' in answer) ? answer : undefined;
+    this.error = failed?.error;
+    this.context = tree?.context;
+    this.roots = tree?.nodes ?? [];
     this.loaded.fire();
     return this.roots;
   }
@@ -128,12 +108,10 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     view.message = provider.error ? `No cluster: ${provider.error}` : undefined;
   });
 
-  const run = async (command: string, node: Node, title: string, extra: Record<string, unknown> = {}): Promise<unknown> => {
+  const run = async <Arg, A extends { ok: boolean; error?: string; revision?: string | null }>(type: CommandType<Arg, A>, arg: Arg, node: Node, title: string): Promise<A | null | undefined> => {
     const c = client();
     if (!c) return undefined;
-    const answer = (await window.withProgress({ location: ProgressLocation.Notification, title, cancellable: false }, () =>
-      c.sendRequest('workspace/executeCommand', { command, arguments: [{ ...node.ref, ...extra }] }),
-    )) as { ok?: boolean; error?: string; revision?: string } | null;
+    const answer = await window.withProgress({ location: ProgressLocation.Notification, title, cancellable: false }, () => runServerCommand(c, type, arg));
     if (answer?.ok === false) void window.showErrorMessage(`Flux: ${answer.error}`);
     else if (answer?.revision) void window.showInformationMessage(`Flux: ${node.ref.kind} ${node.ref.name} at ${answer.revision}`);
     refreshSoon();
@@ -142,7 +120,7 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
 
   const started = (): void => {
     const c = client();
-    c?.onNotification('flux-oci/clusterChanged', refreshSoon);
+    c?.onNotification(clusterChangedNotification.method, refreshSoon);
     provider.refresh();
   };
 
@@ -150,19 +128,23 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     view,
     status,
     commands.registerCommand('flux-oci.cluster.refresh', () => provider.refresh()),
-    commands.registerCommand('flux-oci.cluster.reconcileItem', (n: Node) => run('flux-oci.reconcile', n, `Reconciling ${n.ref.kind} ${n.ref.name}`, { withSource: n.ref.kind === 'Kustomization' || n.ref.kind === 'HelmRelease' })),
-    commands.registerCommand('flux-oci.cluster.suspendItem', (n: Node) => run('flux-oci.suspend', n, `Suspending ${n.ref.name}`)),
-    commands.registerCommand('flux-oci.cluster.resumeItem', (n: Node) => run('flux-oci.resume', n, `Resuming ${n.ref.name}`)),
+    commands.registerCommand('flux-oci.cluster.reconcileItem', (n: Node) =>
+      run(clusterCommands.reconcile, { ...n.ref, withSource: n.ref.kind === 'Kustomization' || n.ref.kind === 'HelmRelease' }, n, `Reconciling ${n.ref.kind} ${n.ref.name}`),
+    ),
+    commands.registerCommand('flux-oci.cluster.suspendItem', (n: Node) => run(clusterCommands.suspend, n.ref, n, `Suspending ${n.ref.name}`)),
+    commands.registerCommand('flux-oci.cluster.resumeItem', (n: Node) => run(clusterCommands.resume, n.ref, n, `Resuming ${n.ref.name}`)),
     commands.registerCommand('flux-oci.cluster.openYaml', async (n: Node) => {
-      const answer = (await client()?.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterObject', arguments: [n.ref] })) as { object?: unknown; error?: string } | null;
-      if (!answer?.object) return void window.showErrorMessage(`Flux: ${answer?.error ?? 'object not found'}`);
+      const c = client();
+      const answer = c ? await runServerCommand(c, clusterCommands.getYaml, n.ref) : null;
+      if (!answer || 'ok' in answer) return void window.showErrorMessage(`Flux: ${answer?.error ?? 'object not found'}`);
       const { stringify } = await import('yaml');
       const doc = await workspace.openTextDocument({ language: 'yaml', content: stringify(answer.object) });
       await window.showTextDocument(doc, { preview: true });
     }),
     commands.registerCommand('flux-oci.cluster.events', async (n: Node) => {
-      const answer = (await client()?.sendRequest('workspace/executeCommand', { command: 'flux-oci.events', arguments: [n.ref] })) as { events?: Array<{ type: string; reason: string; message: string; time: string }> } | null;
-      const events = answer?.events ?? [];
+      const c = client();
+      const answer = c ? await runServerCommand(c, clusterCommands.events, n.ref) : null;
+      const events = answer && 'events' in answer ? answer.events : [];
       await window.showQuickPick(
         events.length ? events.map((e): QuickPickItem => ({ label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`, description: e.time, detail: e.message })) : [{ label: 'No recent events' } as QuickPickItem],
         { title: `Events of ${n.ref.kind} ${n.ref.namespace}/${n.ref.name}`, matchOnDetail: true },
@@ -174,16 +156,16 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
       if (!editor || !c) return;
       const uri = editor.document.uri.toString();
       const text = editor.document.getText();
-      const plan = (await c.sendRequest('workspace/executeCommand', { command: 'flux-oci.apply', arguments: [{ uri, text }] })) as { ok: boolean; error?: string; objects?: Array<{ ref: Ref; action: string; diff: string }> };
-      if (!plan.ok) return void window.showErrorMessage(`Flux: dry run failed: ${plan.error}`);
-      const changes = (plan.objects ?? []).filter((o) => o.action !== 'unchanged');
+      const plan = await runServerCommand(c, clusterCommands.apply, { uri, text });
+      if (!plan?.ok) return void window.showErrorMessage(`Flux: dry run failed: ${plan?.error ?? 'the language server did not answer'}`);
+      const changes = plan.objects.filter((o) => o.action !== 'unchanged');
       if (changes.length === 0) return void window.showInformationMessage('Flux: the cluster already matches this file');
       const diffDoc = await workspace.openTextDocument({ language: 'diff', content: changes.map((o) => o.diff).join('\n') });
       await window.showTextDocument(diffDoc, { preview: true, preserveFocus: true });
       const pick = await window.showWarningMessage(`Apply ${changes.length} Flux object(s) to the cluster (server-side apply, field manager flux-oci)?`, { modal: true }, 'Apply');
       if (pick !== 'Apply') return;
-      const done = (await c.sendRequest('workspace/executeCommand', { command: 'flux-oci.apply', arguments: [{ uri, text, confirm: true }] })) as { ok: boolean; error?: string };
-      if (!done.ok) void window.showErrorMessage(`Flux: apply failed: ${done.error}`);
+      const done = await runServerCommand(c, clusterCommands.apply, { uri, text, confirm: true });
+      if (!done?.ok) void window.showErrorMessage(`Flux: apply failed: ${done?.error ?? 'the language server did not answer'}`);
       else void window.showInformationMessage(`Flux: applied ${changes.length} object(s)`);
       refreshSoon();
     }),

@@ -19,7 +19,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   // The Flux cluster tree, its actions and Apply to Cluster (CLU).
   context.subscriptions.push(...registerClusterView(() => client));
   // Palette commands: OCI artifacts (push, pull, tag, list, diff, verify, sign) and cluster picks.
-  context.subscriptions.push(...registerArtifactCommands(context, () => client, output), ...registerClusterPalette(() => client, output));
+  context.subscriptions.push(...registerArtifactCommands(() => client, output), ...registerClusterPalette(() => client, output));
   context.subscriptions.push(
     commands.registerCommand('flux-oci.restartServer', async () => {
       output.info('Restarting the Flux OCI language server');

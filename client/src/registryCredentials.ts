@@ -3,16 +3,11 @@
 // a settings file or logged; the server keeps them in memory only.
 import { commands, window, type Disposable, type ExtensionContext, type SecretStorage } from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { registryCredentialsNotification, type RegistryCredential, type RegistryCredentialsParams } from '../../server/src/protocol/resolutionMessages';
 
 const secretKey = 'flux-oci.registryCredentials';
-const notification = 'flux-oci/registryCredentials';
 
-export interface StoredRegistryCredential {
-  registry: string;
-  username?: string;
-  password?: string;
-  token?: string;
-}
+type StoredRegistryCredential = RegistryCredential;
 
 async function readStored(secrets: SecretStorage): Promise<StoredRegistryCredential[]> {
   const raw = await secrets.get(secretKey);
@@ -27,7 +22,8 @@ async function readStored(secrets: SecretStorage): Promise<StoredRegistryCredent
 
 async function send(client: LanguageClient | undefined, secrets: SecretStorage): Promise<void> {
   if (!client || client.state !== State.Running) return;
-  await client.sendNotification(notification, { credentials: await readStored(secrets) });
+  const params: RegistryCredentialsParams = { credentials: await readStored(secrets) };
+  await client.sendNotification(registryCredentialsNotification.method, params);
 }
 
 /** Registers the login/logout commands and keeps the server's copy of the credentials current. */
@@ -69,16 +65,4 @@ export function sendCredentialsWhenRunning(client: LanguageClient, secrets: Secr
   return client.onDidChangeState((e) => {
     if (e.newState === State.Running) void send(client, secrets).catch(() => undefined);
   });
-}
-
-/**
- * `user:password` (or a token) stored for a registry host, for the artifact commands; the
- * server uses it for that one operation and never logs it. Undefined: the server falls
- * back to the docker config, as the CLI does.
- */
-export async function credentialsFor(secrets: SecretStorage, registry: string): Promise<string | undefined> {
-  const entry = (await readStored(secrets)).find((c) => c.registry.replace(/^https?:\/\//, '').replace(/\/+$/, '') === registry);
-  if (!entry) return undefined;
-  if (entry.username && (entry.password ?? entry.token)) return `${entry.username}:${entry.password ?? entry.token}`;
-  return entry.token;
 }

@@ -25,20 +25,25 @@ import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { YamlFile } from '../domain/yaml/yamlFile';
 import { readOciSource } from '../domain/language/liveResolution/index';
 import type { ConnectionOptions } from '../domain/oci/operations/connection';
+import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
 import type { VerificationPolicy } from '../domain/signatures/types';
 import { pathOfKey } from './fileKeys';
-
-export const artifactCommands = {
-  push: 'flux-oci.artifact.push',
-  pull: 'flux-oci.artifact.pull',
-  tag: 'flux-oci.artifact.tag',
-  list: 'flux-oci.artifact.list',
-  diff: 'flux-oci.artifact.diff',
-  verify: 'flux-oci.artifact.verify',
-  sign: 'flux-oci.artifact.sign',
-  defaults: 'flux-oci.artifact.defaults',
-} as const;
+import {
+  artifactCommands,
+  type AccessArgs,
+  type ArtifactDefaults,
+  type DefaultsArgs,
+  type DiffArgs,
+  type ListArgs,
+  type PullArgs,
+  type PushArgs,
+  type SignArgs,
+  type SourceDefault,
+  type TagArgs,
+  type VerifyArgs,
+} from '../protocol/artifactMessages';
+import type { Failure } from '../protocol/messages';
 
 export interface ArtifactCommandsHost {
   connection: Connection;
@@ -48,105 +53,25 @@ export interface ArtifactCommandsHost {
   workspaceFolders: () => string[];
   progressSupported: () => boolean;
   log: (message: string) => void;
+  /** The editor's registry log-ins (the ones live resolution uses); `creds` in a command wins over them. */
+  session?: CredentialSource;
 }
 
-/** Registry access the client may add to any command (credentials come from its SecretStorage). */
-interface AccessArgs {
-  /**
-   * A `$/progress` token the client listens on (its own cancellable notification). An
-   * argument rather than `workDoneToken` because vscode-languageserver takes that one out
-   * of the params before the command registry sees them.
-   */
-  progressToken?: ProgressToken;
-  /** `user:password` or a token; never logged. */
-  creds?: string;
-  insecure?: boolean;
-  caFile?: string;
-}
-
-export interface PushArgs extends AccessArgs {
-  url: string;
-  /** Folder or file to pack; relative paths are taken from the workspace folder. */
-  path: string;
-  source?: string;
-  revision?: string;
-  annotations?: string[];
-  ignorePaths?: string[];
-  reproducible?: boolean;
-}
-export interface PullArgs extends AccessArgs {
-  url: string;
-  output: string;
-}
-export interface TagArgs extends AccessArgs {
-  url: string;
-  tags: string[];
-}
-export interface ListArgs extends AccessArgs {
-  url: string;
-  filterSemver?: string;
-  filterRegex?: string;
-}
-export interface DiffArgs extends AccessArgs {
-  url: string;
-  path: string;
-}
-export interface VerifyArgs extends AccessArgs {
-  url: string;
-  /** Keyed: cosign public key files. */
-  keys?: string[];
-  /** Keyless: certificate identity and OIDC issuer regexps. */
-  identity?: { subject: string; issuer: string };
-  trustedRoot?: string;
-}
-export interface SignArgs extends AccessArgs {
-  url: string;
-  keyFile: string;
-  password?: string;
-  format?: 'bundle' | 'legacy';
-}
-export interface DefaultsArgs {
-  /** The active editor's document. */
-  uri?: string;
-}
-
-/** An OCIRepository found in the open file or the workspace. */
-export interface SourceDefault {
-  url: string;
-  name?: string;
-  /** The ref it asks for, e.g. `semver: ">=1.0.0"` or `tag: v1`. */
-  ref?: string;
-  file: string;
-  /** True when it is in the file the request was made from. */
-  inActiveFile: boolean;
-}
-
-export interface ArtifactDefaults {
-  sources: SourceDefault[];
-  /** Tag candidates, best first: the exact git tag of HEAD, the short commit, `latest`. */
-  tags: string[];
-  /** Candidate folders to push or diff, best first (workspace-relative when inside it). */
-  folders: string[];
-  workspaceFolder?: string;
-  git?: { source?: string; revision?: string; branch?: string; commit?: string };
-}
-
-type Answer = { ok: true } & Record<string, unknown>;
-type Failure = { ok: false; error: string; code?: string };
+type Answer = { ok: true } & object;
 
 export class ArtifactCommands {
   constructor(private readonly host: ArtifactCommandsHost) {}
 
   register(): void {
     const r = this.host.commands;
-    r.register(artifactCommands.defaults, (args) => this.defaults((args[0] ?? {}) as DefaultsArgs).catch((e: unknown) => this.failure('defaults', e)));
-    r.register(artifactCommands.push, (args, token, params) => this.run('Pushing artifact', args, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)));
-    r.register(artifactCommands.pull, (args, token, params) => this.run('Pulling artifact', args, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)));
-    r.register(artifactCommands.tag, (args, token, params) => this.run('Tagging artifact', args, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
-    r.register(artifactCommands.list, (args, token, params) => this.run('Listing artifacts', args, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)));
-    r.register(artifactCommands.diff, (args, token, params) => this.run('Comparing with the artifact', args, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)));
-    r.register(artifactCommands.verify, (args, token, params) => this.run('Verifying signature', args, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)));
-    r.register(artifactCommands.sign, (args, token, params) => this.run('Signing artifact', args, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)));
+    r.register(artifactCommands.defaults, (arg) => this.defaults(arg ?? {}).catch((e: unknown) => this.failure('defaults', e)));
+    r.register(artifactCommands.push, (arg, token, params) => this.run('Pushing artifact', arg, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)));
+    r.register(artifactCommands.pull, (arg, token, params) => this.run('Pulling artifact', arg, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)));
+    r.register(artifactCommands.tag, (arg, token, params) => this.run('Tagging artifact', arg, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
+    r.register(artifactCommands.list, (arg, token, params) => this.run('Listing artifacts', arg, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)));
+    r.register(artifactCommands.diff, (arg, token, params) => this.run('Comparing with the artifact', arg, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)));
+    r.register(artifactCommands.verify, (arg, token, params) => this.run('Verifying signature', arg, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)));
+    r.register(artifactCommands.sign, (arg, token, params) => this.run('Signing artifact', arg, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)));
   }
 
   // ---------- operations (the registry stack is loaded on first use) ----------
@@ -303,14 +228,15 @@ export class ArtifactCommands {
   }
 
   /** Runs one operation with progress, cancellation and an `{ok}` answer. */
-  private async run<A>(
+  private async run<A, R extends Answer>(
     title: string,
-    args: unknown[],
+    arg: Partial<A> | undefined,
     token: CancellationToken,
     params: ExecuteCommandParams,
-    op: (a: A, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void) => Promise<Answer>,
-  ): Promise<Answer | Failure> {
-    const a = (args[0] ?? {}) as A & AccessArgs;
+    op: (a: A, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void) => Promise<R>,
+  ): Promise<R | Failure> {
+    // Untrusted until each operation checks the fields it needs (requireString and friends).
+    const a = (arg ?? {}) as A & AccessArgs;
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     const reporter = await this.progress(title, params.workDoneToken ?? a.progressToken);
@@ -323,6 +249,7 @@ export class ArtifactCommands {
     const connection: ConnectionOptions = {
       signal: controller.signal,
       ...(a.creds ? { creds: a.creds } : {}),
+      ...(this.host.session ? { session: this.host.session } : {}),
       ...(a.insecure ? { insecure: true } : {}),
       ...(a.caFile ? { caFile: a.caFile } : {}),
     };

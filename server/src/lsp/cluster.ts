@@ -33,19 +33,8 @@ import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { shiftRange } from '../domain/text/lineIndex';
 import type { OpenDocuments } from './documents';
 import { toLspRange } from './convert';
-
-export const clusterCommands = {
-  reconcile: 'flux-oci.reconcile',
-  suspend: 'flux-oci.suspend',
-  resume: 'flux-oci.resume',
-  apply: 'flux-oci.apply',
-  delete: 'flux-oci.delete',
-  tree: 'flux-oci.clusterTree',
-  events: 'flux-oci.events',
-  getYaml: 'flux-oci.clusterObject',
-} as const;
-
-export const clusterChangedNotification = 'flux-oci/clusterChanged';
+import { clusterChangedNotification, clusterCommands } from '../protocol/clusterMessages';
+import type { CommandType } from '../protocol/messages';
 
 export interface ClusterHost {
   connection: Connection;
@@ -77,8 +66,9 @@ export class ClusterFeatures {
 
   /** Registers the cluster commands on the server's dispatcher and the drift code lens. */
   register(): void {
-    for (const command of Object.values(clusterCommands)) {
-      this.host.commands.register(command, (_args, token, params) => this.execute(params, token));
+    // One dispatcher for all of them: each answer has its protocol type, checked where it is built.
+    for (const type of Object.values(clusterCommands) as Array<CommandType<unknown, unknown>>) {
+      this.host.commands.register(type, (_arg, token, params) => this.execute(params, token));
     }
     this.host.connection.onCodeLens((p, token) => this.codeLenses(p, token));
   }
@@ -94,32 +84,32 @@ export class ClusterFeatures {
     try {
       const client = this.kube();
       switch (p.command) {
-        case clusterCommands.tree: {
+        case clusterCommands.tree.command: {
           const inventory = this.watchInventory(client);
           const nodes = await inventory.tree();
           return { context: client.access.context, server: client.access.server, count: inventory.size, nodes };
         }
-        case clusterCommands.events:
+        case clusterCommands.events.command:
           return { events: await objectEvents(client, this.refOf(arg, client)) };
-        case clusterCommands.getYaml:
+        case clusterCommands.getYaml.command:
           return { object: await client.get<KubeObject>(objectPath(this.refOf(arg, client))) };
-        case clusterCommands.reconcile:
+        case clusterCommands.reconcile.command:
           return await this.withProgress(`Reconciling ${String(arg['kind'])} ${String(arg['name'])}`, token, async (signal, report) => {
             const r = await reconcile(client, this.refOf(arg, client), { withSource: arg['withSource'] === true, signal, onProgress: report });
             return { ok: true, revision: r.revision ?? null, elapsedMs: Math.round(r.elapsedMs), source: r.source ? { revision: r.source.revision ?? null } : undefined };
           });
-        case clusterCommands.suspend:
+        case clusterCommands.suspend.command:
           await suspend(client, this.refOf(arg, client));
           return { ok: true };
-        case clusterCommands.resume:
+        case clusterCommands.resume.command:
           return await this.withProgress(`Resuming ${String(arg['kind'])} ${String(arg['name'])}`, token, async (signal, report) => {
             const r = await resume(client, this.refOf(arg, client), { signal, onProgress: report });
             return { ok: true, revision: r?.revision ?? null };
           });
-        case clusterCommands.delete:
+        case clusterCommands.delete.command:
           await deleteObject(client, this.refOf(arg, client));
           return { ok: true };
-        case clusterCommands.apply: {
+        case clusterCommands.apply.command: {
           // First call: the dry-run diff. Second call with confirm: true applies that same text.
           const uri = String(arg['uri'] ?? '');
           const doc = this.host.documents.get(uri);
@@ -178,7 +168,7 @@ export class ClusterFeatures {
   private watchInventory(client: KubeClient): FluxInventory {
     this.inventory ??= new FluxInventory(client, {
       onChange: () => {
-        void this.host.connection.sendNotification(clusterChangedNotification, { context: client.access.context, count: this.inventory?.size ?? 0 });
+        void this.host.connection.sendNotification(clusterChangedNotification.method, { context: client.access.context, count: this.inventory?.size ?? 0 });
         if (this.lensRefreshSupported) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
       },
       onError: (m) => this.host.log(`cluster: ${m}`),
@@ -237,8 +227,8 @@ export class ClusterFeatures {
       const args = [{ kind: 'OCIRepository', name: id.name, namespace }];
       const command =
         drift.state === 'not-in-cluster'
-          ? { title: `${client.access.context}: not in the cluster — apply`, command: clusterCommands.apply, arguments: [{ uri: p.textDocument.uri }] }
-          : { title: drift.state === 'drifted' ? `${drift.text} — reconcile` : drift.text, command: clusterCommands.reconcile, arguments: args };
+          ? { title: `${client.access.context}: not in the cluster — apply`, command: clusterCommands.apply.command, arguments: [{ uri: p.textDocument.uri }] }
+          : { title: drift.state === 'drifted' ? `${drift.text} — reconcile` : drift.text, command: clusterCommands.reconcile.command, arguments: args };
       lenses.push({ range: { start: range.start, end: range.start }, command });
     }
     void this.clientError;

@@ -1,6 +1,12 @@
 import type { CancellationToken, Connection, ExecuteCommandParams } from 'vscode-languageserver/node';
+import type { CommandType } from '../protocol/messages';
 
-export type CommandHandler = (args: unknown[], token: CancellationToken, params: ExecuteCommandParams) => unknown;
+/**
+ * A command's handler. `arg` is what the client sent as the first argument: typed as the
+ * protocol declares it, but untrusted (another editor may send anything), so handlers check
+ * the fields they need.
+ */
+export type CommandHandler<Arg, Answer> = (arg: Partial<Arg> | undefined, token: CancellationToken, params: ExecuteCommandParams) => Answer | Promise<Answer>;
 
 /**
  * The one `workspace/executeCommand` handler of the server. vscode-languageserver keeps a
@@ -8,11 +14,11 @@ export type CommandHandler = (args: unknown[], token: CancellationToken, params:
  * calling `connection.onExecuteCommand` themselves; the capability lists every command.
  */
 export class CommandRegistry {
-  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly handlers = new Map<string, CommandHandler<unknown, unknown>>();
 
-  register(command: string, handler: CommandHandler): void {
-    if (this.handlers.has(command)) throw new Error(`command ${command} registered twice`);
-    this.handlers.set(command, handler);
+  register<Arg, Answer>(type: CommandType<Arg, Answer>, handler: CommandHandler<Arg, Answer>): void {
+    if (this.handlers.has(type.command)) throw new Error(`command ${type.command} registered twice`);
+    this.handlers.set(type.command, handler as CommandHandler<unknown, unknown>);
   }
 
   /** Every registered command, for `executeCommandProvider.commands`. */
@@ -27,7 +33,8 @@ export class CommandRegistry {
         log(`executeCommand: unknown command ${params.command}`);
         return null;
       }
-      return handler(params.arguments ?? [], token, params);
+      const arg: unknown = params.arguments?.[0];
+      return handler(arg !== null && typeof arg === 'object' ? arg : undefined, token, params);
     });
   }
 }

@@ -1,14 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Connection } from 'vscode-languageserver/node';
-
-/** Request answered only when the server runs with FLUX_OCI_BENCH=1 (npm run bench:lsp). */
-export const eventLoopDelayRequest = 'flux-oci/bench/eventLoopDelay';
-
-export interface EventLoopDelayReport {
-  /** Longest time the event loop was blocked since the last report (timer lateness, ms). */
-  maxMs: number;
-  p99Ms: number;
-}
+import { eventLoopDelayRequest, type EventLoopDelayReport } from '../protocol/testMessages';
 
 /**
  * "No request waits more than 50 ms" is a claim about the longest synchronous step, which
@@ -19,7 +11,7 @@ export function registerEventLoopProbe(connection: Connection): void {
   if (process.env['FLUX_OCI_BENCH'] !== '1') return;
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
-  connection.onRequest(eventLoopDelayRequest, (): EventLoopDelayReport => {
+  connection.onRequest(eventLoopDelayRequest.method, (): EventLoopDelayReport => {
     // The histogram counts the sampling interval itself as delay: subtract it.
     const report = { maxMs: Math.max(0, histogram.max / 1e6 - 5), p99Ms: Math.max(0, histogram.percentile(99) / 1e6 - 5) };
     histogram.reset();

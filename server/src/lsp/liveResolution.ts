@@ -56,9 +56,8 @@ import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { EditorSignatures } from './signatureStatus';
 import { settleWithin } from './settleWithin';
+import { refreshResolutionCommand, registryCredentialsNotification, type RegistryCredential, type RegistryCredentialsParams } from '../protocol/resolutionMessages';
 
-export const refreshResolutionCommand = 'flux-oci.refreshResolution';
-export const registryCredentialsNotification = 'flux-oci/registryCredentials';
 
 /** How long a hover may wait for a cold resolution before answering "resolving". */
 const hoverBudgetMs = 1_000;
@@ -84,7 +83,8 @@ export interface LiveResolutionHost {
 }
 
 export class LiveResolution {
-  private readonly session = new SessionCredentials();
+  /** The editor's registry log-ins, in memory only; artifact commands use them too. */
+  readonly session = new SessionCredentials();
   readonly service: ResolutionService;
   /** Signature checks of resolved digests against `spec.verify` (SIG-ED). */
   readonly signatures: EditorSignatures;
@@ -127,9 +127,10 @@ export class LiveResolution {
         return null;
       }),
     );
-    c.onNotification(registryCredentialsNotification, (p: unknown) =>
+    c.onNotification(registryCredentialsNotification.method, (p: RegistryCredentialsParams | RegistryCredential[] | null) =>
       this.safe('registryCredentials', undefined, () => {
-        const list = Array.isArray(p) ? p : (p as { credentials?: unknown } | null)?.credentials;
+        // Early clients sent the bare list; both shapes are accepted.
+        const list: unknown = Array.isArray(p) ? p : p?.credentials;
         const n = this.session.replace(list);
         // Only the count and hosts: a credential never reaches a log.
         this.host.log(`registry: ${n} credential(s) from the editor (${this.session.registries.join(', ') || 'none'})`);

@@ -111,6 +111,7 @@ class FluxLanguageServer {
       workspaceFolders: () => this.workspaceFolders,
       progressSupported: () => this.supportsWorkDoneProgress,
       log: (m) => this.log(m),
+      session: this.live.session,
     });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).

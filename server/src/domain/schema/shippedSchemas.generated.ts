@@ -16,6 +16,31 @@ import s11 from '../../../../schemas/source.toolkit.fluxcd.io_v1_GitRepository.j
 import s12 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmChart.json';
 import s13 from '../../../../schemas/source.toolkit.fluxcd.io_v1_HelmRepository.json';
 import s14 from '../../../../schemas/source.toolkit.fluxcd.io_v1_OCIRepository.json';
+import releases from '../../../../schemas/releases/index.json';
+import r0 from '../../../../schemas/releases/helm.toolkit.fluxcd.io_HelmRelease.502f386d01.json';
+import r1 from '../../../../schemas/releases/helm.toolkit.fluxcd.io_HelmRelease.9bcfc61305.json';
+import r2 from '../../../../schemas/releases/helm.toolkit.fluxcd.io_HelmRelease.c29926e3b6.json';
+import r5 from '../../../../schemas/releases/image.toolkit.fluxcd.io_ImageUpdateAutomation.a4d8c7bb2e.json';
+import r6 from '../../../../schemas/releases/kustomize.toolkit.fluxcd.io_Kustomization.3542825263.json';
+import r7 from '../../../../schemas/releases/kustomize.toolkit.fluxcd.io_Kustomization.90b8789917.json';
+import r8 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Alert.12299720c3.json';
+import r10 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Alert.a5e166b80d.json';
+import r11 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Alert.e437e47325.json';
+import r12 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Provider.06faf57550.json';
+import r13 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Provider.4f2ae5e1ec.json';
+import r15 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Receiver.a1cbba0f18.json';
+import r16 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Receiver.ad58630ee4.json';
+import r17 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Receiver.e48c6b06a9.json';
+import r18 from '../../../../schemas/releases/notification.toolkit.fluxcd.io_Receiver.f817984736.json';
+import r19 from '../../../../schemas/releases/source.extensions.fluxcd.io_ArtifactGenerator.4ac38d9434.json';
+import r20 from '../../../../schemas/releases/source.extensions.fluxcd.io_ArtifactGenerator.7e6976166b.json';
+import r21 from '../../../../schemas/releases/source.toolkit.fluxcd.io_Bucket.65a8a0087a.json';
+import r24 from '../../../../schemas/releases/source.toolkit.fluxcd.io_GitRepository.17f14347c6.json';
+import r25 from '../../../../schemas/releases/source.toolkit.fluxcd.io_GitRepository.a1b8220a05.json';
+import r26 from '../../../../schemas/releases/source.toolkit.fluxcd.io_HelmChart.7fc0f34200.json';
+import r27 from '../../../../schemas/releases/source.toolkit.fluxcd.io_HelmChart.bf6aea0b48.json';
+import r30 from '../../../../schemas/releases/source.toolkit.fluxcd.io_OCIRepository.38cb7005c1.json';
+import r31 from '../../../../schemas/releases/source.toolkit.fluxcd.io_OCIRepository.68875911e3.json';
 
 export const shippedIndex = index;
 
@@ -36,3 +61,41 @@ export const shippedSchemas: Record<string, unknown> = {
   "source.toolkit.fluxcd.io_v1_HelmRepository.json": s13,
   "source.toolkit.fluxcd.io_v1_OCIRepository.json": s14,
 };
+
+/** Older Flux releases (schemas/releases/index.json); their schema files are keys of shippedSchemas. */
+export const releaseIndex: unknown = releases;
+
+Object.assign(shippedSchemas, {
+  "releases/helm.toolkit.fluxcd.io_HelmRelease.502f386d01.json": r0,
+  "releases/helm.toolkit.fluxcd.io_HelmRelease.9bcfc61305.json": r1,
+  "releases/helm.toolkit.fluxcd.io_HelmRelease.c29926e3b6.json": r2,
+  "releases/image.toolkit.fluxcd.io_ImagePolicy.94491fc2b3.json": s1,
+  "releases/image.toolkit.fluxcd.io_ImageRepository.2ef21abee5.json": s2,
+  "releases/image.toolkit.fluxcd.io_ImageUpdateAutomation.a4d8c7bb2e.json": r5,
+  "releases/kustomize.toolkit.fluxcd.io_Kustomization.3542825263.json": r6,
+  "releases/kustomize.toolkit.fluxcd.io_Kustomization.90b8789917.json": r7,
+  "releases/notification.toolkit.fluxcd.io_Alert.12299720c3.json": r8,
+  "releases/notification.toolkit.fluxcd.io_Alert.2afffbf625.json": s5,
+  "releases/notification.toolkit.fluxcd.io_Alert.a5e166b80d.json": r10,
+  "releases/notification.toolkit.fluxcd.io_Alert.e437e47325.json": r11,
+  "releases/notification.toolkit.fluxcd.io_Provider.06faf57550.json": r12,
+  "releases/notification.toolkit.fluxcd.io_Provider.4f2ae5e1ec.json": r13,
+  "releases/notification.toolkit.fluxcd.io_Provider.e472e93c3e.json": s6,
+  "releases/notification.toolkit.fluxcd.io_Receiver.a1cbba0f18.json": r15,
+  "releases/notification.toolkit.fluxcd.io_Receiver.ad58630ee4.json": r16,
+  "releases/notification.toolkit.fluxcd.io_Receiver.e48c6b06a9.json": r17,
+  "releases/notification.toolkit.fluxcd.io_Receiver.f817984736.json": r18,
+  "releases/source.extensions.fluxcd.io_ArtifactGenerator.4ac38d9434.json": r19,
+  "releases/source.extensions.fluxcd.io_ArtifactGenerator.7e6976166b.json": r20,
+  "releases/source.toolkit.fluxcd.io_Bucket.65a8a0087a.json": r21,
+  "releases/source.toolkit.fluxcd.io_Bucket.b06b360231.json": s9,
+  "releases/source.toolkit.fluxcd.io_ExternalArtifact.93ff317ed5.json": s10,
+  "releases/source.toolkit.fluxcd.io_GitRepository.17f14347c6.json": r24,
+  "releases/source.toolkit.fluxcd.io_GitRepository.a1b8220a05.json": r25,
+  "releases/source.toolkit.fluxcd.io_HelmChart.7fc0f34200.json": r26,
+  "releases/source.toolkit.fluxcd.io_HelmChart.bf6aea0b48.json": r27,
+  "releases/source.toolkit.fluxcd.io_HelmChart.e1c05ab408.json": s12,
+  "releases/source.toolkit.fluxcd.io_HelmRepository.7d96e17a60.json": s13,
+  "releases/source.toolkit.fluxcd.io_OCIRepository.38cb7005c1.json": r30,
+  "releases/source.toolkit.fluxcd.io_OCIRepository.68875911e3.json": r31,
+});

@@ -4,7 +4,7 @@
  * Shared by the CLI and the language server so both behave the same.
  */
 import { RegistryClient } from '../registry/client';
-import { StaticCredentials, credentialFromFlag, type CredentialSource } from '../registry/auth/credential';
+import { CredentialChain, StaticCredentials, credentialFromFlag, type CredentialSource } from '../registry/auth/credential';
 import { DockerConfigCredentials } from '../registry/auth/dockerConfig';
 import { CloudProviderCredentials, providers, type Provider } from '../registry/auth/cloudProviders';
 import { RegistryError } from '../registry/errors';
@@ -21,6 +21,11 @@ export interface ConnectionOptions {
   caFile?: string;
   /** Use this docker config.json instead of the usual locations. */
   dockerConfig?: string;
+  /**
+   * Credentials held for the caller, tried before the docker config: in the editor, the log-ins
+   * of "Log In to a Registry", so artifact commands use what live resolution uses.
+   */
+  session?: CredentialSource;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   retry?: Partial<RetryPolicy>;
@@ -39,7 +44,8 @@ export function credentialSource(conn: ConnectionOptions): CredentialSource {
     return new CloudProviderCredentials(provider, env);
   }
   if (conn.creds !== undefined) return new StaticCredentials(credentialFromFlag(conn.creds), '--creds');
-  return new DockerConfigCredentials(env, conn.dockerConfig);
+  const docker = new DockerConfigCredentials(env, conn.dockerConfig);
+  return conn.session ? new CredentialChain([conn.session, docker]) : docker;
 }
 
 export function openRegistry(registry: string, conn: ConnectionOptions, onProgress?: ProgressListener): RegistryClient {

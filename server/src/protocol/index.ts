@@ -1,0 +1,6 @@
+/** The client↔server protocol of flux-oci, imported by both sides (see messages.ts). */
+export * from './messages';
+export * from './resolutionMessages';
+export * from './artifactMessages';
+export * from './clusterMessages';
+export * from './testMessages';

@@ -1,0 +1,25 @@
+/**
+ * Requests for the test suite and the benchmarks only, answered when the server runs with
+ * FLUX_OCI_TEST_HOOKS=1 (tests) or FLUX_OCI_BENCH=1 (`npm run bench:lsp`); editors never see them.
+ */
+import { requestSpec } from './messages';
+
+export interface EventLoopDelayReport {
+  /** Longest time the event loop was blocked since the last report (timer lateness, ms). */
+  maxMs: number;
+  p99Ms: number;
+}
+
+export interface HeapReport {
+  heapUsed: number;
+  rss: number;
+  /** False when node was started without --expose-gc: the figure then includes garbage. */
+  collected: boolean;
+}
+
+/** FLUX_OCI_BENCH=1: the longest event-loop block inside the server since the last ask. */
+export const eventLoopDelayRequest = requestSpec<undefined, EventLoopDelayReport>('flux-oci/bench/eventLoopDelay');
+/** FLUX_OCI_TEST_HOOKS=1: leaves one rejection unhandled, to prove the process guard keeps the server alive. */
+export const leakRejectionRequest = requestSpec<undefined, null>('flux-oci/test/leakRejection');
+/** FLUX_OCI_TEST_HOOKS=1: collects garbage (with --expose-gc) and answers the heap in use, for leak checks. */
+export const heapRequest = requestSpec<undefined, HeapReport>('flux-oci/test/heap');
