@@ -33,7 +33,7 @@ import { completion } from '../domain/language/completion';
 import { hover } from '../domain/language/hover';
 import { definition } from '../domain/language/definition';
 import { references } from '../domain/language/references';
-import { documentSymbols } from '../domain/language/documentSymbols';
+import { documentSymbols, type ObjectSymbol } from '../domain/language/documentSymbols';
 import { quickFixes, workspaceFix } from '../domain/language/codeActions';
 import { shiftRange } from '../domain/text/lineIndex';
 import { OpenDocuments } from './documents';
@@ -316,9 +316,18 @@ class FluxLanguageServer {
     if (!doc) return [];
     const symbols = documentSymbols(doc.yaml);
     if (!this.supportsHierarchicalSymbols) {
-      return symbols.map((s) => ({ name: s.name, kind: SymbolKind.Class, location: { uri: doc.uri, range: toLspRange(s.range) }, containerName: s.detail }));
+      const flat = symbols.flatMap((s) => [s, ...(s.children ?? [])]);
+      return flat.map((s) => ({ name: s.name, kind: SymbolKind.Class, location: { uri: doc.uri, range: toLspRange(s.range) }, containerName: s.detail }));
     }
-    return symbols.map((s) => ({ name: s.name, detail: s.detail, kind: SymbolKind.Class, range: toLspRange(s.range), selectionRange: toLspRange(s.selectionRange) }));
+    const toLsp = (s: ObjectSymbol): DocumentSymbol => ({
+      name: s.name,
+      detail: s.detail,
+      kind: SymbolKind.Class,
+      range: toLspRange(s.range),
+      selectionRange: toLspRange(s.selectionRange),
+      ...(s.children ? { children: s.children.map(toLsp) } : {}),
+    });
+    return symbols.map(toLsp);
   }
 
   private handleCodeAction(p: CodeActionParams): CodeAction[] {

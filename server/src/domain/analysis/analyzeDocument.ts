@@ -6,6 +6,7 @@ import { isFluxApiVersion } from '../flux/apiGroups';
 import { fluxLints, isSecretDocument, type LintContext } from '../lint/index';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
+import { activeSchemaSet, newestSchemaSet, withSchemaSet, type SchemaSet } from '../schema/schemaSet';
 import { checkApiVersion } from '../validation/apiVersion';
 import { validateStructure } from '../validation/structural';
 import { evaluateCelRules } from '../validation/celRules';
@@ -13,6 +14,8 @@ import { validateMetadata } from '../validation/metadata';
 import { mapEntries } from '../validation/yamlValues';
 import { complexKeyDiagnostics } from '../validation/complexKeys';
 import { withoutOperatorKindEnumErrors } from '../lint/operatorNotificationKinds';
+import { embeddedDiagnostics } from './embeddedAnalysis';
+import { isResourceSet } from '../flux/resourceSet';
 
 /** What the caller knows about the document beyond its text. */
 export interface AnalysisContext {
@@ -23,6 +26,11 @@ export interface AnalysisContext {
    * passing the same object while the workspace is unchanged: results are cached per context object.
    */
   lint?: LintContext;
+  /**
+   * The schemas to check against: a bundled Flux release, or CRDs from the workspace or the
+   * cluster. Default: the active set (`withSchemaSet`), else the newest bundled release.
+   */
+  schemas?: SchemaSet;
 }
 
 const noLintContext: LintContext = {};
@@ -33,13 +41,19 @@ const noLintContext: LintContext = {};
  * on the parse, so an unchanged document of an edited file costs nothing.
  */
 export function analyzeDocument(doc: ParsedDocument, ctx: AnalysisContext = {}): Diagnostic[] {
+  const set = ctx.schemas ?? activeSchemaSet();
+  if (set !== activeSchemaSet()) return withSchemaSet(set, () => analyzeDocument(doc, ctx));
+  // Results are memoised per schema set; the default set keeps the plain keys.
+  const keyOf = (key: string) => (set === newestSchemaSet() ? key : `${key}@${set.id}`);
   const patch = ctx.isPatch === true;
-  const byContext = doc.memoize(patch ? 'analysis:patch' : 'analysis', () => new WeakMap<LintContext, Diagnostic[]>());
+  const byContext = doc.memoize(keyOf(patch ? 'analysis:patch' : 'analysis'), () => new WeakMap<LintContext, Diagnostic[]>());
   const lintContext = ctx.lint ?? noLintContext;
   let result = byContext.get(lintContext);
   if (!result) {
-    const schema = doc.memoize(patch ? 'analysis:schema:patch' : 'analysis:schema', () => compute(doc, patch));
+    const schema = doc.memoize(keyOf(patch ? 'analysis:schema:patch' : 'analysis:schema'), () => compute(doc, patch));
     result = withLints(doc, schema, lintContext);
+    // A ResourceSet's Flux objects are held to the same checks as top-level ones.
+    if (isResourceSet(doc)) result = [...result, ...embeddedDiagnostics(doc, (e) => analyzeDocument(e, { lint: lintContext }))];
     byContext.set(lintContext, result);
   }
   return result;

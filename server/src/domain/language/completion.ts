@@ -7,6 +7,7 @@ import type { SchemaNode } from '../schema/schemaNode';
 import type { ObjectIndex } from '../workspace/objectIndex';
 import { cursorContext, type KeyContext, type ValueContext } from './cursorContext';
 import { fieldMarkdown, typeLabel } from './schemaDocs';
+import { embeddedObjectAt } from '../flux/resourceSet';
 
 export type CompletionEntryKind = 'property' | 'value' | 'enum' | 'snippet' | 'reference' | 'kind';
 
@@ -39,6 +40,9 @@ export interface CompletionContext {
  * never compete with a generic YAML/Kubernetes extension.
  */
 export function completion(doc: ParsedDocument, position: Position, ctx: CompletionContext = {}): CompletionEntry[] {
+  // Inside a ResourceSet's spec.resources, complete the embedded object as if it stood alone.
+  const embedded = embeddedObjectAt(doc, position);
+  if (embedded) return completion(embedded.parsed, position, ctx);
   const c = cursorContext(doc, position);
   if (!c) return [];
   if (c.type === 'emptyDocument') return kindSkeletons(c.replaceRange);

@@ -2,6 +2,8 @@ import type { Range } from '../text/lineIndex';
 import type { YamlFile } from '../yaml/yamlFile';
 import { documentObjects } from '../workspace/objectReferences';
 import { shiftRange } from '../text/lineIndex';
+import type { ParsedDocument } from '../yaml/parsedDocument';
+import { embeddedObjects } from '../flux/resourceSet';
 
 /** One symbol per Kubernetes object of a file, named `Kind/name` as kubectl prints it. */
 export interface ObjectSymbol {
@@ -11,6 +13,8 @@ export interface ObjectSymbol {
   kind: string;
   range: Range;
   selectionRange: Range;
+  /** Objects declared inside this one (a ResourceSet's spec.resources). */
+  children?: ObjectSymbol[];
 }
 
 export function documentSymbols(file: YamlFile): ObjectSymbol[] {
@@ -23,10 +27,22 @@ export function documentSymbols(file: YamlFile): ObjectSymbol[] {
     if (!rootRange) continue;
     const range = shiftRange(rootRange, d.slice.startLine);
     const selection = found.object ? shiftRange(found.object.nameRange, d.slice.startLine) : range;
-    const detail = [id.apiVersion, id.namespace ? `ns ${id.namespace}` : undefined].filter(Boolean).join(' · ');
-    out.push({ name: `${id.kind}/${id.name ?? '(unnamed)'}`, detail, kind: id.kind, range, selectionRange: clampTo(selection, range) });
+    const symbol = objectSymbol(d.parsed, range, selection);
+    const children = embeddedObjects(d.parsed).flatMap((e) => {
+      const r = shiftRange(e.range, d.slice.startLine);
+      const name = documentObjects(e.parsed).object?.nameRange;
+      return e.parsed.identity.kind ? [objectSymbol(e.parsed, r, name ? shiftRange(name, d.slice.startLine) : r)] : [];
+    });
+    if (children.length) symbol.children = children;
+    out.push(symbol);
   }
   return out;
+}
+
+function objectSymbol(doc: ParsedDocument, range: Range, selection: Range): ObjectSymbol {
+  const id = doc.identity;
+  const detail = [id.apiVersion, id.namespace ? `ns ${id.namespace}` : undefined].filter(Boolean).join(' · ');
+  return { name: `${id.kind}/${id.name ?? '(unnamed)'}`, detail, kind: id.kind ?? '', range, selectionRange: clampTo(selection, range) };
 }
 
 // LSP requires selectionRange to lie inside range.

@@ -4,6 +4,7 @@ import { isFluxApiVersion } from '../flux/apiGroups';
 import { knownKinds, schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
 import { nodeAt } from './cursorContext';
 import { fieldMarkdown } from './schemaDocs';
+import { embeddedObjectAt } from '../flux/resourceSet';
 
 export interface HoverInfo {
   markdown: string;
@@ -12,6 +13,9 @@ export interface HoverInfo {
 
 /** Field documentation from the CRD for the key or value under the cursor of a Flux object. */
 export function hover(doc: ParsedDocument, position: Position): HoverInfo | undefined {
+  // An object of a ResourceSet's spec.resources is documented like a top-level one (same coordinates).
+  const embedded = embeddedObjectAt(doc, position);
+  if (embedded) return hover(embedded.parsed, position);
   const id = doc.identity;
   if (!id.apiVersion || !id.kind || !isFluxApiVersion(id.apiVersion)) return undefined;
   const at = nodeAt(doc, position);

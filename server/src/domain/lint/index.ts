@@ -29,6 +29,7 @@ import { secretRefUse } from './secretRefUse';
 import { dockerConfigSecret } from './dockerConfigSecret';
 import { operatorNotificationKindsLint } from './operatorNotificationKinds';
 import { showsFluxOperator } from '../flux/fluxOperator';
+import { embeddedObjects } from '../flux/resourceSet';
 
 export type { LintContext, SecretFacts } from './lintTypes';
 export { isSecretDocument } from './secretFacts';
@@ -81,7 +82,7 @@ export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
   const helmChartSources = new Set<string>();
   const secrets = new Map<string, SecretFacts>();
   let fluxOperator = false;
-  for (const doc of docs) {
+  for (const doc of withEmbedded(docs)) {
     if (doc.hasSyntaxErrors) continue;
     if (!fluxOperator && showsFluxOperator(doc)) fluxOperator = true;
     const facts = secretFactsOf(doc);
@@ -98,4 +99,12 @@ export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
     helmChartSources.add(`${stringAt(chartRef, 'namespace') ?? obj.namespace ?? ''}/${name}`);
   }
   return { helmChartSources, secrets, fluxOperator };
+}
+
+/** The documents and, after each ResourceSet, the objects of its spec.resources. */
+function* withEmbedded(docs: Iterable<ParsedDocument>): Iterable<ParsedDocument> {
+  for (const doc of docs) {
+    yield doc;
+    for (const e of embeddedObjects(doc)) yield e.parsed;
+  }
 }

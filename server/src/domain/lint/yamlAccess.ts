@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { splitApiVersion } from '../flux/apiGroups';
+import { isResourceSetTemplate } from '../flux/resourceSetTemplates';
 
 /** A Flux object as the lints see it. */
 export interface FluxObject {
@@ -87,5 +88,6 @@ export function pairRange(doc: ParsedDocument, pair: Pair<Scalar, unknown>): Ran
 
 /** True for values written for a templating step (Flux postBuild substitution, Helm, ResourceSet). */
 export function isTemplated(s: string): boolean {
-  return s.includes('${') || s.includes('{{') || s.includes('<<') || /\{[A-Z_][A-Z0-9_]*\}/.test(s);
+  // `<<` alone is no template: `>=1.0.0 <<2` is a (bad) semver range to judge, `<< inputs.x >>` is not.
+  return s.includes('${') || s.includes('{{') || isResourceSetTemplate(s) || /\{[A-Z_][A-Z0-9_]*\}/.test(s);
 }

@@ -138,10 +138,14 @@ export class ObjectIndex {
       entry.nested.push(obj);
     }
     for (const r of found.references) {
-      const from: IndexedReference['from'] = { kind: parsed.identity.kind ?? '' };
-      if (parsed.identity.apiVersion !== undefined) from.apiVersion = parsed.identity.apiVersion;
-      if (found.object) from.name = found.object.name;
-      if (parsed.identity.namespace !== undefined) from.namespace = parsed.identity.namespace;
+      let from: IndexedReference['from'];
+      if (r.owner) from = r.owner;
+      else {
+        from = { kind: parsed.identity.kind ?? '' };
+        if (parsed.identity.apiVersion !== undefined) from.apiVersion = parsed.identity.apiVersion;
+        if (found.object) from.name = found.object.name;
+        if (parsed.identity.namespace !== undefined) from.namespace = parsed.identity.namespace;
+      }
       const shifted: IndexedReference = { ...r, file, from, nameRange: shiftRange(r.nameRange, line), range: shiftRange(r.range, line) };
       if (r.kindRange) shifted.kindRange = shiftRange(r.kindRange, line);
       entry.references.push(shifted);

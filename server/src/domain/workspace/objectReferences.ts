@@ -2,6 +2,8 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Range } from '../text/lineIndex';
 import { isFluxApiVersion } from '../flux/apiGroups';
 import type { ParsedDocument } from '../yaml/parsedDocument';
+import { embeddedObjects } from '../flux/resourceSet';
+import { isResourceSetTemplate } from '../flux/resourceSetTemplates';
 
 /**
  * What one Kubernetes document declares and which other objects it names, in
@@ -33,6 +35,8 @@ export interface ObjectReference {
   range: Range;
   /** The `kind` value, when the block spells it (so a fix can repoint the reference). */
   kindRange?: Range;
+  /** The object making the reference when it is not the document's own (an object of a ResourceSet's spec.resources). */
+  owner?: { kind: string; apiVersion?: string; name?: string; namespace?: string };
 }
 
 export interface DocumentObjects {
@@ -68,11 +72,36 @@ function extract(doc: ParsedDocument): DocumentObjects {
       if (id.namespace !== undefined) result.object.namespace = id.namespace;
     }
   }
-  if (!isFluxApiVersion(id.apiVersion)) return result;
+  if (!isFluxApiVersion(id.apiVersion)) {
+    addEmbedded(doc, result);
+    return result;
+  }
   const spec = root.get('spec', true);
   if (spec && isMap(spec)) walk(doc, spec, ['spec'], id.kind, id.namespace, result.references);
   if (spec && isMap(spec) && id.kind === 'ArtifactGenerator') result.nested.push(...generatedArtifacts(doc, spec, id.namespace));
   return result;
+}
+
+/**
+ * The objects of a ResourceSet's spec.resources and their references. Objects and
+ * targets whose names are templated are left out: only the operator knows them.
+ */
+function addEmbedded(doc: ParsedDocument, result: DocumentObjects): void {
+  for (const e of embeddedObjects(doc)) {
+    const inner = documentObjects(e.parsed);
+    const id = e.parsed.identity;
+    const literal = (o: { name: string; namespace?: string }): boolean => !isResourceSetTemplate(o.name) && !isResourceSetTemplate(o.namespace ?? '');
+    if (inner.object && literal(inner.object)) result.nested.push(inner.object);
+    result.nested.push(...inner.nested.filter(literal));
+    for (const r of inner.references) {
+      if (!literal(r.target) || isResourceSetTemplate(r.target.kind)) continue;
+      const owner: NonNullable<ObjectReference['owner']> = { kind: id.kind ?? '' };
+      if (id.apiVersion !== undefined) owner.apiVersion = id.apiVersion;
+      if (id.name !== undefined && !isResourceSetTemplate(id.name)) owner.name = id.name;
+      if (id.namespace !== undefined && !isResourceSetTemplate(id.namespace)) owner.namespace = id.namespace;
+      result.references.push({ ...r, owner });
+    }
+  }
 }
 
 /** An ArtifactGenerator's `spec.artifacts[].name`: each becomes an ExternalArtifact in the generator's namespace. */
