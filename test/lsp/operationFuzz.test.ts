@@ -35,7 +35,7 @@ const opsPerSequence = Number(process.env['FUZZ_OPS'] ?? 250);
 const budgetMs = Number(process.env['FUZZ_OPS_BUDGET_MS'] ?? 150_000);
 /** How long any request may take; a command once cancelled gets `cancelBoundMs` more. */
 const requestBoundMs = 10_000;
-const cancelBoundMs = 8_000;
+const cancelBoundMs = 12_000;
 const user = { name: 'fuzz', password: 'Fuzz-pa55word' };
 
 let registry: StartedRegistry;
@@ -109,6 +109,8 @@ function workspaceFiles(): Record<string, string> {
 
 interface Outstanding {
   what: string;
+  /** The proxy fault in effect when it was sent, for the report. */
+  fault: string;
   started: number;
   cancel?: () => void;
   cancelledAt?: number;
@@ -168,12 +170,13 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
   let offlineSince: { proxy: number; relay: number } | undefined; // traffic seen once offline took hold
   let offlineTimer: NodeJS.Timeout | undefined;
   let stopping = false;
+  let currentFault = 'none';
   /** What the editor's Log In last handed over (part of the final state a fresh server must share). */
   let credentials: Array<{ registry: string; username: string; password: string }> = [];
 
   const track = (what: string, promise: Promise<unknown>, source?: CancellationTokenSource): Outstanding => {
     report.requests++;
-    const o: Outstanding = { what, started: Date.now(), done: false, promise: Promise.resolve() };
+    const o: Outstanding = { what, fault: currentFault, started: Date.now(), done: false, promise: Promise.resolve() };
     o.promise = promise.then(
       () => undefined,
       (e: unknown) => {
@@ -204,7 +207,7 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
       // A command waits on a registry at most its idle timeout (60 s) per try; the user may cancel sooner.
       const bound = o.cancelledAt ? o.cancelledAt + cancelBoundMs : o.started + (o.what.startsWith('command ') ? 150_000 : requestBoundMs);
       if (now > bound) {
-        violations.push(`${o.what} unanswered after ${now - o.started} ms${o.cancelledAt ? ' (cancelled)' : ''}`);
+        violations.push(`${o.what} unanswered after ${now - o.started} ms${o.cancelledAt ? ` (cancelled ${now - o.cancelledAt} ms ago)` : ''}, sent under fault ${o.fault}`);
         o.done = true;
       }
     }
@@ -377,6 +380,7 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
     [6, 'fault', () => {
       const f = pick(faultChoices());
       count(report.faults, f.name);
+      currentFault = f.name;
       proxy.setRules(f.fault ? [{ path: f.path ?? /./, fault: f.fault, ...(f.times ? { times: f.times } : {}) }] : []);
       relay.setDelay(random() < 0.3 ? 500 + int(2500) : 0);
     }],
@@ -412,6 +416,7 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
 
     // Quiet the world: no faults, online, checks on; everything outstanding must settle in bound.
     proxy.setRules([]);
+    currentFault = 'none';
     relay.setDelay(0);
     setSettings({ ...settings, registry: { offline: false }, validation: { enable: true } });
     // The user cancels what is still running (the progress notification's Cancel).
