@@ -12,22 +12,37 @@ import type { FileDiagnostics } from '../output/fileDiagnostics';
 import { formatText, summarize } from '../output/textReport';
 import { formatJson } from '../output/jsonReport';
 import { formatSarif } from '../output/sarifReport';
+import { bundledFluxVersions } from '../../domain/schema/schemaSet';
+import { chooseSchemas, describeChoice, fluxFactsOfText, type SchemaChoice, type WorkspaceFluxFacts } from '../../domain/workspace/fluxVersion';
+import { KubeClient } from '../../domain/cluster/kubeClient';
+import { loadClusterAccess } from '../../domain/cluster/kubeConfig';
+import { clusterSchemaChoice, readFluxCrds } from '../../domain/cluster/clusterSchemas';
 import pkg from '../../../../package.json';
 
 const help = `Usage: flux-oci check [paths...] [--format text|json|sarif] [--include-hints]
+                      [--flux-version X.Y | --from-cluster [--context NAME] [--kubeconfig FILE]]
        flux build kustomization NAME --path DIR --dry-run | flux-oci check -
 
-Checks Flux objects in YAML files against the Flux ${'2.9'} schemas, CEL rules and
+Checks Flux objects in YAML files against the Flux schemas, CEL rules and
 Flux lints, like the API server and the controllers would. Folders are walked
 for *.yaml/*.yml files, honouring .gitignore; other Kubernetes objects are left
 alone. Documents named as patches by a kustomization.yaml are not held to
 required fields.
+
+Which Flux: the schemas of Flux ${bundledFluxVersions().join(', ')} are bundled. The checked files
+decide: Flux CustomResourceDefinitions among them (flux-system/gotk-components.yaml)
+are used as they are, else the version a FluxInstance names, else the newest.
+The text output says which ("checked against Flux 2.8 (from ...)").
 
 Flags:
   --format text    compiler-style lines: file:line:col: severity: message [code] (default)
   --format json    an array of {file, range, severity, message, code} (0-based positions)
   --format sarif   SARIF 2.1.0 for code scanning
   --include-hints  also print hints in text output
+  --flux-version X.Y  check against that bundled Flux release (e.g. 2.7)
+  --from-cluster   check against the Flux CRDs of the current kube context
+  --context NAME   with --from-cluster: that kubeconfig context instead
+  --kubeconfig FILE  with --from-cluster: that kubeconfig
 
 Exit status: 0 no errors, 1 errors found, 2 usage error.
 `;
@@ -38,12 +53,35 @@ interface CheckArgs {
   paths: string[];
   format: Format;
   includeHints: boolean;
+  fluxVersion?: string;
+  fromCluster: boolean;
+  context?: string;
+  kubeconfig?: string;
 }
 
 function parseArgs(args: string[]): CheckArgs {
-  const out: CheckArgs = { paths: [], format: 'text', includeHints: false };
+  const out: CheckArgs = { paths: [], format: 'text', includeHints: false, fromCluster: false };
+  const value = (a: string, i: number): string => {
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i];
+    if (v === undefined || v === '') throw new UsageError(`${a.replace(/=.*/, '')} needs a value`);
+    return v;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    const flag = a.replace(/=.*/, '');
+    if (flag === '--flux-version' || flag === '--context' || flag === '--kubeconfig') {
+      const v = value(a, a.includes('=') ? i : ++i);
+      if (flag === '--flux-version') {
+        if (!/^v?\d+\.\d+(\.\d+)?$/.test(v)) throw new UsageError(`--flux-version must look like 2.8 (got "${v}"); bundled: ${bundledFluxVersions().join(', ')}`);
+        out.fluxVersion = v;
+      } else if (flag === '--context') out.context = v;
+      else out.kubeconfig = v;
+      continue;
+    }
+    if (a === '--from-cluster') {
+      out.fromCluster = true;
+      continue;
+    }
     if (a === '--format' || a === '-o' || a.startsWith('--format=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
       if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got ${v === undefined ? 'nothing' : `"${v}"`})`);
@@ -101,9 +139,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (opts.paths.includes('-')) parsed.push({ file: stdinName, yaml: YamlFile.parse(await readStdin()) });
   // cross-file facts for the lints (e.g. which OCIRepositories HelmReleases use as charts)
   const lint = lintContextOf(parsed.flatMap((p) => p.yaml.documents.map((d) => d.parsed)));
+  const choice = await schemasFor(opts, parsed, io);
   const results: FileDiagnostics[] = parsed.map((p) => ({
     file: displayPath(io.cwd, p.file),
-    diagnostics: analyzeFile(p.yaml, { isPatch: patches.has(p.file), lint }),
+    diagnostics: analyzeFile(p.yaml, { isPatch: patches.has(p.file), lint, schemas: choice.set }),
   }));
   switch (opts.format) {
     case 'json':
@@ -114,9 +153,35 @@ async function run(args: string[], io: CliIO): Promise<number> {
       break;
     default:
       io.stdout.write(formatText(results, { includeHints: opts.includeHints }));
+      io.stderr.write(`checked against ${describeChoice(choice)}\n`);
       io.stderr.write(summarize(results));
   }
   return results.some((r) => r.diagnostics.some((d) => d.severity === Severity.Error)) ? 1 : 0;
+}
+
+/** The schemas to check against: the cluster's CRDs, --flux-version, or what the checked files show. */
+async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFile }[], io: CliIO): Promise<SchemaChoice> {
+  if (opts.fromCluster) {
+    if (opts.fluxVersion) throw new UsageError('--from-cluster and --flux-version exclude each other');
+    let client: KubeClient;
+    try {
+      client = new KubeClient(loadClusterAccess({ env: io.env, ...(opts.context ? { context: opts.context } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }));
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    const { crds } = await readFluxCrds(client, io.signal);
+    const cluster = clusterSchemaChoice(crds, client.access.context);
+    if (!cluster) io.stderr.write(`flux-oci check: kube context ${client.access.context} has no Flux CRDs; checking against the workspace's Flux instead\n`);
+    if (cluster) return cluster;
+  }
+  const facts: WorkspaceFluxFacts = { crds: [], instances: [] };
+  for (const p of parsed) {
+    const f = fluxFactsOfText(p.yaml.text, displayPath(io.cwd, p.file));
+    facts.crds.push(...f.crds);
+    facts.instances.push(...f.instances);
+  }
+  const choice = chooseSchemas({ ...(opts.fluxVersion ? { fluxVersion: opts.fluxVersion } : {}), facts });
+  return opts.fluxVersion ? { ...choice, reason: choice.reason.replace('flux-oci.fluxVersion', '--flux-version') } : choice;
 }
 
 export const checkCommand: CliCommand = {

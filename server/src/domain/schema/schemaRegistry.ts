@@ -1,6 +1,5 @@
-import { shippedIndex, shippedSchemas } from './shippedSchemas.generated';
-import { normalizeSchema, propertySchema, type RawSchema, type SchemaNode } from './schemaNode';
-import { objectMetaSchema } from './objectMeta';
+import { propertySchema, type SchemaNode } from './schemaNode';
+import { activeSchemaSet, newestSchemaSet } from './schemaSet';
 import { splitApiVersion } from '../flux/apiGroups';
 
 /**
@@ -14,6 +13,8 @@ export interface KnownKind {
   kind: string;
   /** False for versions older Flux releases served and Flux 2.9 does not. */
   served: boolean;
+  /** Served, but marked deprecated in its CRD (an older release's beta kept for migration). */
+  deprecated?: boolean;
   /** `group/version`, ready for an `apiVersion:` value. */
   apiVersion: string;
   description?: string;
@@ -22,7 +23,7 @@ export interface KnownKind {
 interface IndexKind {
   group: string;
   kind: string;
-  served: { version: string; schema: string }[];
+  served: { version: string; schema: string; deprecated?: boolean }[];
   /** Versions older Flux releases served for this kind. */
   retired?: { version: string; note?: string }[];
 }
@@ -33,22 +34,33 @@ interface IndexFile {
   retiredVersions: Record<string, { version: string; note?: string }[]>;
 }
 
-const index = shippedIndex as unknown as IndexFile;
-const normalized = new Map<string, SchemaNode>();
+/**
+ * The index of the active schema set (a bundled Flux release, or CRDs from the
+ * workspace or the cluster: see schemaSet.ts), read through on every access so
+ * each lookup below answers from the set in place.
+ */
+const index: IndexFile = {
+  get flux() {
+    return activeSchemaSet().index.flux;
+  },
+  get kinds() {
+    return activeSchemaSet().index.kinds;
+  },
+  get retiredVersions() {
+    return activeSchemaSet().index.retiredVersions;
+  },
+};
 
-/** The Flux release the shipped schemas come from, e.g. `v2.9.4`. */
-export const schemaFluxVersion: string = index.flux;
+/** The newest Flux release flux-oci bundles schemas of, e.g. `v2.9.4` (the default set). */
+export const schemaFluxVersion: string = newestSchemaSet().index.flux;
+
+/** How the active schemas are named to the user, e.g. `Flux 2.8`. */
+export function activeSchemaLabel(): string {
+  return activeSchemaSet().label;
+}
 
 function loadSchema(file: string): SchemaNode | undefined {
-  let node = normalized.get(file);
-  if (node) return node;
-  const raw = shippedSchemas[file] as RawSchema | undefined;
-  if (!raw) return undefined;
-  const root = normalizeSchema(raw);
-  // Give `metadata` the ObjectMeta shape the API server applies.
-  node = Object.freeze({ ...root, properties: Object.freeze({ ...root.properties, metadata: objectMetaSchema }) });
-  normalized.set(file, node);
-  return node;
+  return activeSchemaSet().schema(file);
 }
 
 function findKind(group: string, kind: string): IndexKind | undefined {
@@ -61,6 +73,11 @@ export function schemaForObject(apiVersion: string, kind: string): SchemaNode | 
   const k = findKind(group, kind);
   const v = k?.served.find((s) => s.version === version);
   return v ? loadSchema(v.schema) : undefined;
+}
+
+/** Whether a served version is marked deprecated in its CRD (still served: the API server warns). */
+export function isDeprecatedVersion(group: string, kind: string, version: string): boolean {
+  return findKind(group, kind)?.served.find((s) => s.version === version)?.deprecated === true;
 }
 
 /** What the served schemas know about a kind (any version). */
@@ -93,7 +110,7 @@ export function knownKinds(): KnownKind[] {
   for (const k of index.kinds) {
     for (const s of k.served) {
       const description = loadSchema(s.schema)?.description;
-      out.push({ group: k.group, version: s.version, kind: k.kind, served: true, apiVersion: `${k.group}/${s.version}`, ...(description ? { description } : {}) });
+      out.push({ group: k.group, version: s.version, kind: k.kind, served: true, apiVersion: `${k.group}/${s.version}`, ...(description ? { description } : {}), ...(s.deprecated ? { deprecated: true } : {}) });
     }
     for (const r of k.retired ?? index.retiredVersions[k.group] ?? []) {
       if (k.served.some((s) => s.version === r.version)) continue;

@@ -1,13 +1,16 @@
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import { splitApiVersion } from '../flux/apiGroups';
-import { groupsOfKind, kindsOfGroup, retiredVersion, schemaFluxVersion, servedVersionsOf } from '../schema/schemaRegistry';
+import { activeSchemaLabel, groupsOfKind, isDeprecatedVersion, kindsOfGroup, retiredVersion, servedVersionsOf } from '../schema/schemaRegistry';
+import { removedIn } from '../schema/schemaSet';
 import { closestMatch } from './suggestions';
 
 /**
- * Is this apiVersion/kind something Flux 2.9 serves? A removed version is an
+ * Is this apiVersion/kind something the active schemas serve (Flux 2.9 unless the
+ * workspace, a setting or the cluster says otherwise)? A removed version is an
  * error (the API server answers "no matches for kind"), with a quick fix to the
- * served version; an unknown kind in a Flux group is a warning with a suggestion.
+ * served version; a served but deprecated one (Flux 2.7's v1beta2 sources) is a
+ * warning; an unknown kind in a Flux group is a warning with a suggestion.
  */
 export interface ApiVersionCheck {
   /** Set when the object can be validated against a shipped schema. */
@@ -18,7 +21,8 @@ export interface ApiVersionCheck {
 export function checkApiVersion(apiVersion: string, kind: string, apiVersionRange: Range, kindRange: Range): ApiVersionCheck {
   const { group, version } = splitApiVersion(apiVersion);
   const versions = servedVersionsOf(group, kind);
-  const flux = schemaFluxVersion.replace(/^v(\d+\.\d+).*/, '$1');
+  // "Flux 2.9", or the workspace's / cluster's CRDs
+  const flux = activeSchemaLabel();
   if (!versions) {
     const moved = inOtherGroup(apiVersion, kind, apiVersionRange, flux);
     if (moved) return moved;
@@ -31,16 +35,17 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
           range: kindRange,
           severity: Severity.Warning,
           code: 'schema/unknown-kind',
-          message: `${group} has no kind "${kind}" in Flux ${flux}${near ? ` (did you mean "${near}"?)` : ` (known kinds: ${known})`}`,
+          message: `${group} has no kind "${kind}" in ${flux}${near ? ` (did you mean "${near}"?)` : ` (known kinds: ${known})`}`,
           ...(near ? { fixes: [{ title: `Change to "${near}"`, edits: [{ range: kindRange, newText: near }], preferred: true }] } : {}),
         },
       ],
     };
   }
-  if (versions.includes(version)) return { served: true, diagnostics: [] };
-  const target = `${group}/${versions[0]}`;
+  if (versions.includes(version)) return isDeprecatedVersion(group, kind, version) ? deprecatedVersion(apiVersion, kind, apiVersionRange, flux) : { served: true, diagnostics: [] };
+  const target = `${group}/${versions.find((v) => !isDeprecatedVersion(group, kind, v)) ?? versions[0]}`;
   const retired = retiredVersion(group, version, kind);
-  const when = retired?.note ? ` (${retired.note})` : '';
+  const removed = removedIn(group, kind, version);
+  const when = retired?.note ? ` (${retired.note})` : removed ? ` (removed in ${flux === `Flux ${removed}` ? 'this release' : `Flux ${removed}`})` : '';
   return {
     served: false,
     diagnostics: [
@@ -48,7 +53,7 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
         range: apiVersionRange,
         severity: Severity.Error,
         code: 'schema/api-version-not-served',
-        message: `${apiVersion} ${kind} is not served by Flux ${flux}${when}, so the API server rejects it: change apiVersion to ${target}`,
+        message: `${apiVersion} ${kind} is not served by ${flux}${when}, so the API server rejects it: change apiVersion to ${target}`,
         deprecated: true,
         fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }],
       },
@@ -74,8 +79,32 @@ function inOtherGroup(apiVersion: string, kind: string, apiVersionRange: Range, 
         range: apiVersionRange,
         severity: Severity.Error,
         code: 'schema/wrong-api-group',
-        message: `${kind} is not in ${group}: Flux ${flux} serves it as ${home.group} (${home.versions.join(', ')}), so the API server rejects ${apiVersion}: change apiVersion to ${target}`,
+        message: `${kind} is not in ${group}: ${flux} serves it as ${home.group} (${home.versions.join(', ')}), so the API server rejects ${apiVersion}: change apiVersion to ${target}`,
         fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }],
+      },
+    ],
+  };
+}
+
+/**
+ * A version the schemas still serve but mark deprecated (an older release's beta):
+ * the API server accepts it with a warning, and the next Flux minor drops it.
+ */
+function deprecatedVersion(apiVersion: string, kind: string, apiVersionRange: Range, flux: string): ApiVersionCheck {
+  const { group, version } = splitApiVersion(apiVersion);
+  const current = servedVersionsOf(group, kind)?.find((v) => v !== version && !isDeprecatedVersion(group, kind, v));
+  const removed = removedIn(group, kind, version);
+  const target = current ? `${group}/${current}` : undefined;
+  return {
+    served: true,
+    diagnostics: [
+      {
+        range: apiVersionRange,
+        severity: Severity.Warning,
+        code: 'schema/api-version-deprecated',
+        message: `${apiVersion} ${kind} is deprecated in ${flux}${removed ? ` and removed in Flux ${removed}` : ''}${target ? `: change apiVersion to ${target}` : ''}`,
+        deprecated: true,
+        ...(target ? { fixes: [{ title: `Change apiVersion to ${target}`, edits: [{ range: apiVersionRange, newText: target }], preferred: true }] } : {}),
       },
     ],
   };

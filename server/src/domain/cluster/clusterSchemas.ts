@@ -1,0 +1,149 @@
+/**
+ * The cluster as the source of truth for schemas: the Flux CustomResourceDefinitions
+ * of a kube context, read with the shared KubeClient, kept current with a watch, so
+ * validation and completion follow a CRD that is installed, patched or removed
+ * without a restart. One cache per context.
+ */
+import type { KubeClient, KubeList, KubeObject } from './kubeClient';
+import { closestBundledSchemaSet, fluxVersionOfCrd, isFluxCrd, newestSchemaSet, schemaSetFromCrds, type CrdObject, type SchemaSet } from '../schema/schemaSet';
+import type { SchemaChoice } from '../workspace/fluxVersion';
+
+const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** Lists the Flux CRDs of the cluster (other groups are left out). */
+export async function readFluxCrds(client: KubeClient, signal?: AbortSignal): Promise<{ crds: CrdObject[]; resourceVersion: string | undefined }> {
+  const list = await client.list<KubeObject>(crdPath, undefined, signal);
+  return { crds: list.items.filter(isFluxCrd) as CrdObject[], resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion };
+}
+
+/** The schema choice of a context's CRDs; undefined when the cluster has no Flux CRD at all. */
+export function clusterSchemaChoice(crds: readonly CrdObject[], context: string): SchemaChoice | undefined {
+  const flux = crds.filter(isFluxCrd);
+  if (!flux.length) return undefined;
+  const version = flux.map(fluxVersionOfCrd).find((v) => v !== undefined);
+  const base = version ? closestBundledSchemaSet(version) : newestSchemaSet();
+  const label = version ? `Flux ${version.replace(/^v?(\d+\.\d+).*$/, '$1')}` : `the cluster's Flux CRDs`;
+  return { set: schemaSetFromCrds(flux, base, label), reason: `CRDs of kube context ${context}` };
+}
+
+export interface ClusterSchemasOptions {
+  /** Called when the choice changed (a Flux CRD was added, changed or removed). */
+  onChange: (choice: SchemaChoice | undefined) => void;
+  log?: (message: string) => void;
+}
+
+/**
+ * Reads a context's Flux CRDs and watches them. `current` is what validation uses
+ * now; until the first read it is undefined (the caller falls back to the
+ * workspace's choice), and a cluster that cannot be reached keeps the last good set.
+ */
+export class ClusterSchemas {
+  private choice: SchemaChoice | undefined;
+  private readonly crds = new Map<string, CrdObject>();
+  private readonly abort = new AbortController();
+  private firstRead: Promise<void>;
+  error: string | undefined;
+
+  constructor(
+    readonly client: KubeClient,
+    private readonly options: ClusterSchemasOptions,
+  ) {
+    this.firstRead = this.run();
+  }
+
+  get context(): string {
+    return this.client.access.context;
+  }
+
+  get current(): SchemaChoice | undefined {
+    return this.choice;
+  }
+
+  /** Resolves after the first read (successful or not). */
+  ready(): Promise<void> {
+    return this.firstRead;
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let resourceVersion: string | undefined;
+    let attempt = 0;
+    let resolveFirst: () => void = () => undefined;
+    const firstPromise = new Promise<void>((r) => (resolveFirst = r));
+    const first = { resolve: () => resolveFirst(), promise: firstPromise };
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          if (!resourceVersion) {
+            const read = await readFluxCrds(this.client, signal);
+            this.crds.clear();
+            for (const c of read.crds) this.crds.set(c.metadata?.name ?? '', c);
+            resourceVersion = read.resourceVersion;
+            this.error = undefined;
+            this.update();
+            first.resolve();
+          }
+          const watching = Date.now();
+          await this.client.watch<KubeObject>(
+            crdPath,
+            { resourceVersion: resourceVersion ?? '' },
+            (ev) => {
+              const obj = ev.object as KubeObject & CrdObject & { metadata?: { resourceVersion?: string } };
+              if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+              if ((ev.type as string) === 'BOOKMARK') return;
+              if ((ev.type as string) === 'ERROR') {
+                resourceVersion = undefined; // expired: list again
+                return;
+              }
+              const name = obj?.metadata?.name ?? '';
+              const had = this.crds.has(name);
+              if (ev.type === 'DELETED') this.crds.delete(name);
+              else if (isFluxCrd(obj)) this.crds.set(name, obj);
+              else return;
+              if (had || isFluxCrd(obj)) this.update();
+            },
+            signal,
+          );
+          attempt = 0;
+          // a watch the server ends at once (no events) must not turn into a busy loop
+          if (Date.now() - watching < 1000) await pause(1000, signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          const message = err instanceof Error ? err.message : String(err);
+          if (!this.error) this.options.log?.(`schemas from cluster (${this.context}): ${message}`);
+          this.error = message;
+          first.resolve();
+          // list again after a failure: the watch may have missed events (or its resourceVersion expired)
+          resourceVersion = undefined;
+          await pause(Math.min(30_000, 500 * 2 ** Math.min(++attempt, 6)), signal);
+        }
+      }
+      first.resolve();
+    })();
+    return first.promise;
+  }
+
+  private update(): void {
+    const before = this.choice?.set;
+    this.choice = clusterSchemaChoice([...this.crds.values()], this.context);
+    if (this.choice?.set !== before) this.options.onChange(this.choice);
+  }
+}
+
+export type { SchemaSet };
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
