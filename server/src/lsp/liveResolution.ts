@@ -28,6 +28,7 @@ import {
 import type { Diagnostic } from '../domain/diagnostics';
 import { shiftDiagnostic } from '../domain/analysis/index';
 import { YamlFile, type FileDocument } from '../domain/yaml/yamlFile';
+import { embeddedObjectAt } from '../domain/flux/resourceSet';
 import { shiftRange } from '../domain/text/lineIndex';
 import { cursorContext } from '../domain/language/cursorContext';
 import { parseRepositoryUrl } from '../domain/oci/reference';
@@ -42,7 +43,9 @@ import {
   hoverMarkdown,
   inlayLabel,
   inlayTooltip,
+  ociSourcesAt,
   readOciSource,
+  readOciSources,
   registryCompletion,
   registryDiagnostics,
   resolutionActions,
@@ -190,12 +193,13 @@ export class LiveResolution {
     for (const d of yaml.documents) {
       // Never force a parse here: a first look at a huge file is published before all of it is parsed.
       if (!d.isParsed) continue;
-      const src = readOciSource(d.parsed);
-      if (!src) continue;
-      const r = this.current(src.spec);
-      if (!r) continue;
-      for (const diag of registryDiagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
-      for (const diag of this.signatures.diagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+      // A ResourceSet may hold several sources (one per object, per input set).
+      for (const src of readOciSources(d.parsed)) {
+        const r = this.current(src.spec);
+        if (!r) continue;
+        for (const diag of registryDiagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+        for (const diag of this.signatures.diagnostics(src, r)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+      }
     }
     return out;
   }
@@ -213,7 +217,7 @@ export class LiveResolution {
     for (const [fileKey, last] of this.lastSync) {
       const doc = this.host.documents.byIndexKey(fileKey);
       if (!doc || doc.version !== last.version) continue; // a newer validation run will include it
-      if (!doc.yaml.documents.some((d) => d.isParsed && specKeyOf(d) === key)) continue;
+      if (!doc.yaml.documents.some((d) => d.isParsed && specKeysOf(d).includes(key))) continue;
       any = true;
       this.republish(doc, last);
     }
@@ -261,19 +265,27 @@ export class LiveResolution {
   async hover(p: HoverParams, token: CancellationToken, schema: Hover | null): Promise<Hover | null> {
     try {
       const located = this.locate(p.textDocument.uri, p.position);
-      const onVerify = !!located && this.signatures.onVerify(located.src, located.docLine);
-      if (!located || (!onVerify && !sourcePartAt(located.src, located.docLine, p.position.character))) return schema;
-      const { src, fileDoc } = located;
-      let state: ResolutionState;
+      const hovered = located?.srcs.filter((s) => this.signatures.onVerify(s, located.docLine) || !!sourcePartAt(s, located.docLine, p.position.character)) ?? [];
+      if (!located || !hovered.length) return schema;
+      const { fileDoc } = located;
+      const src = hovered[0]!;
       this.syncOffline();
-      if (this.service.offline) state = { state: 'offline' };
-      else {
-        const known = this.service.isPending(src.spec) ? undefined : this.service.peek(src.spec);
-        const r = known ?? (await settleWithin(this.service.request(src.spec), hoverBudgetMs, token));
-        state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
-      }
-      const signature = await this.signatures.hover(src, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
-      const live = signature ? `${hoverMarkdown(src.spec, state)}\n\n${signature}` : hoverMarkdown(src.spec, state);
+      // One section per source: a ResourceSet object resolves once per literal input set, each named.
+      const sections = await Promise.all(
+        hovered.map(async (s) => {
+          let state: ResolutionState;
+          if (this.service.offline) state = { state: 'offline' };
+          else {
+            const known = this.service.isPending(s.spec) ? undefined : this.service.peek(s.spec);
+            const r = known ?? (await settleWithin(this.service.request(s.spec), hoverBudgetMs, token));
+            state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
+          }
+          const signature = await this.signatures.hover(s, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
+          const text = signature ? `${hoverMarkdown(s.spec, state)}\n\n${signature}` : hoverMarkdown(s.spec, state);
+          return s.origin ? `_${s.origin}: \`${s.spec.url}\`_\n\n${text}` : text;
+        }),
+      );
+      const live = sections.join('\n\n---\n\n');
       const schemaText = schema && typeof schema.contents === 'object' && 'value' in schema.contents ? schema.contents.value : '';
       const range = schema?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, src.urlRange));
       return { contents: { kind: MarkupKind.Markdown, value: schemaText ? `${live}\n\n---\n\n${schemaText}` : live }, range };
@@ -292,11 +304,13 @@ export class LiveResolution {
       const fileDoc = doc?.yaml.documentAt(p.position);
       if (!fileDoc) return schema;
       const docPos = YamlFile.toDocumentPosition(fileDoc, p.position);
-      const ctx = cursorContext(fileDoc.parsed, docPos);
+      // Inside a ResourceSet's spec.resources the embedded object is the document (same coordinates).
+      const parsed = embeddedObjectAt(fileDoc.parsed, docPos)?.parsed ?? fileDoc.parsed;
+      const ctx = cursorContext(parsed, docPos);
       if (!ctx || ctx.type !== 'value' || ctx.path.length !== 3 || ctx.path[0] !== 'spec' || ctx.path[1] !== 'ref') return schema;
       const field = ctx.path[2] as CompletionField;
       if (field !== 'tag' && field !== 'digest' && field !== 'semver') return schema;
-      const src = readOciSource(fileDoc.parsed);
+      const src = readOciSource(parsed);
       this.syncOffline();
       if (!src || this.service.offline) return schema;
       let target: RepositoryTarget;
@@ -342,16 +356,18 @@ export class LiveResolution {
     const out: InlayHint[] = [];
     for (const d of doc.yaml.documents) {
       if (d.slice.startLine > p.range.end.line) break;
-      const src = readOciSource(d.parsed);
-      if (!src) continue;
-      const r = this.current(src.spec);
-      if (!r) continue;
-      const label = inlayLabel(r);
-      if (!label) continue;
-      const kind = r.kind;
-      const anchor = kind === 'latest' ? src.urlRange : (src.fields[kind]?.range ?? src.urlRange);
-      const at = shiftRange(anchor, d.slice.startLine).end;
-      out.push({ position: at, label, tooltip: inlayTooltip(r), paddingLeft: true });
+      for (const src of readOciSources(d.parsed)) {
+        // A templated value resolved per input set is told on hover; one hint per place stays readable.
+        if (src.origin && src.origin.startsWith('inputs[')) continue;
+        const r = this.current(src.spec);
+        if (!r) continue;
+        const label = inlayLabel(r);
+        if (!label) continue;
+        const kind = r.kind;
+        const anchor = kind === 'latest' ? src.urlRange : (src.fields[kind]?.range ?? src.urlRange);
+        const at = shiftRange(anchor, d.slice.startLine).end;
+        out.push({ position: at, label, tooltip: inlayTooltip(r), paddingLeft: true });
+      }
     }
     return out;
   }
@@ -362,8 +378,9 @@ export class LiveResolution {
     try {
       if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.Refactor || k === CodeActionKind.RefactorRewrite || k === CodeActionKind.Empty)) return [];
       const located = this.locate(p.textDocument.uri, p.range.start);
-      if (!located || !sourcePartAt(located.src, located.docLine, p.range.start.character)) return [];
-      const { src, fileDoc, doc } = located;
+      const src = located?.srcs.find((s) => !!sourcePartAt(s, located.docLine, p.range.start.character));
+      if (!located || !src) return [];
+      const { fileDoc, doc } = located;
       if (this.service.offline) return [];
       const r = this.current(src.spec);
       return resolutionActions(src, r).map((a) => {
@@ -387,9 +404,10 @@ export class LiveResolution {
     const doc = this.host.documents.get(uri);
     const fileDoc = doc?.yaml.documentAt(position);
     if (!doc || !fileDoc) return undefined;
-    const src = readOciSource(fileDoc.parsed);
-    if (!src) return undefined;
-    return { doc, fileDoc, src, docLine: position.line - fileDoc.slice.startLine };
+    const docLine = position.line - fileDoc.slice.startLine;
+    const srcs = ociSourcesAt(fileDoc.parsed, { line: docLine, character: position.character });
+    if (!srcs.length) return undefined;
+    return { doc, fileDoc, srcs, docLine };
   }
 
   private safe<T>(what: string, fallback: T, run: () => T): T {
@@ -402,9 +420,8 @@ export class LiveResolution {
   }
 }
 
-function specKeyOf(d: FileDocument): string | undefined {
-  const src = readOciSource(d.parsed);
-  return src ? specKey(src.spec) : undefined;
+function specKeysOf(d: FileDocument): string[] {
+  return readOciSources(d.parsed).map((src) => specKey(src.spec));
 }
 
 /** Tags in the order completion shows them (semver newest first). */

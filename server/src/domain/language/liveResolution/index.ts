@@ -1,5 +1,6 @@
 // Live resolution in the editor: reading OCIRepository sources and turning resolutions into hovers, hints, completion, diagnostics and edits.
 export { readOciSource, sourcePartAt } from './ociSourceDocument';
+export { readOciSources, ociSourcesAt } from './ociSources';
 export type { OciSourceDocument, RefField } from './ociSourceDocument';
 export { hoverMarkdown, inlayLabel, inlayTooltip, formatSize } from './resolutionText';
 export type { ResolutionState } from './resolutionText';

@@ -2,7 +2,8 @@
  * Finds an OCIRepository in a YAML document and reads what live resolution
  * needs: the spec (url, ref, layer selector, insecure, provider) and where
  * each of those values is written, for hovers, hints, diagnostics and edits.
- * Values written for a templating step are not resolved.
+ * Values written for a templating step are not resolved, except ResourceSet
+ * `<< inputs.x >>` with a literal input set to substitute (see `readOciSources`).
  */
 import { isScalar, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
@@ -10,6 +11,7 @@ import type { Range } from '../../text/lineIndex';
 import { isTemplated, mapAt, pairOf, readFluxObject, stringNodeAt } from '../../lint/yamlAccess';
 import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
 import type { OciSourceRef, OciSourceSpec } from '../../resolution/ociSourceSpec';
+import { substituteInputs, type InputSet } from '../../flux/resourceSetTemplates';
 
 const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 export type RefField = 'tag' | 'semver' | 'semverFilter' | 'digest';
@@ -26,21 +28,53 @@ export interface OciSourceDocument {
   /** Range of the `ref` key. */
   refKeyRange?: Range;
   fields: Partial<Record<RefField, { node: Scalar<string>; range: Range; keyRange: Range; key: Scalar }>>;
+  /**
+   * Set when the spec is not the text as written: the ResourceSet input set substituted
+   * (`inputs[1] (tenant: backend)`), or the FluxInstance field it comes from. Such a source
+   * is resolved and shown, never edited (an edit would overwrite a template or a field of
+   * another shape).
+   */
+  origin?: string;
+  /** The object the source belongs to, when it is not the whole document (a ResourceSet's embedded object). */
+  objectRange?: Range;
 }
 
 export function readOciSource(doc: ParsedDocument): OciSourceDocument | undefined {
   return doc.memoize('liveResolution/ociSource', () => read(doc));
 }
 
-function read(doc: ParsedDocument): OciSourceDocument | undefined {
+/**
+ * An OCIRepository read with a ResourceSet input set substituted into its url and ref;
+ * undefined unless every template there is a plain `<< inputs.x >>` with a literal value.
+ */
+export function readOciSourceWithInputs(doc: ParsedDocument, inputs: InputSet): OciSourceDocument | undefined {
+  const used: string[] = [];
+  const src = read(doc, (text) => {
+    const r = substituteInputs(text, inputs);
+    if (r) for (const k of r.used) if (!used.includes(k)) used.push(k);
+    return r?.text;
+  });
+  if (!src || !used.length) return undefined; // nothing substituted: the plain reading covers it
+  src.origin = inputs.label(used);
+  return src;
+}
+
+/** What a value written in the file stands for: itself, or undefined when a template decides it. */
+type Render = (text: string) => string | undefined;
+
+const asWritten: Render = (text) => (isTemplated(text) ? undefined : text);
+
+function read(doc: ParsedDocument, render: Render = asWritten): OciSourceDocument | undefined {
   const obj = readFluxObject(doc);
   if (!obj || obj.group !== SOURCE_GROUP || obj.kind !== 'OCIRepository' || !obj.spec) return undefined;
   const urlNode = stringNodeAt(obj.spec, 'url');
-  if (!urlNode?.range || isTemplated(urlNode.value) || !urlNode.value.startsWith('oci://')) return undefined;
+  const url = urlNode ? render(urlNode.value) : undefined;
+  // Whatever a render gives back must be final text: a template never reaches a registry.
+  if (!urlNode?.range || url === undefined || isTemplated(url) || !url.startsWith('oci://')) return undefined;
   const ref: OciSourceRef = {};
   const out: OciSourceDocument = {
     doc,
-    spec: { url: urlNode.value.trim(), ref },
+    spec: { url: url.trim(), ref },
     specMap: obj.spec,
     urlNode,
     urlRange: doc.lineIndex.rangeOf(urlNode.range[0], urlNode.range[1]),
@@ -55,8 +89,9 @@ function read(doc: ParsedDocument): OciSourceDocument | undefined {
       const pair = pairOf(refMap, f);
       const node = stringNodeAt(refMap, f);
       if (!pair || !node?.range || !pair.key.range) continue;
-      if (isTemplated(node.value)) return undefined;
-      if (node.value !== '') ref[f] = node.value;
+      const value = render(node.value);
+      if (value === undefined || isTemplated(value)) return undefined;
+      if (value !== '') ref[f] = value;
       out.fields[f] = { node, key: pair.key, range: doc.lineIndex.rangeOf(node.range[0], node.range[1]), keyRange: doc.lineIndex.rangeOf(pair.key.range[0], pair.key.range[1]) };
     }
   }

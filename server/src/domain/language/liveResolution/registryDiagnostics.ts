@@ -14,6 +14,13 @@ import { pinDigestEdits, upgradeEdits } from './resolutionEdits';
 import { replaceScalar } from '../../lint/yamlEdits';
 
 export function registryDiagnostics(src: OciSourceDocument, r: Resolution): Diagnostic[] {
+  const found = diagnosticsOf(src, r);
+  if (!src.origin) return found;
+  // Say which input set (or FluxInstance field) the finding is about; offer no edit of the template.
+  return found.map(({ fixes: _fixes, ...d }) => ({ ...d, message: `${src.origin}: ${d.message}` }));
+}
+
+function diagnosticsOf(src: OciSourceDocument, r: Resolution): Diagnostic[] {
   const at = (f: RefField): Range => src.fields[f]?.range ?? src.urlRange;
   if (!r.ok) {
     switch (r.reason) {

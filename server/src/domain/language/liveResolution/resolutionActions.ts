@@ -18,6 +18,8 @@ export interface ResolutionAction {
 
 export function resolutionActions(src: OciSourceDocument, r: Resolution | undefined): ResolutionAction[] {
   const out: ResolutionAction[] = [];
+  // Text that is not the spec as written (inputs substituted, a FluxInstance field) is not ours to rewrite.
+  if (src.origin) return out;
   if (r?.ok && (r.kind === 'tag' || r.kind === 'latest' || r.kind === 'semver') && r.tag && src.spec.ref.digest === undefined) {
     // Pinning a semver ref keeps the range for reading but Flux uses the digest (digest wins).
     const edits = r.kind === 'semver' ? undefined : pinDigestEdits(src, r.digest, r.tag);

@@ -1,0 +1,85 @@
+/**
+ * Every OCI source of a YAML document live resolution can resolve: a top-level
+ * OCIRepository; the OCIRepositories of a ResourceSet's spec.resources (as written,
+ * or once per literal input set of spec.inputs when `<< inputs.x >>` decides the url
+ * or ref); a FluxInstance's `spec.sync` of kind OCIRepository.
+ */
+import { isMap, type Scalar, type YAMLMap } from 'yaml';
+import type { ParsedDocument } from '../../yaml/parsedDocument';
+import { containsPosition, type Position } from '../../text/lineIndex';
+import { embeddedObjects, literalInputSets } from '../../flux/resourceSet';
+import { fluxOperatorGroup } from '../../flux/fluxOperator';
+import { splitApiVersion } from '../../flux/apiGroups';
+import { isTemplated, mapAt, pairOf, stringNodeAt } from '../../lint/yamlAccess';
+import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
+import type { OciSourceRef } from '../../resolution/ociSourceSpec';
+import { readOciSource, readOciSourceWithInputs, type OciSourceDocument } from './ociSourceDocument';
+
+export function readOciSources(doc: ParsedDocument): OciSourceDocument[] {
+  return doc.memoize('liveResolution/ociSources', () => {
+    const top = readOciSource(doc);
+    if (top) return [top];
+    const sync = readFluxInstanceSync(doc);
+    if (sync) return [sync];
+    const out: OciSourceDocument[] = [];
+    for (const e of embeddedObjects(doc)) {
+      const plain = readOciSource(e.parsed);
+      if (plain) {
+        out.push({ ...plain, objectRange: e.range });
+        continue;
+      }
+      for (const inputs of literalInputSets(doc)) {
+        const src = readOciSourceWithInputs(e.parsed, inputs);
+        if (src) out.push({ ...src, objectRange: e.range });
+      }
+    }
+    return out;
+  });
+}
+
+/** The sources of the object at a position (several when input sets are substituted). */
+export function ociSourcesAt(doc: ParsedDocument, position: Position): OciSourceDocument[] {
+  const all = readOciSources(doc);
+  const inside = all.filter((s) => s.objectRange && containsPosition(s.objectRange, position));
+  if (inside.length) return inside;
+  return all.filter((s) => !s.objectRange);
+}
+
+/**
+ * FluxInstance `spec.sync` with `kind: OCIRepository`: the operator generates an
+ * OCIRepository from `url` and `ref` (a tag, e.g. `latest`; a `sha256:` digest pins).
+ * The field names are the operator's public API, described here in our own words.
+ */
+function readFluxInstanceSync(doc: ParsedDocument): OciSourceDocument | undefined {
+  const { apiVersion, kind } = doc.identity;
+  if (kind !== 'FluxInstance' || !apiVersion || splitApiVersion(apiVersion).group !== fluxOperatorGroup) return undefined;
+  const root = doc.root;
+  const spec = root && isMap(root) ? mapAt(root as YAMLMap, 'spec') : undefined;
+  const sync = mapAt(spec, 'sync');
+  if (!sync || stringNodeAt(sync, 'kind')?.value !== 'OCIRepository') return undefined;
+  const urlNode = stringNodeAt(sync, 'url');
+  if (!urlNode?.range || isTemplated(urlNode.value) || !urlNode.value.startsWith('oci://')) return undefined;
+  const ref: OciSourceRef = {};
+  const out: OciSourceDocument = {
+    doc,
+    spec: { url: urlNode.value.trim(), ref },
+    specMap: sync,
+    urlNode,
+    urlRange: doc.lineIndex.rangeOf(urlNode.range[0], urlNode.range[1]),
+    fields: {},
+    origin: 'FluxInstance spec.sync',
+  };
+  const refPair = pairOf(sync, 'ref');
+  const refNode = stringNodeAt(sync, 'ref');
+  if (refPair?.key?.range && refNode?.range && refNode.value !== '') {
+    if (isTemplated(refNode.value)) return undefined;
+    const field = /^@?sha256:[0-9a-f]{64}$/.test(refNode.value) ? 'digest' : 'tag';
+    ref[field] = refNode.value.replace(/^@/, '');
+    const keyRange = doc.lineIndex.rangeOf(refPair.key.range[0], refPair.key.range[1]);
+    out.refKeyRange = keyRange;
+    out.fields[field] = { node: refNode, key: refPair.key as Scalar, range: doc.lineIndex.rangeOf(refNode.range[0], refNode.range[1]), keyRange };
+  }
+  const provider = stringNodeAt(sync, 'provider')?.value;
+  if (provider && (providers as readonly string[]).includes(provider)) out.spec.provider = provider as Provider;
+  return out;
+}
