@@ -24,7 +24,7 @@ import type { OpenDocuments } from './documents';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { YamlFile } from '../domain/yaml/yamlFile';
 import { readOciSource } from '../domain/language/liveResolution/index';
-import type { ConnectionOptions } from '../domain/oci/operations/connection';
+import type { ConnectionOptions } from '../domain/oci/registry/access';
 import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
 import type { VerificationPolicy } from '../domain/signatures/types';
@@ -155,7 +155,7 @@ export class ArtifactCommands {
     } else {
       throw new UserError('say how to verify: a cosign public key file (keyed) or a certificate identity and OIDC issuer (keyless)');
     }
-    const { verifyArtifact } = await import('../domain/signatures/artifactSignatures');
+    const { verifyArtifact } = await import('../domain/oci/operations/artifactSignatures');
     const result = await verifyArtifact({ url: a.url, policy, connection, onProgress });
     return { ok: true, ...result };
   }
@@ -163,7 +163,7 @@ export class ArtifactCommands {
   private async sign(a: SignArgs, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<Answer> {
     requireString(a.url, 'url', 'the oci:// URL to sign');
     requireString(a.keyFile, 'keyFile', 'the cosign private key (cosign.key)');
-    const { signArtifact } = await import('../domain/signatures/artifactSignatures');
+    const { signArtifact } = await import('../domain/oci/operations/artifactSignatures');
     const r = await signArtifact({ url: a.url, keyFile: a.keyFile, password: a.password ?? '', format: a.format === 'legacy' ? 'legacy' : 'bundle', cwd: this.cwd(), connection, onProgress });
     return { ok: true, ...r };
   }

@@ -7,15 +7,15 @@
  * `refresh()` forgets everything and cancels what is in flight; offline mode
  * refuses all traffic.
  */
-import { RegistryClient } from '../oci/registry/client';
-import { CredentialChain, type CredentialSource } from '../oci/registry/auth/credential';
-import { DockerConfigCredentials } from '../oci/registry/auth/dockerConfig';
-import { CloudProviderCredentials, type Provider } from '../oci/registry/auth/cloudProviders';
+import type { RegistryClient } from '../oci/registry/client';
+import type { CredentialSource } from '../oci/registry/auth/credential';
+import type { Provider } from '../oci/registry/auth/cloudProviders';
+import { openRegistry } from '../oci/registry/access';
 import { RegistryError, isRegistryError } from '../oci/registry/errors';
 import { resolveArtifact } from '../oci/operations/resolveArtifact';
-import { isLoopbackRegistry } from '../oci/registry/plainHttp';
 import type { RepositoryReference } from '../oci/reference';
 import { RequestLimiter } from './requestLimiter';
+import { NetworkGate, type OfflineError } from './networkGate';
 import type { ArtifactFacts } from './resolution';
 
 export interface RepositoryTarget extends RepositoryReference {
@@ -63,13 +63,6 @@ interface Entry<T> {
 
 const digestRef = /^sha(256|384|512):/;
 
-export class OfflineError extends RegistryError {
-  constructor(message = 'registry lookups are turned off (flux-oci.registry.offline)') {
-    super(message, { code: 'cancelled' });
-    this.name = 'OfflineError';
-  }
-}
-
 export class RegistryCache implements RepositoryReader {
   private readonly options: RegistryCacheOptions;
   private readonly limiter: RequestLimiter;
@@ -77,25 +70,25 @@ export class RegistryCache implements RepositoryReader {
   private readonly clients = new Map<string, RegistryClient>();
   private controller = new AbortController();
   private generation = 0;
-  private offline = false;
-  private readonly loopbackOnly: boolean;
+  /** Offline and loopback-only rules, shared with everything else the editor sends out. */
+  readonly gate: NetworkGate;
   /** Requests sent since start (tags lists and manifests), for tests and the bench. */
   requests = 0;
 
   constructor(options: RegistryCacheOptions = {}) {
     this.options = options;
-    this.loopbackOnly = options.loopbackOnly ?? (options.env ?? process.env)['FLUX_OCI_REGISTRY_LOOPBACK_ONLY'] === '1';
+    this.gate = new NetworkGate({ ...(options.env ? { env: options.env } : {}), ...(options.loopbackOnly !== undefined ? { loopbackOnly: options.loopbackOnly } : {}) });
     this.limiter = new RequestLimiter({ total: options.concurrency ?? 4, perRegistry: options.perRegistry ?? 2 });
   }
 
   setOffline(offline: boolean): void {
-    if (offline === this.offline) return;
-    this.offline = offline;
+    if (offline === this.gate.offline) return;
+    this.gate.offline = offline;
     if (offline) this.refresh();
   }
 
   get isOffline(): boolean {
-    return this.offline;
+    return this.gate.offline;
   }
 
   /**
@@ -251,11 +244,7 @@ export class RegistryCache implements RepositoryReader {
 
   /** Why no request may go to this registry now, if so. */
   private refusal(registry: string): OfflineError | undefined {
-    if (this.offline) return new OfflineError();
-    if (this.loopbackOnly && !isLoopbackRegistry(registry)) {
-      return new OfflineError(`registry lookups are limited to loopback registries here (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1), so ${registry} is not asked`);
-    }
-    return undefined;
+    return this.gate.refusal(registry);
   }
 
   private store<T>(key: string, entry: Entry<T>): void {
@@ -284,17 +273,12 @@ export class RegistryCache implements RepositoryReader {
     const key = this.clientKey(repo);
     let c = this.clients.get(key);
     if (!c) {
-      const env = this.options.env ?? process.env;
-      const sources: CredentialSource[] = [];
-      if (this.options.session) sources.push(this.options.session);
-      sources.push(new LazyDockerConfig(env));
-      // Flux uses cloud login only when no static credentials exist (facts §c.4): it goes last.
-      if (repo.provider && repo.provider !== 'generic') sources.push(new CloudProviderCredentials(repo.provider, env));
-      c = new RegistryClient({
-        registry: repo.registry,
-        credentials: new CredentialChain(sources),
+      c = openRegistry(repo.registry, {
+        // The editor's log-ins, then the docker config; a cloud provider's login only when they have none (facts §c.4).
+        ...(this.options.session ? { session: this.options.session } : {}),
+        ...(repo.provider ? { provider: repo.provider, providerAfterStatic: true } : {}),
         ...(repo.insecure ? { insecure: true } : {}),
-        env,
+        env: this.options.env ?? process.env,
         signal: this.controller.signal,
         idleTimeoutMs: this.options.timeoutMs ?? 10_000,
         // An editor would rather show "unreachable" soon than wait through long retries.
@@ -304,16 +288,5 @@ export class RegistryCache implements RepositoryReader {
       this.clients.set(key, c);
     }
     return c;
-  }
-}
-
-/** Docker config read when first needed, so a broken config.json is a resolution failure, not a crash. */
-class LazyDockerConfig implements CredentialSource {
-  readonly description = 'docker config';
-  private inner: DockerConfigCredentials | undefined;
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-  resolve(registry: string, signal?: AbortSignal) {
-    this.inner ??= new DockerConfigCredentials(this.env);
-    return this.inner.resolve(registry, signal);
   }
 }

@@ -12,7 +12,8 @@ import { isRegistryError } from '../oci/registry/errors';
 import { compileRe2 } from '../regex/re2';
 import { parseConstraintExpression, selectSemverTag, tryParseFluxVersion, sortVersionsDescending, type Version } from '../semver/index';
 import { effectiveRefKind, usesHelmUnderscore, type OciSourceSpec, type RefKind } from './ociSourceSpec';
-import { OfflineError, type RepositoryReader, type RepositoryTarget } from './registryCache';
+import type { RepositoryReader, RepositoryTarget } from './registryCache';
+import { OfflineError } from './networkGate';
 import type { ArtifactFacts, FailureReason, Resolution, ResolutionFailure, ResolvedSource, TagCheck } from './resolution';
 
 export interface ResolveOptions {

@@ -1,8 +1,6 @@
 // Cosign signatures of Flux artifacts: discovery, verification (Flux's rules), signing. No LSP here.
 export { verifySignatures } from './verifyArtifact';
 export type { VerifySignaturesOptions } from './verifyArtifact';
-export { verifyArtifact, signArtifact, resolveDigest } from './artifactSignatures';
-export type { VerifyArtifactOptions, SignArtifactOptions } from './artifactSignatures';
 export { signWithClient } from './signArtifact';
 export type { SignFormat, SignResult } from './signArtifact';
 export { discoverSignatures } from './discovery';

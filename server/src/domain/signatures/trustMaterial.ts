@@ -42,6 +42,9 @@ export function trustMaterialFromJson(json: string, origin: string): TrustMateri
   }
 }
 
+/** Where the public-good root's TUF repository is served from (what an offline gate must refuse). */
+export const sigstoreTufHost = 'tuf-repo-cdn.sigstore.dev';
+
 /** Sigstore's public-good trusted root through TUF, cached like cosign does under ~/.sigstore. */
 export async function publicGoodTrustMaterial(env: NodeJS.ProcessEnv = process.env): Promise<TrustMaterial> {
   const { getTrustedRoot } = await import('@sigstore/tuf');

@@ -7,7 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, type CliIO } from '../../command';
 import { providers, type Provider } from '../../../domain/oci/registry/auth/cloudProviders';
-import type { ConnectionOptions } from '../../../domain/oci/operations/connection';
+import type { ConnectionOptions } from '../../../domain/oci/registry/access';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

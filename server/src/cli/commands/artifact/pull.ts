@@ -52,7 +52,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, or --certificate-identity-regexp with --certificate-oidc-issuer-regexp');
     warnUnconstrainedIdentity(io, policy);
     step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
-    const { verifyArtifact } = await import('../../../domain/signatures/artifactSignatures');
+    const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');
     const verified = await verifyArtifact({ url, policy, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
     if (reportVerification(io, verified) !== 0) return 1;
     // Pull exactly the digest that was verified, even if the tag moves meanwhile.

@@ -30,7 +30,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const password = io.env['COSIGN_PASSWORD'];
   if (password === undefined) throw new UsageError('set COSIGN_PASSWORD to the password of the key (an empty value for a key without one)');
   step(io, `signing ${url.replace(/^oci:\/\//, '')}`);
-  const { signArtifact } = await import('../../../domain/signatures/artifactSignatures');
+  const { signArtifact } = await import('../../../domain/oci/operations/artifactSignatures');
   const result = await signArtifact({
     url,
     keyFile,

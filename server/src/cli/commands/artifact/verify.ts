@@ -32,7 +32,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   warnUnconstrainedIdentity(io, policy);
   step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
   // Loaded on use: the registry and Sigstore stacks are not needed by other commands.
-  const { verifyArtifact } = await import('../../../domain/signatures/artifactSignatures');
+  const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');
   const result = await verifyArtifact({ url, policy, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
   const code = reportVerification(io, result);
   if (format) printStructured(io, format, result);

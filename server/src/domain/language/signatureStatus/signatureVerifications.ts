@@ -10,7 +10,8 @@ import type { RegistryClient } from '../../oci/registry/client';
 import { RegistryError, type RegistryErrorCode } from '../../oci/registry/errors';
 import type { RepositoryTarget } from '../../resolution/registryCache';
 import { verifySignatures } from '../../signatures/verifyArtifact';
-import { publicGoodTrustMaterial } from '../../signatures/trustMaterial';
+import { publicGoodTrustMaterial, sigstoreTufHost } from '../../signatures/trustMaterial';
+import type { NetworkGate } from '../../resolution/networkGate';
 import type { NotVerifiedResult, VerifiedResult } from '../../signatures/types';
 import { trustedRootSetting, type PolicyChoice } from './signaturePolicy';
 
@@ -28,12 +29,12 @@ export type ReadyPolicy = Extract<PolicyChoice, { kind: 'ready' }>;
 export interface RegistryRunner {
   withClient<T>(repo: RepositoryTarget, work: (client: RegistryClient) => Promise<T>): Promise<T>;
   readonly isOffline: boolean;
+  /** The editor's offline and loopback rules, which the trusted-root download obeys too. */
+  readonly gate: Pick<NetworkGate, 'refusal'>;
 }
 
 export interface SignatureVerificationsOptions {
   env?: NodeJS.ProcessEnv;
-  /** Only loopback registries may be asked (FLUX_OCI_REGISTRY_LOOPBACK_ONLY=1): no public-good TUF fetch either. */
-  loopbackOnly?: boolean;
   /** How long a "not verified" answer is kept (the artifact may get signed meanwhile). */
   notVerifiedTtlMs?: number;
 }
@@ -53,14 +54,12 @@ export class SignatureVerifications {
   private generation = 0;
   private publicGood: Promise<string | undefined> | undefined;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly loopbackOnly: boolean;
 
   constructor(
     private readonly runner: RegistryRunner,
     private readonly options: SignatureVerificationsOptions = {},
   ) {
     this.env = options.env ?? process.env;
-    this.loopbackOnly = options.loopbackOnly ?? this.env['FLUX_OCI_REGISTRY_LOOPBACK_ONLY'] === '1';
   }
 
   onChecked(listener: (status: SignatureStatus) => void): () => void {
@@ -130,11 +129,9 @@ export class SignatureVerifications {
 
   /** Why Sigstore's public-good root cannot be had, or undefined when it can. Asked once per session. */
   private publicGoodProblem(): Promise<string | undefined> {
-    if (this.loopbackOnly) {
-      return Promise.resolve(
-        `keyless verification needs a Sigstore trusted root; only loopback registries may be contacted here, so Sigstore's public-good root is not fetched: set ${trustedRootSetting} to a trusted_root.json`,
-      );
-    }
+    // Through the same gate as every registry request: offline or loopback-only means no TUF fetch.
+    const refused = this.runner.gate.refusal(sigstoreTufHost);
+    if (refused) return Promise.resolve(`keyless verification needs a Sigstore trusted root, and ${refused.message}: set ${trustedRootSetting} to a trusted_root.json`);
     this.publicGood ??= publicGoodTrustMaterial(this.env).then(
       () => undefined,
       (err: unknown) => `${(err as Error).message}; or set ${trustedRootSetting} to a trusted_root.json`,

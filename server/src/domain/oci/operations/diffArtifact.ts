@@ -10,8 +10,8 @@ import { parseArtifactUrl } from '../reference';
 import { isRegistryError } from '../registry/errors';
 import { backoffDelay, defaultRetryPolicy, sleep } from '../registry/retryPolicy';
 import { resolveArtifact, selectLayer } from './resolveArtifact';
-import { withRegistry, type ConnectionOptions } from './connection';
-import type { ProgressListener } from './progress';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { retryReporter, type ProgressListener } from './progress';
 
 export interface DiffArtifactOptions {
   url: string;
@@ -45,7 +45,7 @@ export async function diffArtifact(opts: DiffArtifactOptions): Promise<DiffArtif
     ...(opts.replaceDefaultIgnores ? { replaceDefaultIgnores: true } : {}),
     ...(signal ? { signal } : {}),
   });
-  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+  return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const resolved = await resolveArtifact(client, ref);
     const layer = selectLayer(resolved.manifest, opts.layerMediaType);
     opts.onProgress?.({ phase: 'diff', message: `comparing with ${ref.registry}/${ref.repository}@${resolved.digest}` });

@@ -9,8 +9,8 @@ import { parseConstraintExpression, tryParseFluxVersion, sortVersionsDescending 
 import { parseRepositoryUrl, InvalidReferenceError } from '../reference';
 import { resolveArtifact } from './resolveArtifact';
 import { isRegistryError } from '../registry/errors';
-import { withRegistry, type ConnectionOptions } from './connection';
-import type { ProgressListener } from './progress';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { retryReporter, type ProgressListener } from './progress';
 
 export interface ListArtifactsOptions {
   /** `oci://host/repo`. */
@@ -63,7 +63,7 @@ export function filterTags(tags: string[], filters: { semver?: string; regex?: s
 export async function listArtifacts(opts: ListArtifactsOptions): Promise<ListArtifactsResult> {
   const repo = parseRepositoryUrl(opts.url);
   const repository = `${repo.registry}/${repo.repository}`;
-  return withRegistry(repo.registry, opts.connection, opts.onProgress, async (client) => {
+  return withRegistry(repo.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     opts.onProgress?.({ phase: 'list', message: `listing tags of ${repository}` });
     const tags = filterTags(await client.listTags(repo.repository), {
       ...(opts.filterSemver ? { semver: opts.filterSemver } : {}),

@@ -10,6 +10,11 @@ export interface ProgressEvent {
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
+/** Registry retries as `retry` progress lines. */
+export function retryReporter(listener: ProgressListener | undefined): ((message: string) => void) | undefined {
+  return listener && ((message) => listener({ phase: 'retry', message }));
+}
+
 /** Reports transferred bytes at most every `everyBytes`, so a listener is not flooded. */
 export function byteReporter(phase: ProgressPhase, message: string, total: number, listener: ProgressListener | undefined, everyBytes = 4 * 1024 * 1024): (n: number) => void {
   let bytes = 0;

@@ -15,8 +15,8 @@ import { countBytes } from '../registry/countingStream';
 import { backoffDelay, defaultRetryPolicy, sleep } from '../registry/retryPolicy';
 import type { Descriptor } from '../manifest';
 import { resolveArtifact, selectLayer } from './resolveArtifact';
-import { withRegistry, type ConnectionOptions } from './connection';
-import { byteReporter, type ProgressListener } from './progress';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { byteReporter, retryReporter, type ProgressListener } from './progress';
 
 export type LayerOperation = 'extract' | 'copy';
 
@@ -71,7 +71,7 @@ export async function pullArtifact(opts: PullArtifactOptions): Promise<PullArtif
   const progress = opts.onProgress;
   const signal = opts.connection.signal;
   const policy = { ...defaultRetryPolicy, ...opts.connection.retry };
-  return withRegistry(ref.registry, opts.connection, progress, async (client) => {
+  return withRegistry(ref.registry, opts.connection, retryReporter(progress), async (client) => {
     progress?.({ phase: 'resolve', message: `resolving ${ref.registry}/${ref.repository}:${ref.digest ?? ref.tag}` });
     const resolved = await resolveArtifact(client, ref);
     const layer = selectLayer(resolved.manifest, opts.layerMediaType);

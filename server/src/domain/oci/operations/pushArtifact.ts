@@ -11,8 +11,8 @@ import { fluxConfigBlob, fluxLayerDescriptor, fluxManifest } from '../artifact/f
 import { AnnotationKey } from '../mediaTypes';
 import { InvalidReferenceError, parseArtifactUrl } from '../reference';
 import type { UploadOutcome } from '../registry/client';
-import { withRegistry, type ConnectionOptions } from './connection';
-import { byteReporter, type ProgressListener } from './progress';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { byteReporter, retryReporter, type ProgressListener } from './progress';
 
 export interface PushArtifactOptions {
   /** `oci://host/repo[:tag]` (tag defaults to latest). */
@@ -69,7 +69,7 @@ export async function pushArtifact(opts: PushArtifactOptions): Promise<PushArtif
   try {
     const config = fluxConfigBlob(annotations[AnnotationKey.created]!);
     const manifest = fluxManifest(config.descriptor, fluxLayerDescriptor(layer), annotations);
-    return await withRegistry(ref.registry, opts.connection, progress, async (client) => {
+    return await withRegistry(ref.registry, opts.connection, retryReporter(progress), async (client) => {
       progress?.({ phase: 'upload', message: `uploading layer ${layer.digest} (${layer.size} bytes, ${layer.fileCount} files)`, bytes: 0, total: layer.size });
       const layerUpload = await client.uploadBlob(
         ref.repository,

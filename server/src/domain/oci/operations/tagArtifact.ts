@@ -1,8 +1,8 @@
 /** `tag artifact`: PUT the exact manifest bytes under more tags, so the digest never changes. */
 import { isValidTag, parseArtifactUrl, referenceSelector, InvalidReferenceError } from '../reference';
 import { RegistryError } from '../registry/errors';
-import { withRegistry, type ConnectionOptions } from './connection';
-import type { ProgressListener } from './progress';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { retryReporter, type ProgressListener } from './progress';
 
 export interface TagArtifactOptions {
   /** `oci://host/repo:tag` or `@digest` of the existing artifact. */
@@ -24,7 +24,7 @@ export async function tagArtifact(opts: TagArtifactOptions): Promise<TagArtifact
   for (const t of opts.tags) {
     if (!isValidTag(t)) throw new InvalidReferenceError(`"${t}" is not a valid tag: use up to 128 of [A-Za-z0-9_.-], not starting with '.' or '-'`);
   }
-  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+  return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const source = await client.getManifest(ref.repository, referenceSelector(ref));
     for (const tag of opts.tags) {
       opts.onProgress?.({ phase: 'tag', message: `tagging ${ref.repository}@${source.digest} as ${tag}` });

@@ -5,15 +5,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArtifactUrl, referenceSelector } from '../oci/reference';
-import { RegistryError } from '../oci/registry/errors';
-import type { RegistryClient } from '../oci/registry/client';
-import { withRegistry, type ConnectionOptions } from '../oci/operations/connection';
-import type { ProgressListener } from '../oci/operations/progress';
-import { verifySignatures, type VerifySignaturesOptions } from './verifyArtifact';
-import { loadCosignPrivateKey } from './cosignPrivateKey';
-import { signWithClient, type SignFormat, type SignResult } from './signArtifact';
-import { SignatureError, type VerificationPolicy, type VerificationResult } from './types';
+import { parseArtifactUrl, referenceSelector } from '../reference';
+import { RegistryError } from '../registry/errors';
+import type { RegistryClient } from '../registry/client';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
+import { retryReporter, type ProgressListener } from './progress';
+import { verifySignatures, type VerifySignaturesOptions } from '../../signatures/verifyArtifact';
+import { loadCosignPrivateKey } from '../../signatures/cosignPrivateKey';
+import { signWithClient, type SignFormat, type SignResult } from '../../signatures/signArtifact';
+import { SignatureError, type VerificationPolicy, type VerificationResult } from '../../signatures/types';
 
 export async function resolveDigest(client: RegistryClient, repository: string, reference: string): Promise<string> {
   if (reference.startsWith('sha256:')) return reference;
@@ -34,7 +34,7 @@ export interface VerifyArtifactOptions extends VerifySignaturesOptions {
 /** Never throws for a verification problem: the result says `not-verified` and why. Bad URLs still throw. */
 export async function verifyArtifact(opts: VerifyArtifactOptions): Promise<VerificationResult> {
   const ref = parseArtifactUrl(opts.url);
-  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+  return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     let digest: string;
     try {
       digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
@@ -65,7 +65,7 @@ export async function signArtifact(opts: SignArtifactOptions): Promise<SignResul
     throw new SignatureError(`cannot read the private key ${opts.keyFile} (${err.code ?? err.message})`);
   });
   const key = await loadCosignPrivateKey(text, opts.password, opts.keyFile);
-  return withRegistry(ref.registry, opts.connection, opts.onProgress, async (client) => {
+  return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
     opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (${opts.format === 'bundle' ? 'Sigstore bundle, OCI referrer' : 'legacy .sig tag'})` });
     return signWithClient(client, ref, digest, key, opts.format);
