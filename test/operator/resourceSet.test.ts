@@ -130,6 +130,27 @@ describe('Flux objects inside a ResourceSet', () => {
     }
   });
 
+  test('a HelmRelease chartRef goes to the OCIRepository of the same ResourceSet, and back', async () => {
+    const body = readFileSync(path.join(repoRoot, 'test/fixtures/operator/xunholy-k8s-gitops/flux-instance-resourceset.yaml'), 'utf8');
+    const { uri } = await open(body, 'chartref.yaml');
+    const lines = body.split('\n');
+    const chartRefLine = lines.findIndex((l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('kind: OCIRepository') && lines[i - 2]?.includes('chartRef'));
+    assert.ok(chartRefLine > 0);
+    const defs = await client.definition(uri, { line: chartRefLine, character: lines[chartRefLine]!.indexOf('flux-instance') + 1 });
+    const ociNameLine = lines.findIndex((l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('metadata:') && lines[i - 2]?.includes('kind: OCIRepository'));
+    // (the same fixture is open under another name too: only this file's answers are looked at)
+    const here = defs.filter((d) => ('targetUri' in d ? d.targetUri : d.uri) === uri);
+    assert.deepEqual(here.map((d) => ('targetSelectionRange' in d ? d.targetSelectionRange.start.line : d.range.start.line)), [ociNameLine]);
+    const refs = await client.references(uri, { line: ociNameLine, character: lines[ociNameLine]!.indexOf('flux-instance') + 1 });
+    assert.deepEqual(refs.filter((r) => r.uri === uri).map((r) => r.range.start.line), [chartRefLine]);
+  });
+
+  test('a top-level semver range that merely contains << is still judged', async () => {
+    const body = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: apps', 'spec:', '  interval: 10m', '  url: oci://ghcr.io/org/app', '  ref:', '    semver: ">=1.0.0 <<2"', ''].join('\n');
+    const { diags } = await open(body);
+    assert.deepEqual(diags.filter((d) => d.severity === ERROR).map((d) => [d.code, d.range.start.line]), [['flux/semver-invalid', 9]]);
+  });
+
   test('the d1/d2 fleet ResourceSets open with no false error, and the embedded OCIRepository is documented on hover', { skip: noCorpus }, async () => {
     const body = readFileSync(d1FluxOperator, 'utf8');
     const { uri, diags } = await open(body, 'flux-operator.yaml');

@@ -6,7 +6,8 @@
 // - a ResourceSet whose url and tag are `<< inputs.x >>` resolves once per literal input set
 //   of spec.inputs, and says which; an input that is not literal (`${VAR}`) and templates we
 //   cannot evaluate are never sent to the registry (the proxy log shows it);
-// - a FluxInstance's spec.sync of kind OCIRepository resolves on hover.
+// - a FluxInstance's spec.sync of kind OCIRepository, and its spec.distribution.artifact,
+//   resolve on hover.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -147,6 +148,7 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
       '  distribution:',
       '    version: "2.x"',
       '    registry: ghcr.io/fluxcd',
+      `    artifact: oci://${host}/fleet/clusters:v1`,
       '  sync:',
       '    kind: OCIRepository',
       `    url: oci://${host}/fleet/clusters`,
@@ -160,5 +162,9 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
     assert.ok(md.includes(`fleet/clusters:latest@${fleet.digests['latest']}`), md);
     const onRef = await resolvedHover(uri, text, 'ref: latest', (m) => m.includes('Flux will deploy') && !m.includes('Resolving'));
     assert.ok(onRef.includes(fleet.digests['latest']!), onRef);
+    // The distribution artifact carries its tag in the URL.
+    const artifact = await resolvedHover(uri, text, 'artifact: oci://', (m) => m.includes('Flux will deploy') && !m.includes('Resolving'));
+    assert.match(artifact, /FluxInstance spec\.distribution\.artifact/);
+    assert.ok(artifact.includes(`fleet/clusters:v1@${fleet.digests['v1']}`), artifact);
   });
 });

@@ -13,14 +13,15 @@ import { splitApiVersion } from '../../flux/apiGroups';
 import { isTemplated, mapAt, pairOf, stringNodeAt } from '../../lint/yamlAccess';
 import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
 import type { OciSourceRef } from '../../resolution/ociSourceSpec';
+import { parseArtifactUrl } from '../../oci/reference';
 import { readOciSource, readOciSourceWithInputs, type OciSourceDocument } from './ociSourceDocument';
 
 export function readOciSources(doc: ParsedDocument): OciSourceDocument[] {
   return doc.memoize('liveResolution/ociSources', () => {
     const top = readOciSource(doc);
     if (top) return [top];
-    const sync = readFluxInstanceSync(doc);
-    if (sync) return [sync];
+    const instance = readFluxInstanceSources(doc);
+    if (instance.length) return instance;
     const out: OciSourceDocument[] = [];
     for (const e of embeddedObjects(doc)) {
       const plain = readOciSource(e.parsed);
@@ -50,12 +51,40 @@ export function ociSourcesAt(doc: ParsedDocument, position: Position): OciSource
  * OCIRepository from `url` and `ref` (a tag, e.g. `latest`; a `sha256:` digest pins).
  * The field names are the operator's public API, described here in our own words.
  */
-function readFluxInstanceSync(doc: ParsedDocument): OciSourceDocument | undefined {
+function readFluxInstanceSources(doc: ParsedDocument): OciSourceDocument[] {
   const { apiVersion, kind } = doc.identity;
-  if (kind !== 'FluxInstance' || !apiVersion || splitApiVersion(apiVersion).group !== fluxOperatorGroup) return undefined;
+  if (kind !== 'FluxInstance' || !apiVersion || splitApiVersion(apiVersion).group !== fluxOperatorGroup) return [];
   const root = doc.root;
   const spec = root && isMap(root) ? mapAt(root as YAMLMap, 'spec') : undefined;
-  const sync = mapAt(spec, 'sync');
+  return [readDistributionArtifact(doc, spec), readSync(doc, mapAt(spec, 'sync'))].filter((s): s is OciSourceDocument => !!s);
+}
+
+/**
+ * `spec.distribution.artifact`: the OCI artifact the operator reads Flux's manifests from,
+ * written with its tag or digest in the URL (`oci://…/flux-operator-manifests:latest`).
+ */
+function readDistributionArtifact(doc: ParsedDocument, spec: YAMLMap | undefined): OciSourceDocument | undefined {
+  const node = stringNodeAt(mapAt(spec, 'distribution'), 'artifact');
+  if (!node?.range || isTemplated(node.value) || !node.value.startsWith('oci://')) return undefined;
+  let ref: ReturnType<typeof parseArtifactUrl>;
+  try {
+    ref = parseArtifactUrl(node.value);
+  } catch {
+    return undefined; // a malformed URL: nothing to ask a registry
+  }
+  const specRef: OciSourceRef = ref.digest ? { digest: ref.digest } : ref.tag ? { tag: ref.tag } : {};
+  return {
+    doc,
+    spec: { url: `oci://${ref.registry}/${ref.repository}`, ref: specRef },
+    specMap: mapAt(spec, 'distribution')!,
+    urlNode: node,
+    urlRange: doc.lineIndex.rangeOf(node.range[0], node.range[1]),
+    fields: {},
+    origin: 'FluxInstance spec.distribution.artifact',
+  };
+}
+
+function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocument | undefined {
   if (!sync || stringNodeAt(sync, 'kind')?.value !== 'OCIRepository') return undefined;
   const urlNode = stringNodeAt(sync, 'url');
   if (!urlNode?.range || isTemplated(urlNode.value) || !urlNode.value.startsWith('oci://')) return undefined;
