@@ -98,7 +98,7 @@ test('CRDs without a version label are used as they are: a patched enum value is
     assert.match(check(plain, '.').stdout, /oci\.yaml:8:13: error: .*acme/);
     const r = check(patched, '.');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stderr, /^checked against the CRDs in crds\.yaml \(from crds\.yaml\)$/m);
+    assert.match(r.stderr, /^checked against the workspace's Flux CRDs \(from crds\.yaml\)$/m);
   } finally {
     rmSync(plain, { recursive: true, force: true });
     rmSync(patched, { recursive: true, force: true });

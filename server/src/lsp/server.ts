@@ -50,6 +50,8 @@ import { ArtifactCommands } from './artifactCommands';
 import { registerEventLoopProbe } from './eventLoopProbe';
 import { installProcessGuard } from './processGuard';
 import { registerTestHooks } from './testHooks';
+import { SchemaSelection } from './schemaSelection';
+import { withSchemaSet } from '../domain/schema/schemaSet';
 
 export const serverName = 'flux-oci-language-server';
 export const serverVersion = '0.1.0';
@@ -81,6 +83,8 @@ class FluxLanguageServer {
   private readonly commands = new CommandRegistry();
   /** Push/pull/tag/list/diff/verify/sign and the editor's input defaults (VSC). */
   private readonly artifacts: ArtifactCommands;
+  /** Which Flux each workspace folder is checked against (bundled release, workspace CRDs, cluster CRDs). */
+  private readonly schemas: SchemaSelection;
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
@@ -113,11 +117,17 @@ class FluxLanguageServer {
       log: (m) => this.log(m),
       session: this.live.session,
     });
+    this.schemas = new SchemaSelection({
+      settings: () => this.settings,
+      workspaceFolders: () => this.workspaceFolders,
+      changed: () => this.diagnostics.scheduleAll(0),
+      log: (m) => this.log(m),
+    });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
       publish: (uri, version, diags) => this.live.publish(uri, version, diags),
       validationEnabled: () => this.settings.validation.enable,
-      analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index) }),
+      analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index), schemas: this.schemas.setFor(key) }),
       delayMs: () => this.settings.diagnosticsDelay,
       objectsChanged: (key) => this.diagnostics.scheduleAll(100, key),
       log: (m) => this.log(m),
@@ -171,6 +181,7 @@ class FluxLanguageServer {
     // Settle every registry lookup and stop watches before the editor's exit notification.
     c.onShutdown(async () => {
       this.cluster.close();
+      this.schemas.close();
       await this.live.close().catch((e: unknown) => this.logError('shutdown', e));
     });
   }
@@ -235,6 +246,7 @@ class FluxLanguageServer {
     const started = performance.now();
     this.workspaceReady = this.workspaceReady
       .then(() => this.indexer.indexFolders(folders))
+      .then(async (n) => (await this.schemas.scan(folders), n))
       .then((n) => {
         this.log(`indexed ${n} YAML files in ${Math.round(performance.now() - started)} ms`);
         this.diagnostics.scheduleAll(0);
@@ -250,6 +262,7 @@ class FluxLanguageServer {
       const before = this.settings.validation.enable;
       this.settings = readSettings(raw);
       this.live.settingsChanged();
+      this.schemas.settingsChanged();
       if (before !== this.settings.validation.enable) this.diagnostics.scheduleAll(0);
     } catch (e) {
       this.logError('configuration', e);
@@ -265,6 +278,8 @@ class FluxLanguageServer {
       else changed = (await this.indexer.indexFile(file)) || changed;
       // A kustomization.yaml decides which files are patches (not held to required fields).
       if (isKustomizationFile(file)) changed = true;
+      // A gotk-components.yaml or FluxInstance may decide which Flux the folder is checked against.
+      await this.schemas.fileChanged(file, ev.type === FileChangeType.Deleted);
     }
     if (changed) this.diagnostics.scheduleAll(50);
   }
@@ -280,7 +295,7 @@ class FluxLanguageServer {
     if (!doc) return [];
     const d = doc.yaml.documentAt(p.position);
     if (!d) return [];
-    const entries = completion(d.parsed, YamlFile.toDocumentPosition(d, p.position), { index: this.index });
+    const entries = withSchemaSet(this.schemas.setFor(doc.key), () => completion(d.parsed, YamlFile.toDocumentPosition(d, p.position), { index: this.index }));
     return entries.map((e) => toCompletionItem(e, d.slice.startLine));
   }
 
@@ -288,9 +303,12 @@ class FluxLanguageServer {
     const doc = this.documents.get(p.textDocument.uri);
     const d = doc?.yaml.documentAt(p.position);
     if (!d) return null;
-    const h = hover(d.parsed, YamlFile.toDocumentPosition(d, p.position));
+    const h = withSchemaSet(this.schemas.setFor(doc!.key), () => hover(d.parsed, YamlFile.toDocumentPosition(d, p.position)));
     if (!h) return null;
-    return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toLspRange(shiftRange(h.range, d.slice.startLine)) };
+    // Which Flux the answer comes from (a bundled release, the workspace's or the cluster's CRDs).
+    const against = this.schemas.describe(doc!.key);
+    const markdown = against ? `${h.markdown}\n\n---\n_Checked against ${against}_` : h.markdown;
+    return { contents: { kind: MarkupKind.Markdown, value: markdown }, range: toLspRange(shiftRange(h.range, d.slice.startLine)) };
   }
 
   private handleDefinition(p: DefinitionParams): Location[] | LocationLink[] {

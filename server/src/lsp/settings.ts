@@ -6,6 +6,10 @@ export interface ServerSettings {
   verify: { publicKeyFiles: string[]; trustedRoot?: string };
   /** Milliseconds to wait after the last keystroke before re-validating. */
   diagnosticsDelay: number;
+  /** `flux-oci.fluxVersion`: check against this bundled Flux release (`2.8`) instead of what the workspace shows; empty: detect. */
+  fluxVersion: string;
+  /** `flux-oci.schemas.fromCluster`: check against the Flux CRDs of the current kube context. */
+  schemas: { fromCluster: boolean };
 }
 
 export const defaultSettings: ServerSettings = {
@@ -13,6 +17,8 @@ export const defaultSettings: ServerSettings = {
   registry: { offline: false },
   verify: { publicKeyFiles: [] },
   diagnosticsDelay: 10,
+  fluxVersion: '',
+  schemas: { fromCluster: false },
 };
 
 /** Reads settings leniently: a wrong type falls back to the default instead of failing. */
@@ -32,5 +38,7 @@ export function readSettings(raw: unknown): ServerSettings {
     registry: { offline: bool(section('registry')['offline'], defaultSettings.registry.offline) },
     verify: { publicKeyFiles: keyFiles, ...(trustedRoot ? { trustedRoot } : {}) },
     diagnosticsDelay: typeof delay === 'number' && delay >= 0 && delay < 10_000 ? delay : defaultSettings.diagnosticsDelay,
+    fluxVersion: typeof r['fluxVersion'] === 'string' ? r['fluxVersion'].trim() : defaultSettings.fluxVersion,
+    schemas: { fromCluster: bool(section('schemas')['fromCluster'], defaultSettings.schemas.fromCluster) },
   };
 }

@@ -1,0 +1,169 @@
+/**
+ * LSP wiring of "which Flux is this folder checked against" (issue 11): keeps, per
+ * workspace folder, the Flux CRDs and FluxInstances its YAML holds (scanned with the
+ * workspace, updated per changed file), the `flux-oci.fluxVersion` /
+ * `flux-oci.schemas.fromCluster` settings and, when that is on, the current kube
+ * context's CRDs (read once, then watched). `setFor(key)` is what validation,
+ * completion and hover of a file use; `changed` re-validates open files when the
+ * answer moves.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chooseSchemas, describeChoice, fluxFactsOfText, type SchemaChoice, type WorkspaceFluxFacts } from '../domain/workspace/fluxVersion';
+import { walkFiles } from '../domain/workspace/walkFiles';
+import { ClusterSchemas } from '../domain/cluster/clusterSchemas';
+import { KubeClient } from '../domain/cluster/kubeClient';
+import { loadClusterAccess } from '../domain/cluster/kubeConfig';
+import type { SchemaSet } from '../domain/schema/schemaSet';
+import type { ServerSettings } from './settings';
+import { pathOfKey } from './fileKeys';
+
+export interface SchemaSelectionHost {
+  settings(): ServerSettings;
+  workspaceFolders(): string[];
+  /** The schemas of some folder changed: re-validate. */
+  changed(): void;
+  log(message: string): void;
+}
+
+export class SchemaSelection {
+  /** folder → file (absolute) → what it says about Flux (only files that say something). */
+  private readonly facts = new Map<string, Map<string, WorkspaceFluxFacts>>();
+  private readonly choices = new Map<string, SchemaChoice>();
+  private cluster: ClusterSchemas | undefined;
+  private clusterError: string | undefined;
+  private applied: { fluxVersion: string; fromCluster: boolean } = { fluxVersion: '', fromCluster: false };
+
+  constructor(private readonly host: SchemaSelectionHost) {}
+
+  /** Reads the Flux facts of the folders' YAML files (after they are indexed; cheap for files that mention no CRD). */
+  async scan(folders: readonly string[]): Promise<void> {
+    this.settingsChanged(false);
+    for (const folder of folders) {
+      const byFile = new Map<string, WorkspaceFluxFacts>();
+      let files: string[];
+      try {
+        files = await walkFiles([folder], { cwd: folder });
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        const facts = await readFacts(f, folder);
+        if (facts) byFile.set(f, facts);
+      }
+      this.facts.set(folder, byFile);
+    }
+    this.recompute();
+  }
+
+  /** A YAML file changed or went away on disk. */
+  async fileChanged(file: string, deleted: boolean): Promise<void> {
+    const folder = this.folderOf(file);
+    if (!folder) return;
+    const byFile = this.facts.get(folder) ?? new Map<string, WorkspaceFluxFacts>();
+    this.facts.set(folder, byFile);
+    const facts = deleted ? undefined : await readFacts(file, folder);
+    if (!facts && !byFile.has(file)) return;
+    if (facts) byFile.set(file, facts);
+    else byFile.delete(file);
+    this.recompute();
+  }
+
+  /** Settings may have changed: start or stop reading the cluster, re-decide. */
+  settingsChanged(recompute = true): void {
+    const s = this.host.settings();
+    const next = { fluxVersion: s.fluxVersion, fromCluster: s.schemas.fromCluster };
+    if (next.fromCluster !== this.applied.fromCluster) {
+      if (next.fromCluster) this.startCluster();
+      else this.stopCluster();
+    }
+    const moved = next.fluxVersion !== this.applied.fluxVersion || next.fromCluster !== this.applied.fromCluster;
+    this.applied = next;
+    if (recompute && moved) this.recompute();
+  }
+
+  /** The schema set a file (by document key) is checked against. */
+  setFor(key: string): SchemaSet | undefined {
+    return this.choiceFor(key)?.set;
+  }
+
+  /** The choice and its reason, for the hover footer. */
+  choiceFor(key: string): SchemaChoice | undefined {
+    const file = pathOfKey(key);
+    const folder = file ? this.folderOf(file) : undefined;
+    return this.choices.get(folder ?? '') ?? this.choices.get('');
+  }
+
+  /** `Flux 2.8 (from flux-system/gotk-components.yaml)` */
+  describe(key: string): string | undefined {
+    const c = this.choiceFor(key);
+    return c ? describeChoice(c) : undefined;
+  }
+
+  close(): void {
+    this.stopCluster();
+  }
+
+  private startCluster(): void {
+    this.stopCluster();
+    try {
+      const client = new KubeClient(loadClusterAccess());
+      this.cluster = new ClusterSchemas(client, {
+        onChange: () => this.recompute(),
+        log: (m) => this.host.log(m),
+      });
+      this.clusterError = undefined;
+      this.host.log(`schemas: reading the Flux CRDs of kube context ${client.access.context}`);
+    } catch (err) {
+      this.clusterError = err instanceof Error ? err.message : String(err);
+      this.host.log(`schemas from cluster: ${this.clusterError}`);
+    }
+  }
+
+  private stopCluster(): void {
+    this.cluster?.close();
+    this.cluster = undefined;
+  }
+
+  private recompute(): void {
+    const s = this.host.settings();
+    const cluster = s.schemas.fromCluster ? this.cluster?.current : undefined;
+    let moved = false;
+    const folders = [...this.host.workspaceFolders(), ''];
+    for (const folder of folders) {
+      const facts: WorkspaceFluxFacts = { crds: [], instances: [] };
+      for (const f of this.facts.get(folder)?.values() ?? []) {
+        facts.crds.push(...f.crds);
+        facts.instances.push(...f.instances);
+      }
+      const choice = chooseSchemas({ ...(cluster ? { cluster } : {}), fluxVersion: s.fluxVersion, facts });
+      const before = this.choices.get(folder);
+      if (before?.set !== choice.set || before.reason !== choice.reason) {
+        moved = true;
+        if (folder) this.host.log(`schemas: ${folder} is checked against ${describeChoice(choice)}`);
+      }
+      this.choices.set(folder, choice);
+    }
+    if (moved) this.host.changed();
+  }
+
+  private folderOf(file: string): string | undefined {
+    let best: string | undefined;
+    for (const f of this.host.workspaceFolders()) {
+      const prefix = f.endsWith(path.sep) ? f : `${f}${path.sep}`;
+      if ((file === f || file.startsWith(prefix)) && (!best || f.length > best.length)) best = f;
+    }
+    return best;
+  }
+}
+
+async function readFacts(file: string, folder: string): Promise<WorkspaceFluxFacts | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const facts = fluxFactsOfText(text, path.relative(folder, file).split(path.sep).join('/'));
+  return facts.crds.length || facts.instances.length ? facts : undefined;
+}
