@@ -12,6 +12,7 @@ import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { operatorNotificationKinds } from '../flux/fluxOperator';
 import type { Lint } from './lintTypes';
+import { schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
 import { rangeOf, readFluxObject, seqAt, stringNodeAt } from './yamlAccess';
 
 const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io';
@@ -52,7 +53,11 @@ export function withoutOperatorKindEnumErrors(doc: ParsedDocument, diagnostics: 
 
 export const operatorNotificationKindsLint: Lint = (obj, ctx) => {
   if (ctx.fluxOperator) return [];
-  return operatorKindSites(obj.doc).map(
+  // CRDs read from the cluster (or workspace) that list the kind already say the operator is there.
+  const field = listField[obj.kind];
+  const schema = field ? schemaForObject(obj.apiVersion, obj.kind) : undefined;
+  const allowed = schema ? (schemaAtPath(schema, ['spec', field!, 0, 'kind'])?.enum ?? []) : [];
+  return operatorKindSites(obj.doc).filter((s) => !allowed.includes(s.node.value)).map(
     (s): Diagnostic => ({
       range: s.range,
       severity: Severity.Information,
