@@ -29,6 +29,7 @@ import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
 import type { VerificationPolicy } from '../domain/signatures/types';
 import { pathOfKey } from './fileKeys';
+import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import {
   artifactCommands,
   type AccessArgs,
@@ -324,7 +325,7 @@ async function candidateFolders(ws: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.isFile() && /^kustomization\.ya?ml$/i.test(e.name)) && dir !== ws) out.push(path.relative(ws, dir));
+    if (entries.some((e) => e.isFile() && isKustomizationFile(e.name)) && dir !== ws) out.push(path.relative(ws, dir));
     if (depth >= 3 || out.length >= 20) return;
     for (const e of entries) {
       if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') await walk(path.join(dir, e.name), depth + 1);

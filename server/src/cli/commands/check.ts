@@ -7,7 +7,7 @@ import { analyzeFile } from '../../domain/analysis/index';
 import { lintContextOf } from '../../domain/lint/index';
 import { YamlFile } from '../../domain/yaml/yamlFile';
 import { walkFiles } from '../../domain/workspace/walkFiles';
-import { findPatchFiles } from '../../domain/workspace/patchFiles';
+import { findPatchFiles, kustomizationFileNames } from '../../domain/workspace/patchFiles';
 import type { FileDiagnostics } from '../output/fileDiagnostics';
 import { formatText, summarize } from '../output/textReport';
 import { formatJson } from '../output/jsonReport';
@@ -121,7 +121,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   // kustomization files beside the checked files name the patches, even when only the patch was passed
   const kustomizations = new Set(files);
   for (const dir of new Set(files.map((f) => path.dirname(f)))) {
-    for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    for (const name of kustomizationFileNames) {
       const k = path.join(dir, name);
       if (existsSync(k)) kustomizations.add(k);
     }

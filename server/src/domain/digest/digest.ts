@@ -38,3 +38,8 @@ export function checkDigest(value: string): DigestCheck {
   }
   return { ok: true, algorithm, hex };
 }
+
+/** Whether an OCI reference (`ref.digest`, a manifest reference) names content by digest rather than by tag. */
+export function isDigestReference(reference: string): boolean {
+  return /^sha(256|384|512):/.test(reference);
+}

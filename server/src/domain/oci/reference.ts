@@ -130,3 +130,11 @@ export function isValidTag(tag: string): boolean {
 export function isDigest(value: string): boolean {
   return digestPattern.test(value);
 }
+
+/**
+ * Tags that hold signatures, attestations, SBOMs or referrers-API fallbacks (`sha256-<hex>`),
+ * not artifacts: never listed as versions, never chosen by a semver range.
+ */
+export function isSupportingTag(tag: string): boolean {
+  return /(\.sig|\.att|\.sbom)$|^sha256-[a-f0-9]{64}$/.test(tag);
+}

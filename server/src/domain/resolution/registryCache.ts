@@ -15,6 +15,7 @@ import { RegistryError, isRegistryError } from '../oci/registry/errors';
 import { resolveArtifact } from '../oci/operations/resolveArtifact';
 import type { RepositoryReference } from '../oci/reference';
 import { RequestLimiter } from './requestLimiter';
+import { isDigestReference } from '../digest/digest';
 import { NetworkGate, type OfflineError } from './networkGate';
 import type { ArtifactFacts } from './resolution';
 
@@ -60,8 +61,6 @@ interface Entry<T> {
   pending?: Promise<T>;
   generation: number;
 }
-
-const digestRef = /^sha(256|384|512):/;
 
 export class RegistryCache implements RepositoryReader {
   private readonly options: RegistryCacheOptions;
@@ -126,7 +125,7 @@ export class RegistryCache implements RepositoryReader {
   }
 
   artifact(repo: RepositoryTarget, reference: string): Promise<ArtifactFacts | undefined> {
-    const ttl = digestRef.test(reference) ? Number.POSITIVE_INFINITY : (this.options.ttlMs ?? 60_000);
+    const ttl = isDigestReference(reference) ? Number.POSITIVE_INFINITY : (this.options.ttlMs ?? 60_000);
     return this.cached(`artifact|${this.clientKey(repo)}|${repo.repository}|${reference}`, ttl, () => this.fetchArtifact(repo, reference), repo.registry);
   }
 
@@ -179,7 +178,7 @@ export class RegistryCache implements RepositoryReader {
   private async fetchArtifact(repo: RepositoryTarget, reference: string): Promise<ArtifactFacts | undefined> {
     const client = this.client(repo);
     try {
-      const ref = digestRef.test(reference) ? { ...repo, digest: reference } : { ...repo, tag: reference };
+      const ref = isDigestReference(reference) ? { ...repo, digest: reference } : { ...repo, tag: reference };
       const r = await resolveArtifact(client, ref);
       const layers = r.manifest.layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest }));
       const size = (r.manifest.config?.size ?? 0) + layers.reduce((n, l) => n + (l.size > 0 ? l.size : 0), 0);

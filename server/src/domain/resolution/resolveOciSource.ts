@@ -7,7 +7,7 @@
  * whether a tag pinned next to a digest has moved, a newer tag of the same
  * major version.
  */
-import { parseRepositoryUrl, InvalidReferenceError } from '../oci/reference';
+import { parseRepositoryUrl, InvalidReferenceError, isSupportingTag } from '../oci/reference';
 import { isRegistryError } from '../oci/registry/errors';
 import { compileRe2 } from '../regex/re2';
 import { parseConstraintExpression, selectSemverTag, tryParseFluxVersion, sortVersionsDescending, type Version } from '../semver/index';
@@ -20,9 +20,6 @@ export interface ResolveOptions {
   /** Tags checked when looking for the ones at a pinned digest. */
   digestTagLimit?: number;
 }
-
-/** Tags that are signatures, attestations, SBOMs or referrer fallbacks, not artifacts. */
-const hiddenTag = /(\.sig|\.att|\.sbom)$|^sha256-[a-f0-9]{64}$/;
 
 export async function resolveOciSource(spec: OciSourceSpec, reader: RepositoryReader, options: ResolveOptions = {}): Promise<Resolution> {
   const kind = effectiveRefKind(spec.ref);
@@ -75,7 +72,7 @@ async function resolveKind(kind: RefKind, spec: OciSourceSpec, target: Repositor
     return out;
   }
   if (kind === 'semver') {
-    const tags = (await reader.tags(target)).filter((t) => !hiddenTag.test(t));
+    const tags = (await reader.tags(target)).filter((t) => !isSupportingTag(t));
     if (ref.semverFilter) {
       const re = compileRe2(ref.semverFilter);
       if (!re.ok) return failure(kind, 'invalid-filter', `semverFilter is not a valid RE2 expression: ${re.error}`, false);
@@ -129,7 +126,7 @@ function parse(tag: string, helm: boolean): Version | null {
 
 /** Semver tags newest first, then the rest in reverse string order. */
 function orderTagsNewestFirst(tags: string[], helm: boolean): string[] {
-  const visible = tags.filter((t) => !hiddenTag.test(t));
+  const visible = tags.filter((t) => !isSupportingTag(t));
   const versions: Version[] = [];
   const byVersion = new Map<Version, string>();
   const others: string[] = [];
@@ -194,7 +191,7 @@ function nearestToRange(constraint: string, tags: string[], helm: boolean): stri
 
 /** For a tag that is not found: tags that look alike (same version with/without `v`, same prefix), then the newest. */
 function nearestTags(tag: string, tags: string[], helm: boolean): string[] {
-  const visible = tags.filter((t) => !hiddenTag.test(t));
+  const visible = tags.filter((t) => !isSupportingTag(t));
   const v = parse(tag, helm);
   if (v) {
     const same = visible.filter((t) => parse(t, helm)?.equal(v));
@@ -213,7 +210,7 @@ function newerSameMajor(tag: string, tags: string[], helm: boolean): string | un
   if (!current) return undefined;
   let best: { v: Version; t: string } | undefined;
   for (const t of tags) {
-    if (hiddenTag.test(t)) continue;
+    if (isSupportingTag(t)) continue;
     const v = parse(t, helm);
     if (!v || v.major !== current.major || (v.prerelease && !current.prerelease)) continue;
     // Keep the same spelling family (`v1.2.3` vs `1.2.3`) so an upgrade does not switch styles.

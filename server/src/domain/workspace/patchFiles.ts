@@ -7,8 +7,11 @@ import { parseAllDocuments, isMap, isScalar, isSeq, type Node } from 'yaml';
  * `patchesStrategicMerge[]` or `patchesJson6902[].path` of a kustomization.yaml.
  * A patch carries only the fields it changes, so it is not held to required fields.
  */
+/** The file names kustomize reads in a folder, in the order it looks for them. */
+export const kustomizationFileNames: readonly string[] = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
 export function isKustomizationFile(file: string): boolean {
-  return /^(kustomization\.ya?ml|Kustomization)$/.test(path.basename(file));
+  return kustomizationFileNames.includes(path.basename(file));
 }
 
 /** Patch file paths (absolute) named by one kustomization file's text. */

@@ -6,7 +6,7 @@
  */
 import { compileRe2 } from '../../regex/re2';
 import { parseConstraintExpression, tryParseFluxVersion, sortVersionsDescending } from '../../semver/index';
-import { parseRepositoryUrl, InvalidReferenceError } from '../reference';
+import { parseRepositoryUrl, InvalidReferenceError, isSupportingTag } from '../reference';
 import { resolveArtifact } from './resolveArtifact';
 import { isRegistryError } from '../registry/errors';
 import { withRegistry, type ConnectionOptions } from '../registry/access';
@@ -38,11 +38,9 @@ export interface ListArtifactsResult {
   artifacts: ListedArtifact[];
 }
 
-const hiddenTag = /(\.sig|\.att|\.sbom)$|^sha256-[a-f0-9]{64}$/;
-
 /** Filters and orders tags: regex first, then semver (sorted by precedence, highest first), else descending string order. */
 export function filterTags(tags: string[], filters: { semver?: string; regex?: string }): string[] {
-  let out = tags.filter((t) => !hiddenTag.test(t));
+  let out = tags.filter((t) => !isSupportingTag(t));
   if (filters.regex) {
     const re = compileRe2(filters.regex);
     if (!re.ok) throw new InvalidReferenceError(`--filter-regex: ${re.error}`);

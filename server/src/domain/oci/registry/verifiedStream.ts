@@ -6,18 +6,15 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { RegistryError } from './errors';
+import { checkDigest } from '../../digest/digest';
 
-const algorithms: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
-
+/** A hasher for content named by `digest`: the algorithms and hex lengths `checkDigest` accepts (node names them alike). */
 export function hasherFor(digest: string): { hash: Hash; algorithm: string; hex: string } {
-  const idx = digest.indexOf(':');
-  const algorithm = digest.slice(0, idx);
-  const hex = digest.slice(idx + 1);
-  const nodeName = algorithms[algorithm];
-  if (idx < 0 || !nodeName || !/^[a-f0-9]+$/.test(hex)) {
-    throw new RegistryError(`unsupported or malformed digest "${digest}"`, { code: 'invalid-response', action: 'expected sha256:<hex> or sha512:<hex>' });
+  const checked = checkDigest(digest);
+  if (!checked.ok) {
+    throw new RegistryError(`unsupported or malformed digest "${digest}": ${checked.problem}`, { code: 'invalid-response', action: 'expected sha256:<hex>, sha384:<hex> or sha512:<hex>' });
   }
-  return { hash: createHash(nodeName), algorithm, hex };
+  return { hash: createHash(checked.algorithm), algorithm: checked.algorithm, hex: checked.hex };
 }
 
 export function digestOf(bytes: Buffer | string, algorithm = 'sha256'): string {
