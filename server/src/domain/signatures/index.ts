@@ -1,4 +1,4 @@
-// Cosign signatures of Flux artifacts: discovery, verification (Flux's rules), signing. No LSP here.
+// Cosign and Notary Project signatures of Flux artifacts: discovery, verification (Flux's rules), cosign signing. No LSP here.
 export { verifySignatures } from './verifyArtifact';
 export type { VerifySignaturesOptions } from './verifyArtifact';
 export { signWithClient } from './signArtifact';
@@ -10,4 +10,5 @@ export { loadCosignPrivateKey } from './cosignPrivateKey';
 export { identityMatches } from './identity';
 export { legacySignatureTag, SignatureMediaType, SignatureAnnotation } from './cosignLayout';
 export { SignatureError } from './types';
-export type { VerificationPolicy, VerificationResult, VerifiedResult, NotVerifiedResult, SignatureFormat, PublicKeyEntry, IdentityMatcher, SignerInfo } from './types';
+export { verifyNotation, notationTrustFromEntries, isCaKey } from './notation';
+export type { NotationTrust, VerificationPolicy, VerificationResult, VerifiedResult, NotVerifiedResult, SignatureFormat, PublicKeyEntry, IdentityMatcher, SignerInfo } from './types';

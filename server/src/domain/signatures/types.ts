@@ -5,8 +5,11 @@
  * can act on. There is no third state: anything unexpected is `not-verified`.
  */
 
-/** Where the signature lives: cosign v3 Sigstore bundle (OCI referrer) or cosign v2 `sha256-<hex>.sig` tag. */
-export type SignatureFormat = 'cosign-bundle' | 'cosign-legacy';
+/**
+ * Where the signature lives: cosign v3 Sigstore bundle (OCI referrer), cosign v2
+ * `sha256-<hex>.sig` tag, or a Notary Project signature (OCI referrer) in a JWS or COSE envelope.
+ */
+export type SignatureFormat = 'cosign-bundle' | 'cosign-legacy' | 'notation-jws' | 'notation-cose';
 
 /** One `*.pub` entry of a `verify.secretRef` Secret (or a key file). */
 export interface PublicKeyEntry {
@@ -21,8 +24,22 @@ export interface IdentityMatcher {
   subject: string;
 }
 
+/**
+ * What `provider: notation` trusts: the `verify.secretRef` Secret's
+ * `trustpolicy.json` and its `*.crt`/`*.pem` CA certificates (or files named on
+ * the command line). `trustPolicyJson` undefined means the Secret lacks it.
+ */
+export interface NotationTrust {
+  trustPolicyJson?: string;
+  /** Where the policy and certificates came from, for messages (a Secret or file names). */
+  source: string;
+  certificates: Array<{ name: string; data: string | Uint8Array }>;
+}
+
 export interface VerificationPolicy {
   provider: 'cosign' | 'notation';
+  /** provider notation: the trust policy and CA certificates. */
+  notation?: NotationTrust;
   /** Keyed mode when present (even if empty: then nothing can match, like Flux). */
   publicKeys?: PublicKeyEntry[];
   matchOIDCIdentity?: IdentityMatcher[];
@@ -44,6 +61,8 @@ export interface SignerInfo {
   /** Keyless: certificate identity (SAN) and OIDC issuer. */
   subject?: string;
   issuer?: string;
+  /** Notation: the trust policy statement that applied and its verification level. */
+  trustPolicy?: string;
 }
 
 export interface VerifiedResult {
@@ -55,6 +74,8 @@ export interface VerifiedResult {
   signer: SignerInfo;
   /** Every format present, e.g. to warn that bundles need Flux >= 2.8. */
   formatsFound: SignatureFormat[];
+  /** Checks that failed but that the trust policy only logs (notation permissive/audit levels). */
+  logged?: string[];
 }
 
 export interface NotVerifiedResult {
@@ -64,6 +85,12 @@ export interface NotVerifiedResult {
   /** What happened and what to do. */
   reason: string;
   formatsFound: SignatureFormat[];
+  /**
+   * Notation only: Flux still pulls the artifact but does not mark it verified
+   * (SourceVerified is not set True): the trust policy level is `skip`, or it
+   * only logs an authenticity failure (`audit`).
+   */
+  fluxIgnores?: true;
 }
 
 export type VerificationResult = VerifiedResult | NotVerifiedResult;

@@ -1,6 +1,6 @@
 /**
  * Verifies `repo@digest` against a `spec.verify` policy the way
- * source-controller does (facts §d): if any Sigstore bundle is attached, only
+ * source-controller does (facts §d). Notation goes to notation/. For cosign: if any Sigstore bundle is attached, only
  * bundles count; otherwise legacy `.sig` signatures. Keys are tried until one
  * matches. Every failure, including ones we did not foresee, ends as
  * `not-verified` with a reason; nothing but a checked signature says `verified`.
@@ -13,6 +13,7 @@ import { parsePublicKeys } from './publicKeys';
 import { publicGoodTrustMaterial, trustMaterialFromJson } from './trustMaterial';
 import { checkEntity, legacyHasTlogEntry, prepareBundle, prepareLegacy, type VerificationMode } from './signatureChecks';
 import { SignatureError, type SignatureFormat, type VerificationPolicy, type VerificationResult } from './types';
+import { verifyNotation } from './notation/verifyNotation';
 
 export interface VerifySignaturesOptions {
   env?: NodeJS.ProcessEnv;
@@ -49,9 +50,8 @@ export async function verifySignatures(
   let formatsFound: SignatureFormat[] = [];
   const notVerified = (reason: string): VerificationResult => ({ outcome: 'not-verified', reference, digest, reason, formatsFound });
   try {
-    if (policy.provider !== 'cosign') {
-      return notVerified(`provider "${policy.provider}" is not supported by flux-oci yet; only cosign signatures can be checked here`);
-    }
+    if (policy.provider === 'notation') return await verifyNotation(client, repo, digest, policy.notation, options.now ? { now: options.now } : {});
+    if (policy.provider !== 'cosign') return notVerified(`unsupported verification provider: ${String(policy.provider)} (Flux knows cosign and notation)`);
     const keyless = policy.publicKeys === undefined;
     const mode = await modeOf(policy, options.env ?? process.env);
     const found = await discoverSignatures(client, repo.repository, digest);

@@ -6,17 +6,21 @@ import { policyFromFlags, reportVerification, verifyFlags, verifyHelp, warnUncon
 
 const help = `Usage: flux-oci verify artifact oci://<registry>/<repo>:<tag>|@<digest> [flags]
 
-Checks the artifact's cosign signature the way Flux's source-controller does
-for an OCIRepository with spec.verify: Sigstore bundles (cosign v3) attached as
-OCI referrers first, else legacy sha256-<hex>.sig signatures. Exits 0 only when
-a signature satisfies the policy; otherwise prints "✗ not verified: <reason>"
-and exits 1.
+Checks the artifact's signature the way Flux's source-controller does for an
+OCIRepository with spec.verify. cosign (default): Sigstore bundles (cosign v3)
+attached as OCI referrers first, else legacy sha256-<hex>.sig signatures.
+notation: Notary Project signatures among the referrers, checked against the
+trust policy and CA certificates of the verify.secretRef Secret. Exits 0 only
+when a signature satisfies the policy; otherwise prints "✗ not verified:
+<reason>" and exits 1.
 
 Examples:
   flux-oci verify artifact oci://ghcr.io/org/app:v1 --key cosign.pub
   flux-oci verify artifact oci://ghcr.io/org/app:v1 \\
     --certificate-identity-regexp '^https://github.com/org/app/' \\
     --certificate-oidc-issuer-regexp '^https://token.actions.githubusercontent.com$'
+  flux-oci verify artifact oci://ghcr.io/org/app:v1 --verify-provider notation \\
+    --trust-policy trustpolicy.json --ca-file ca.crt
 
 Flags:
       --format json|yaml    print the result for scripts
@@ -28,7 +32,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const url = exactlyOneUrl(flags, 'verify artifact', 'oci://ghcr.io/org/app:v1 --key cosign.pub');
   const format = outputFormat(stringFlag(flags, 'format'));
   const policy = await policyFromFlags(flags, io);
-  if (!policy) throw new UsageError('say how to verify: --key cosign.pub (keyed) or --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless)');
+  if (!policy) throw new UsageError('say how to verify: --key cosign.pub (keyed), --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless), or --verify-provider notation --trust-policy F --ca-file F');
   warnUnconstrainedIdentity(io, policy);
   step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
   // Loaded on use: the registry and Sigstore stacks are not needed by other commands.
@@ -39,4 +43,4 @@ async function run(args: string[], io: CliIO): Promise<number> {
   return code;
 }
 
-export const verifyArtifactCommand: CliCommand = { words: ['verify', 'artifact'], summary: "Verify a Flux artifact's cosign signature as Flux would", help, run };
+export const verifyArtifactCommand: CliCommand = { words: ['verify', 'artifact'], summary: "Verify a Flux artifact's cosign or notation signature as Flux would", help, run };

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import type { PublicKeyEntry, VerificationPolicy } from '../../signatures/types';
-import { publicKeysOfSecretDocument } from './secretKeys';
+import { notationTrustOfSecretDocument, publicKeysOfSecretDocument } from './secretKeys';
 import type { VerifySpec } from './verifySpec';
 
 /** A file named in a setting, already read (or why it could not be). */
@@ -46,8 +46,9 @@ export const publicKeyFilesSetting = 'flux-oci.verify.publicKeyFiles';
 export const trustedRootSetting = 'flux-oci.verify.trustedRoot';
 
 export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
+  if (verify.provider === 'notation') return notationPolicy(verify, sources);
   if (verify.provider !== 'cosign') {
-    return { kind: 'unsupported', message: `provider "${verify.provider}" signatures are not checked in the editor; flux-oci checks cosign signatures only` };
+    return { kind: 'unsupported', message: `provider "${verify.provider}" is not one Flux knows (cosign or notation)` };
   }
   const identities = verify.matchOIDCIdentity.length ? { matchOIDCIdentity: verify.matchOIDCIdentity } : {};
   if (verify.secretName !== undefined) {
@@ -71,6 +72,21 @@ export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyCho
     return ready({ provider: 'cosign', trustedRootJson: root.text, ...identities }, `trusted root ${root.name} (${trustedRootSetting})`);
   }
   return ready({ provider: 'cosign', ...identities }, "Sigstore's public-good trusted root");
+}
+
+/** Notation trusts only the Secret (trustpolicy.json + CA certificates); without it Flux fails every verification. */
+function notationPolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
+  if (verify.secretName === undefined) {
+    return { kind: 'keys-unavailable', message: 'provider notation needs spec.verify.secretRef: a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)' };
+  }
+  const found = sources.findSecret(verify.secretName, verify.namespace);
+  if (!found) {
+    return { kind: 'keys-unavailable', message: `Secret ${verify.secretName}${verify.namespace ? ` in namespace ${verify.namespace}` : ''} is not in the workspace; its trustpolicy.json and CA certificates are needed to check Notary signatures` };
+  }
+  const where = `Secret ${verify.secretName} (${found.where})`;
+  const read = notationTrustOfSecretDocument(found.doc, where);
+  if (!read.ok) return { kind: 'keys-unavailable', message: `${where} cannot be used: ${read.problem}` };
+  return ready({ provider: 'notation', notation: read.trust }, where);
 }
 
 function readKeyFiles(files: readonly ReadFile[]): { ok: true; keys: PublicKeyEntry[] } | { ok: false; problem: string } {

@@ -24,6 +24,8 @@ export type SignatureView =
 const formatNames: Record<SignatureFormat, string> = {
   'cosign-bundle': 'v3 Sigstore bundle',
   'cosign-legacy': 'legacy .sig signature',
+  'notation-jws': 'Notary Project JWS signature',
+  'notation-cose': 'Notary Project COSE signature',
 };
 
 /** Only v3 bundles sign it: source-controller before Flux 2.8 finds no signature. */
@@ -53,11 +55,16 @@ export function signatureHover(view: SignatureView): string {
     case 'verified': {
       const r = view.result;
       const who = r.signer.keyName !== undefined ? `with key \`${tick(r.signer.keyName)}\`` : `signed by \`${tick(r.signer.subject ?? '?')}\` (issuer \`${tick(r.signer.issuer ?? '?')}\`)`;
-      const lines = [`${head}: ✔ verified ${who} (${formatNames[r.format]}), trusting ${escape(view.keySource)}`];
+      const policy = r.signer.trustPolicy ? `, trust policy \`${tick(r.signer.trustPolicy)}\`` : '';
+      const lines = [`${head}: ✔ verified ${who} (${formatNames[r.format]}${policy}), trusting ${escape(view.keySource)}`];
+      for (const l of r.logged ?? []) lines.push('', `ℹ️ logged by the trust policy, not enforced: ${escape(l)}`);
       if (onlyBundles(r)) lines.push('', `⚠️ ${bundleNote}`);
       return lines.join('\n');
     }
     case 'not-verified':
+      if (view.result.fluxIgnores) {
+        return [`${head}: ⚠️ not verified: ${escape(view.result.reason)}`, '', `Flux would deploy \`${short(view.result.digest)}…\` without marking it verified (trust: ${escape(view.keySource)}).`].join('\n');
+      }
       return [`${head}: ✗ not verified: ${escape(view.result.reason)}`, '', `Flux would refuse to deploy \`${short(view.result.digest)}…\` (keys: ${escape(view.keySource)}).`].join('\n');
   }
 }
@@ -67,6 +74,16 @@ export function signatureDiagnostics(verify: VerifySpec, view: SignatureView): D
   const range = verify.keyRange;
   switch (view.state) {
     case 'not-verified':
+      if (view.result.fluxIgnores) {
+        return [
+          {
+            range,
+            severity: Severity.Warning,
+            code: 'signature/not-verified',
+            message: `Flux will deploy ${short(view.result.digest)}… without marking it verified (SourceVerified stays unset; trust: ${view.keySource}): ${view.result.reason}`,
+          },
+        ];
+      }
       return [
         {
           range,

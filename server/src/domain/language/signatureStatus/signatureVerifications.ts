@@ -111,7 +111,7 @@ export class SignatureVerifications {
 
   private async check(repo: RepositoryTarget, digest: string, choice: ReadyPolicy): Promise<SignatureStatus> {
     const policy = choice.policy;
-    if (policy.publicKeys === undefined && policy.trustedRootJson === undefined) {
+    if (policy.provider === 'cosign' && policy.publicKeys === undefined && policy.trustedRootJson === undefined) {
       const problem = await this.publicGoodProblem();
       if (problem) return { state: 'keys-unavailable', message: problem };
     }

@@ -1,0 +1,234 @@
+// Notary Project stories: artifacts we push are signed by notation-go v1.3.2
+// (notation-peer, the library source-controller v1.9.4 links; the notation CLI
+// module is refused by the Go module proxy) in JWS and COSE envelopes with a
+// PKI openssl makes at test time. `flux-oci verify artifact --verify-provider
+// notation` must reach the verdict source-controller's verifier reaches on the
+// same artifact, trust policy and CA files: verified, ignored (Flux pulls but
+// does not mark it verified) or failed, for every case of the matrix.
+// Runs against go-containerregistry's registry (referrers API) and
+// docker-registry (referrers fallback tag).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { dockerRegistryAvailable, startRegistry } from '../peers/registry.ts';
+import { peerBinary, startRegistryV3 } from '../peers/goPeers.ts';
+import { makeWorkspace, runCli, type CliRun } from '../oci/runCli.ts';
+import { fluxNotationVerdict, makeNotaryPki, notarySign, type FluxVerdict, type NotaryPki, type SignOptions } from './notationPeers.ts';
+
+const notationBin = peerBinary('notation-peer');
+function missing(kind: 'docker-registry' | 'ggcr'): string | false {
+  if (!notationBin) {
+    const msg = 'notation-peer is not built; run: bash scripts/peers/build.sh notation-peer';
+    if (process.env['CI']) throw new Error(`${msg} (CI must build every peer)`);
+    return msg;
+  }
+  if (kind === 'docker-registry') return dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
+  return peerBinary('ggcr-registry') ? false : 'ggcr-registry is not built; run: bash scripts/peers/build.sh ggcr-registry';
+}
+
+interface Verification {
+  outcome: 'verified' | 'not-verified';
+  format?: string;
+  reason?: string;
+  fluxIgnores?: boolean;
+  logged?: string[];
+  signer?: { subject?: string; issuer?: string; trustPolicy?: string };
+  formatsFound: string[];
+}
+
+type Level = 'strict' | 'permissive' | 'audit' | 'skip';
+
+function policy(level: Level, opts: { scopes?: string[]; identities?: string[] } = {}): object {
+  return {
+    version: '1.0',
+    trustPolicies: [
+      {
+        name: `flux-${level}`,
+        registryScopes: opts.scopes ?? ['*'],
+        signatureVerification: { level },
+        ...(level === 'skip' ? {} : { trustStores: ['ca:flux'], trustedIdentities: opts.identities ?? ['*'] }),
+      },
+    ],
+  };
+}
+
+for (const kind of ['ggcr', 'docker-registry'] as const) {
+  describe(`Notary signatures on ${kind === 'ggcr' ? 'a registry with the referrers API (ggcr)' : 'a registry without it (docker-registry, fallback tag)'}`, { skip: missing(kind) }, () => {
+    let host = '';
+    let stop: () => Promise<void> = async () => undefined;
+    let dir = '';
+    let ws = '';
+    let pki: NotaryPki;
+    let counter = 0;
+    let policies = 0;
+
+    async function pushArtifact(): Promise<{ url: string; ref: string; digest: string; repo: string }> {
+      const repo = `apps/notary${++counter}`;
+      writeFileSync(path.join(ws, 'deploy', 'version.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v\ndata:\n  n: "${counter}"\n`);
+      const r = await runCli(['push', 'artifact', `oci://${host}/${repo}:v1`, '--path', 'deploy', '--source', 'https://example.invalid/app', '--revision', `main@sha1:${counter}`], { cwd: ws });
+      assert.equal(r.code, 0, r.stderr);
+      const digest = /@(sha256:[a-f0-9]{64})/.exec(r.stderr)![1]!;
+      return { url: `oci://${host}/${repo}:v1`, ref: `${host}/${repo}@${digest}`, digest, repo };
+    }
+
+    function writePolicy(doc: object): string {
+      const file = path.join(dir, `trustpolicy-${++policies}.json`);
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      return file;
+    }
+
+    /** Our verdict and Flux's on the same artifact and trust; asserts they agree and returns both. */
+    async function verdicts(a: { url: string; ref: string }, trustPolicy: string, cas: string[]): Promise<{ ours: Verification; flux: { result: FluxVerdict; error?: string; logged?: string[] }; run: CliRun }> {
+      const run = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--ca-file', c]), '--format', 'json'], { cwd: dir });
+      assert.ok(run.code === 0 || run.code === 1, `unexpected exit ${run.code}: ${run.stderr}`);
+      const ours = JSON.parse(run.stdout) as Verification;
+      assert.equal(run.code, ours.outcome === 'verified' ? 0 : 1);
+      const flux = await fluxNotationVerdict(notationBin!, a.ref, trustPolicy, cas);
+      const mine: FluxVerdict = ours.outcome === 'verified' ? 'verified' : ours.fluxIgnores ? 'ignored' : 'failed';
+      assert.equal(mine, flux.result, `flux-oci says ${mine} (${ours.reason ?? 'no reason'}), source-controller's verifier says ${flux.result} (${flux.error ?? flux.logged?.join('; ') ?? ''})`);
+      return { ours, flux, run };
+    }
+
+    before(async () => {
+      if (kind === 'docker-registry') {
+        const r = await startRegistry();
+        host = r.host;
+        stop = r.stop;
+      } else {
+        const r = await startRegistryV3('referrers');
+        host = r.host;
+        stop = r.stop;
+      }
+      dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-notary-'));
+      ws = makeWorkspace();
+      pki = await makeNotaryPki(dir);
+    });
+
+    after(async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(ws, { recursive: true, force: true });
+    });
+
+    for (const envelope of ['jws', 'cose'] as const) {
+      describe(`${envelope.toUpperCase()} envelopes`, () => {
+        const ec = (): SignOptions => ({ key: pki.ecKey, chain: pki.ecChain, envelope });
+
+        it('signed by a leaf of the trusted CA: verified, found through the referrers', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, ec());
+          const { ours, run } = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(ours.format, `notation-${envelope}`);
+          assert.deepEqual(ours.formatsFound, [`notation-${envelope}`]);
+          assert.match(ours.signer?.subject ?? '', /CN=flux-oci signer/);
+          assert.equal(ours.signer?.trustPolicy, 'flux-strict (strict)');
+          assert.match(run.stderr, new RegExp(`✔ verified .*Notary Project ${envelope.toUpperCase()} signature`));
+        });
+
+        it('RSA 2048 leaf (PS256): verified', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { key: pki.rsaKey, chain: pki.rsaChain, envelope });
+          const { ours } = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(ours.outcome, 'verified', ours.reason);
+        });
+
+        it('trusted identity: the leaf subject matches x509.subject, a different O does not (strict fails, audit ignores)', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, ec());
+          const ok = await verdicts(a, writePolicy(policy('strict', { identities: ['x509.subject: C=US, ST=WA, O=Notary Test'] })), [pki.rootCert]);
+          assert.equal(ok.ours.outcome, 'verified', ok.ours.reason);
+          const wrong = await verdicts(a, writePolicy(policy('strict', { identities: ['x509.subject: C=US, ST=WA, O=Somebody Else'] })), [pki.rootCert]);
+          assert.equal(wrong.flux.result, 'failed');
+          assert.match(wrong.ours.reason!, /does not match the X\.509 trusted identities/);
+          const audit = await verdicts(a, writePolicy(policy('audit', { identities: ['x509.subject: C=US, ST=WA, O=Somebody Else'] })), [pki.rootCert]);
+          assert.equal(audit.flux.result, 'ignored');
+          assert.match(audit.run.stderr, /Flux would still deploy this artifact, without marking it verified/);
+        });
+
+        it('wrong CA: strict and permissive fail, audit is ignored (authenticity only logged)', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { key: pki.otherKey, chain: pki.otherChain, envelope });
+          const strict = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(strict.flux.result, 'failed');
+          assert.match(strict.ours.reason!, /not produced by a trusted signer|trust store/);
+          const permissive = await verdicts(a, writePolicy(policy('permissive')), [pki.rootCert]);
+          assert.equal(permissive.flux.result, 'failed');
+          const audit = await verdicts(a, writePolicy(policy('audit')), [pki.rootCert]);
+          assert.equal(audit.flux.result, 'ignored');
+          // Trusting that CA instead verifies it.
+          const other = await verdicts(a, writePolicy(policy('strict')), [pki.otherRootCert]);
+          assert.equal(other.flux.result, 'verified');
+        });
+
+        it('expired signing certificate: strict fails (authentic timestamp), permissive verifies and says what it logged', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.expiredChain, envelope, signingTime: '2020-01-01T12:00:00Z' });
+          const strict = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(strict.flux.result, 'failed');
+          assert.match(strict.ours.reason!, /expired at/);
+          const permissive = await verdicts(a, writePolicy(policy('permissive')), [pki.rootCert]);
+          assert.equal(permissive.flux.result, 'verified');
+          assert.match(permissive.ours.logged?.join('\n') ?? '', /authenticTimestamp: .*expired at/);
+        });
+
+        it('expired signature (io.cncf.notary.expiry passed): strict fails, permissive verifies', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { ...ec(), signingTime: new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'), expiry: '1h' });
+          const strict = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(strict.flux.result, 'failed');
+          assert.match(strict.ours.reason!, /digital signature has expired/);
+          const permissive = await verdicts(a, writePolicy(policy('permissive')), [pki.rootCert]);
+          assert.equal(permissive.flux.result, 'verified');
+        });
+
+        it('trust policy scope mismatch: no statement applies, failed; skip level: ignored', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, ec());
+          const elsewhere = await verdicts(a, writePolicy(policy('strict', { scopes: [`${host}/apps/somewhere-else`] })), [pki.rootCert]);
+          assert.equal(elsewhere.flux.result, 'failed');
+          assert.match(elsewhere.ours.reason!, /no applicable trust policy statement/);
+          const exact = await verdicts(a, writePolicy(policy('strict', { scopes: [`${host}/${a.repo}`] })), [pki.rootCert]);
+          assert.equal(exact.flux.result, 'verified');
+          const skip = await verdicts(a, writePolicy(policy('skip')), [pki.rootCert]);
+          assert.equal(skip.flux.result, 'ignored');
+        });
+
+        it('tampered payload: integrity fails at every level, audit included', async () => {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { ...ec(), tamper: true });
+          const strict = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(strict.flux.result, 'failed');
+          assert.match(strict.ours.reason!, /integrity: signature is invalid/);
+          const audit = await verdicts(a, writePolicy(policy('audit')), [pki.rootCert]);
+          assert.equal(audit.flux.result, 'failed');
+        });
+
+        it("a signature of another artifact attached to this one: the signed descriptor does not match", async () => {
+          const a = await pushArtifact();
+          const b = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { ...ec(), payloadRef: b.ref });
+          const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+          assert.equal(r.flux.result, 'failed');
+          assert.match(r.ours.reason!, new RegExp(`content descriptor mismatch: the signature was made for ${b.digest}`));
+        });
+      });
+    }
+
+    it('unsigned: failed, saying no signature is associated', async () => {
+      const a = await pushArtifact();
+      const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+      assert.equal(r.flux.result, 'failed');
+      assert.match(r.ours.reason!, /no signature is associated with/);
+    });
+
+    it('a bad signature first and a good one after: the good one wins (up to three are read)', async () => {
+      const a = await pushArtifact();
+      await notarySign(notationBin!, a.ref, { key: pki.otherKey, chain: pki.otherChain, envelope: 'jws' });
+      await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'cose' });
+      const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+      assert.equal(r.ours.outcome, 'verified', r.ours.reason);
+    });
+  });
+}
