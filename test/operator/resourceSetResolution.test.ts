@@ -137,6 +137,37 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
     for (const p of paths) assert.doesNotMatch(p, /<<|>>|inputs|\$\{|team-c|never|TEAM/, `a templated value reached the registry: ${p}`);
   });
 
+  test('ref.tag of an OCIRepository inside a ResourceSet completes from the registry', async () => {
+    const text = [
+      'apiVersion: fluxcd.controlplane.io/v1',
+      'kind: ResourceSet',
+      'metadata:',
+      '  name: operator',
+      '  namespace: flux-system',
+      'spec:',
+      '  resources:',
+      '    - apiVersion: source.toolkit.fluxcd.io/v1',
+      '      kind: OCIRepository',
+      '      metadata:',
+      '        name: flux-operator',
+      '      spec:',
+      '        interval: 10m',
+      `        url: oci://${host}/controlplaneio-fluxcd/charts/flux-operator`,
+      '        ref:',
+      '          tag: ',
+      '',
+    ].join('\n');
+    const uri = open(text);
+    await lsp.diagnostics(uri, 1);
+    const p = at(text, '          tag: ', '          tag: '.length);
+    const labels = await eventually(async () => {
+      const items = await lsp.completion(uri, p);
+      const l = items.map((i) => i.label);
+      return l.includes('0.41.2') ? l : undefined;
+    }, 'tag completion');
+    assert.ok(labels.includes('0.40.0'), labels.join(', '));
+  });
+
   test("a FluxInstance's spec.sync of kind OCIRepository resolves on hover (ref read as a tag)", async () => {
     const text = [
       'apiVersion: fluxcd.controlplane.io/v1',

@@ -59,11 +59,15 @@ function extract(doc: ParsedDocument): EmbeddedObject[] {
   return out;
 }
 
-/** End of the item's text without trailing blank lines and comments' newlines. */
+/**
+ * End of the item: the end of its last non-blank line (trailing spaces included, so a
+ * cursor after `tag: ` still belongs to the object), never the blank lines after it.
+ */
 function trimEnd(text: string, start: number, end: number): number {
   let e = end;
   while (e > start && /\s/.test(text[e - 1]!)) e--;
-  return e;
+  const eol = text.indexOf('\n', e);
+  return Math.min(end, eol < 0 ? text.length : eol);
 }
 
 /** Ranges of the scalars (keys and values) of a document that hold a ResourceSet template. */
