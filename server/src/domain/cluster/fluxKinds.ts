@@ -2,6 +2,8 @@
  * The Flux kinds the cluster commands act on: API group/version, plural, and the
  * words the flux CLI uses for them (`source oci`, `kustomization`, `helmrelease`).
  */
+import { HELM_GROUP, KUSTOMIZE_GROUP, SOURCE_GROUP } from '../flux/apiGroups';
+
 export type FluxKind = 'OCIRepository' | 'GitRepository' | 'Bucket' | 'HelmRepository' | 'HelmChart' | 'Kustomization' | 'HelmRelease';
 
 export interface FluxKindInfo {
@@ -15,13 +17,13 @@ export interface FluxKindInfo {
 }
 
 export const fluxKinds: readonly FluxKindInfo[] = [
-  { kind: 'OCIRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'ocirepositories', cliWords: ['source', 'oci'], role: 'source' },
-  { kind: 'GitRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories', cliWords: ['source', 'git'], role: 'source' },
-  { kind: 'Bucket', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'buckets', cliWords: ['source', 'bucket'], role: 'source' },
-  { kind: 'HelmRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories', cliWords: ['source', 'helm'], role: 'source' },
-  { kind: 'HelmChart', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmcharts', cliWords: ['source', 'chart'], role: 'source' },
-  { kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', cliWords: ['kustomization'], role: 'consumer' },
-  { kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', cliWords: ['helmrelease'], role: 'consumer' },
+  { kind: 'OCIRepository', group: SOURCE_GROUP, version: 'v1', plural: 'ocirepositories', cliWords: ['source', 'oci'], role: 'source' },
+  { kind: 'GitRepository', group: SOURCE_GROUP, version: 'v1', plural: 'gitrepositories', cliWords: ['source', 'git'], role: 'source' },
+  { kind: 'Bucket', group: SOURCE_GROUP, version: 'v1', plural: 'buckets', cliWords: ['source', 'bucket'], role: 'source' },
+  { kind: 'HelmRepository', group: SOURCE_GROUP, version: 'v1', plural: 'helmrepositories', cliWords: ['source', 'helm'], role: 'source' },
+  { kind: 'HelmChart', group: SOURCE_GROUP, version: 'v1', plural: 'helmcharts', cliWords: ['source', 'chart'], role: 'source' },
+  { kind: 'Kustomization', group: KUSTOMIZE_GROUP, version: 'v1', plural: 'kustomizations', cliWords: ['kustomization'], role: 'consumer' },
+  { kind: 'HelmRelease', group: HELM_GROUP, version: 'v2', plural: 'helmreleases', cliWords: ['helmrelease'], role: 'consumer' },
 ];
 
 export function fluxKindInfo(kind: string): FluxKindInfo | undefined {

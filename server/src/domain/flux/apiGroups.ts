@@ -1,13 +1,13 @@
+export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
+export const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
+export const HELM_GROUP = 'helm.toolkit.fluxcd.io';
+export const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io';
+export const IMAGE_GROUP = 'image.toolkit.fluxcd.io';
+/** source-watcher's ArtifactGenerator (Flux 2.7+, part of the 2.9 distribution). */
+export const SOURCE_EXTENSIONS_GROUP = 'source.extensions.fluxcd.io';
+
 /** API groups whose objects flux-oci understands; every other document is left alone. */
-export const fluxApiGroups = [
-  'source.toolkit.fluxcd.io',
-  'kustomize.toolkit.fluxcd.io',
-  'helm.toolkit.fluxcd.io',
-  'notification.toolkit.fluxcd.io',
-  'image.toolkit.fluxcd.io',
-  // source-watcher's ArtifactGenerator (Flux 2.7+, part of the 2.9 distribution)
-  'source.extensions.fluxcd.io',
-] as const;
+export const fluxApiGroups = [SOURCE_GROUP, KUSTOMIZE_GROUP, HELM_GROUP, NOTIFICATION_GROUP, IMAGE_GROUP, SOURCE_EXTENSIONS_GROUP] as const;
 
 export type FluxApiGroup = (typeof fluxApiGroups)[number];
 

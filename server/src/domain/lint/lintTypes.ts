@@ -30,6 +30,4 @@ export interface LintContext {
 
 export type Lint = (obj: FluxObject, ctx: LintContext) => Diagnostic[];
 
-export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
-export const HELM_GROUP = 'helm.toolkit.fluxcd.io';
-export const IMAGE_GROUP = 'image.toolkit.fluxcd.io';
+export { SOURCE_GROUP, HELM_GROUP, IMAGE_GROUP } from '../flux/apiGroups';

@@ -14,8 +14,8 @@ import { operatorNotificationKinds } from '../flux/fluxOperator';
 import type { Lint } from './lintTypes';
 import { schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
 import { rangeOf, readFluxObject, seqAt, stringNodeAt } from './yamlAccess';
+import { NOTIFICATION_GROUP } from '../flux/apiGroups';
 
-const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io';
 
 /** The list of object references each kind carries. */
 const listField: Record<string, string> = { Alert: 'eventSources', Receiver: 'resources' };

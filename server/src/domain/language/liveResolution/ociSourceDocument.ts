@@ -12,8 +12,8 @@ import { isTemplated, mapAt, pairOf, readFluxObject, stringNodeAt } from '../../
 import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
 import type { OciSourceRef, OciSourceSpec } from '../../resolution/ociSourceSpec';
 import { substituteInputs, type InputSet } from '../../flux/resourceSetTemplates';
+import { SOURCE_GROUP } from '../../flux/apiGroups';
 
-const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 export type RefField = 'tag' | 'semver' | 'semverFilter' | 'digest';
 const refFields: RefField[] = ['tag', 'semver', 'semverFilter', 'digest'];
 
