@@ -26,6 +26,7 @@ spec:
 `;
 
 const codes = (d: Diagnostic[]) => d.map((x) => String(x.code));
+const text = (m: Diagnostic['message']) => (typeof m === 'string' ? m : m.value);
 const hoverText = async (client: LspClient, uri: string, line: number, character: number) => {
   const h = await client.hover(uri, { line, character });
   return (h?.contents as { value: string } | undefined)?.value ?? '';
@@ -63,14 +64,14 @@ describe('Flux version per workspace folder', () => {
     assert.equal(d27.find((d) => d.code === 'schema/api-version-deprecated')!.severity, 2);
     assert.ok(!codes(d27).includes('schema/api-version-not-served'), JSON.stringify(d27));
     const d29 = await removed;
-    assert.match(d29.find((d) => d.code === 'schema/api-version-not-served')!.message, /not served by Flux 2\.9/);
+    assert.match(text(d29.find((d) => d.code === 'schema/api-version-not-served')!.message), /not served by Flux 2\.9/);
     assert.match(await hoverText(client, oldUri, 1, 8), /Checked against Flux 2\.7 \(from flux-system\/gotk-components\.yaml\)/);
     assert.match(await hoverText(client, plainUri, 1, 8), /Checked against Flux 2\.9 \(newest bundled/);
   });
 
   test('flux-oci.fluxVersion overrides the detection; clearing it and deleting the CRDs goes back to the newest', async () => {
     const oldUri = fileUri(path.join(old, 'hr.yaml'));
-    const removed28 = client.nextDiagnostics(oldUri, (d) => d.some((x) => x.code === 'schema/api-version-not-served' && /Flux 2\.8/.test(x.message)));
+    const removed28 = client.nextDiagnostics(oldUri, (d) => d.some((x) => x.code === 'schema/api-version-not-served' && /Flux 2\.8/.test(text(x.message))));
     client.setSettings({ fluxVersion: '2.8' });
     await removed28;
     assert.match(await hoverText(client, oldUri, 1, 8), /Checked against Flux 2\.8 \(flux-oci\.fluxVersion\)/);
@@ -78,7 +79,7 @@ describe('Flux version per workspace folder', () => {
     client.setSettings({ fluxVersion: '' });
     await back27;
     rmSync(path.join(old, 'flux-system/gotk-components.yaml'));
-    const removed29 = client.nextDiagnostics(oldUri, (d) => d.some((x) => x.code === 'schema/api-version-not-served' && /Flux 2\.9/.test(x.message)));
+    const removed29 = client.nextDiagnostics(oldUri, (d) => d.some((x) => x.code === 'schema/api-version-not-served' && /Flux 2\.9/.test(text(x.message))));
     client.notifyWatchedFiles([{ uri: fileUri(path.join(old, 'flux-system/gotk-components.yaml')), type: 3 }]);
     await removed29;
   });

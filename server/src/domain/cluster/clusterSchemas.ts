@@ -13,7 +13,8 @@ const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 /** Lists the Flux CRDs of the cluster (other groups are left out). */
 export async function readFluxCrds(client: KubeClient, signal?: AbortSignal): Promise<{ crds: CrdObject[]; resourceVersion: string | undefined }> {
   const list = await client.list<KubeObject>(crdPath, undefined, signal);
-  return { crds: list.items.filter(isFluxCrd) as CrdObject[], resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion };
+  // items of a list carry no kind of their own
+  return { crds: list.items.map(asCrd).filter(isFluxCrd), resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion };
 }
 
 /** The schema choice of a context's CRDs; undefined when the cluster has no Flux CRD at all. */
@@ -92,7 +93,7 @@ export class ClusterSchemas {
             crdPath,
             { resourceVersion: resourceVersion ?? '' },
             (ev) => {
-              const obj = ev.object as KubeObject & CrdObject & { metadata?: { resourceVersion?: string } };
+              const obj = asCrd(ev.object) as CrdObject & { metadata?: { resourceVersion?: string } };
               if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
               if ((ev.type as string) === 'BOOKMARK') return;
               if ((ev.type as string) === 'ERROR') {
@@ -135,6 +136,10 @@ export class ClusterSchemas {
 }
 
 export type { SchemaSet };
+
+function asCrd(o: KubeObject): CrdObject {
+  return { ...(o as CrdObject), kind: 'CustomResourceDefinition' };
+}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
