@@ -74,13 +74,13 @@ function etcdBinary(): string | undefined {
  * True when everything is there; otherwise fails under CI and skips `t` locally with
  * what to run.
  */
-export function requireControlPlane(t: { skip(message?: string): void }, controllers: FluxController[]): boolean {
+export function requireControlPlane(t: { skip(message?: string): void }, controllers: FluxController[], crds: FluxController[] = controllers): boolean {
   const missing: string[] = [];
   if (!etcdBinary()) missing.push('etcd (apt-get install etcd-server)');
   for (const name of ['kube-apiserver', ...controllers] as ClusterPeer[]) {
     if (!clusterPeerBinary(name)) missing.push(`${name} ${clusterPeerVersions[name]} (bash scripts/peers/build-cluster.sh ${name})`);
   }
-  if (missing.length === 0 && !crdFiles(controllers)) missing.push('Flux CRDs (bash scripts/peers/build-cluster.sh downloads them into the Go module cache)');
+  if (missing.length === 0 && !crdFiles(crds)) missing.push('Flux CRDs (bash scripts/peers/build-cluster.sh downloads them into the Go module cache)');
   if (missing.length === 0) return true;
   const msg = `control plane peers missing: ${missing.join('; ')}`;
   if (process.env['CI']) throw new Error(`${msg} (CI must build every peer)`);
@@ -127,6 +127,18 @@ export interface ControlPlane {
   logTail(name: 'etcd' | ClusterPeer, chars?: number): string;
   /** Wall-clock seconds each component took to become ready. */
   startup: Record<string, number>;
+  /**
+   * Stops kube-apiserver only (etcd keeps the state). SIGTERM is a graceful shutdown: it stops
+   * listening at once but keeps open watches (idle) until it is killed, 10 s later here, as the
+   * kubelet does after its grace period. SIGKILL drops every connection as a crash does.
+   */
+  stopApiServer(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Whether kube-apiserver is running (a test that failed half-way may have left it stopped). */
+  readonly apiServerRunning: boolean;
+  /** Starts kube-apiserver again on the same port with the same certificates; resolves when /readyz answers 200. */
+  startApiServer(): Promise<void>;
+  /** stopApiServer, an optional pause, startApiServer; resolves with the seconds it was unreachable. */
+  restartApiServer(options?: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -143,8 +155,13 @@ function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number,
 }
 
 
-export async function startControlPlane(options: { controllers?: FluxController[]; namespaces?: string[] } = {}): Promise<ControlPlane> {
+/**
+ * `controllers` run; `crds` (default: the same) are installed. A test that plays the
+ * controller itself installs the CRDs and runs none.
+ */
+export async function startControlPlane(options: { controllers?: FluxController[]; crds?: FluxController[]; namespaces?: string[] } = {}): Promise<ControlPlane> {
   const controllers = options.controllers ?? ['source-controller', 'kustomize-controller'];
+  const crdsOf = options.crds ?? controllers;
   const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-cluster-'));
   const children: Array<{ name: string; child: ChildProcess }> = [];
   const logs = new Map<string, string>();
@@ -190,7 +207,7 @@ export async function startControlPlane(options: { controllers?: FluxController[
     startup['etcd'] = (Date.now() - t0) / 1000;
 
     t0 = Date.now();
-    const apiserver = spawnLogged('kube-apiserver', clusterPeerBinary('kube-apiserver')!, [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -207,7 +224,8 @@ export async function startControlPlane(options: { controllers?: FluxController[
       '--profiling=false',
       `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
       '--v=0',
-    ]);
+    ];
+    let apiserver = spawnLogged('kube-apiserver', clusterPeerBinary('kube-apiserver')!, apiserverArgs);
     const kubeconfig = path.join(dir, 'kubeconfig');
     const server = `https://127.0.0.1:${apiPort}`;
     writeFileSync(
@@ -271,9 +289,35 @@ export async function startControlPlane(options: { controllers?: FluxController[
     await waitFor('kube-apiserver', async () => (await api('GET', '/readyz')).status === 200, 90_000, () => logTail('kube-apiserver'), apiserver);
     startup['kube-apiserver'] = (Date.now() - t0) / 1000;
 
+    const stopApiServer = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
+      if (apiserver.exitCode !== null || apiserver.signalCode !== null) return;
+      const exited = new Promise((r) => apiserver.once('exit', r));
+      process.kill(-apiserver.pid!, signal);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (apiserver.exitCode === null && apiserver.signalCode === null) await stopProcessGroup(apiserver);
+      // The kept-alive sockets of `api` point at the dead process.
+      agent.destroy();
+    };
+    const startApiServer = async (): Promise<void> => {
+      if (apiserver.exitCode === null && apiserver.signalCode === null) throw new Error('kube-apiserver is already running');
+      const old = apiserver;
+      apiserver = spawnLogged('kube-apiserver', clusterPeerBinary('kube-apiserver')!, apiserverArgs);
+      children.splice(children.findIndex((c) => c.child === old), 1);
+      // Same place in the stop order as before: after the controllers, before etcd is stopped.
+      children.splice(children.findIndex((c) => c.name === 'etcd') + 1, 0, children.pop()!);
+      await waitFor('kube-apiserver (restarted)', async () => (await api('GET', '/readyz')).status === 200, 90_000, () => logTail('kube-apiserver'), apiserver);
+    };
+    const restartApiServer = async (options: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number } = {}): Promise<number> => {
+      const t = Date.now();
+      await stopApiServer(options.signal);
+      if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
+      await startApiServer();
+      return (Date.now() - t) / 1000;
+    };
+
     t0 = Date.now();
     const crdNames: string[] = [];
-    for (const file of crdFiles(controllers) ?? []) {
+    for (const file of crdFiles(crdsOf) ?? []) {
       for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
         const crd = doc.toJS() as { metadata?: { name?: string } } | null;
         if (!crd?.metadata?.name) continue;
@@ -319,7 +363,21 @@ export async function startControlPlane(options: { controllers?: FluxController[
       await waitFor(name, async () => (await httpStatus(`http://127.0.0.1:${health}/readyz`)) === 200, 60_000, () => logTail(name), child);
       startup[name] = (Date.now() - t0) / 1000;
     }
-    return { dir, server, kubeconfig, api, logTail, startup, stop };
+    return {
+      dir,
+      server,
+      kubeconfig,
+      api,
+      logTail,
+      startup,
+      stopApiServer,
+      startApiServer,
+      restartApiServer,
+      get apiServerRunning() {
+        return apiserver.exitCode === null && apiserver.signalCode === null;
+      },
+      stop,
+    };
   } catch (err) {
     const tails = [...logs.keys()].map((n) => `--- ${n} ---\n${logTail(n, 1500)}`).join('\n');
     await stop();

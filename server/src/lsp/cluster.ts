@@ -87,7 +87,8 @@ export class ClusterFeatures {
         case clusterCommands.tree.command: {
           const inventory = this.watchInventory(client);
           const nodes = await inventory.tree();
-          return { context: client.access.context, server: client.access.server, count: inventory.size, nodes };
+          // `stale` says why the view may lag (the API server unreachable); it recovers by itself.
+          return { context: client.access.context, server: client.access.server, count: inventory.size, nodes, ...(inventory.problem ? { stale: inventory.problem } : {}) };
         }
         case clusterCommands.events.command:
           return { events: await objectEvents(client, this.refOf(arg, client)) };
@@ -99,7 +100,7 @@ export class ClusterFeatures {
             return { ok: true, revision: r.revision ?? null, elapsedMs: Math.round(r.elapsedMs), source: r.source ? { revision: r.source.revision ?? null } : undefined };
           });
         case clusterCommands.suspend.command:
-          await suspend(client, this.refOf(arg, client));
+          await this.withProgress(`Suspending ${String(arg['kind'])} ${String(arg['name'])}`, token, (signal) => suspend(client, this.refOf(arg, client), signal));
           return { ok: true };
         case clusterCommands.resume.command:
           return await this.withProgress(`Resuming ${String(arg['kind'])} ${String(arg['name'])}`, token, async (signal, report) => {
@@ -115,11 +116,13 @@ export class ClusterFeatures {
           const doc = this.host.documents.get(uri);
           const text = typeof arg['text'] === 'string' ? arg['text'] : doc?.yaml.text;
           if (text === undefined) return { ok: false, error: `${uri} is not open` };
-          const plan = await planApply(client, text, uri.replace(/^.*\//, ''));
-          const summary = plan.objects.map((o) => ({ ref: o.ref, action: o.action, diff: o.diff }));
-          if (arg['confirm'] !== true) return { ok: true, dryRun: true, objects: summary, skipped: plan.skipped };
-          await applyPlan(client, plan);
-          return { ok: true, dryRun: false, objects: summary, skipped: plan.skipped };
+          return await this.withProgress(`Applying ${uri.replace(/^.*\//, '')}`, token, async (signal) => {
+            const plan = await planApply(client, text, uri.replace(/^.*\//, ''), signal);
+            const summary = plan.objects.map((o) => ({ ref: o.ref, action: o.action, diff: o.diff }));
+            if (arg['confirm'] !== true) return { ok: true, dryRun: true, objects: summary, skipped: plan.skipped };
+            await applyPlan(client, plan, signal);
+            return { ok: true, dryRun: false, objects: summary, skipped: plan.skipped };
+          });
         }
       }
       return null;
@@ -156,7 +159,7 @@ export class ClusterFeatures {
   private kube(): KubeClient {
     if (this.client) return this.client;
     try {
-      this.client = new KubeClient(loadClusterAccess());
+      this.client = new KubeClient(loadClusterAccess(), { onRetry: (m) => this.host.log(`cluster: ${m}`) });
       this.clientError = undefined;
       return this.client;
     } catch (err) {
@@ -172,6 +175,7 @@ export class ClusterFeatures {
         if (this.lensRefreshSupported) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
       },
       onError: (m) => this.host.log(`cluster: ${m}`),
+      onRecovered: (m) => this.host.log(`cluster: ${m}`),
     });
     return this.inventory;
   }

@@ -7,7 +7,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { parseAllDocuments, stringify } from 'yaml';
-import { isNotFound, type KubeClient, type KubeObject } from './kubeClient';
+import { isKindNotServed, isNotFound, isTransient, type KubeClient, type KubeObject } from './kubeClient';
 import { describeRef, fluxKindInfo, isFluxObject, objectPath, type ObjectRef } from './fluxKinds';
 
 export const fieldManager = 'flux-oci';
@@ -66,21 +66,24 @@ function comparable(obj: KubeObject | undefined): string {
   return stringify({ ...rest, metadata }, { sortMapEntries: false });
 }
 
-export async function planApply(client: KubeClient, text: string, label = 'file'): Promise<ApplyPlan> {
+/** Reads and dry-runs every object; requests are retried through API server restarts (both are idempotent). */
+export async function planApply(client: KubeClient, text: string, label = 'file', signal?: AbortSignal): Promise<ApplyPlan> {
   const { objects, skipped } = fluxObjectsOf(text, client.namespace);
   const planned: PlannedApply[] = [];
   for (const object of objects) {
     const ref = refOf(object);
     let live: KubeObject | undefined;
     try {
-      live = await client.get<KubeObject>(objectPath(ref));
+      live = await client.get<KubeObject>(objectPath(ref), undefined, signal);
     } catch (err) {
+      if (isKindNotServed(err)) throw new Error(`the cluster does not serve ${ref.kind} (${String(object.apiVersion)}): install Flux's CRDs, or check the apiVersion in ${label}`);
       if (!isNotFound(err)) throw err;
     }
     let after: KubeObject;
     try {
-      after = await client.apply<KubeObject>(objectPath(ref), object, fieldManager, { dryRun: true });
+      after = await client.apply<KubeObject>(objectPath(ref), object, fieldManager, { dryRun: true, ...(signal ? { signal } : {}) });
     } catch (err) {
+      if (signal?.aborted || isTransient(err)) throw err; // not a rejection: the server could not be asked
       throw new Error(`dry run of ${describeRef(ref)} from ${label} was rejected: ${err instanceof Error ? err.message : String(err)}`);
     }
     const before = comparable(live);
@@ -93,11 +96,41 @@ export async function planApply(client: KubeClient, text: string, label = 'file'
   return { objects: planned, skipped };
 }
 
-/** Applies a plan for real (every object already passed its dry run). */
-export async function applyPlan(client: KubeClient, plan: ApplyPlan): Promise<Array<{ ref: ObjectRef; action: PlannedApply['action'] }>> {
+/** Applying stopped part-way (the API server went away for longer than the retries last). */
+export class ApplyInterruptedError extends Error {
+  constructor(
+    message: string,
+    readonly applied: ObjectRef[],
+    readonly remaining: ObjectRef[],
+  ) {
+    super(message);
+    this.name = 'ApplyInterruptedError';
+  }
+}
+
+/**
+ * Applies a plan for real (every object already passed its dry run). Server-side apply of
+ * the same object is idempotent, so a request retried after a dropped connection (that the
+ * server may have applied already) changes nothing twice, and so does running the apply again.
+ */
+export async function applyPlan(client: KubeClient, plan: ApplyPlan, signal?: AbortSignal): Promise<Array<{ ref: ObjectRef; action: PlannedApply['action'] }>> {
   const done: Array<{ ref: ObjectRef; action: PlannedApply['action'] }> = [];
-  for (const p of plan.objects) {
-    if (p.action !== 'unchanged') await client.apply(objectPath(p.ref), p.object, fieldManager);
+  for (const [i, p] of plan.objects.entries()) {
+    if (p.action !== 'unchanged') {
+      try {
+        await client.apply(objectPath(p.ref), p.object, fieldManager, signal ? { signal } : {});
+      } catch (err) {
+        const applied = done.filter((d) => d.action !== 'unchanged').map((d) => d.ref);
+        const remaining = plan.objects.slice(i).filter((r) => r.action !== 'unchanged').map((r) => r.ref);
+        throw new ApplyInterruptedError(
+          `applying ${describeRef(p.ref)} failed: ${err instanceof Error ? err.message : String(err)}. ` +
+            `${applied.length} of ${applied.length + remaining.length} change(s) were applied before it; ${describeRef(p.ref)} may or may not have been. ` +
+            'Run the same apply again once the API server answers: server-side apply is idempotent, so it applies the rest and leaves what is already applied unchanged.',
+          applied,
+          remaining,
+        );
+      }
+    }
     done.push({ ref: p.ref, action: p.action });
   }
   return done;

@@ -5,7 +5,7 @@
  * its listener (debounced) when anything changed.
  */
 import type { KubeClient, KubeObject } from './kubeClient';
-import { isNotFound } from './kubeClient';
+import { backoffMs, isKindNotServed, isNotFound, KubeApiError, sleep } from './kubeClient';
 import { collectionPath, fluxKinds, type FluxKind, type FluxKindInfo, type ObjectRef } from './fluxKinds';
 import { artifactDigest, condition, isSuspended, reportedRevision } from './fluxStatus';
 import { sourceOf } from './reconcile';
@@ -91,15 +91,25 @@ export interface InventoryOptions {
   /** Called (debounced) after objects changed. */
   onChange: () => void;
   debounceMs?: number;
+  /** A list or watch failed (once per outage and kind; retries continue in the background). */
   onError?: (message: string) => void;
+  /** A kind is followed again after failures. */
+  onRecovered?: (message: string) => void;
 }
 
-/** List+watch of every Flux kind; `tree()` answers from memory. */
+/**
+ * List+watch of every Flux kind; `tree()` answers from memory. Each kind is followed on its
+ * own until `close()`: a watch that breaks (API server restarted, network gone) is resumed
+ * from its last resourceVersion with backoff, a resourceVersion the server no longer has
+ * (410 Gone) or a failed list starts over with a fresh list, so the view recovers by itself.
+ */
 export class FluxInventory {
   private readonly objects = new Map<string, FluxObjectSummary>();
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly ready: Promise<void>;
+  /** Kinds whose list or watch is failing right now, with the last error. */
+  private readonly failing = new Map<FluxKind, string>();
 
   constructor(
     private readonly client: KubeClient,
@@ -108,7 +118,7 @@ export class FluxInventory {
     this.ready = Promise.all(fluxKinds.map((k) => this.follow(k))).then(() => undefined);
   }
 
-  /** Resolves once the first list of every kind arrived. */
+  /** Resolves once the first list of every kind was tried (answered or failed). */
   async tree(): Promise<FluxTreeNode[]> {
     await this.ready;
     return buildFluxTree(this.objects.values());
@@ -116,6 +126,13 @@ export class FluxInventory {
 
   get size(): number {
     return this.objects.size;
+  }
+
+  /** Why the tree may be out of date (some kind cannot be listed or watched now), else undefined. */
+  get problem(): string | undefined {
+    if (this.failing.size === 0) return undefined;
+    const [kind, message] = [...this.failing.entries()][0]!;
+    return `${kind}${this.failing.size > 1 ? ` and ${this.failing.size - 1} more kind(s)` : ''} cannot be followed (${message}); retrying in the background`;
   }
 
   close(): void {
@@ -131,27 +148,59 @@ export class FluxInventory {
     }, this.options.debounceMs ?? 150);
   }
 
-  /** Lists a kind, then watches it in the background (resuming; re-listing on 410). */
-  private async follow(info: FluxKindInfo): Promise<void> {
+  /** Follows a kind in the background; resolves after its first list was tried. */
+  private follow(info: FluxKindInfo): Promise<void> {
+    return new Promise<void>((firstTried) => void this.run(info, firstTried));
+  }
+
+  private async run(info: FluxKindInfo, firstTried: () => void): Promise<void> {
     const signal = this.controller.signal;
     const path = collectionPath(info);
+    const prefix = `${info.kind}/`;
+    let rv: string | undefined;
+    let failures = 0;
+    let listedOnce = false;
     const relist = async (): Promise<string | undefined> => {
-      const list = await this.client.list(path, undefined, signal);
-      for (const k of [...this.objects.keys()]) if (k.startsWith(`${info.kind}/`)) this.objects.delete(k);
+      // One attempt: this loop does its own retrying, and tree() must not wait on retries.
+      const list = await this.client.list(path, undefined, signal, { retryForMs: 0 });
+      for (const k of [...this.objects.keys()]) if (k.startsWith(prefix)) this.objects.delete(k);
       for (const o of list.items) this.objects.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
       return list.metadata.resourceVersion;
     };
-    let rv: string | undefined;
+    const recovered = (): void => {
+      if (failures > 0) this.options.onRecovered?.(`following ${info.kind} again`);
+      failures = 0;
+      this.failing.delete(info.kind);
+    };
+    const failed = async (doing: string, err: unknown): Promise<void> => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (failures === 0) this.options.onError?.(`${doing} ${info.kind}: ${message} (retrying in the background)`);
+      this.failing.set(info.kind, message);
+      failures++;
+      // Up to 8 s apart: an API server back from a restart is noticed within seconds.
+      await sleep(backoffMs(failures, 8000), signal);
+    };
     try {
-      rv = await relist();
-    } catch (err) {
-      if (isNotFound(err)) return; // this CRD is not installed
-      this.options.onError?.(`listing ${info.kind}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    void (async () => {
-      let failures = 0;
       while (!signal.aborted) {
+        if (rv === undefined) {
+          try {
+            rv = await relist();
+            recovered();
+            if (listedOnce) this.changed();
+            listedOnce = true;
+            firstTried();
+          } catch (err) {
+            if (signal.aborted) return;
+            if (isKindNotServed(err) && !(await this.client.apiServerStarting(signal))) {
+              this.failing.delete(info.kind);
+              return; // this CRD is not installed
+            }
+            firstTried();
+            await failed('listing', err);
+            continue;
+          }
+        }
+        const watchStarted = Date.now();
         try {
           await this.client.watch(
             path,
@@ -162,23 +211,25 @@ export class FluxInventory {
               const k = key({ kind: info.kind, name: ev.object.metadata.name, namespace: ev.object.metadata.namespace ?? '' });
               if (ev.type === 'DELETED') this.objects.delete(k);
               else this.objects.set(k, summarize(info.kind, ev.object));
-              failures = 0;
               this.changed();
             },
             signal,
+            recovered,
           );
+          // The server ended the watch (its timeout, or shutting down): resume from rv, after
+          // a pause if it ended at once, so a server that keeps closing watches is not hammered.
+          if (Date.now() - watchStarted < 1000) await sleep(backoffMs(2), signal);
         } catch (err) {
           if (signal.aborted) return;
-          if ((err as { status?: number }).status === 410) {
-            rv = await relist().catch(() => rv);
-            this.changed();
+          if (err instanceof KubeApiError && err.status === 410) {
+            rv = undefined; // the server no longer has our resourceVersion: list again
             continue;
           }
-          failures++;
-          this.options.onError?.(`watching ${info.kind}: ${err instanceof Error ? err.message : String(err)}`);
-          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** failures)));
+          await failed('watching', err);
         }
       }
-    })();
+    } finally {
+      firstTried();
+    }
   }
 }

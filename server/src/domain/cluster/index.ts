@@ -1,18 +1,18 @@
 // Cluster access and Flux operations against a Kubernetes API server (no LSP, no vscode here).
 export { loadClusterAccess, KubeConfigError } from './kubeConfig';
 export type { ClusterAccess, ClusterAccessOptions } from './kubeConfig';
-export { KubeClient, KubeApiError, isNotFound } from './kubeClient';
-export type { KubeObject, KubeList, WatchEvent } from './kubeClient';
+export { KubeClient, KubeApiError, isNotFound, isKindNotServed, isTransient } from './kubeClient';
+export type { KubeObject, KubeList, WatchEvent, KubeClientOptions } from './kubeClient';
 export { fluxKinds, fluxKindInfo, describeRef, objectPath, collectionPath, isFluxObject } from './fluxKinds';
 export type { FluxKind, FluxKindInfo, ObjectRef } from './fluxKinds';
 export { kstatus, condition, conditions, reconcileVerdict, reportedRevision, artifactDigest, isSuspended } from './fluxStatus';
 export type { Condition, KStatus, Verdict } from './fluxStatus';
 export { reconcile, sourceOf, requestedAtAnnotation, ReconcileFailedError, SuspendedError } from './reconcile';
 export type { ReconcileOptions, ReconcileResult } from './reconcile';
-export { watchObjectUntil, ClusterTimeoutError } from './watchObject';
+export { watchObjectUntil, withinTimeout, ClusterTimeoutError } from './watchObject';
 export { suspend, resume } from './suspend';
 export { deleteObject } from './deleteObject';
-export { planApply, applyPlan, fluxObjectsOf, fieldManager } from './applyObjects';
+export { planApply, applyPlan, fluxObjectsOf, fieldManager, ApplyInterruptedError } from './applyObjects';
 export type { ApplyPlan, PlannedApply } from './applyObjects';
 export { objectEvents } from './events';
 export type { ObjectEvent } from './events';

@@ -42,12 +42,18 @@ export interface WatchEvent<T = KubeObject> {
   object: T;
 }
 
-/** An answer from the API server that is not 2xx, with its Status message. */
+/** An answer from the API server that is not 2xx, with its Status message; status 0 when none came. */
 export class KubeApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly reason: string | undefined,
+    /** The connection was refused: the request never reached a server. */
+    readonly refused = false,
+    /** Seconds from a Retry-After header (429, 503). */
+    readonly retryAfterSeconds?: number,
+    /** The Status's details; a 404 naming no object is a kind the server does not serve. */
+    readonly details?: { name?: string; kind?: string },
   ) {
     super(message);
     this.name = 'KubeApiError';
@@ -58,7 +64,48 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 404;
 }
 
+/** A 404 about the kind (no such resource served), not about one object. */
+export function isKindNotServed(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404 && !err.details?.name;
+}
+
+/**
+ * Failures that go away on their own: no answer (refused, reset, timed out: an API server
+ * restarting or a flaky network), 429, 502-504 and any 5xx with Retry-After (an API server
+ * starting, shutting down or overloaded). Watches and idempotent requests are retried on
+ * these; other 5xx (a failing webhook, say) are reported at once, as client-go does.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return false;
+  const s = err.status;
+  return s === 0 || s === 429 || s === 502 || s === 503 || s === 504 || (s >= 500 && err.retryAfterSeconds !== undefined);
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
+
+export interface KubeClientOptions {
+  /** Each attempt of a (non-watch) request gives up after this long. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How long an idempotent request keeps retrying transient failures. Default 45 s. */
+  retryForMs?: number;
+  /** Told once when requests start being retried, and once when the API server answers again. */
+  onRetry?: (message: string) => void;
+}
+
+export interface RequestOptions {
+  query?: Query;
+  body?: string;
+  contentType?: string;
+  signal?: AbortSignal | undefined;
+  /**
+   * Whether sending the request twice is harmless. GET, server-side apply and our merge
+   * patches (fixed values) are; a refused connection is retried for any method since
+   * nothing reached the server.
+   */
+  idempotent?: boolean;
+  /** Overrides the client's retry window (0: one attempt; for callers with their own retry loop). */
+  retryForMs?: number;
+}
 
 export class KubeClient {
   /**
@@ -69,9 +116,21 @@ export class KubeClient {
   private sharedDispatcher: Dispatcher | undefined;
   private readonly dispatcherShareable: boolean;
 
-  constructor(readonly access: ClusterAccess) {
+  private readonly requestTimeoutMs: number;
+  private readonly retryForMs: number;
+  private readonly onRetry: ((message: string) => void) | undefined;
+  /** Requests are being retried: the next success is worth saying. */
+  private retrying = false;
+
+  constructor(
+    readonly access: ClusterAccess,
+    options: KubeClientOptions = {},
+  ) {
     // Exec credential plugins may hand out client certificates that rotate: keep client-node's per-request Agent for them.
     this.dispatcherShareable = !access.config.getCurrentUser()?.exec;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.retryForMs = options.retryForMs ?? 45_000;
+    this.onRetry = options.onRetry;
   }
 
   get namespace(): string {
@@ -82,75 +141,170 @@ export class KubeClient {
     return this.request<T>('GET', path, { query, signal });
   }
 
-  list<T = KubeObject>(path: string, query?: Query, signal?: AbortSignal): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', path, { query, signal });
+  list<T = KubeObject>(path: string, query?: Query, signal?: AbortSignal, options: { retryForMs?: number } = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', path, { query, signal, ...options });
   }
 
-  /** JSON merge patch (RFC 7386), as `flux reconcile/suspend/resume` send. */
-  mergePatch<T = KubeObject>(path: string, patch: unknown, query?: Query): Promise<T> {
-    return this.request<T>('PATCH', path, { query, body: JSON.stringify(patch), contentType: 'application/merge-patch+json' });
+  /**
+   * JSON merge patch (RFC 7386), as `flux reconcile/suspend/resume` send. Every patch we send
+   * sets fixed values, so sending it twice changes nothing more: it is retried like a GET.
+   */
+  mergePatch<T = KubeObject>(path: string, patch: unknown, query?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('PATCH', path, { query, body: JSON.stringify(patch), contentType: 'application/merge-patch+json', signal, idempotent: true });
   }
 
-  /** Server-side apply of one object (JSON is YAML) under a field manager. */
-  apply<T = KubeObject>(path: string, object: unknown, fieldManager: string, options: { dryRun?: boolean; force?: boolean } = {}): Promise<T> {
+  /** Server-side apply of one object (JSON is YAML) under a field manager; idempotent, so retried. */
+  apply<T = KubeObject>(path: string, object: unknown, fieldManager: string, options: { dryRun?: boolean; force?: boolean; signal?: AbortSignal } = {}): Promise<T> {
     return this.request<T>('PATCH', path, {
       query: { fieldManager, force: options.force ?? true, ...(options.dryRun ? { dryRun: 'All' } : {}) },
       body: JSON.stringify(object),
       contentType: 'application/apply-patch+yaml',
+      signal: options.signal,
+      idempotent: true,
     });
   }
 
-  delete<T = KubeObject>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('DELETE', path, { query });
+  delete<T = KubeObject>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('DELETE', path, { query, signal });
   }
 
-  async request<T>(method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT', path: string, options: { query?: Query; body?: string; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+  /**
+   * One request, retried with backoff while the failure is transient (see `isTransient`)
+   * and the request is idempotent, for at most `retryForMs`; each attempt is bounded by
+   * `requestTimeoutMs`, the whole by `signal`.
+   */
+  async request<T>(method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT', path: string, options: RequestOptions = {}): Promise<T> {
+    const idempotent = options.idempotent ?? method === 'GET';
+    const started = Date.now();
+    let last: KubeApiError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await this.requestOnce<T>(method, path, options);
+        if (this.retrying) {
+          this.retrying = false;
+          this.onRetry?.(`the API server ${this.access.server} answers again`);
+        }
+        return answer;
+      } catch (err) {
+        // Cut short by the caller (cancel, deadline): the last failure says more than "aborted".
+        if (options.signal?.aborted) throw last ?? err;
+        const refused = err instanceof KubeApiError && err.refused;
+        // Right after it starts, the API server answers 404 for custom resources until its
+        // CRD informer has synced: while /readyz says not ready, that 404 is transient too.
+        const starting = idempotent && isKindNotServed(err) && (await this.apiServerStarting(options.signal));
+        if (!(refused || starting || (idempotent && isTransient(err)))) throw err;
+        last = err as KubeApiError;
+        const delay = Math.max(backoffMs(attempt), retryAfterMs(err));
+        const spent = Date.now() - started;
+        if (spent + delay > (options.retryForMs ?? this.retryForMs)) {
+          if (attempt === 1) throw err;
+          throw new KubeApiError(`${(err as Error).message} (gave up after ${attempt} attempts in ${Math.round(spent / 1000)}s)`, (err as KubeApiError).status, (err as KubeApiError).reason);
+        }
+        if (!this.retrying) {
+          this.retrying = true;
+          this.onRetry?.(`${(err as Error).message}; retrying`);
+        }
+        await sleep(delay, options.signal);
+        if (options.signal?.aborted) throw err;
+      }
+    }
+  }
+
+  /** Whether the API server is up but says it is not ready yet (starting, or shutting down). */
+  async apiServerStarting(signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.requestOnce('GET', '/readyz', { signal, raw: true });
+      return false;
+    } catch (err) {
+      // /readyz answers 500 with the checks that are not done yet.
+      return err instanceof KubeApiError && (err.status >= 500 || err.status === 0);
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions & { raw?: boolean }): Promise<T> {
     const { url, headers, dispatcher } = await this.prepare(method, path, options.query);
     if (options.contentType) headers['content-type'] = options.contentType;
+    const attempt = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, attempt]) : attempt;
     let res;
+    let text;
     try {
-      res = await fetch(url, { method, headers, body: options.body, dispatcher, signal: options.signal ?? null });
+      res = await fetch(url, { method, headers, body: options.body, dispatcher, signal });
+      text = await res.text();
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      throw new KubeApiError(`cannot reach the API server ${this.access.server} (context "${this.access.context}"): ${describeNetworkError(err)}`, 0, undefined);
+      const what = attempt.aborted ? `no answer within ${Math.round(this.requestTimeoutMs / 1000)}s` : describeNetworkError(err);
+      throw new KubeApiError(`cannot reach the API server ${this.access.server} (context "${this.access.context}"): ${what}`, 0, undefined, networkCode(err) === 'ECONNREFUSED');
     }
-    const text = await res.text();
-    if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path);
+    if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
+    if (options.raw) return text as T;
     return (text ? JSON.parse(text) : {}) as T;
   }
 
   /**
    * Streams watch events of a collection until `signal` aborts, the server closes the
-   * watch (resolves) or it fails (rejects). Callers reconnect from the last resourceVersion.
+   * watch (resolves) or it fails (rejects with a KubeApiError; `isTransient` tells whether
+   * to try again). Callers reconnect from the last resourceVersion. `onOpen` runs once the
+   * server accepted the watch.
+   *
+   * The server ends the watch after `timeoutSeconds` (5 to 10 minutes, spread like
+   * client-go's, so many watches do not reconnect at once); if the stream stays open past
+   * that, the connection is dead without a reset (a frozen server, a dropped route) and
+   * the watch is abandoned so the caller reconnects instead of waiting forever.
    */
-  async watch<T = KubeObject>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
-    const { url, headers, dispatcher } = await this.prepare('GET', path, { ...query, watch: true, allowWatchBookmarks: true });
-    let res;
+  async watch<T = KubeObject>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+    if (signal.aborted) return;
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    const { url, headers, dispatcher } = await this.prepare('GET', path, { ...query, watch: true, allowWatchBookmarks: true, timeoutSeconds });
+    const ctl = new AbortController();
+    const onAbort = (): void => ctl.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let why: 'connect' | 'stale' | undefined;
+    const connectTimer = setTimeout(() => ((why = 'connect'), ctl.abort()), this.requestTimeoutMs);
+    const staleTimer = setTimeout(() => ((why = 'stale'), ctl.abort()), (timeoutSeconds + 30) * 1000);
+    const cannot = (err: unknown): KubeApiError =>
+      new KubeApiError(
+        `cannot watch ${path} on ${this.access.server} (context "${this.access.context}"): ${why === 'connect' ? `no answer within ${Math.round(this.requestTimeoutMs / 1000)}s` : err instanceof SyntaxError ? 'the stream was cut off mid-event' : describeNetworkError(err)}`,
+        0,
+        undefined,
+        networkCode(err) === 'ECONNREFUSED',
+      );
+    let body: Readable | undefined;
     try {
-      res = await fetch(url, { method: 'GET', headers, dispatcher, signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      throw new KubeApiError(`cannot watch ${path} on ${this.access.server}: ${describeNetworkError(err)}`, 0, undefined);
-    }
-    if (res.status !== 200) throw apiError(res.status, await res.text(), 'WATCH', path);
-    if (!res.body) return;
-    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-    const lines = createInterface({ input: body, crlfDelay: Infinity });
-    try {
-      for await (const line of lines) {
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as WatchEvent<T>;
-        if (event.type === 'ERROR') {
-          const status = event.object as unknown as { code?: number; message?: string; reason?: string };
-          throw new KubeApiError(status.message ?? 'watch error', status.code ?? 500, status.reason);
-        }
-        onEvent(event);
+      let res;
+      try {
+        res = await fetch(url, { method: 'GET', headers, dispatcher, signal: ctl.signal });
+      } catch (err) {
+        if (signal.aborted || why === 'stale') return;
+        throw cannot(err);
       }
-    } catch (err) {
-      if (signal.aborted) return;
-      throw err;
+      clearTimeout(connectTimer);
+      if (res.status !== 200) throw apiError(res.status, await res.text().catch(() => ''), 'WATCH', path, res.headers.get('retry-after'));
+      if (!res.body) return;
+      onOpen?.();
+      body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+      const lines = createInterface({ input: body, crlfDelay: Infinity });
+      try {
+        for await (const line of lines) {
+          if (!line.trim()) continue;
+          const event = JSON.parse(line) as WatchEvent<T>;
+          if (event.type === 'ERROR') {
+            const status = event.object as unknown as { code?: number; message?: string; reason?: string };
+            throw new KubeApiError(status.message ?? 'watch error', status.code ?? 500, status.reason);
+          }
+          onEvent(event);
+        }
+      } catch (err) {
+        if (signal.aborted || why === 'stale') return;
+        if (err instanceof KubeApiError) throw err;
+        // The connection broke mid-stream (the API server stopped or restarted).
+        throw cannot(err);
+      }
     } finally {
-      body.destroy();
+      clearTimeout(connectTimer);
+      clearTimeout(staleTimer);
+      signal.removeEventListener('abort', onAbort);
+      body?.destroy();
     }
   }
 
@@ -166,20 +320,55 @@ export class KubeClient {
   }
 }
 
+function networkCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return e?.cause?.code ?? e?.code;
+}
+
 function describeNetworkError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused (is the cluster running and the kubeconfig current?)';
+  const code = networkCode(err);
+  if (code === 'ECONNREFUSED') return 'connection refused (is the cluster running and the kubeconfig current?)';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'the connection was closed by the server (is the API server restarting?)';
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  if (cause?.message) return cause.message; // undici's own, e.g. "bad port"
   return err instanceof Error ? err.message : String(err);
 }
 
-function apiError(status: number, text: string, method: string, path: string): KubeApiError {
+/** 0.25 s doubling to `capMs` (4 s), with jitter so many clients do not come back in step. */
+export function backoffMs(attempt: number, capMs = 4000): number {
+  const base = Math.min(capMs, 250 * 2 ** (Math.min(attempt, 20) - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+function retryAfterMs(err: unknown): number {
+  const s = err instanceof KubeApiError ? err.retryAfterSeconds : undefined;
+  return s ? Math.min(s, 10) * 1000 : 0;
+}
+
+/** Waits `ms`, or less when `signal` aborts (the caller then sees the signal aborted). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function apiError(status: number, text: string, method: string, path: string, retryAfter?: string | null): KubeApiError {
   let message = text.trim().slice(0, 500);
   let reason: string | undefined;
+  let details: { name?: string; kind?: string } | undefined;
   try {
-    const s = JSON.parse(text) as { message?: string; reason?: string };
+    const s = JSON.parse(text) as { message?: string; reason?: string; details?: { name?: string; kind?: string } };
     if (s.message) message = s.message;
     reason = s.reason;
+    details = s.details;
   } catch {
     /* not a Status object */
   }
@@ -189,5 +378,6 @@ function apiError(status: number, text: string, method: string, path: string): K
       : status === 403
         ? ' (the kubeconfig user lacks RBAC permission for this)'
         : '';
-  return new KubeApiError(`${method} ${path}: ${message || `HTTP ${status}`}${hint}`, status, reason);
+  const after = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  return new KubeApiError(`${method} ${path}: ${message || `HTTP ${status}`}${hint}`, status, reason, false, after, details);
 }

@@ -9,7 +9,7 @@
 import type { KubeClient, KubeObject } from './kubeClient';
 import { describeRef, fluxKindInfo, objectPath, type FluxKind, type ObjectRef } from './fluxKinds';
 import { isSuspended, reconcileVerdict, reportedRevision, type Verdict } from './fluxStatus';
-import { watchObjectUntil } from './watchObject';
+import { watchObjectUntil, withinTimeout } from './watchObject';
 
 export const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
 
@@ -19,6 +19,8 @@ export interface ReconcileOptions {
   /** Default 5 minutes, like flux; 0 = no limit. */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
+  /** Internal: the caller's whole timeout, for messages, when `timeoutMs` is what remains of it. */
+  totalTimeoutMs?: number;
 }
 
 export interface ReconcileResult {
@@ -52,20 +54,30 @@ export class SuspendedError extends Error {
 
 export async function reconcile(client: KubeClient, ref: ObjectRef, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const progress = options.onProgress ?? (() => undefined);
-  const obj = await client.get<KubeObject>(objectPath(ref), undefined, options.signal);
+  // The timeout bounds the whole command, requests included: an API server that does not
+  // answer (restarting, unreachable) ends it with a ClusterTimeoutError, never a hang.
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const totalMs = options.totalTimeoutMs ?? timeoutMs;
+  const started = Date.now();
+  const remaining = (): number => (timeoutMs ? Math.max(1, timeoutMs - (Date.now() - started)) : 0);
+  const bounded = <T>(what: string, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> => withinTimeout(what, remaining(), totalMs, options.signal, run);
+  const obj = await bounded(`reading ${describeRef(ref)}`, (signal) => client.get<KubeObject>(objectPath(ref), undefined, signal));
   if (isSuspended(obj)) throw new SuspendedError(ref);
   let source: ReconcileResult | undefined;
   if (options.withSource) {
     const sourceRef = sourceOf(obj, ref);
     if (sourceRef) {
       progress(`reconciling source ${describeRef(sourceRef)}`);
-      source = await reconcile(client, sourceRef, { ...options, withSource: false });
+      source = await reconcile(client, sourceRef, { ...options, withSource: false, timeoutMs: remaining(), totalTimeoutMs: totalMs });
       progress(`source ${describeRef(sourceRef)} ready: ${source.revision ?? 'no revision'}`);
     }
   }
   const token = requestToken();
   progress(`annotating ${describeRef(ref)} with ${requestedAtAnnotation}`);
-  const annotated = await client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } } });
+  // A merge patch of a fixed token: retried on connection failures, harmless if it lands twice.
+  const annotated = await bounded(`requesting a reconcile of ${describeRef(ref)}`, (signal) =>
+    client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } } }, undefined, signal),
+  );
   const requestedAt = performance.now();
   progress(`waiting for ${describeRef(ref)} to reconcile`);
   let lastDetail = '';
@@ -79,7 +91,7 @@ export async function reconcile(client: KubeClient, ref: ObjectRef, options: Rec
       if (v.detail !== lastDetail) progress((lastDetail = v.detail));
       return undefined;
     },
-    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 5 * 60_000 },
+    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: remaining(), totalTimeoutMs: totalMs, onProgress: progress },
   );
   const elapsedMs = performance.now() - requestedAt;
   if (verdict.state === 'failed') throw new ReconcileFailedError(ref, verdict.reason, verdict.message, elapsedMs);

@@ -4,13 +4,13 @@
  * the new generation and the object is Ready (or reports a failure).
  */
 import type { KubeClient, KubeObject } from './kubeClient';
-import { objectPath, type ObjectRef } from './fluxKinds';
+import { describeRef, objectPath, type ObjectRef } from './fluxKinds';
 import { condition, reconcileVerdict, type Verdict } from './fluxStatus';
 import { ReconcileFailedError, requestedAtAnnotation, requestToken, type ReconcileResult } from './reconcile';
-import { watchObjectUntil } from './watchObject';
+import { watchObjectUntil, withinTimeout } from './watchObject';
 
-export async function suspend(client: KubeClient, ref: ObjectRef): Promise<void> {
-  await client.mergePatch(objectPath(ref), { spec: { suspend: true } });
+export async function suspend(client: KubeClient, ref: ObjectRef, signal?: AbortSignal): Promise<void> {
+  await client.mergePatch(objectPath(ref), { spec: { suspend: true } }, undefined, signal);
 }
 
 export async function resume(client: KubeClient, ref: ObjectRef, options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (m: string) => void } = {}): Promise<ReconcileResult | undefined> {
@@ -18,7 +18,10 @@ export async function resume(client: KubeClient, ref: ObjectRef, options: { wait
   // null removes the field (merge patch), which is what flux's resume leaves behind. Like flux,
   // resume also requests a reconcile: its token tells us when the controller has handled it.
   const token = requestToken();
-  const patched = await client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } }, spec: { suspend: null } });
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const patched = await withinTimeout(`resuming ${describeRef(ref)}`, timeoutMs, timeoutMs, options.signal, (signal) =>
+    client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } }, spec: { suspend: null } }, undefined, signal),
+  );
   if (options.wait === false) return undefined;
   const generation = patched.metadata.generation ?? 0;
   options.onProgress?.(`waiting for ${ref.kind} ${ref.namespace}/${ref.name} to reconcile generation ${generation}`);
@@ -37,7 +40,7 @@ export async function resume(client: KubeClient, ref: ObjectRef, options: { wait
       });
       return v.state === 'waiting' ? undefined : v;
     },
-    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 5 * 60_000 },
+    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: timeoutMs ? Math.max(1, timeoutMs - (performance.now() - started)) : 0, totalTimeoutMs: timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
   const elapsedMs = performance.now() - started;
   if (verdict.state === 'failed') throw new ReconcileFailedError(ref, verdict.reason, verdict.message, elapsedMs);

@@ -5,7 +5,8 @@ import { UsageError, type CliCommand, type CliIO } from '../../command';
 import { boolFlag, parseFlags, stringFlag } from '../artifact/flags';
 import { applyPlan, fieldManager, planApply } from '../../../domain/cluster/applyObjects';
 import { describeRef } from '../../../domain/cluster/fluxKinds';
-import { clusterClient, clusterFlags, clusterHelp } from './clusterFlags';
+import { withinTimeout } from '../../../domain/cluster/watchObject';
+import { clusterClient, clusterFlags, clusterHelp, timeoutOf } from './clusterFlags';
 
 export const applyCommand: CliCommand = {
   words: ['apply'],
@@ -28,20 +29,24 @@ ${clusterHelp}
     if (!file) throw new UsageError('-f FILE is required');
     const text = file === '-' ? await readStdin() : await readFile(path.resolve(io.cwd, file), 'utf8');
     const client = clusterClient(flags, io);
-    const plan = await planApply(client, text, file);
-    for (const s of plan.skipped) io.stderr.write(`- skipped ${s}\n`);
-    if (plan.objects.length === 0) {
-      io.stderr.write('no Flux objects to apply\n');
+    const timeout = timeoutOf(flags);
+    // --timeout bounds the whole apply: requests retry through an API server restart, not forever.
+    return withinTimeout(`applying ${file}`, timeout, timeout, io.signal, async (signal) => {
+      const plan = await planApply(client, text, file, signal);
+      for (const s of plan.skipped) io.stderr.write(`- skipped ${s}\n`);
+      if (plan.objects.length === 0) {
+        io.stderr.write('no Flux objects to apply\n');
+        return 0;
+      }
+      for (const p of plan.objects) {
+        io.stdout.write(`${p.action === 'create' ? '+' : p.action === 'update' ? '~' : '='} ${describeRef(p.ref)} ${p.action === 'unchanged' ? 'unchanged' : p.action === 'create' ? 'created' : 'configured'}${boolFlag(flags, 'dry-run') ? ' (dry run)' : ''}\n`);
+        if (p.diff) io.stdout.write(p.diff.endsWith('\n') ? p.diff : `${p.diff}\n`);
+      }
+      if (boolFlag(flags, 'dry-run')) return 0;
+      await applyPlan(client, plan, signal);
+      io.stdout.write(`✔ applied ${plan.objects.filter((p) => p.action !== 'unchanged').length} of ${plan.objects.length} object(s) (field manager ${fieldManager})\n`);
       return 0;
-    }
-    for (const p of plan.objects) {
-      io.stdout.write(`${p.action === 'create' ? '+' : p.action === 'update' ? '~' : '='} ${describeRef(p.ref)} ${p.action === 'unchanged' ? 'unchanged' : p.action === 'create' ? 'created' : 'configured'}${boolFlag(flags, 'dry-run') ? ' (dry run)' : ''}\n`);
-      if (p.diff) io.stdout.write(p.diff.endsWith('\n') ? p.diff : `${p.diff}\n`);
-    }
-    if (boolFlag(flags, 'dry-run')) return 0;
-    await applyPlan(client, plan);
-    io.stdout.write(`✔ applied ${plan.objects.filter((p) => p.action !== 'unchanged').length} of ${plan.objects.length} object(s) (field manager ${fieldManager})\n`);
-    return 0;
+    });
   },
 };
 

@@ -37,7 +37,8 @@ export function clusterClient(flags: ParsedFlags, io: CliIO): KubeClient {
     ...(stringFlag(flags, 'context') ? { context: stringFlag(flags, 'context')! } : {}),
     ...(stringFlag(flags, 'namespace') ? { namespace: stringFlag(flags, 'namespace')! } : {}),
   });
-  return new KubeClient(access);
+  // Requests ride out an API server restart; say so, or a retrying command looks hung.
+  return new KubeClient(access, { onRetry: (m) => void io.stderr.write(`◎ ${m}\n`) });
 }
 
 export function timeoutOf(flags: ParsedFlags): number {
