@@ -9,7 +9,7 @@
 // docker-registry (referrers fallback tag).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dockerRegistryAvailable, startRegistry } from '../peers/registry.ts';
@@ -221,6 +221,26 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
       assert.equal(r.flux.result, 'failed');
       assert.match(r.ours.reason!, /no signature is associated with/);
+    });
+
+    it('pull artifact --verify with notation flags: pulls the verified digest; another CA writes nothing', async () => {
+      const a = await pushArtifact();
+      await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });
+      const tp = writePolicy(policy('strict'));
+      const out = path.join(dir, `pulled-${counter}`);
+      const ok = await runCli(['pull', 'artifact', a.url, '--output', out, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--ca-file', pki.rootCert], { cwd: dir });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stderr, /✔ verified .*Notary Project JWS signature/);
+      assert.ok(existsSync(path.join(out, 'version.yaml')));
+      const refused = path.join(dir, `refused-${counter}`);
+      const bad = await runCli(['pull', 'artifact', a.url, '--output', refused, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--ca-file', pki.otherRootCert], { cwd: dir });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /✗ not verified: /);
+      assert.ok(!existsSync(path.join(refused, 'version.yaml')));
+      // Flags that do not fit say so before any network work.
+      const usage = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--ca-file', pki.rootCert], { cwd: dir });
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /needs --trust-policy/);
     });
 
     it('a bad signature first and a good one after: the good one wins (up to three are read)', async () => {

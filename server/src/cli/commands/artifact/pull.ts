@@ -20,7 +20,8 @@ Flags:
                             extract (tar+gzip) or store the blob as it is (default: extract
                             when the layer is gzip, else copy)
       --format json|yaml    print the result for scripts
-      --verify              check the cosign signature first (flags below) and pull the
+      --verify              check the signature first (cosign, or notation with
+                            --verify-provider notation; flags below) and pull the
                             verified digest only; nothing is written when it fails
 ${verifyHelp}
 ${connectionHelp}`;
@@ -49,7 +50,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   let pullUrl = url;
   const policy = await policyFromFlags(flags, io);
   if (flags.values['verify'] === true || policy) {
-    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, or --certificate-identity-regexp with --certificate-oidc-issuer-regexp');
+    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, --certificate-identity-regexp with --certificate-oidc-issuer-regexp, or --verify-provider notation --trust-policy F --ca-file F');
     warnUnconstrainedIdentity(io, policy);
     step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
     const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');
