@@ -123,3 +123,16 @@ test('non-Flux YAML gets nothing from us, so Red Hat YAML alone answers there', 
   assert.equal(await lsp.hover(uri, { line: 2, character: 6 }), null);
   assert.deepEqual(await lsp.completion(uri, { line: 5, character: 4 }), []);
 });
+
+test('the palette checks what the user types the way Flux reads references', { skip }, async () => {
+  const ok = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app:v1` })) as Answer & { repository: string; name: string; tag: string };
+  assert.deepEqual({ ok: ok.ok, repository: ok.repository, name: ok.name, tag: ok.tag }, { ok: true, repository: `oci://${registry.host}/team/app`, name: 'app', tag: 'v1' });
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const pinned = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app`, tag: `@${digest}` })) as Answer & { url: string; digest: string };
+  assert.equal(pinned.url, `oci://${registry.host}/team/app@${digest}`);
+  const badTag = await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app`, tag: 'v1 beta' });
+  assert.equal(badTag.ok, false);
+  assert.match(badTag.error ?? '', /tag can only contain/);
+  const noScheme = await run('flux-oci.artifact.reference', { url: 'ghcr.io/org/app' });
+  assert.match(noScheme.error ?? '', /oci:\/\//);
+});

@@ -15,7 +15,6 @@
  * Every command answers `{ ok: true, ... }` or `{ ok: false, error }` with a message a person
  * can act on; it never throws to the client and never logs a credential.
  */
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CancellationToken, Connection, ExecuteCommandParams, ProgressToken, WorkDoneProgressReporter } from 'vscode-languageserver/node';
@@ -23,13 +22,13 @@ import type { CommandRegistry } from './commandRegistry';
 import type { OpenDocuments } from './documents';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { YamlFile } from '../domain/yaml/yamlFile';
-import { readOciSource } from '../domain/language/liveResolution/index';
+import { artifactDefaults } from '../domain/language/artifactDefaults';
+import { formatReference, parseArtifactUrl } from '../domain/oci/reference';
 import type { ConnectionOptions } from '../domain/oci/registry/access';
 import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
 import type { VerificationPolicy } from '../domain/signatures/types';
 import { pathOfKey } from './fileKeys';
-import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import {
   artifactCommands,
   type AccessArgs,
@@ -37,10 +36,11 @@ import {
   type DefaultsArgs,
   type DiffArgs,
   type ListArgs,
+  type ParsedReference,
   type PullArgs,
+  type ReferenceArgs,
   type PushArgs,
   type SignArgs,
-  type SourceDefault,
   type TagArgs,
   type VerifyArgs,
 } from '../protocol/artifactMessages';
@@ -66,6 +66,7 @@ export class ArtifactCommands {
   register(): void {
     const r = this.host.commands;
     r.register(artifactCommands.defaults, (arg) => this.defaults(arg ?? {}).catch((e: unknown) => this.failure('defaults', e)));
+    r.register(artifactCommands.reference, (arg) => parsedReference(arg ?? {}));
     r.register(artifactCommands.push, (arg, token, params) => this.run('Pushing artifact', arg, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)));
     r.register(artifactCommands.pull, (arg, token, params) => this.run('Pulling artifact', arg, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)));
     r.register(artifactCommands.tag, (arg, token, params) => this.run('Tagging artifact', arg, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
@@ -172,52 +173,23 @@ export class ArtifactCommands {
   // ---------- defaults for the client's input boxes ----------
 
   async defaults(a: DefaultsArgs): Promise<Answer & ArtifactDefaults> {
+    const active = a.uri ? this.host.documents.get(a.uri) : undefined;
+    const fileOf = (key: string, uri: string): string => pathOfKey(key) ?? uri;
+    const open = this.host.documents.all().filter((d) => d !== active);
     const ws = this.host.workspaceFolders()[0];
-    const activeFile = a.uri ? pathOfKey(a.uri) : undefined;
-    const sources: SourceDefault[] = [];
-    const seen = new Set<string>();
-    const add = (file: string, yaml: YamlFile, inActiveFile: boolean): void => {
-      for (const d of yaml.documents) {
-        const src = readOciSource(d.parsed);
-        if (!src) continue;
-        const ref = src.spec.ref;
-        const refText = ref.digest ? `digest: ${ref.digest}` : ref.semver ? `semver: ${ref.semver}` : ref.tag ? `tag: ${ref.tag}` : undefined;
-        const key = `${src.spec.url}|${refText ?? ''}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        sources.push({ url: src.spec.url, ...(d.parsed.identity.name ? { name: d.parsed.identity.name } : {}), ...(refText ? { ref: refText } : {}), file, inActiveFile });
-      }
-    };
-    const open = a.uri ? this.host.documents.get(a.uri) : undefined;
-    if (open) add(activeFile ?? a.uri!, open.yaml, true);
-    for (const doc of this.host.documents.all()) {
-      if (doc !== open) add(pathOfKey(doc.key) ?? doc.uri, doc.yaml, false);
-    }
-    // Workspace files the index knows hold OCIRepositories: read them (they are small).
-    const files = new Set(this.host.index.objectsOfKind('OCIRepository').map((o) => o.file));
-    for (const key of [...files].slice(0, 50)) {
-      const file = pathOfKey(key);
-      if (!file || file === activeFile || this.host.documents.byIndexKey(key)) continue;
-      const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text !== undefined) add(file, YamlFile.parse(text), false);
-    }
-
-    const gitDir = ws ?? (activeFile ? path.dirname(activeFile) : undefined);
-    const git = gitDir ? await gitFacts(gitDir) : undefined;
-    const tags = unique([git?.exactTag, git?.commit?.slice(0, 7), 'latest']);
-    const folders = unique([
-      activeFile ? relativeTo(ws, path.dirname(activeFile)) : undefined,
-      ...(ws ? await candidateFolders(ws) : []),
-      ws ? '.' : undefined,
-    ]);
-    return {
-      ok: true,
-      sources,
-      tags,
-      folders,
+    const defaults = await artifactDefaults({
       ...(ws ? { workspaceFolder: ws } : {}),
-      ...(git ? { git: { ...(git.source ? { source: git.source } : {}), ...(git.revision ? { revision: git.revision } : {}), ...(git.branch ? { branch: git.branch } : {}), ...(git.commit ? { commit: git.commit } : {}) } } : {}),
-    };
+      ...(active ? { active: { file: fileOf(active.key, active.uri), yaml: active.yaml } } : {}),
+      open: open.map((d) => ({ file: fileOf(d.key, d.uri), yaml: d.yaml })),
+      // Workspace files the index knows hold OCIRepositories (they are small).
+      indexed: [...new Set(this.host.index.objectsOfKind('OCIRepository').map((o) => o.file))].flatMap((key) => {
+        const file = pathOfKey(key);
+        return file && !this.host.documents.byIndexKey(key) ? [file] : [];
+      }),
+      read: (file) => readFile(file, 'utf8').catch(() => undefined),
+      parse: (text) => YamlFile.parse(text),
+    });
+    return { ok: true, ...defaults };
   }
 
   // ---------- plumbing ----------
@@ -292,6 +264,20 @@ export class ArtifactCommands {
 
 class UserError extends Error {}
 
+/** `flux-oci.artifact.reference`: a failure says what is wrong in the parser's words (they name the rule). */
+function parsedReference(a: Partial<ReferenceArgs>): ParsedReference & { ok: true } | Failure {
+  try {
+    requireString(a.url, 'url', 'an oci://host/repository URL, e.g. oci://ghcr.io/org/app');
+    const named = parseArtifactUrl(a.url);
+    const base = `oci://${named.registry}/${named.repository}`;
+    const tag = a.tag?.trim();
+    const ref = tag ? parseArtifactUrl(tag.startsWith('@') ? `${base}${tag}` : `${base}:${tag}`) : named;
+    return { ok: true, url: `oci://${formatReference(ref)}`, repository: base, name: named.repository.split('/').pop() ?? named.repository, ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 function requireString(value: unknown, name: string, what: string): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') throw new UserError(`missing ${name}: give ${what}`);
 }
@@ -309,62 +295,3 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
-function unique(values: Array<string | undefined>): string[] {
-  return [...new Set(values.filter((v): v is string => !!v))];
-}
-
-function relativeTo(ws: string | undefined, dir: string): string {
-  if (!ws) return dir;
-  const rel = path.relative(ws, dir);
-  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
-}
-
-/** Folders that look like what CI pushes: ones holding a kustomization.yaml, a level or two down. */
-async function candidateFolders(ws: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
-  const out: string[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.isFile() && isKustomizationFile(e.name)) && dir !== ws) out.push(path.relative(ws, dir));
-    if (depth >= 3 || out.length >= 20) return;
-    for (const e of entries) {
-      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') await walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  await walk(ws, 0);
-  return out;
-}
-
-interface GitFacts {
-  source?: string;
-  revision?: string;
-  branch?: string;
-  commit?: string;
-  exactTag?: string;
-}
-
-function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, encoding: 'utf8', timeout: 5000, windowsHide: true }, (err, stdout) => resolve(err ? undefined : String(stdout).trim() || undefined));
-  });
-}
-
-async function gitFacts(cwd: string): Promise<GitFacts | undefined> {
-  const commit = await git(cwd, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  if (!commit) return undefined;
-  const [branch, exactTag, remote] = await Promise.all([
-    git(cwd, ['symbolic-ref', '-q', '--short', 'HEAD']),
-    git(cwd, ['describe', '--tags', '--exact-match', 'HEAD']),
-    git(cwd, ['remote', 'get-url', 'origin']),
-  ]);
-  const { stripUrlCredentials } = await import('../domain/oci/artifact/annotations');
-  const ref = branch ?? exactTag;
-  return {
-    commit,
-    ...(branch ? { branch } : {}),
-    ...(exactTag ? { exactTag } : {}),
-    // The same conventions push uses (flux's): `<ref>@sha1:<commit>`, remote without credentials.
-    revision: ref ? `${ref}@sha1:${commit}` : `sha1:${commit}`,
-    ...(remote ? { source: stripUrlCredentials(remote) } : {}),
-  };
-}

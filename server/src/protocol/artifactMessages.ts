@@ -13,6 +13,7 @@ import type { ListArtifactsResult } from '../domain/oci/operations/listArtifacts
 import type { DiffArtifactResult } from '../domain/oci/operations/diffArtifact';
 import type { VerificationResult } from '../domain/signatures/types';
 import type { SignResult } from '../domain/signatures/signArtifact';
+import type { ArtifactDefaults, SourceDefault } from '../domain/language/artifactDefaults';
 
 /** What any artifact command may add about how to reach the registry. */
 export interface AccessArgs {
@@ -77,31 +78,31 @@ export interface SignArgs extends AccessArgs {
   password?: string;
   format?: 'bundle' | 'legacy';
 }
+export interface ReferenceArgs {
+  /** `oci://host/repo`, with or without a tag or digest. */
+  url: string;
+  /** A tag or `@sha256:…` to put on the repository instead of what `url` names. */
+  tag?: string;
+}
+
+/** An `oci://` reference as Flux reads it (go-containerregistry's rules). */
+export interface ParsedReference {
+  /** The full reference: repository plus tag or digest. */
+  url: string;
+  /** `oci://host/repo`, without tag or digest. */
+  repository: string;
+  /** The repository's last path segment, e.g. `app`. */
+  name: string;
+  tag?: string;
+  digest?: string;
+}
+
 export interface DefaultsArgs {
   /** The active editor's document. */
   uri?: string;
 }
 
-/** An OCIRepository found in the open file or the workspace. */
-export interface SourceDefault {
-  url: string;
-  name?: string;
-  /** The ref it asks for, e.g. `semver: ">=1.0.0"` or `tag: v1`. */
-  ref?: string;
-  file: string;
-  /** True when it is in the file the request was made from. */
-  inActiveFile: boolean;
-}
-
-export interface ArtifactDefaults {
-  sources: SourceDefault[];
-  /** Tag candidates, best first: the exact git tag of HEAD, the short commit, `latest`. */
-  tags: string[];
-  /** Candidate folders to push or diff, best first (workspace-relative when inside it). */
-  folders: string[];
-  workspaceFolder?: string;
-  git?: { source?: string; revision?: string; branch?: string; commit?: string };
-}
+export type { ArtifactDefaults, SourceDefault };
 
 export const artifactCommands = {
   push: commandType<PushArgs, Answer<PushArtifactResult>>('flux-oci.artifact.push'),
@@ -112,4 +113,6 @@ export const artifactCommands = {
   verify: commandType<VerifyArgs, Answer<VerificationResult>>('flux-oci.artifact.verify'),
   sign: commandType<SignArgs, Answer<SignResult>>('flux-oci.artifact.sign'),
   defaults: commandType<DefaultsArgs, Answer<ArtifactDefaults>>('flux-oci.artifact.defaults'),
+  /** Parses (and checks) a reference the way Flux does, so clients never parse `oci://` URLs themselves. */
+  reference: commandType<ReferenceArgs, Answer<ParsedReference>>('flux-oci.artifact.reference'),
 } as const;

@@ -7,7 +7,7 @@
  * `https://x-access-token:TOKEN@host/...` must never end up in a registry),
  * revision = `<branch or tag>@sha1:<HEAD>`, flux's documented convention.
  */
-import { execFile } from 'node:child_process';
+import { git, gitRevision, readGitFacts } from './gitFacts';
 import { ArtifactError } from './artifactError.ts';
 import { AnnotationKey } from '../mediaTypes.ts';
 
@@ -74,24 +74,6 @@ export function parseAnnotation(kv: string): [string, string] {
   return [key, kv.slice(i + 1)];
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, encoding: 'utf8', timeout: 15_000, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stderr: String(stderr).trim() }));
-      else resolve(String(stdout).trim());
-    });
-  });
-}
-
-async function gitOrUndefined(cwd: string, args: string[]): Promise<string | undefined> {
-  try {
-    const out = await git(cwd, args);
-    return out === '' ? undefined : out;
-  } catch {
-    return undefined;
-  }
-}
-
 async function requireGitRepo(cwd: string, wanted: string): Promise<void> {
   try {
     await git(cwd, ['rev-parse', '--is-inside-work-tree']);
@@ -109,11 +91,7 @@ async function requireGitRepo(cwd: string, wanted: string): Promise<void> {
 
 async function sourceFromGit(cwd: string): Promise<string> {
   await requireGitRepo(cwd, '--source');
-  let url = await gitOrUndefined(cwd, ['remote', 'get-url', 'origin']);
-  if (!url) {
-    const first = (await gitOrUndefined(cwd, ['remote']))?.split('\n')[0];
-    if (first) url = await gitOrUndefined(cwd, ['remote', 'get-url', first]);
-  }
+  const url = (await readGitFacts(cwd))?.remote;
   if (!url) {
     throw new ArtifactError(
       'not-a-git-repo',
@@ -125,18 +103,11 @@ async function sourceFromGit(cwd: string): Promise<string> {
 
 async function revisionFromGit(cwd: string, env: Record<string, string | undefined>): Promise<string> {
   await requireGitRepo(cwd, '--revision');
-  const sha = await gitOrUndefined(cwd, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  if (!sha) {
+  const facts = await readGitFacts(cwd);
+  if (!facts?.commit) {
     throw new ArtifactError('not-a-git-repo', `the git repository at ${cwd} has no commit yet; commit first or pass --revision`);
   }
-  const ref =
-    (await gitOrUndefined(cwd, ['symbolic-ref', '-q', '--short', 'HEAD'])) ??
-    (await gitOrUndefined(cwd, ['describe', '--tags', '--exact-match', 'HEAD'])) ??
-    // Detached HEAD in CI: the runners name the ref being built.
-    env['GITHUB_HEAD_REF'] ??
-    env['GITHUB_REF_NAME'] ??
-    env['CI_COMMIT_REF_NAME'];
-  return ref ? `${ref}@sha1:${sha}` : `sha1:${sha}`;
+  return gitRevision({ ...facts, commit: facts.commit }, env);
 }
 
 /** The annotations to put on the manifest, keys sorted (as Go serialises maps). */
