@@ -55,7 +55,7 @@ export async function verifyNotation(
     if (trust.trustPolicyJson === undefined) {
       return notVerified(`'trustpolicy.json' not found in ${trust.source}: add the Notary trust policy under that key`);
     }
-    let doc = parseTrustPolicy(trust.trustPolicyJson, `trustpolicy.json of ${trust.source}`);
+    let doc = parseTrustPolicy(trust.trustPolicyJson);
     const cas = trust.certificates.map((c) => ({ name: c.name, data: typeof c.data === 'string' ? c.data : Buffer.from(c.data) }));
     if (cas.length === 0) return notVerified(`no certificates found in ${trust.source}: add the signing CA's root certificate under a key ending in .crt or .pem`);
     doc = cleanTrustPolicy(doc);
@@ -122,7 +122,7 @@ export async function verifyNotation(
       ...(logged.length ? { logged } : {}),
     };
   } catch (err) {
-    const message = err instanceof TrustPolicyError ? err.message : `verification could not run: ${(err as Error).message ?? String(err)}`;
+    const message = err instanceof TrustPolicyError ? `${trust?.source ? `trustpolicy.json of ${trust.source}: ` : ''}${err.message}` : `verification could not run: ${(err as Error).message ?? String(err)}`;
     return notVerified(message);
   }
 }

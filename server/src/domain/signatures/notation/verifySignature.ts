@@ -77,7 +77,7 @@ function identityError(statement: TrustPolicyStatement, leaf: X509Certificate): 
     return `error while parsing the certificate subject from the digital signature. error : ${(err as Error).message}`;
   }
   if (trusted.some((dn) => isSubsetDN(dn, leafDN))) return undefined;
-  return `signing certificate from the digital signature (subject "${describeCertificate(leaf)}") does not match the X.509 trusted identities ${statement.trustedIdentities.map((t) => `"${t}"`).join(', ')} defined in the trust policy "${statement.name}"`;
+  return `signing certificate from the digital signature (subject "${describeCertificate(leaf)}") does not match the X.509 trusted identities ${statement.trustedIdentities.map((t) => `"${t}"`).join(', ')} defined in the trust policy "${statement.name}"; add the signer's subject to trustedIdentities (x509.subject: C=…, ST=…, O=…) if it is to be trusted`;
 }
 
 function hasRevocationInfo(cert: X509Certificate): boolean {
@@ -160,7 +160,7 @@ export async function verifyNotarySignature(
       const found = content.certificateChain.some((c) => trusted.some((t) => t.raw.equals(c.raw)));
       authenticity = push(
         'authenticity',
-        found ? undefined : `signature is not produced by a trusted signer: no certificate of its chain (leaf "${describeCertificate(content.certificateChain[0]!)}", issued by "${content.certificateChain[0]!.issuer.split('\n').reverse().join(',')}") is among the CA certificates of the trust store`,
+        found ? undefined : `signature is not produced by a trusted signer: no certificate of its chain (leaf "${describeCertificate(content.certificateChain[0]!)}", issued by "${content.certificateChain[0]!.issuer.split('\n').reverse().join(',')}") is among the CA certificates of the trust store; add the root CA that issued the signing certificate to the Secret (a key ending in .crt or .pem), or sign with a certificate from a trusted CA`,
       );
     }
   } catch (err) {
