@@ -28,29 +28,20 @@ import {
 import type { Diagnostic } from '../domain/diagnostics';
 import { shiftDiagnostic } from '../domain/analysis/index';
 import { YamlFile, type FileDocument } from '../domain/yaml/yamlFile';
-import { embeddedObjectAt } from '../domain/flux/resourceSet';
 import { shiftRange } from '../domain/text/lineIndex';
-import { cursorContext } from '../domain/language/cursorContext';
-import { parseRepositoryUrl } from '../domain/oci/reference';
 import { ResolutionService } from '../domain/resolution/resolutionService';
 import { SessionCredentials } from '../domain/resolution/sessionCredentials';
-import { specKey, usesHelmUnderscore, type OciSourceSpec } from '../domain/resolution/ociSourceSpec';
-import type { RepositoryTarget } from '../domain/resolution/registryCache';
+import { specKey, type OciSourceSpec } from '../domain/resolution/ociSourceSpec';
 import type { Resolution } from '../domain/resolution/resolution';
-import { newestTags } from '../domain/resolution/resolveOciSource';
 import {
-  completionTagLimit,
   hoverMarkdown,
   inlayLabel,
   inlayTooltip,
   ociSourcesAt,
-  readOciSource,
   readOciSources,
-  registryCompletion,
   registryDiagnostics,
   resolutionActions,
   sourcePartAt,
-  type CompletionField,
   type ResolutionState,
 } from '../domain/language/liveResolution/index';
 import type { OpenDocument, OpenDocuments } from './documents';
@@ -59,6 +50,7 @@ import { toCompletionItem, toLspDiagnostic, toLspRange } from './convert';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { EditorSignatures } from './signatureStatus';
 import { settleWithin } from './settleWithin';
+import { refCompletion, type WaitFor } from '../domain/language/liveResolution/refCompletion';
 import { refreshResolutionCommand, registryCredentialsNotification, type RegistryCredential, type RegistryCredentialsParams } from '../protocol/resolutionMessages';
 
 
@@ -300,46 +292,14 @@ export class LiveResolution {
   /** Registry items for `ref.tag`, `ref.digest` and `ref.semver`, added to the schema ones. */
   async completion(p: CompletionParams, token: CancellationToken, schema: CompletionItem[]): Promise<CompletionItem[] | CompletionList> {
     try {
-      const doc = this.host.documents.get(p.textDocument.uri);
-      const fileDoc = doc?.yaml.documentAt(p.position);
+      const fileDoc = this.host.documents.get(p.textDocument.uri)?.yaml.documentAt(p.position);
       if (!fileDoc) return schema;
-      const docPos = YamlFile.toDocumentPosition(fileDoc, p.position);
-      // Inside a ResourceSet's spec.resources the embedded object is the document (same coordinates).
-      const parsed = embeddedObjectAt(fileDoc.parsed, docPos)?.parsed ?? fileDoc.parsed;
-      const ctx = cursorContext(parsed, docPos);
-      if (!ctx || ctx.type !== 'value' || ctx.path.length !== 3 || ctx.path[0] !== 'spec' || ctx.path[1] !== 'ref') return schema;
-      const field = ctx.path[2] as CompletionField;
-      if (field !== 'tag' && field !== 'digest' && field !== 'semver') return schema;
-      const src = readOciSource(parsed);
       this.syncOffline();
-      if (!src || this.service.offline) return schema;
-      let target: RepositoryTarget;
-      try {
-        target = { ...parseRepositoryUrl(src.spec.url), ...(src.spec.insecure ? { insecure: true } : {}), ...(src.spec.provider ? { provider: src.spec.provider } : {}) };
-      } catch {
-        return schema;
-      }
-      const cache = this.service.cache;
-      let tags = cache.peekTags(target);
-      if (!tags) tags = await settleWithin(cache.tags(target), completionBudgetMs, token).catch(() => undefined);
-      if (!tags) return { isIncomplete: true, items: schema };
-      const helm = usesHelmUnderscore(src.spec);
-      // Facts (created date, digest) of the newest tags, fetched in the background for the next ask.
-      const top = registryOrder(tags, helm).slice(0, field === 'digest' ? 20 : 10);
-      const missing = top.filter((t) => !cache.peekArtifact(target, t));
-      const fetches = missing.map((t) => cache.artifact(target, t).catch(() => undefined));
-      if (field === 'digest' && fetches.length) await settleWithin(Promise.all(fetches), completionBudgetMs, token);
-      const entries = registryCompletion({
-        field,
-        tags,
-        helm,
-        replaceRange: ctx.replaceRange,
-        factsOf: (t) => cache.peekArtifact(target, t),
-        ...(src.spec.ref.semverFilter ? { filter: src.spec.ref.semverFilter } : {}),
-      });
-      const items = [...entries.map((e) => toCompletionItem(e, fileDoc.slice.startLine)), ...schema];
-      const incomplete = top.some((t) => !cache.peekArtifact(target, t));
-      return incomplete ? { isIncomplete: true, items } : items;
+      const waitFor: WaitFor = (promise) => settleWithin(promise, completionBudgetMs, token);
+      const found = await refCompletion(fileDoc.parsed, YamlFile.toDocumentPosition(fileDoc, p.position), this.service.cache, waitFor);
+      if (!found) return schema;
+      const items = [...found.entries.map((e) => toCompletionItem(e, fileDoc.slice.startLine)), ...schema];
+      return found.incomplete ? { isIncomplete: true, items } : items;
     } catch (e) {
       this.host.log(`registry completion failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return schema;
@@ -424,8 +384,4 @@ function specKeysOf(d: FileDocument): string[] {
   return readOciSources(d.parsed).map((src) => specKey(src.spec));
 }
 
-/** Tags in the order completion shows them (semver newest first). */
-function registryOrder(tags: string[], helm: boolean): string[] {
-  return newestTags(tags, helm, completionTagLimit);
-}
 

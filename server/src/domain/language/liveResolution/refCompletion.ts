@@ -1,0 +1,69 @@
+/**
+ * Completion of an OCIRepository's `spec.ref.tag|digest|semver` from the registry, deciding
+ * everything the editor layer used to: whether the cursor is in such a value (top-level or
+ * inside a ResourceSet's resources), which repository to ask, how long to wait for a tag list
+ * it does not have yet, which tags' facts to fetch for the next ask, and whether the answer is
+ * complete. Registry access goes through the cache (offline, loopback, limiter, credentials).
+ */
+import type { ParsedDocument } from '../../yaml/parsedDocument';
+import type { Position } from '../../text/lineIndex';
+import type { CompletionEntry } from '../completion';
+import type { RegistryCache, RepositoryTarget } from '../../resolution/registryCache';
+import { usesHelmUnderscore } from '../../resolution/ociSourceSpec';
+import { newestTags } from '../../resolution/resolveOciSource';
+import { parseRepositoryUrl } from '../../oci/reference';
+import { embeddedObjectAt } from '../../flux/resourceSet';
+import { cursorContext } from '../cursorContext';
+import { readOciSource } from './ociSourceDocument';
+import { completionTagLimit, registryCompletion, type CompletionField } from './registryCompletion';
+
+export interface RefCompletion {
+  entries: CompletionEntry[];
+  /** Facts of some newest tags are still being fetched: ask again for dates and digests. */
+  incomplete: boolean;
+}
+
+/**
+ * Waits for a registry answer at most as long as the editor allows (and not past cancellation);
+ * undefined when it did not come in time. The editor layer supplies it (its budget, its token).
+ */
+export type WaitFor = <T>(promise: Promise<T>) => Promise<T | undefined>;
+
+/**
+ * Registry entries for the ref value at `position` of `document`; undefined when the cursor is
+ * not in one (the caller keeps its schema items), `{ entries: [], incomplete: true }` when the
+ * tag list did not arrive in time.
+ */
+export async function refCompletion(document: ParsedDocument, position: Position, cache: RegistryCache, waitFor: WaitFor): Promise<RefCompletion | undefined> {
+  // Inside a ResourceSet's spec.resources the embedded object is the document (same coordinates).
+  const parsed = embeddedObjectAt(document, position)?.parsed ?? document;
+  const ctx = cursorContext(parsed, position);
+  if (!ctx || ctx.type !== 'value' || ctx.path.length !== 3 || ctx.path[0] !== 'spec' || ctx.path[1] !== 'ref') return undefined;
+  const field = ctx.path[2] as CompletionField;
+  if (field !== 'tag' && field !== 'digest' && field !== 'semver') return undefined;
+  const src = readOciSource(parsed);
+  if (!src || cache.isOffline) return undefined;
+  let target: RepositoryTarget;
+  try {
+    target = { ...parseRepositoryUrl(src.spec.url), ...(src.spec.insecure ? { insecure: true } : {}), ...(src.spec.provider ? { provider: src.spec.provider } : {}) };
+  } catch {
+    return undefined;
+  }
+  const tags = cache.peekTags(target) ?? (await waitFor(cache.tags(target)).catch(() => undefined));
+  if (!tags) return { entries: [], incomplete: true };
+  const helm = usesHelmUnderscore(src.spec);
+  // Facts (created date, digest) of the newest tags, fetched in the background for the next ask.
+  const top = newestTags(tags, helm, completionTagLimit).slice(0, field === 'digest' ? 20 : 10);
+  const fetches = top.filter((t) => !cache.peekArtifact(target, t)).map((t) => cache.artifact(target, t).catch(() => undefined));
+  // Digests are the answer itself: worth waiting for, within the budget.
+  if (field === 'digest' && fetches.length) await waitFor(Promise.all(fetches));
+  const entries = registryCompletion({
+    field,
+    tags,
+    helm,
+    replaceRange: ctx.replaceRange,
+    factsOf: (t) => cache.peekArtifact(target, t),
+    ...(src.spec.ref.semverFilter ? { filter: src.spec.ref.semverFilter } : {}),
+  });
+  return { entries, incomplete: top.some((t) => !cache.peekArtifact(target, t)) };
+}
