@@ -128,6 +128,7 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       assert.match(cli.out.stdout, new RegExp(`✔ OCIRepository app: fetched revision v1\\.0\\.0@${digest}`));
       assert.match(cli.out.stderr, /lost the watch on OCIRepository flux-system\/app .*retrying/, 'the user sees that the connection dropped');
       assert.match(cli.out.stderr, /watching OCIRepository flux-system\/app again/, 'and that it came back');
+      t.diagnostic(`what the user saw:\n${cli.out.stderr}${cli.out.stdout}`);
     });
 
     await t.test('an API server that stays down ends a reconcile and an apply at their timeout, saying why', async () => {
@@ -149,7 +150,7 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       assert.ok(a.seconds < 6 + 8, `the apply ended at its timeout (took ${a.seconds}s)`);
       assert.match(apply.out.stderr, /✗ timed out after 6s applying one\.yaml \(last attempt: cannot reach the API server https:\/\/127\.0\.0\.1:\d+ \(context "flux-oci-test"\): connection refused/);
       assert.equal((await plane.api('GET', ociPath('late'))).status, 404, 'nothing was applied');
-      t.diagnostic(`gave up after ${r.seconds}s (reconcile, --timeout 10s) and ${a.seconds}s (apply, --timeout 6s)`);
+      t.diagnostic(`gave up after ${r.seconds}s (reconcile, --timeout 10s) and ${a.seconds}s (apply, --timeout 6s):\n${reconcile.out.stderr}${apply.out.stderr}`);
     });
 
     await t.test('the Flux Cluster view keeps what it knew while the API server is down and follows changes again after it restarts', async () => {
@@ -196,6 +197,7 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
         assert.ok(lsp.logs.some((l) => /cluster: following OCIRepository again/.test(l)), 'and so is the recovery');
         const outageLines = lsp.logs.filter((l) => /cluster: (watching|listing) OCIRepository:/.test(l)).length;
         assert.ok(outageLines <= 2, `retries do not flood the log (${outageLines} lines for OCIRepository)`);
+        t.diagnostic(`server log:\n${lsp.logs.filter((l) => l.startsWith('cluster:')).join('\n')}`);
       } finally {
         await lsp.stop();
       }
@@ -207,14 +209,22 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       const names = Array.from({ length: count }, (_, i) => `many-${String(i).padStart(3, '0')}`);
       writeFileSync(path.join(ws, 'many.yaml'), names.map((n) => JSON.stringify(ociRepository(n))).join('\n---\n'));
       const apply = startCli(['apply', '-f', 'many.yaml', '--timeout', '3m'], ws, env, 4 * 60_000);
-      // The plan (every dry run) is printed before the first object is written: restart right then.
+      // The plan (every dry run) is printed before the first object is written; the restart
+      // comes once some objects are in the cluster and most are not.
       await apply.waitFor('stdout', new RegExp(`OCIRepository flux-system/${names[count - 1]} created`));
+      const before = await until('the apply is under way', 60_000, async () => {
+        const n = ((await plane.api('GET', `${ociPath()}?limit=500`)).body.items as Array<{ metadata: { name: string } }>).filter((o) => o.metadata.name.startsWith('many-')).length;
+        return n >= 5 ? n : undefined;
+      });
       const down = await plane.restartApiServer({ signal: 'SIGKILL' });
-      restarts.push(`SIGKILL restart during an apply: ${down}s unreachable`);
+      restarts.push(`SIGKILL restart during an apply (${before} of ${count} objects in before it): ${down}s unreachable`);
       const first = await apply.exited;
       assert.equal(first.hung, false, 'the apply did not hang');
-      if (first.code === 0) assert.match(apply.out.stdout, new RegExp(`✔ applied ${count} of ${count} object\\(s\\)`));
-      else assert.match(apply.out.stderr, /Run the same apply again once the API server answers: server-side apply is idempotent/, apply.out.stderr);
+      assert.ok(before < count, `the restart came in the middle of the apply (${before} of ${count} applied before it)`);
+      if (first.code === 0) {
+        assert.match(apply.out.stdout, new RegExp(`✔ applied ${count} of ${count} object\\(s\\)`));
+        assert.match(apply.out.stderr, /◎ cannot reach the API server .*; retrying\n[^]*◎ the API server https:\/\/127\.0\.0\.1:\d+ answers again/, 'the user saw the apply wait for the API server');
+      } else assert.match(apply.out.stderr, /Run the same apply again once the API server answers: server-side apply is idempotent/, apply.out.stderr);
       t.diagnostic(`first apply: exit ${first.code} after ${first.seconds}s`);
 
       const list = async () => ((await plane.api('GET', ociPath())).body.items as Array<{ metadata: { name: string; resourceVersion: string; generation: number; managedFields: Array<{ manager: string; operation: string }> } }>).filter((o) => o.metadata.name.startsWith('many-'));
