@@ -16,3 +16,7 @@ export { pullArtifact } from './pullArtifact';
 export type { PullArtifactOptions, PullArtifactResult, LayerOperation } from './pullArtifact';
 export { diffArtifact } from './diffArtifact';
 export type { DiffArtifactOptions, DiffArtifactResult } from './diffArtifact';
+export { openArtifact, readArtifactFile } from './artifactContent';
+export type { ArtifactSnapshot, OpenArtifactOptions, ReadArtifactFileOptions } from './artifactContent';
+export { compareArtifacts, loadSide, renderUnifiedDiff } from './compareArtifacts';
+export type { ArtifactChange, ArtifactSideInfo, CompareArtifactsOptions, CompareArtifactsResult, CompareSide, FolderSideInfo, SideInfo } from './compareArtifacts';
