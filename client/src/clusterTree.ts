@@ -33,6 +33,8 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   readonly onDidLoad = this.loaded.event;
   private roots: Node[] | undefined;
   error: string | undefined;
+  /** Why the server's view of the cluster may lag (API server unreachable); it recovers by itself. */
+  stale: string | undefined;
   context: string | undefined;
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
@@ -50,6 +52,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     const failed = answer && 'ok' in answer ? answer : undefined;
     const tree = answer && !('ok' in answer) ? answer : undefined;
     this.error = failed?.error;
+    this.stale = tree?.stale;
     this.context = tree?.context;
     this.roots = tree?.nodes ?? [];
     this.loaded.fire();
@@ -98,14 +101,15 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     }, 300);
   };
   const showContext = (): void => {
-    status.text = provider.error ? '$(warning) Flux: no cluster' : `$(cloud) ${provider.context ?? 'Flux'}`;
-    status.tooltip = provider.error ?? `Kubernetes context of the Flux cluster view (click to switch)`;
+    status.text = provider.error ? '$(warning) Flux: no cluster' : `$(${provider.stale ? 'warning' : 'cloud'}) ${provider.context ?? 'Flux'}`;
+    status.tooltip = provider.error ?? provider.stale ?? `Kubernetes context of the Flux cluster view (click to switch)`;
     status.show();
   };
   provider.onDidLoad(() => {
     showContext();
     // Without a cluster the tree is empty: say why there instead of showing nothing.
-    view.message = provider.error ? `No cluster: ${provider.error}` : undefined;
+    // While the API server cannot be reached the tree shows what it last saw, and says so.
+    view.message = provider.error ? `No cluster: ${provider.error}` : provider.stale ? `May be out of date: ${provider.stale}` : undefined;
   });
 
   const run = async <Arg, A extends { ok: boolean; error?: string; revision?: string | null }>(type: CommandType<Arg, A>, arg: Arg, node: Node, title: string): Promise<A | null | undefined> => {

@@ -168,9 +168,11 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
         const before = await tree();
         assert.equal(app(before)?.suspended, false, `the view shows the source (got ${JSON.stringify(before)})`);
 
-        await plane.stopApiServer('SIGKILL');
         const t0 = Date.now();
+        await plane.stopApiServer('SIGKILL');
+        // The client is told (clusterChanged) and the tree then says why it may be out of date.
         const stale = await until('the view says it is stale', 20_000, async () => {
+          if (!changes.some((c) => c >= t0)) return undefined;
           const tr = await tree();
           return tr.stale ? tr : undefined;
         });
@@ -190,8 +192,12 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
         });
         t.diagnostic(`view recovered ${(Date.now() - suspendedAt) / 1000}s after the change (clusterChanged fired ${changes.length} times)`);
         assert.ok(app(seen), 'the source is still there');
-        // Other kinds may still be waiting out "storage is (re)initializing" (429) for a moment.
+        // Other kinds may still be waiting out "storage is (re)initializing" (429) for a moment;
+        // once all are followed again the client is told and the warning is gone.
         await until('the view no longer says it is stale', 30_000, async () => ((await tree()).stale === undefined ? true : undefined));
+        const last = changes[changes.length - 1]!;
+        assert.equal((await tree()).stale, undefined);
+        assert.ok(last >= suspendedAt, 'the recovery was announced with clusterChanged');
         assert.ok(lsp.alive, 'the language server is still running');
         assert.ok(lsp.logs.some((l) => /cluster: (watching|listing) OCIRepository: .*retrying in the background/.test(l)), `the outage is logged once per kind (logs: ${lsp.logs.join(' | ')})`);
         assert.ok(lsp.logs.some((l) => /cluster: following OCIRepository again/.test(l)), 'and so is the recovery');

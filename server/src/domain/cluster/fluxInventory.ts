@@ -167,14 +167,22 @@ export class FluxInventory {
       for (const o of list.items) this.objects.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
       return list.metadata.resourceVersion;
     };
+    // Both edges of an outage are changes for the listener: the view says it may be stale, then not.
     const recovered = (): void => {
-      if (failures > 0) this.options.onRecovered?.(`following ${info.kind} again`);
+      if (failures > 0) {
+        this.options.onRecovered?.(`following ${info.kind} again`);
+        this.failing.delete(info.kind);
+        this.changed();
+      }
       failures = 0;
-      this.failing.delete(info.kind);
     };
     const failed = async (doing: string, err: unknown): Promise<void> => {
       const message = err instanceof Error ? err.message : String(err);
-      if (failures === 0) this.options.onError?.(`${doing} ${info.kind}: ${message} (retrying in the background)`);
+      if (failures === 0) {
+        this.options.onError?.(`${doing} ${info.kind}: ${message} (retrying in the background)`);
+        this.failing.set(info.kind, message);
+        this.changed();
+      }
       this.failing.set(info.kind, message);
       failures++;
       // Up to 8 s apart: an API server back from a restart is noticed within seconds.
