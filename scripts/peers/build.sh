@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer; cosign last)
-# Names: flux registry ggcr-registry oras cosign notation-peer
+# Names: flux registry ggcr-registry oras cosign notation-peer minio
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -112,7 +112,8 @@ build_one() {
     oras) version=$ORAS_VERSION ;;
     cosign) version=$COSIGN_VERSION ;;
     notation-peer) version=$NOTATION_GO_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer)" >&2; return 2 ;;
+    minio) version=$MINIO_VERSION ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -125,11 +126,12 @@ build_one() {
     oras) build_installable oras "$version" oras.land/oras/cmd/oras ;;
     cosign) build_installable cosign "$version" github.com/sigstore/cosign/v3/cmd/cosign ;;
     notation-peer) build_notation_peer ;;
+    minio) build_installable minio "$version" github.com/minio/minio ;;
   esac
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer cosign)
+[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio cosign)
 total_started=$(date +%s)
 failed=()
 for n in "${names[@]}"; do

@@ -7,6 +7,11 @@ COSIGN_VERSION=v3.0.6
 # notation-go, the library source-controller v1.9.4 links for provider: notation; the notation CLI
 # module is refused by the Go module proxy (403), so scripts/peers/notation-peer wraps the library.
 NOTATION_GO_VERSION=v1.3.2
+# MinIO, the S3-compatible server the Bucket tests list (source-controller talks to it with minio-go).
+# Its releases are git tags (RELEASE.2025-10-15T17-29-55Z), not module versions; the Go module proxy
+# here refuses tag and commit queries (403) and serves only this pseudo-version (master of 2026-02-12,
+# after that final release), so it is the pin. `go install` works: its go.mod has no replace directives.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # Cluster peers (scripts/peers/build-cluster.sh; test/peers/controlPlane.ts). Flux 2.9.4 pins the
 # controllers at v1.9.4, which use k8s.io/api v0.36.2, hence kube-apiserver v1.36.2.
 KUBERNETES_VERSION=v1.36.2

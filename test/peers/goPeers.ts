@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpStatus } from './loopback.ts';
 
-export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer';
+export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -36,6 +36,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     oras: v('ORAS_VERSION'),
     cosign: v('COSIGN_VERSION'),
     'notation-peer': v('NOTATION_GO_VERSION'),
+    minio: v('MINIO_VERSION'),
   };
 })();
 
