@@ -9,6 +9,7 @@ import { buildArtifactCommand } from './artifact/build';
 import { verifyArtifactCommand } from './artifact/verify';
 import { signArtifactCommand } from './artifact/sign';
 import { clusterCommands } from './cluster/index';
+import { bucketPreviewCommand } from './bucket/preview';
 
 /** Every CLI command; each lives in its own module. */
-export const commands: CliCommand[] = [checkCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, ...clusterCommands];
+export const commands: CliCommand[] = [checkCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, ...clusterCommands];
