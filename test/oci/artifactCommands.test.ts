@@ -131,7 +131,7 @@ test('diff shows which files changed, file by file', { skip }, async () => {
 
   const changed = makeWorkspace({ 'deploy/apps/deployment.yaml': 'changed: true\n', 'deploy/extra.yaml': 'new: file\n' });
   rmSync(path.join(changed, 'deploy', 'namespace.yaml'));
-  const diff = await runCli(['diff', 'artifact', url, '--path', 'deploy'], { cwd: changed });
+  const diff = await runCli(['diff', 'artifact', url, '--path', 'deploy', '--format', 'summary'], { cwd: changed });
   assert.equal(diff.code, 1);
   assert.deepEqual(diff.stdout.trim().split('\n'), ['~ apps/deployment.yaml', '- extra.yaml', '+ namespace.yaml']);
   assert.match(diff.stderr, /differ from the local ones: 3 file/);
