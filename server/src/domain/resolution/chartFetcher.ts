@@ -1,0 +1,171 @@
+/**
+ * Fetches the Helm chart an OCI source resolves to and reads what it says about its values
+ * (validation/chartValues), for values help in the editor. The source is resolved by the
+ * ResolutionService (source-controller's rules) and the chart layer downloaded through the
+ * same RegistryCache, so the offline switch, loopback-only mode, the request limiter and the
+ * editor's credentials apply. The layer is the one Flux takes (`layerSelector.mediaType`,
+ * else the first), digest-checked while it streams, read in memory with size caps
+ * (oci/artifact/chartArchive) and kept by digest. Anything that goes wrong is a reason to
+ * show on hover, never an error.
+ */
+import { parseRepositoryUrl } from '../oci/reference';
+import { MediaType } from '../oci/mediaTypes';
+import { ArtifactError } from '../oci/artifact/artifactError';
+import { readChartArchive, defaultChartLimits, type ChartArchiveLimits } from '../oci/artifact/chartArchive';
+import { isRegistryError } from '../oci/registry/errors';
+import { chartValuesOf, type ChartValues } from '../validation/chartValues';
+import type { OciSourceSpec } from './ociSourceSpec';
+import type { ResolutionService } from './resolutionService';
+import type { RepositoryTarget } from './registryCache';
+import type { Resolution } from './resolution';
+import { OfflineError } from './networkGate';
+import { short } from './resolveOciSource';
+
+export type ChartState =
+  | { state: 'ready'; chart: ChartValues; layerDigest: string; reference: string }
+  | { state: 'unavailable'; reason: string; offline?: boolean }
+  | { state: 'resolving' };
+
+export interface ChartFetcherOptions {
+  limits?: ChartArchiveLimits;
+  /** Charts kept in memory (by layer digest). */
+  maxCharts?: number;
+  /** How long a failed download is remembered before trying again. */
+  errorTtlMs?: number;
+}
+
+interface Held {
+  at: number;
+  state?: ChartState;
+  pending?: Promise<ChartState>;
+  transient: boolean;
+}
+
+export class ChartFetcher {
+  private readonly byDigest = new Map<string, Held>();
+  private readonly listeners = new Set<() => void>();
+  private readonly limits: ChartArchiveLimits;
+
+  constructor(
+    private readonly service: ResolutionService,
+    private readonly options: ChartFetcherOptions = {},
+  ) {
+    this.limits = options.limits ?? defaultChartLimits;
+  }
+
+  /** Called whenever a chart was read (or failed for good), so diagnostics can be republished. */
+  onLoaded(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** What is known now, without waiting; undefined when nothing was asked yet. */
+  peek(spec: OciSourceSpec): ChartState | undefined {
+    if (this.service.offline) return offline();
+    const r = this.service.peek(spec);
+    if (!r) return this.service.isPending(spec) ? { state: 'resolving' } : undefined;
+    const picked = pickLayer(spec, r);
+    if ('state' in picked) return picked;
+    const held = this.byDigest.get(picked.digest);
+    if (held?.state) return held.state;
+    return held?.pending ? { state: 'resolving' } : undefined;
+  }
+
+  /** Resolves the source and reads its chart (shared by every caller; kept by digest). */
+  async request(spec: OciSourceSpec): Promise<ChartState> {
+    if (this.service.offline) return offline();
+    const r = await this.service.request(spec);
+    const picked = pickLayer(spec, r);
+    if ('state' in picked) return picked;
+    const now = Date.now();
+    const held = this.byDigest.get(picked.digest);
+    if (held?.pending) return held.pending;
+    if (held?.state && (!held.transient || now - held.at < (this.options.errorTtlMs ?? 15_000))) {
+      this.byDigest.delete(picked.digest);
+      this.byDigest.set(picked.digest, held);
+      return held.state;
+    }
+    const entry: Held = { at: now, transient: false };
+    entry.pending = this.load(spec, picked, r.ok ? `${r.repository}${r.tag ? `:${r.tag}` : ''}@${short(r.digest)}` : '').then(
+      ({ state, transient }) => {
+        entry.state = state;
+        entry.transient = transient;
+        entry.at = Date.now();
+        delete entry.pending;
+        this.evict();
+        for (const l of this.listeners) l();
+        return state;
+      },
+    );
+    this.byDigest.set(picked.digest, entry);
+    return entry.pending;
+  }
+
+  /** Forgets failed downloads (the refresh command); charts by digest never change. */
+  refresh(): void {
+    for (const [k, h] of this.byDigest) if (h.transient && !h.pending) this.byDigest.delete(k);
+  }
+
+  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, reference: string): Promise<{ state: ChartState; transient: boolean }> {
+    let target: RepositoryTarget;
+    try {
+      target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
+    } catch (e) {
+      return { state: { state: 'unavailable', reason: String(e instanceof Error ? e.message : e) }, transient: false };
+    }
+    if (layer.size > this.limits.maxCompressedBytes) {
+      return { state: { state: 'unavailable', reason: `the chart archive is ${layer.size} bytes, more than the ${this.limits.maxCompressedBytes} bytes values help downloads` }, transient: false };
+    }
+    try {
+      const files = await this.service.cache.withClient(target, async (client) => readChartArchive(await client.openBlob(target.repository, layer), this.limits));
+      const chart = chartValuesOf(files);
+      if (!chart.hasValues && !chart.hasSchema) {
+        return { state: { state: 'unavailable', reason: `the chart ${chart.name || reference} has neither values.schema.json nor values.yaml` }, transient: false };
+      }
+      return { state: { state: 'ready', chart, layerDigest: layer.digest, reference }, transient: false };
+    } catch (e) {
+      if (e instanceof OfflineError) return { state: offline(e.message), transient: true };
+      if (e instanceof ArtifactError) return { state: { state: 'unavailable', reason: e.message }, transient: false };
+      const message = e instanceof Error ? e.message : String(e);
+      const transient = !isRegistryError(e, 'digest-mismatch');
+      return { state: { state: 'unavailable', reason: `the chart could not be downloaded: ${message}` }, transient };
+    }
+  }
+
+  private evict(): void {
+    const max = this.options.maxCharts ?? 32;
+    for (const k of this.byDigest.keys()) {
+      if (this.byDigest.size <= max) break;
+      if (!this.byDigest.get(k)?.pending) this.byDigest.delete(k);
+    }
+  }
+}
+
+function offline(message = 'registry lookups are turned off (flux-oci.registry.offline)'): ChartState {
+  return { state: 'unavailable', reason: message, offline: true };
+}
+
+/** The layer Flux hands to helm-controller, or why there is no chart to read. */
+function pickLayer(spec: OciSourceSpec, r: Resolution): { digest: string; size: number } | ChartState {
+  if (!r.ok) {
+    if (r.reason === 'offline') return offline(r.message);
+    return { state: 'unavailable', reason: r.registryProblem ? r.message : `the chart source does not resolve: ${r.message}` };
+  }
+  const layers = r.artifact.layers;
+  const layer = spec.layerMediaType ? layers.find((l) => l.mediaType === spec.layerMediaType) : layers[0];
+  if (!layer) {
+    return spec.layerMediaType
+      ? { state: 'unavailable', reason: `the artifact has no layer of media type ${spec.layerMediaType} (it has ${layers.map((l) => l.mediaType).join(', ') || 'none'})` }
+      : { state: 'unavailable', reason: 'the artifact has no layers' };
+  }
+  if (layer.mediaType === MediaType.helmChartProvenance) {
+    return {
+      state: 'unavailable',
+      reason: `Flux takes the first layer, which is the chart's provenance file (${layer.mediaType}), not the chart: set spec.layerSelector.mediaType to ${MediaType.helmChartContent} on the OCIRepository`,
+    };
+  }
+  if (layer.mediaType === MediaType.helmConfig || /\+json$|\.prov$/.test(layer.mediaType)) {
+    return { state: 'unavailable', reason: `the layer Flux takes (${layer.mediaType}) is not a chart archive` };
+  }
+  return { digest: layer.digest, size: layer.size };
+}
