@@ -9,6 +9,7 @@
  *  2. the language server's "Flux Cluster" view keeps what it knew while the API server is down
  *     (and says why it may be stale), then follows changes again on its own:
  *     `flux-oci/clusterChanged` fires and the tree shows a change made through the API;
+ *     An editor opened while the API server is down answers at once and fills in when it is up;
  *  3. an apply of many objects is cut by the restart: it finishes (or says clearly what to do),
  *     and running it again changes nothing that was applied: nothing is applied twice or duplicated.
  *
@@ -208,6 +209,37 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
         await lsp.stop();
       }
       await plane.api('PATCH', ociPath('app'), { spec: { suspend: null } }, 'application/merge-patch+json');
+    });
+
+    await t.test('an editor opened while the API server is down answers at once, and fills the view when it comes up', async () => {
+      await plane.stopApiServer('SIGKILL');
+      const saved = process.env['KUBECONFIG'];
+      process.env['KUBECONFIG'] = plane.kubeconfig;
+      const lsp = await LspClient.start({ workspaceFolders: [ws] });
+      if (saved === undefined) delete process.env['KUBECONFIG'];
+      else process.env['KUBECONFIG'] = saved;
+      const changes: number[] = [];
+      lsp.connection.onNotification('flux-oci/clusterChanged', () => void changes.push(Date.now()));
+      type Tree = { nodes: Array<{ ref: { kind: string; name: string } }>; stale?: string };
+      const tree = async (): Promise<Tree> => (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as Tree;
+      try {
+        const t0 = Date.now();
+        const empty = await tree();
+        assert.ok(Date.now() - t0 < 5000, `the tree answered without waiting out the retries (${Date.now() - t0} ms)`);
+        assert.deepEqual(empty.nodes, []);
+        assert.match(empty.stale ?? '', /connection refused/, 'and says why it is empty');
+
+        await plane.startApiServer();
+        const up = Date.now();
+        const full = await until('the view fills in', 30_000, async () => {
+          const tr = await tree();
+          return tr.nodes.some((n) => n.ref.kind === 'OCIRepository' && n.ref.name === 'app') && !tr.stale ? tr : undefined;
+        });
+        assert.ok(changes.some((c) => c >= up), 'the client was told to refresh');
+        t.diagnostic(`view filled ${(Date.now() - up) / 1000}s after the API server was ready (${full.nodes.length} nodes)`);
+      } finally {
+        await lsp.stop();
+      }
     });
 
     await t.test('an apply cut by a restart finishes or says what to do, and applying again changes nothing twice', async () => {
