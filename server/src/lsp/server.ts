@@ -44,6 +44,7 @@ import { defaultSettings, readSettings, type ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
+import { HelmValues } from './helmValues';
 import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
 import { ArtifactCommands } from './artifactCommands';
@@ -77,6 +78,8 @@ class FluxLanguageServer {
   private readonly diagnostics: DiagnosticsScheduler;
   /** Registry-backed hover, completion, hints, diagnostics and actions for OCIRepository (RES). */
   private readonly live: LiveResolution;
+  /** Completion, hover and schema checks of HelmRelease spec.values from the chart in the registry (issue 15). */
+  private readonly helmValues: HelmValues;
   /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
   private readonly cluster: ClusterFeatures;
   /** The one workspace/executeCommand handler; features register their commands here. */
@@ -106,6 +109,14 @@ class FluxLanguageServer {
       index: this.index,
       workspaceFolders: () => this.workspaceFolders,
     });
+    this.helmValues = new HelmValues({
+      documents: this.documents,
+      index: this.index,
+      service: () => this.live.service,
+      settings: () => this.settings,
+      chartsChanged: () => this.diagnostics.scheduleAll(0),
+      log: (m) => this.log(m),
+    });
     this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
@@ -125,7 +136,7 @@ class FluxLanguageServer {
     });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
-      publish: (uri, version, diags) => this.live.publish(uri, version, diags),
+      publish: (uri, version, diags) => this.live.publish(uri, version, [...diags, ...this.helmValues.diagnostics(uri)]),
       validationEnabled: () => this.settings.validation.enable,
       analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index), schemas: this.schemas.setFor(key) }),
       delayMs: () => this.settings.diagnosticsDelay,
@@ -166,8 +177,8 @@ class FluxLanguageServer {
     );
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
-    c.onCompletion((p, token) => this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
-    c.onHover((p, token) => this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))));
+    c.onCompletion(async (p, token) => (await this.helmValues.completion(p, token)) ?? this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
+    c.onHover(async (p, token) => this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p)))));
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));

@@ -1,0 +1,137 @@
+/**
+ * A HelmRelease as values help sees it: where `spec.values` is, which `valuesFrom` it reads,
+ * and the OCI source its chart comes from, found in the workspace: `chartRef` → an
+ * OCIRepository (its url, ref and layerSelector as written), or `chart.spec` → a HelmRepository
+ * of `type: oci` (the chart is `<url>/<chart>`, its version a semver range, `*` when unset).
+ * When the chart cannot be told, a reason says why (shown on hover).
+ */
+import { isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { ParsedDocument } from '../../yaml/parsedDocument';
+import { HELM_GROUP, SOURCE_GROUP } from '../../flux/apiGroups';
+import { isTemplated, mapAt, pairOf, readFluxObject, stringAt, stringNodeAt } from '../../lint/yamlAccess';
+import type { ObjectIndex } from '../../workspace/objectIndex';
+import type { OciSourceSpec } from '../../resolution/ociSourceSpec';
+import { MediaType } from '../../oci/mediaTypes';
+import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
+import { readOciSources } from '../liveResolution/ociSources';
+
+export interface ValuesFromRef {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Default `values.yaml`. */
+  valuesKey: string;
+  /** When set, the key's content is one value placed at this path (not a YAML document of values). */
+  targetPath?: string;
+  /** The `valuesFrom` item, for hover. */
+  item: YAMLMap;
+}
+
+export interface HelmReleaseValues {
+  doc: ParsedDocument;
+  name?: string;
+  namespace?: string;
+  spec: YAMLMap;
+  /** The `values` pair of spec (its key is what the hover on `values:` covers). */
+  valuesPair?: Pair<Scalar, unknown>;
+  /** `spec.values` when it is a mapping. */
+  values?: YAMLMap;
+  valuesFrom: ValuesFromRef[];
+}
+
+export type ChartSource = { ok: true; spec: OciSourceSpec; via: string } | { ok: false; reason: string };
+
+export function readHelmRelease(doc: ParsedDocument): HelmReleaseValues | undefined {
+  return doc.memoize('helmValues/helmRelease', () => {
+    const obj = readFluxObject(doc);
+    if (!obj || obj.group !== HELM_GROUP || obj.kind !== 'HelmRelease' || !obj.spec) return undefined;
+    const out: HelmReleaseValues = { doc, spec: obj.spec, valuesFrom: [] };
+    if (obj.name !== undefined) out.name = obj.name;
+    if (obj.namespace !== undefined) out.namespace = obj.namespace;
+    const pair = pairOf(obj.spec, 'values');
+    if (pair) out.valuesPair = pair;
+    const values = mapAt(obj.spec, 'values');
+    if (values) out.values = values;
+    const from = pairOf(obj.spec, 'valuesFrom')?.value;
+    if (isSeq(from)) {
+      for (const item of from.items) {
+        if (!isMap(item)) continue;
+        const m = item as YAMLMap;
+        const kind = stringAt(m, 'kind');
+        const name = stringAt(m, 'name');
+        if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name || isTemplated(name)) continue;
+        const ref: ValuesFromRef = { kind, name, valuesKey: stringAt(m, 'valuesKey') || 'values.yaml', item: m };
+        const target = stringAt(m, 'targetPath');
+        if (target) ref.targetPath = target;
+        out.valuesFrom.push(ref);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The OCI source of the release's chart, from the workspace index. When several objects answer
+ * to the name, the one in the release's own file (`file`, an index key) wins.
+ */
+export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefined, file?: string): ChartSource {
+  const find = (kind: string, name: string, namespace: string | undefined) => {
+    const all = index?.find(kind, name, namespace) ?? [];
+    return [...all.filter((o) => o.file === file), ...all.filter((o) => o.file !== file)];
+  };
+  const chartRef = mapAt(hr.spec, 'chartRef');
+  if (chartRef) {
+    const kind = stringAt(chartRef, 'kind');
+    const name = stringAt(chartRef, 'name');
+    if (!name || isTemplated(name)) return { ok: false, reason: 'spec.chartRef names no OCIRepository' };
+    if (kind !== 'OCIRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'} (spec.chartRef.kind); values help reads charts of OCIRepositories and OCI HelmRepositories` };
+    const namespace = stringAt(chartRef, 'namespace') ?? hr.namespace;
+    const label = `OCIRepository ${namespace ? `${namespace}/` : ''}${name}`;
+    const found = find('OCIRepository', name, namespace);
+    for (const obj of found) {
+      const doc = index!.documentOf(obj);
+      if (!doc) continue;
+      const src = readOciSources(doc).find((s) => s.doc.identity.name === name && !s.origin);
+      if (src) return { ok: true, spec: src.spec, via: label };
+    }
+    if (!found.length) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
+    return { ok: false, reason: `the url or ref of ${label} is templated or not an oci:// URL` };
+  }
+  const chartSpec = mapAt(mapAt(hr.spec, 'chart'), 'spec');
+  if (!chartSpec) return { ok: false, reason: 'the release names no chart (spec.chartRef or spec.chart)' };
+  const chart = stringAt(chartSpec, 'chart');
+  const sourceRef = mapAt(chartSpec, 'sourceRef');
+  const kind = stringAt(sourceRef, 'kind');
+  const name = stringAt(sourceRef, 'name');
+  if (!chart || isTemplated(chart) || !name || isTemplated(name)) return { ok: false, reason: 'spec.chart.spec names no chart or source' };
+  if (kind !== 'HelmRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'}; values help reads charts of OCIRepositories and OCI HelmRepositories` };
+  const namespace = stringAt(sourceRef, 'namespace') ?? hr.namespace;
+  const label = `HelmRepository ${namespace ? `${namespace}/` : ''}${name}`;
+  const found = find('HelmRepository', name, namespace);
+  if (!found.length) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
+  for (const obj of found) {
+    const doc = index!.documentOf(obj);
+    const repo = doc ? readFluxObject(doc) : undefined;
+    if (!repo || repo.group !== SOURCE_GROUP || !repo.spec) continue;
+    const url = stringNodeAt(repo.spec, 'url')?.value.trim();
+    if (stringAt(repo.spec, 'type') !== 'oci' || !url?.startsWith('oci://')) {
+      return { ok: false, reason: `${label} serves charts over HTTP(S), not OCI; values help reads OCI charts only` };
+    }
+    if (isTemplated(url)) return { ok: false, reason: `the url of ${label} is templated` };
+    const version = chartSpec.get('version', true);
+    const range = isScalar(version) && version.value !== null && String(version.value).trim() !== '' ? String(version.value).trim() : '*';
+    if (isTemplated(range)) return { ok: false, reason: 'spec.chart.spec.version is templated' };
+    const spec: OciSourceSpec = { url: `${url.replace(/\/+$/, '')}/${chart}`, ref: { semver: range }, layerMediaType: MediaType.helmChartContent };
+    const insecure = pairOf(repo.spec, 'insecure')?.value;
+    if (isScalar(insecure) && insecure.value === true) spec.insecure = true;
+    const provider = stringAt(repo.spec, 'provider');
+    if (provider && (providers as readonly string[]).includes(provider)) spec.provider = provider as Provider;
+    return { ok: true, spec, via: `${label}, chart ${chart}` };
+  }
+  return { ok: false, reason: `${label} could not be read` };
+}
+
+/** Where a position is relative to a release's values: inside `spec.values` (the path below it), on the `values` key, or elsewhere. */
+export function valuesPathOf(docPath: ReadonlyArray<string | number>): Array<string | number> | undefined {
+  if (docPath.length < 2 || docPath[0] !== 'spec' || docPath[1] !== 'values') return undefined;
+  return docPath.slice(2);
+}

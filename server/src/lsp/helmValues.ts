@@ -1,0 +1,176 @@
+/**
+ * LSP wiring of values help for HelmReleases whose chart comes from an OCI registry:
+ * completion and hover inside `spec.values`, the chart's status on the `values` key, and
+ * `helm-values/schema` diagnostics joined to each publish. Charts are fetched through the
+ * live-resolution service (ChartFetcher), never waited on for more than a short budget; when
+ * one arrives, diagnostics are recomputed. No chart, no help: the hover says why.
+ */
+import { MarkupKind, type CancellationToken, type CompletionItem, type CompletionList, type CompletionParams, type Hover, type HoverParams } from 'vscode-languageserver/node';
+import type { Diagnostic } from '../domain/diagnostics';
+import { shiftDiagnostic } from '../domain/analysis/index';
+import { YamlFile, type FileDocument } from '../domain/yaml/yamlFile';
+import type { ParsedDocument } from '../domain/yaml/parsedDocument';
+import { embeddedObjectAt, embeddedObjects } from '../domain/flux/resourceSet';
+import { shiftRange } from '../domain/text/lineIndex';
+import { cursorContext, nodeAt } from '../domain/language/cursorContext';
+import { ChartFetcher, type ChartState } from '../domain/resolution/chartFetcher';
+import type { ResolutionService } from '../domain/resolution/resolutionService';
+import { chartSourceOf, readHelmRelease, valuesPathOf, type ChartSource, type HelmReleaseValues } from '../domain/language/helmValues/helmReleaseChart';
+import { isKnown, sourceLine, valueCompletions, valueFacts, valueKeyCompletions, valueMarkdown } from '../domain/language/helmValues/valuesHelp';
+import { valuesDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
+import type { ObjectIndex } from '../domain/workspace/objectIndex';
+import type { OpenDocuments } from './documents';
+import type { ServerSettings } from './settings';
+import { toCompletionItem, toLspRange } from './convert';
+import { settleWithin } from './settleWithin';
+
+const hoverBudgetMs = 1_500;
+const completionBudgetMs = 800;
+
+export interface HelmValuesHost {
+  documents: OpenDocuments;
+  index: ObjectIndex;
+  service: () => ResolutionService;
+  settings: () => ServerSettings;
+  /** A chart arrived: diagnostics of open files should be recomputed. */
+  chartsChanged: () => void;
+  log: (message: string) => void;
+}
+
+interface Located {
+  key: string;
+  fileDoc: FileDocument;
+  parsed: ParsedDocument;
+  hr: HelmReleaseValues;
+  docPos: { line: number; character: number };
+}
+
+export class HelmValues {
+  private fetcher: ChartFetcher | undefined;
+
+  constructor(private readonly host: HelmValuesHost) {}
+
+  private get charts(): ChartFetcher {
+    if (!this.fetcher) {
+      this.fetcher = new ChartFetcher(this.host.service());
+      this.fetcher.onLoaded(() => this.host.chartsChanged());
+    }
+    return this.fetcher;
+  }
+
+  refresh(): void {
+    this.fetcher?.refresh();
+  }
+
+  /** Completion inside `spec.values`; undefined when the position is not there (other providers answer). */
+  async completion(p: CompletionParams, token: CancellationToken): Promise<CompletionItem[] | CompletionList | undefined> {
+    try {
+      const at = this.locate(p.textDocument.uri, p.position);
+      if (!at) return undefined;
+      const ctx = cursorContext(at.parsed, at.docPos);
+      if (!ctx || ctx.type === 'emptyDocument') return undefined;
+      const path = valuesPathOf(ctx.path);
+      if (!path || (ctx.type === 'value' && path.length === 0)) return undefined;
+      const source = chartSourceOf(at.hr, this.host.index, at.key);
+      const state = await this.state(source, completionBudgetMs, token);
+      if (state.state === 'resolving') return { isIncomplete: true, items: [] };
+      if (state.state !== 'ready') return [];
+      const from = sourceLine(state.chart, state.reference);
+      const entries = ctx.type === 'key' ? valueKeyCompletions(at.parsed, state.chart, ctx, path, from) : valueCompletions(at.parsed, state.chart, ctx, path);
+      return entries.map((e) => toCompletionItem(e, at.fileDoc.slice.startLine));
+    } catch (e) {
+      this.host.log(`values completion failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** Hover inside `spec.values` (the chart's word on the value) and on the `values` key (where help comes from, or why there is none). */
+  async hover(p: HoverParams, token: CancellationToken, previous: Hover | null): Promise<Hover | null> {
+    try {
+      const at = this.locate(p.textDocument.uri, p.position);
+      if (!at) return previous;
+      const node = nodeAt(at.parsed, at.docPos);
+      const path = node ? valuesPathOf(node.path) : undefined;
+      if (!node || !path || (path.length === 0 && !node.onKey)) return previous;
+      const source = chartSourceOf(at.hr, this.host.index, at.key);
+      const state = await this.state(source, hoverBudgetMs, token);
+      let text: string;
+      if (path.length === 0) text = statusMarkdown(source, state);
+      else if (state.state !== 'ready') text = statusMarkdown(source, state);
+      else {
+        const facts = valueFacts(state.chart, path);
+        const name = path.filter((s) => typeof s === 'string').join('.') || String(path[path.length - 1]);
+        const from = sourceLine(state.chart, state.reference);
+        text = isKnown(facts) ? valueMarkdown(name, facts, from) : `**${name}** is not a value chart ${state.chart.name} declares (neither in its values.schema.json nor in its values.yaml)\n\n_${from}_`;
+      }
+      const before = previous && typeof previous.contents === 'object' && 'value' in previous.contents ? previous.contents.value : '';
+      const value = before && path.length === 0 ? `${before}\n\n---\n\n${text}` : text;
+      return { contents: { kind: MarkupKind.Markdown, value }, range: previous?.range ?? toLspRange(shiftRange(node.range, at.fileDoc.slice.startLine)) };
+    } catch (e) {
+      this.host.log(`values hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return previous;
+    }
+  }
+
+  /** `helm-values/schema` diagnostics of an open file, from the charts known now (asks for missing ones in the background). */
+  diagnostics(uri: string): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    try {
+      if (!this.host.settings().validation.enable) return out;
+      const doc = this.host.documents.get(uri);
+      if (!doc) return out;
+      for (const d of doc.yaml.documents) {
+        if (!d.isParsed) continue;
+        for (const parsed of [d.parsed, ...embeddedObjects(d.parsed).map((e) => e.parsed)]) {
+          const hr = readHelmRelease(parsed);
+          if (!hr || (!hr.values && !hr.valuesFrom.length)) continue;
+          const source = chartSourceOf(hr, this.host.index, doc.key);
+          if (!source.ok || this.offline()) continue;
+          const state = this.charts.peek(source.spec);
+          if (!state) {
+            this.charts.request(source.spec).catch(() => undefined);
+            continue;
+          }
+          if (state.state !== 'ready') continue;
+          for (const diag of valuesDiagnostics(hr, state.chart, this.host.index)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+        }
+      }
+    } catch (e) {
+      this.host.log(`values diagnostics failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    return out;
+  }
+
+  private offline(): boolean {
+    return this.host.settings().registry.offline || this.host.service().offline;
+  }
+
+  private async state(source: ChartSource, budgetMs: number, token: CancellationToken): Promise<ChartState> {
+    if (!source.ok) return { state: 'unavailable', reason: source.reason };
+    if (this.offline()) return { state: 'unavailable', reason: 'registry lookups are turned off (flux-oci.registry.offline)', offline: true };
+    const known = this.charts.peek(source.spec);
+    if (known && known.state !== 'resolving') return known;
+    return (await settleWithin(this.charts.request(source.spec), budgetMs, token)) ?? { state: 'resolving' };
+  }
+
+  private locate(uri: string, position: { line: number; character: number }): Located | undefined {
+    const doc = this.host.documents.get(uri);
+    const fileDoc = doc?.yaml.documentAt(position);
+    if (!fileDoc) return undefined;
+    const docPos = YamlFile.toDocumentPosition(fileDoc, position);
+    const parsed = embeddedObjectAt(fileDoc.parsed, docPos)?.parsed ?? fileDoc.parsed;
+    const hr = readHelmRelease(parsed);
+    return hr ? { key: doc!.key, fileDoc, parsed, hr, docPos } : undefined;
+  }
+}
+
+function statusMarkdown(source: ChartSource, state: ChartState): string {
+  if (state.state === 'ready') {
+    const c = state.chart;
+    const subs = c.subcharts.length ? `  \nSubcharts: ${c.subcharts.map((s) => (s.key === s.name ? `\`${s.key}\`` : `\`${s.key}\` (${s.name})`)).join(', ')}` : '';
+    const problems = c.problems.length ? `  \n${c.problems.join('; ')}` : '';
+    return `**Values help** from chart ${c.name}${c.version ? ` ${c.version}` : ''} via ${source.ok ? source.via : '?'}  \n\`${state.reference}\`, ${c.hasSchema ? 'values.schema.json (validated)' : 'no values.schema.json (completion and hover from values.yaml)'}${subs}${problems}`;
+  }
+  if (state.state === 'resolving') return `**Values help**: fetching the chart${source.ok ? ` of ${source.via}` : ''}…`;
+  return `**No values help**: ${state.reason}`;
+}
