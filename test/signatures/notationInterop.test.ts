@@ -216,6 +216,32 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       });
     }
 
+    for (const envelope of ['jws', 'cose'] as const) {
+      it(`flux-oci sign artifact --sign-provider notation (${envelope.toUpperCase()}, EC and RSA): notation-go and source-controller's verifier accept it, and so do we`, async () => {
+        for (const [key, chain] of [[pki.ecKey, pki.ecChain], [pki.rsaKey, pki.rsaChain]] as const) {
+          const a = await pushArtifact();
+          const signed = await runCli(['sign', 'artifact', a.url, '--sign-provider', 'notation', '--key', key, '--certificate-chain', chain, '--signature-format', envelope, '--expiry', '24h', '--format', 'json'], { cwd: dir });
+          assert.equal(signed.code, 0, signed.stderr);
+          assert.match(signed.stderr, new RegExp(`✔ signed .*Notary Project ${envelope.toUpperCase()} signature sha256:[a-f0-9]{64} attached as a referrer`));
+          const { ours, flux } = await verdicts(a, writePolicy(policy('strict', { identities: ['x509.subject: C=US, ST=WA, O=Notary Test'] })), [pki.rootCert]);
+          assert.equal(flux.result, 'verified', flux.error);
+          assert.equal(ours.format, `notation-${envelope}`);
+        }
+      });
+    }
+
+    it('sign --sign-provider notation refuses what notation refuses: an expired chain, a key that is not the leaf\'s', async () => {
+      const a = await pushArtifact();
+      const expired = await runCli(['sign', 'artifact', a.url, '--sign-provider', 'notation', '--key', pki.ecKey, '--certificate-chain', pki.expiredChain], { cwd: dir });
+      assert.equal(expired.code, 1);
+      assert.match(expired.stderr, /is not valid now/);
+      const mismatch = await runCli(['sign', 'artifact', a.url, '--sign-provider', 'notation', '--key', pki.rsaKey, '--certificate-chain', pki.ecChain], { cwd: dir });
+      assert.equal(mismatch.code, 1);
+      assert.match(mismatch.stderr, /does not belong to the signing certificate/);
+      const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
+      assert.match(r.ours.reason!, /no signature is associated/);
+    });
+
     it('unsigned: failed, saying no signature is associated', async () => {
       const a = await pushArtifact();
       const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);

@@ -107,7 +107,7 @@ async function signBundle(client: RegistryClient, repo: RepositoryReference, dig
   return { reference: `${repo.registry}/${repo.repository}@${digest}`, digest, format: 'bundle', signatureManifest: manifestDigest, location: 'referrers' };
 }
 
-async function addToFallbackIndex(client: RegistryClient, repository: string, digest: string, entry: Descriptor): Promise<void> {
+export async function addToFallbackIndex(client: RegistryClient, repository: string, digest: string, entry: Descriptor): Promise<void> {
   const tag = digest.replace(':', '-');
   let index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
   try {

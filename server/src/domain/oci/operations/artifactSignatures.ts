@@ -14,6 +14,7 @@ import { verifySignatures, type VerifySignaturesOptions } from '../../signatures
 import { loadCosignPrivateKey } from '../../signatures/cosignPrivateKey';
 import { signWithClient, type SignFormat, type SignResult } from '../../signatures/signArtifact';
 import { SignatureError, type VerificationPolicy, type VerificationResult } from '../../signatures/types';
+import { loadNotationSigner, signNotation, type NotationEnvelope, type NotationSignResult } from '../../signatures/notation/signNotation';
 
 export async function resolveDigest(client: RegistryClient, repository: string, reference: string): Promise<string> {
   if (reference.startsWith('sha256:')) return reference;
@@ -69,5 +70,34 @@ export async function signArtifact(opts: SignArtifactOptions): Promise<SignResul
     const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
     opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (${opts.format === 'bundle' ? 'Sigstore bundle, OCI referrer' : 'legacy .sig tag'})` });
     return signWithClient(client, ref, digest, key, opts.format);
+  });
+}
+
+export interface SignArtifactNotationOptions {
+  url: string;
+  /** PEM private key of the signing certificate (unencrypted). */
+  keyFile: string;
+  /** PEM chain: the signing certificate, its CAs, the root last. */
+  chainFile: string;
+  envelope: NotationEnvelope;
+  /** Signature expiry after the signing time (notation sign --expiry). */
+  expirySeconds?: number;
+  cwd: string;
+  connection: ConnectionOptions;
+  onProgress?: ProgressListener;
+}
+
+/** Signs with a Notary Project signature (notation sign), which Flux's provider: notation verifies. */
+export async function signArtifactNotation(opts: SignArtifactNotationOptions): Promise<NotationSignResult> {
+  const ref = parseArtifactUrl(opts.url);
+  const read = (file: string, what: string) =>
+    readFile(path.resolve(opts.cwd, file), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new SignatureError(`cannot read the ${what} ${file} (${err.code ?? err.message})`);
+    });
+  const signer = loadNotationSigner(await read(opts.keyFile, 'private key'), await read(opts.chainFile, 'certificate chain'), opts.keyFile, opts.chainFile);
+  return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
+    const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
+    opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (Notary Project ${opts.envelope.toUpperCase()} signature, OCI referrer)` });
+    return signNotation(client, ref, digest, signer, opts.envelope, opts.expirySeconds !== undefined ? { expirySeconds: opts.expirySeconds } : {});
   });
 }
