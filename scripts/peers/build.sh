@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer; cosign last)
-# Names: flux registry ggcr-registry oras cosign notation-peer minio
+# Names: flux registry ggcr-registry oras cosign notation-peer minio helm
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -113,7 +113,8 @@ build_one() {
     cosign) version=$COSIGN_VERSION ;;
     notation-peer) version=$NOTATION_GO_VERSION ;;
     minio) version=$MINIO_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio)" >&2; return 2 ;;
+    helm) version=$HELM_VERSION ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -127,11 +128,12 @@ build_one() {
     cosign) build_installable cosign "$version" github.com/sigstore/cosign/v3/cmd/cosign ;;
     notation-peer) build_notation_peer ;;
     minio) build_installable minio "$version" github.com/minio/minio ;;
+    helm) build_installable helm "$version" helm.sh/helm/v4/cmd/helm ;;
   esac
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio cosign)
+[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio helm cosign)
 total_started=$(date +%s)
 failed=()
 for n in "${names[@]}"; do

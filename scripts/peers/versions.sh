@@ -4,6 +4,9 @@ DISTRIBUTION_VERSION=v3.1.2
 GGCR_VERSION=v0.22.1
 ORAS_VERSION=v1.3.6
 COSIGN_VERSION=v3.0.6
+# helm packages and pushes real chart artifacts for the values-help stories (issue 15); the Go module
+# proxy serves helm.sh/helm/v4 and `go install` works (no replace directives).
+HELM_VERSION=v4.2.2
 # notation-go, the library source-controller v1.9.4 links for provider: notation; the notation CLI
 # module is refused by the Go module proxy (403), so scripts/peers/notation-peer wraps the library.
 NOTATION_GO_VERSION=v1.3.2

@@ -8,31 +8,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CompletionItem, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
 import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
-import { peerCacheDir, peerVersionSetting } from '../peers/goPeers.ts';
+import { peerBinary, peerVersions } from '../peers/goPeers.ts';
 import { freePort } from '../peers/loopback.ts';
 import { LspClient, repoRoot } from '../helpers/lspClient.ts';
 import { runProcess } from '../helpers/runProcess.ts';
 import { at, eventually } from '../resolution/stories.ts';
 
-const helmVersion = peerVersionSetting('HELM_VERSION', 'v4.2.2');
-const helm = path.join(peerCacheDir(), `helm-${helmVersion}`, 'bin', 'helm');
-function helmBuilt(): boolean {
-  try {
-    accessSync(helm, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const helm = peerBinary('helm') ?? '';
 const missing = !dockerRegistryAvailable()
   ? 'docker-registry is not installed (apt-get install docker-registry)'
-  : !helmBuilt()
-    ? `helm ${helmVersion} is not built; run: bash scripts/peers/build.sh helm`
+  : !helm
+    ? `helm ${peerVersions.helm} is not built; run: bash scripts/peers/build.sh helm`
     : undefined;
 if (missing && process.env['CI']) throw new Error(`${missing} (CI must have every peer)`);
 const skip = missing ?? false;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpStatus } from './loopback.ts';
 
-export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio';
+export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio' | 'helm';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,6 +37,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     cosign: v('COSIGN_VERSION'),
     'notation-peer': v('NOTATION_GO_VERSION'),
     minio: v('MINIO_VERSION'),
+    helm: v('HELM_VERSION'),
   };
 })();
 
