@@ -1,9 +1,7 @@
 // Palette entries for the cluster actions (reconcile, suspend, resume) that pick the Flux
 // object from a list, plus Switch Context. The tree view's inline actions (clusterTree.ts)
-// call the same server commands; these make them reachable from the keyboard.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// call the same server commands; these make them reachable from the keyboard. The server reads
+// and writes the kubeconfig and decides what a reconcile includes; this file only asks.
 import { commands, ProgressLocation, window, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { clusterCommands, type FluxTreeNode } from '../../server/src/protocol/clusterMessages';
@@ -14,12 +12,6 @@ type Action = 'reconcile' | 'suspend' | 'resume';
 
 function flatten(nodes: Node[]): Node[] {
   return nodes.flatMap((n) => [n, ...flatten(n.children)]);
-}
-
-/** The kubeconfig the server reads: the first file of KUBECONFIG, else ~/.kube/config. */
-export function kubeconfigPath(): string {
-  const first = (process.env['KUBECONFIG'] ?? '').split(path.delimiter).find(Boolean);
-  return first ?? path.join(os.homedir(), '.kube', 'config');
 }
 
 export function registerClusterPalette(client: () => LanguageClient | undefined, output: LogOutputChannel): Disposable[] {
@@ -38,7 +30,7 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
       const ref = pick.node.ref;
       const run = () => {
         const c = runningClient(client());
-        if (action === 'reconcile') return runServerCommand(c, clusterCommands.reconcile, { ...ref, withSource: ref.kind === 'Kustomization' || ref.kind === 'HelmRelease' });
+        if (action === 'reconcile') return runServerCommand(c, clusterCommands.reconcile, ref);
         return runServerCommand(c, action === 'suspend' ? clusterCommands.suspend : clusterCommands.resume, ref);
       };
       const answer = await window.withProgress({ location: ProgressLocation.Notification, title: `Flux OCI: ${action} ${ref.kind} ${ref.namespace}/${ref.name}` }, run);
@@ -61,30 +53,25 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
     commands.registerCommand('flux-oci.suspendObject', act('suspend')),
     commands.registerCommand('flux-oci.resumeObject', act('resume')),
     commands.registerCommand('flux-oci.switchContext', async () => {
-      // Same effect as `kubectl config use-context`: the kubeconfig's current-context, which
-      // flux, kubectl and our server all read. The yaml Document API keeps comments and layout.
-      const file = kubeconfigPath();
-      let text: string;
+      // Same effect as `kubectl config use-context`: the server rewrites the kubeconfig's
+      // current-context (comments and layout kept) and follows the new context without a restart.
       try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        return void window.showErrorMessage(`Flux OCI: no kubeconfig at ${file}; set KUBECONFIG or create ~/.kube/config`);
+        const list = await runServerCommand(runningClient(client()), clusterCommands.contexts, undefined);
+        if (!list) return;
+        if (!list.ok) return void window.showErrorMessage(`Flux OCI: ${list.error}`);
+        const pick = await window.showQuickPick(
+          list.contexts.map((c) => ({ label: c.name, description: `${c.cluster ?? ''}${c.namespace ? ` · ${c.namespace}` : ''}${c.name === list.current ? ' (current)' : ''}` })),
+          { title: 'Flux OCI: switch Kubernetes context', placeHolder: list.file },
+        );
+        if (!pick || pick.label === list.current) return;
+        const done = await runServerCommand(runningClient(client()), clusterCommands.useContext, { context: pick.label });
+        if (!done) return;
+        if (!done.ok) return void window.showErrorMessage(`Flux OCI: ${done.error}`);
+        output.info(`kubeconfig ${done.file}: current-context is now ${done.current}`);
+        void commands.executeCommand('flux-oci.cluster.refresh');
+      } catch (e) {
+        void window.showErrorMessage(`Flux OCI: ${e instanceof Error ? e.message : String(e)}`);
       }
-      const { parseDocument } = await import('yaml');
-      const doc = parseDocument(text);
-      const contexts = ((doc.toJS() as { contexts?: Array<{ name: string; context?: { cluster?: string; namespace?: string } }> }).contexts ?? []).filter((c) => c?.name);
-      const current = doc.get('current-context');
-      const pick = await window.showQuickPick(
-        contexts.map((c) => ({ label: c.name, description: `${c.context?.cluster ?? ''}${c.context?.namespace ? ` · ${c.context.namespace}` : ''}${c.name === current ? ' (current)' : ''}` })),
-        { title: 'Flux OCI: switch Kubernetes context', placeHolder: file },
-      );
-      if (!pick || pick.label === current) return;
-      doc.set('current-context', pick.label);
-      fs.writeFileSync(file, doc.toString());
-      output.info(`kubeconfig ${file}: current-context is now ${pick.label}; restarting the language server`);
-      // The server keeps its cluster connection: a restart reads the new context.
-      await client()?.restart();
-      void commands.executeCommand('flux-oci.cluster.refresh');
     }),
   ];
 }

@@ -133,7 +133,7 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     status,
     commands.registerCommand('flux-oci.cluster.refresh', () => provider.refresh()),
     commands.registerCommand('flux-oci.cluster.reconcileItem', (n: Node) =>
-      run(clusterCommands.reconcile, { ...n.ref, withSource: n.ref.kind === 'Kustomization' || n.ref.kind === 'HelmRelease' }, n, `Reconciling ${n.ref.kind} ${n.ref.name}`),
+      run(clusterCommands.reconcile, n.ref, n, `Reconciling ${n.ref.kind} ${n.ref.name}`),
     ),
     commands.registerCommand('flux-oci.cluster.suspendItem', (n: Node) => run(clusterCommands.suspend, n.ref, n, `Suspending ${n.ref.name}`)),
     commands.registerCommand('flux-oci.cluster.resumeItem', (n: Node) => run(clusterCommands.resume, n.ref, n, `Resuming ${n.ref.name}`)),

@@ -19,9 +19,9 @@ import {
 } from 'vscode-languageserver/node';
 import type { CommandRegistry } from './commandRegistry';
 import { KubeClient, type KubeObject } from '../domain/cluster/kubeClient';
-import { loadClusterAccess } from '../domain/cluster/kubeConfig';
+import { listKubeContexts, loadClusterAccess, useKubeContext } from '../domain/cluster/kubeConfig';
 import { fluxKindInfo, objectPath, type ObjectRef } from '../domain/cluster/fluxKinds';
-import { reconcile } from '../domain/cluster/reconcile';
+import { reconcile, withSourceByDefault } from '../domain/cluster/reconcile';
 import { resume, suspend } from '../domain/cluster/suspend';
 import { deleteObject } from '../domain/cluster/deleteObject';
 import { applyPlan, planApply } from '../domain/cluster/applyObjects';
@@ -77,11 +77,34 @@ export class ClusterFeatures {
     this.inventory?.close();
   }
 
+  /** Forgets the cluster connection and its watches; the next ask reads the kubeconfig again. */
+  reload(): void {
+    this.inventory?.close();
+    this.inventory = undefined;
+    this.client = undefined;
+    this.clientError = undefined;
+  }
+
   // ---------- commands ----------
 
   private async execute(p: ExecuteCommandParams, token: CancellationToken): Promise<unknown> {
     const arg = (p.arguments?.[0] ?? {}) as Record<string, unknown>;
     try {
+      // The kubeconfig itself: these work without a reachable (or even a valid current) context.
+      switch (p.command) {
+        case clusterCommands.contexts.command:
+          return { ok: true, ...listKubeContexts() };
+        case clusterCommands.useContext.command: {
+          const name = typeof arg['context'] === 'string' ? arg['context'] : '';
+          if (!name) return { ok: false, error: 'say which context: { context: NAME }' };
+          const result = useKubeContext(name);
+          this.host.log(`cluster: ${result.file}: current-context is now ${result.current} (was ${result.previous || 'unset'})`);
+          // Follow the new context now: no restart, the client refreshes on the notification.
+          this.reload();
+          void this.host.connection.sendNotification(clusterChangedNotification.method, { context: result.current, count: 0 });
+          return { ok: true, ...result };
+        }
+      }
       const client = this.kube();
       switch (p.command) {
         case clusterCommands.tree.command: {
@@ -96,7 +119,10 @@ export class ClusterFeatures {
           return { object: await client.get<KubeObject>(objectPath(this.refOf(arg, client))) };
         case clusterCommands.reconcile.command:
           return await this.withProgress(`Reconciling ${String(arg['kind'])} ${String(arg['name'])}`, token, async (signal, report) => {
-            const r = await reconcile(client, this.refOf(arg, client), { withSource: arg['withSource'] === true, signal, onProgress: report });
+            const ref = this.refOf(arg, client);
+            // The editor's rule, in one place: consumers reconcile their source first unless told otherwise.
+            const withSource = typeof arg['withSource'] === 'boolean' ? arg['withSource'] : withSourceByDefault(ref.kind);
+            const r = await reconcile(client, ref, { withSource, signal, onProgress: report });
             return { ok: true, revision: r.revision ?? null, elapsedMs: Math.round(r.elapsedMs), source: r.source ? { revision: r.source.revision ?? null } : undefined };
           });
         case clusterCommands.suspend.command:

@@ -9,19 +9,47 @@ import type { ObjectRef } from '../domain/cluster/fluxKinds';
 import type { ObjectEvent } from '../domain/cluster/events';
 import type { PlannedApply } from '../domain/cluster/applyObjects';
 import type { KubeObject } from '../domain/cluster/kubeClient';
+import type { KubeContextInfo } from '../domain/cluster/kubeConfig';
 
-export type { FluxTreeNode, ObjectRef };
+export type { FluxTreeNode, ObjectRef, KubeContextInfo };
 
-/** Which object: kind and name; without a namespace the kubeconfig context's namespace. */
+/**
+ * Which object: kind and name; without a namespace the context's namespace; without a context
+ * the kubeconfig's current context.
+ */
 export interface ObjectArgs {
   kind: string;
   name: string;
   namespace?: string;
+  context?: string;
 }
 
 export interface ReconcileArgs extends ObjectArgs {
-  /** Reconcile the object's source first (what `flux reconcile kustomization --with-source` does). */
+  /**
+   * Reconcile the object's source first (what `flux reconcile kustomization --with-source` does).
+   * When omitted the server decides: yes for Kustomization and HelmRelease, no for sources.
+   */
   withSource?: boolean;
+}
+
+/** The kubeconfig's contexts (merged like kubectl) and which one is current. */
+export interface KubeContextList {
+  /** The file `current-context` is written to. */
+  file: string;
+  /** Every kubeconfig file read, in order. */
+  files: string[];
+  current: string;
+  contexts: KubeContextInfo[];
+}
+
+export interface UseContextArgs {
+  context: string;
+}
+
+export interface UseContextResult {
+  file: string;
+  previous: string;
+  current: string;
 }
 
 export interface ApplyArgs {
@@ -65,6 +93,13 @@ export const clusterCommands = {
   delete: commandType<ObjectArgs, ClusterAnswer<object>>('flux-oci.delete'),
   events: commandType<ObjectArgs, { events: ObjectEvent[] } | { ok: false; error: string }>('flux-oci.events'),
   getYaml: commandType<ObjectArgs, { object: KubeObject } | { ok: false; error: string }>('flux-oci.clusterObject'),
+  /** The kubeconfig's contexts, for a picker. */
+  contexts: commandType<undefined, Answer<KubeContextList>>('flux-oci.kubeContexts'),
+  /**
+   * Makes a context current like `kubectl config use-context` (only `current-context` of the
+   * kubeconfig changes; comments and layout stay), then follows the new context at once.
+   */
+  useContext: commandType<UseContextArgs, Answer<UseContextResult>>('flux-oci.useContext'),
 } as const;
 
 export interface ClusterChangedParams {

@@ -52,6 +52,15 @@ export class SuspendedError extends Error {
   }
 }
 
+/**
+ * Whether the editor reconciles an object's source first when the caller does not say: yes for
+ * the consumers (Kustomization, HelmRelease), so "Reconcile" shows the newest artifact applied;
+ * no for sources. The CLI follows flux (`--with-source` must be given).
+ */
+export function withSourceByDefault(kind: string): boolean {
+  return fluxKindInfo(kind)?.role === 'consumer';
+}
+
 export async function reconcile(client: KubeClient, ref: ObjectRef, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const progress = options.onProgress ?? (() => undefined);
   // The timeout bounds the whole command, requests included: an API server that does not
