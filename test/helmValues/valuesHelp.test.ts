@@ -288,3 +288,52 @@ test('offline or unreachable: no help and no error, and the hover says why', { s
   const ds = await latestDiagnostics(lsp, uri, () => true);
   assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values') || d.severity === 1), []);
 });
+
+test('valuesFrom: a ConfigMap\'s values.yaml block and a Secret\'s key are checked as layers of the release, the block with exact ranges', { skip }, async () => {
+  const hrText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: debug'], {
+    extra: ['  valuesFrom:', '    - kind: ConfigMap', '      name: webapp-values', '    - kind: Secret', '      name: webapp-secret-values', '      valuesKey: extra.yaml'],
+  });
+  const cmText = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: webapp-values',
+    '  namespace: apps',
+    'data:',
+    '  values.yaml: |',
+    '    replicaCount: 0',
+    '    logLevel: loud',
+    '    service:',
+    '      type: Internal',
+    '---',
+    'apiVersion: v1',
+    'kind: Secret',
+    'metadata:',
+    '  name: webapp-secret-values',
+    '  namespace: apps',
+    'data:',
+    `  extra.yaml: ${Buffer.from('ingress:\n  enabled: "yes"\n').toString('base64')}`,
+  ].join('\n') + '\n';
+  const hrUri = open(lsp, hrText);
+  const cmUri = open(lsp, cmText);
+  const ds = await latestDiagnostics(lsp, cmUri, (d) => d.filter((x) => x.code === 'helm-values/schema').length >= 3);
+  const values = ds.filter((d) => d.code === 'helm-values/schema');
+  const starting = (needle: string, offset = 0) => values.find((d) => JSON.stringify(d.range.start) === JSON.stringify(at(cmText, needle, offset)));
+  const replicas = starting('0\n    logLevel', 0);
+  assert.ok(replicas, JSON.stringify(values, null, 1));
+  assert.deepEqual(replicas.range.end, { line: replicas.range.start.line, character: replicas.range.start.character + 1 });
+  assert.match(message(replicas), /replicaCount: must be >= 1 .*HelmRelease apps\/app reads this key through valuesFrom/);
+  const type = starting('Internal');
+  assert.ok(type);
+  assert.match(message(type), /service\.type: must be one of "ClusterIP", "NodePort", "LoadBalancer"/);
+  // logLevel: loud is overridden by spec.values (debug): Helm validates the merged values, so no error.
+  assert.ok(!values.some((d) => message(d).includes('logLevel')), JSON.stringify(values.map(message)));
+  // The Secret's key is base64: reported on the key.
+  const secret = starting('extra.yaml');
+  assert.ok(secret);
+  assert.match(message(secret), /ingress\.enabled: must be boolean, not string/);
+  assert.equal(values.length, 3, JSON.stringify(values.map(message)));
+  // The release's own values are judged with these layers below: nothing wrong there.
+  const hrDs = await latestDiagnostics(lsp, hrUri, () => true);
+  assert.deepEqual(hrDs.filter((d) => d.code === 'helm-values/schema'), []);
+});

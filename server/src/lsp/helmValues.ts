@@ -17,7 +17,8 @@ import { ChartFetcher, type ChartState } from '../domain/resolution/chartFetcher
 import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { chartSourceOf, readHelmRelease, valuesPathOf, type ChartSource, type HelmReleaseValues } from '../domain/language/helmValues/helmReleaseChart';
 import { isKnown, sourceLine, valueCompletions, valueFacts, valueKeyCompletions, valueMarkdown } from '../domain/language/helmValues/valuesHelp';
-import { valuesDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
+import { valuesDiagnostics, valuesFromDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
+import type { ChartValues } from '../domain/validation/chartValues';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import type { OpenDocuments } from './documents';
 import type { ServerSettings } from './settings';
@@ -119,21 +120,22 @@ export class HelmValues {
       if (!this.host.settings().validation.enable) return out;
       const doc = this.host.documents.get(uri);
       if (!doc) return out;
+      const chartOf = (hr: HelmReleaseValues, file: string): ChartValues | undefined => {
+        const source = chartSourceOf(hr, this.host.index, file);
+        if (!source.ok || this.offline()) return undefined;
+        const state = this.charts.peek(source.spec);
+        if (!state) this.charts.request(source.spec).catch(() => undefined);
+        return state?.state === 'ready' ? state.chart : undefined;
+      };
       for (const d of doc.yaml.documents) {
         if (!d.isParsed) continue;
         for (const parsed of [d.parsed, ...embeddedObjects(d.parsed).map((e) => e.parsed)]) {
           const hr = readHelmRelease(parsed);
-          if (!hr || (!hr.values && !hr.valuesFrom.length)) continue;
-          const source = chartSourceOf(hr, this.host.index, doc.key);
-          if (!source.ok || this.offline()) continue;
-          const state = this.charts.peek(source.spec);
-          if (!state) {
-            this.charts.request(source.spec).catch(() => undefined);
-            continue;
-          }
-          if (state.state !== 'ready') continue;
-          for (const diag of valuesDiagnostics(hr, state.chart, this.host.index)) out.push(shiftDiagnostic(diag, d.slice.startLine));
+          const chart = hr && hr.values ? chartOf(hr, doc.key) : undefined;
+          if (hr && chart) for (const diag of valuesDiagnostics(hr, chart, this.host.index)) out.push(shiftDiagnostic(diag, d.slice.startLine));
         }
+        // A ConfigMap or Secret a release reads through valuesFrom is checked as that layer of its values.
+        for (const diag of valuesFromDiagnostics(d.parsed, this.host.index, chartOf)) out.push(shiftDiagnostic(diag, d.slice.startLine));
       }
     } catch (e) {
       this.host.log(`values diagnostics failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -11,8 +11,9 @@ import { checkChartValues } from '../../validation/chartValuesSchema';
 import { isObject, type ChartValues } from '../../validation/chartValues';
 import type { ObjectIndex } from '../../workspace/objectIndex';
 import { pairOf } from '../../lint/yamlAccess';
-import type { HelmReleaseValues, ValuesFromRef } from './helmReleaseChart';
-import { readValuesKey } from './valuesFromKeys';
+import type { ParsedDocument } from '../../yaml/parsedDocument';
+import { readHelmRelease, type HelmReleaseValues, type ValuesFromRef } from './helmReleaseChart';
+import { readValuesKey, valuesKeyOf, valuesMap } from './valuesFromKeys';
 
 export function valuesDiagnostics(hr: HelmReleaseValues, chart: ChartValues, index: ObjectIndex | undefined): Diagnostic[] {
   if (!hr.values || !hr.valuesPair?.key?.range || !chart.hasSchema) return [];
@@ -55,4 +56,52 @@ function setPath(path: string, value: string): Record<string, unknown> {
     else node = (node[p] = {}) as Record<string, unknown>;
   });
   return out;
+}
+
+/**
+ * `helm-values/schema` diagnostics of a ConfigMap or Secret manifest whose key a HelmRelease of
+ * the workspace reads through `valuesFrom`: the key's YAML is checked as that layer of the
+ * release's values (earlier valuesFrom below it, later ones and spec.values above it), with
+ * exact ranges inside a literal block (`values.yaml: |`), else on the key.
+ */
+export function valuesFromDiagnostics(
+  manifest: ParsedDocument,
+  index: ObjectIndex | undefined,
+  chartOf: (hr: HelmReleaseValues, file: string) => ChartValues | undefined,
+): Diagnostic[] {
+  const { kind, name, namespace, apiVersion } = manifest.identity;
+  if ((kind !== 'ConfigMap' && kind !== 'Secret') || apiVersion !== 'v1' || !name || !index) return [];
+  const out: Diagnostic[] = [];
+  for (const obj of index.objectsOfKind('HelmRelease')) {
+    const doc = index.documentOf(obj);
+    const hr = doc ? readHelmRelease(doc) : undefined;
+    if (!hr) continue;
+    hr.valuesFrom.forEach((ref, i) => {
+      if (ref.kind !== kind || ref.name !== name || ref.targetPath || !namespaceMatches(hr.namespace, namespace)) return;
+      const read = valuesKeyOf(manifest, kind, ref.valuesKey);
+      if (!read) return;
+      const chart = chartOf(hr, obj.file);
+      if (!chart?.hasSchema) return;
+      const below = valuesFromLayers(hr, index, ref);
+      const later = valuesFromLayers({ ...hr, valuesFrom: hr.valuesFrom.slice(i + 1) }, index);
+      const own = hr.values?.toJSON() as unknown;
+      const above = [...later.values, ...(isObject(own) ? [own] : [])];
+      const node = valuesMap(read.doc);
+      if (!node && read.doc.yaml.contents !== null) return; // not a mapping of values: Helm would refuse it; not ours to say
+      const found = checkChartValues({
+        chart,
+        target: { doc: read.doc, node, anchor: read.keyRange },
+        below: below.values,
+        above,
+        complete: below.complete && later.complete,
+      });
+      const who = `HelmRelease ${hr.namespace ? `${hr.namespace}/` : ''}${hr.name ?? '?'}`;
+      for (const d of found) out.push({ ...d, range: read.inPlace ? d.range : read.keyRange, message: `${d.message}; ${who} reads this key through valuesFrom` });
+    });
+  }
+  return out;
+}
+
+function namespaceMatches(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
 }
