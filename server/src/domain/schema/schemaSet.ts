@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { releaseIndex, shippedIndex, shippedSchemas } from './shippedSchemas.generated';
+import { releaseIndex, releaseSchemaTexts, shippedIndex, shippedSchemas } from './shippedSchemas.generated';
 import { normalizeSchema, type RawSchema, type SchemaNode } from './schemaNode';
 import { objectMetaSchema } from './objectMeta';
 import { fluxApiGroups } from '../flux/apiGroups';
@@ -70,7 +70,16 @@ const compareMinor = (a: string, b: string): number => {
   return am! - bm! || an! - bn!;
 };
 
-const fromShipped = (file: string) => shippedSchemas[file] as RawSchema | undefined;
+/** A bundled schema: 2.9's are objects; older releases' are JSON text, parsed on first use. */
+const fromShipped = (file: string): RawSchema | undefined => {
+  const known = shippedSchemas[file];
+  if (known !== undefined) return known as RawSchema;
+  const text = releaseSchemaTexts[file];
+  if (text === undefined) return undefined;
+  const parsed = JSON.parse(text) as RawSchema;
+  shippedSchemas[file] = parsed;
+  return parsed;
+};
 const newest = new SchemaSet(shippedIndex as unknown as SchemaIndex, fromShipped, `Flux ${minorOf((shippedIndex as { flux: string }).flux)}`, minorOf((shippedIndex as { flux: string }).flux));
 let bundled: SchemaSet[] | undefined;
 
