@@ -34,5 +34,9 @@ export type { WalkOptions } from './workspace/walkFiles';
 export { findPatchFiles, patchPathsOf, isKustomizationFile } from './workspace/patchFiles';
 // Live resolution of OCIRepository refs against registries (RES)
 export * as resolution from './resolution/index';
+// Values help from Helm charts: the chart's values model and Helm-like schema validation (issue 15)
+export { chartValuesOf, coalesce as coalesceValues } from './validation/chartValues';
+export type { ChartValues } from './validation/chartValues';
+export { checkChartValues } from './validation/chartValuesSchema';
 // Cosign signatures: discovery, Flux-style verification, signing (SIG)
 export * as signatures from './signatures/index';

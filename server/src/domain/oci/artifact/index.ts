@@ -20,3 +20,5 @@ export { ArtifactContentCache, defaultArtifactCacheDir, defaultCacheBytes } from
 export type { CachedLayer, CachedManifest } from './contentCache.ts';
 export { contentKind, defaultTextDiffLimit, renderFileDiff } from './unifiedDiff.ts';
 export type { ContentKind, FileDiffInput } from './unifiedDiff.ts';
+export { readChartArchive, defaultChartLimits } from './chartArchive.ts';
+export type { ChartArchiveLimits, ChartFiles } from './chartArchive.ts';
