@@ -44,6 +44,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node flags for the server process (e.g. --expose-gc). */
   nodeArgs?: string[];
+  /** `capabilities.experimental`, e.g. `{ fluxOci: { compareArtifacts: true } }` as the VS Code client announces. */
+  experimental?: Record<string, unknown>;
 }
 
 export class LspClient {
@@ -128,6 +130,7 @@ export class LspClient {
           codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } },
           publishDiagnostics: { versionSupport: true },
         },
+        ...(options.experimental ? { experimental: options.experimental } : {}),
       },
     });
     await this.connection.sendNotification('initialized', {});

@@ -31,7 +31,10 @@ import type { VerificationPolicy } from '../domain/signatures/types';
 import { pathOfKey } from './fileKeys';
 import {
   artifactCommands,
+  artifactFileRequest,
   type AccessArgs,
+  type ArtifactFileParams,
+  type CompareArgs,
   type ArtifactDefaults,
   type DefaultsArgs,
   type DiffArgs,
@@ -45,6 +48,7 @@ import {
   type VerifyArgs,
 } from '../protocol/artifactMessages';
 import type { Failure } from '../protocol/messages';
+import { ArtifactCompare } from './artifactCompare';
 
 export interface ArtifactCommandsHost {
   connection: Connection;
@@ -61,7 +65,12 @@ export interface ArtifactCommandsHost {
 type Answer = { ok: true } & object;
 
 export class ArtifactCommands {
-  constructor(private readonly host: ArtifactCommandsHost) {}
+  /** Comparing artifacts and serving their files (issue 14). */
+  private readonly comparison: ArtifactCompare;
+
+  constructor(private readonly host: ArtifactCommandsHost) {
+    this.comparison = new ArtifactCompare({ cwd: () => this.cwd(), ...(host.session ? { session: host.session } : {}), log: host.log });
+  }
 
   register(): void {
     const r = this.host.commands;
@@ -72,6 +81,8 @@ export class ArtifactCommands {
     r.register(artifactCommands.tag, (arg, token, params) => this.run('Tagging artifact', arg, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
     r.register(artifactCommands.list, (arg, token, params) => this.run('Listing artifacts', arg, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)));
     r.register(artifactCommands.diff, (arg, token, params) => this.run('Comparing with the artifact', arg, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)));
+    r.register(artifactCommands.compare, (arg, token, params) => this.run('Comparing artifacts', arg, token, params, (a: CompareArgs, conn, onProgress) => this.comparison.compare(a, conn, onProgress)));
+    this.host.connection.onRequest(artifactFileRequest.method, (p: ArtifactFileParams, token: CancellationToken) => this.comparison.file(p, token, () => this.connectionOptions({})));
     r.register(artifactCommands.verify, (arg, token, params) => this.run('Verifying signature', arg, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)));
     r.register(artifactCommands.sign, (arg, token, params) => this.run('Signing artifact', arg, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)));
   }
@@ -200,6 +211,16 @@ export class ArtifactCommands {
     return ws;
   }
 
+  /** How to reach a registry: the command's own flags, else the editor's log-ins, then the docker config. */
+  private connectionOptions(a: AccessArgs): ConnectionOptions {
+    return {
+      ...(a.creds ? { creds: a.creds } : {}),
+      ...(this.host.session ? { session: this.host.session } : {}),
+      ...(a.insecure ? { insecure: true } : {}),
+      ...(a.caFile ? { caFile: a.caFile } : {}),
+    };
+  }
+
   /** Runs one operation with progress, cancellation and an `{ok}` answer. */
   private async run<A, R extends Answer>(
     title: string,
@@ -219,13 +240,7 @@ export class ArtifactCommands {
       const pct = e.total ? Math.min(100, Math.round(((e.bytes ?? 0) / e.total) * 100)) : undefined;
       reporter.report(pct ?? 0, e.message);
     };
-    const connection: ConnectionOptions = {
-      signal: controller.signal,
-      ...(a.creds ? { creds: a.creds } : {}),
-      ...(this.host.session ? { session: this.host.session } : {}),
-      ...(a.insecure ? { insecure: true } : {}),
-      ...(a.caFile ? { caFile: a.caFile } : {}),
-    };
+    const connection: ConnectionOptions = { ...this.connectionOptions(a), signal: controller.signal };
     const started = performance.now();
     try {
       const answer = await op(a, connection, onProgress);

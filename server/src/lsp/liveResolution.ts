@@ -33,7 +33,9 @@ import { ResolutionService } from '../domain/resolution/resolutionService';
 import { SessionCredentials } from '../domain/resolution/sessionCredentials';
 import { specKey, type OciSourceSpec } from '../domain/resolution/ociSourceSpec';
 import type { Resolution } from '../domain/resolution/resolution';
+import { compareArtifactsClientCommand } from '../protocol/artifactMessages';
 import {
+  compareLinks,
   hoverMarkdown,
   inlayLabel,
   inlayTooltip,
@@ -87,6 +89,8 @@ export class LiveResolution {
   private readonly lastSync = new Map<string, SyncPublish>();
   private readonly lastRegistry = new Map<string, Diagnostic[]>();
   private inlayRefreshSupported = false;
+  /** The client runs its compare command from hover links (`experimental.fluxOci.compareArtifacts`, issue 14). */
+  private compareLinksSupported = false;
   private inlayRefreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly host: LiveResolutionHost) {
@@ -139,6 +143,7 @@ export class LiveResolution {
   /** What the client said at initialize that matters here. */
   clientCapabilities(caps: ClientCapabilities): void {
     this.inlayRefreshSupported = caps.workspace?.inlayHint?.refreshSupport === true;
+    this.compareLinksSupported = (caps.experimental as { fluxOci?: { compareArtifacts?: unknown } } | undefined)?.fluxOci?.compareArtifacts === true;
   }
 
   /** Call after settings changed. */
@@ -273,7 +278,8 @@ export class LiveResolution {
             state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
           }
           const signature = await this.signatures.hover(s, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
-          const text = signature ? `${hoverMarkdown(s.spec, state)}\n\n${signature}` : hoverMarkdown(s.spec, state);
+          const links = this.compareLinksSupported && !s.origin && state.state === 'done' ? compareLinks(state.resolution, compareArtifactsClientCommand) : undefined;
+          const text = [hoverMarkdown(s.spec, state), links, signature].filter(Boolean).join('\n\n');
           return s.origin ? `_${s.origin}: \`${s.spec.url}\`_\n\n${text}` : text;
         }),
       );

@@ -5,12 +5,13 @@
  * `progressToken` (a `$/progress` token the client listens on) and the request's
  * cancellation aborts the operation.
  */
-import { commandType, type Answer } from './messages';
+import { commandType, requestSpec, type Answer, type Failure } from './messages';
 import type { PushArtifactResult } from '../domain/oci/operations/pushArtifact';
 import type { PullArtifactResult } from '../domain/oci/operations/pullArtifact';
 import type { TagArtifactResult } from '../domain/oci/operations/tagArtifact';
 import type { ListArtifactsResult } from '../domain/oci/operations/listArtifacts';
 import type { DiffArtifactResult } from '../domain/oci/operations/diffArtifact';
+import type { CompareArtifactsResult } from '../domain/oci/operations/compareArtifacts';
 import type { VerificationResult } from '../domain/signatures/types';
 import type { SignResult } from '../domain/signatures/signArtifact';
 import type { ArtifactDefaults, SourceDefault } from '../domain/language/artifactDefaults';
@@ -64,6 +65,62 @@ export interface DiffArgs extends AccessArgs {
   url: string;
   path: string;
 }
+/** One side of an artifact comparison. */
+export type CompareSideArg =
+  /** `oci://host/repo:tag` or `oci://host/repo@sha256:…` */
+  | { url: string }
+  /** A folder (relative to the first workspace folder, or absolute), read with push's ignore rules. */
+  | { folder: string; ignorePaths?: string[] }
+  /** The version before this one in its repository: semver order when the tags are versions, else newest created first. */
+  | { previousOf: string };
+
+export interface CompareArgs extends AccessArgs {
+  /** The old side (`---`). */
+  before: CompareSideArg;
+  /** The new side (`+++`). */
+  after: CompareSideArg;
+}
+
+export type { CompareArtifactsResult };
+
+/** `flux-oci/artifactFile`: one file of an artifact, from the server's artifact cache (fetched into it when missing). */
+export interface ArtifactFileParams {
+  /** `oci://host/repo@sha256:…` as a comparison answered it. */
+  url: string;
+  /** Path inside the artifact, '/'-separated. */
+  path: string;
+}
+
+export type ArtifactFileResult =
+  | {
+      ok: true;
+      /** The file's bytes, base64. */
+      content: string;
+      size: number;
+      mode: number;
+    }
+  | Failure;
+
+export const artifactFileRequest = requestSpec<ArtifactFileParams, ArtifactFileResult>('flux-oci/artifactFile');
+
+/**
+ * The VS Code client's own command that compares artifacts and opens the diff editor; the
+ * hover of an OCIRepository links to it when the client announces
+ * `experimental.fluxOci.compareArtifacts` (other editors get no dead links).
+ */
+export const compareArtifactsClientCommand = 'flux-oci.compareArtifacts';
+
+/** The argument of the hover's links to {@link compareArtifactsClientCommand}. */
+export interface CompareLinkArgs {
+  /** `oci://host/repo@sha256:…`: what the OCIRepository resolves to now. */
+  url: string;
+  tag?: string;
+  /** Compare with the version before it, or with a workspace folder the user picks. */
+  with: 'previous' | 'folder';
+  /** The previous version when the hover already knows it (the next tag in a semver range). */
+  previous?: string;
+}
+
 export interface VerifyArgs extends AccessArgs {
   url: string;
   /** Keyed: cosign public key files. */
@@ -110,6 +167,8 @@ export const artifactCommands = {
   tag: commandType<TagArgs, Answer<TagArtifactResult>>('flux-oci.artifact.tag'),
   list: commandType<ListArgs, Answer<ListArtifactsResult>>('flux-oci.artifact.list'),
   diff: commandType<DiffArgs, Answer<DiffArtifactResult>>('flux-oci.artifact.diff'),
+  /** Compares two artifacts, or an artifact and a folder, file by file; files are then read with `flux-oci/artifactFile`. */
+  compare: commandType<CompareArgs, Answer<CompareArtifactsResult>>('flux-oci.artifact.compare'),
   verify: commandType<VerifyArgs, Answer<VerificationResult>>('flux-oci.artifact.verify'),
   sign: commandType<SignArgs, Answer<SignResult>>('flux-oci.artifact.sign'),
   defaults: commandType<DefaultsArgs, Answer<ArtifactDefaults>>('flux-oci.artifact.defaults'),

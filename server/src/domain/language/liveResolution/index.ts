@@ -2,7 +2,7 @@
 export { readOciSource, sourcePartAt } from './ociSourceDocument';
 export { readOciSources, ociSourcesAt } from './ociSources';
 export type { OciSourceDocument, RefField } from './ociSourceDocument';
-export { hoverMarkdown, inlayLabel, inlayTooltip, formatSize } from './resolutionText';
+export { hoverMarkdown, inlayLabel, inlayTooltip, formatSize, compareLinks } from './resolutionText';
 export type { ResolutionState } from './resolutionText';
 export { registryDiagnostics } from './registryDiagnostics';
 export { resolutionActions } from './resolutionActions';

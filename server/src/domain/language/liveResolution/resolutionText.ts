@@ -74,6 +74,23 @@ function artifactTable(a: ArtifactFacts): string[] {
   return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${k === 'image manifest' ? v : escape(v)} |`)];
 }
 
+/**
+ * Links that compare what the source resolves to with the version before it and with a
+ * workspace folder (issue 14), for editors that run `command` (the VS Code client's
+ * compare command) from hover links. The argument is the link's JSON, URI-encoded.
+ */
+export function compareLinks(r: Resolution, command: string): string | undefined {
+  if (!r.ok) return undefined;
+  const url = `oci://${r.repository}@${r.digest}`;
+  const previous = r.kind === 'semver' && r.inRange && r.inRange.length > 1 ? `oci://${r.repository}:${r.inRange[1]}` : undefined;
+  const link = (title: string, tip: string, arg: object): string => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify([arg]))} "${tip}")`;
+  const base = { url, ...(r.tag ? { tag: r.tag } : {}) };
+  return [
+    link('Compare with the previous version', 'Open the files that changed since the version before it', { ...base, with: 'previous', ...(previous ? { previous } : {}) }),
+    link('Compare with a workspace folder', 'Open the differences between this artifact and a folder of the workspace', { ...base, with: 'folder' }),
+  ].join(' · ');
+}
+
 /** The inlay hint beside the ref: `→ v1.2.3@sha256:abcd…`. */
 export function inlayLabel(r: Resolution): string | undefined {
   if (!r.ok) return r.registryProblem ? undefined : `⚠ ${r.reason.replaceAll('-', ' ')}`;

@@ -7,7 +7,8 @@
  * second, like `git diff before after`.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { ArtifactContentCache } from '../artifact/contentCache';
 import type { TreeEntry } from '../artifact/contract';
 import { walkLocalTree } from '../artifact/localTree';
@@ -49,6 +50,8 @@ export interface FolderSideInfo {
   kind: 'folder';
   paths: string[];
   cwd: string;
+  /** The folder whose content is the artifact root, when a single folder was given (files are `root/<path>`). */
+  root?: string;
   files: number;
 }
 
@@ -107,13 +110,20 @@ async function loadFolder(side: Extract<CompareSide, { paths: string[] }>, signa
   }
   files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
   return {
-    info: { kind: 'folder', paths: side.paths, cwd: side.cwd, files: files.length },
+    info: { kind: 'folder', paths: side.paths, cwd: side.cwd, ...(await singleRoot(side)), files: files.length },
     files,
     read: async (p) => {
       const file = abs.get(p);
       return file ? readFile(file) : undefined;
     },
   };
+}
+
+async function singleRoot(side: { paths: string[]; cwd: string }): Promise<{ root?: string }> {
+  if (side.paths.length !== 1) return {};
+  const abs = path.resolve(side.cwd, side.paths[0]!);
+  const st = await stat(abs).catch(() => undefined);
+  return st ? { root: st.isDirectory() ? abs : path.dirname(abs) } : {};
 }
 
 function artifactInfo(s: ArtifactSnapshot): ArtifactSideInfo {
