@@ -44,6 +44,7 @@ import { defaultSettings, readSettings, type ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
+import { BucketPreviews } from './bucketPreview';
 import { HelmValues } from './helmValues';
 import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
@@ -78,6 +79,8 @@ class FluxLanguageServer {
   private readonly diagnostics: DiagnosticsScheduler;
   /** Registry-backed hover, completion, hints, diagnostics and actions for OCIRepository (RES). */
   private readonly live: LiveResolution;
+  /** Bucket previews: hover, bucket/* diagnostics and 'Preview Bucket Artifact' (issue 20). */
+  private readonly buckets: BucketPreviews;
   /** Completion, hover and schema checks of HelmRelease spec.values from the chart in the registry (issue 15). */
   private readonly helmValues: HelmValues;
   /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
@@ -117,6 +120,16 @@ class FluxLanguageServer {
       chartsChanged: () => this.diagnostics.scheduleAll(0),
       log: (m) => this.log(m),
     });
+    this.buckets = new BucketPreviews({
+      commands: this.commands,
+      documents: this.documents,
+      index: this.index,
+      settings: () => this.settings,
+      gate: () => this.live.service.cache.gate,
+      changed: () => this.diagnostics.scheduleAll(0),
+      workspaceFolders: () => this.workspaceFolders,
+      log: (m) => this.log(m),
+    });
     this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
@@ -136,7 +149,7 @@ class FluxLanguageServer {
     });
     this.diagnostics = new DiagnosticsScheduler(this.documents, this.index, {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
-      publish: (uri, version, diags) => this.live.publish(uri, version, [...diags, ...this.helmValues.diagnostics(uri)]),
+      publish: (uri, version, diags) => this.live.publish(uri, version, [...diags, ...this.helmValues.diagnostics(uri), ...this.buckets.diagnostics(uri)]),
       validationEnabled: () => this.settings.validation.enable,
       analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index), schemas: this.schemas.setFor(key) }),
       delayMs: () => this.settings.diagnosticsDelay,
@@ -178,13 +191,14 @@ class FluxLanguageServer {
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
     c.onCompletion(async (p, token) => (await this.helmValues.completion(p, token)) ?? this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
-    c.onHover(async (p, token) => this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p)))));
+    c.onHover(async (p, token) => this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))))));
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
     c.onCodeAction((p) => [...this.guard('codeAction', [], () => this.handleCodeAction(p)), ...this.live.codeActions(p)]);
     this.cluster.register();
     this.live.register();
+    this.buckets.register();
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
     registerEventLoopProbe(c);
@@ -193,6 +207,7 @@ class FluxLanguageServer {
     c.onShutdown(async () => {
       this.cluster.close();
       this.schemas.close();
+      this.buckets.close();
       await this.live.close().catch((e: unknown) => this.logError('shutdown', e));
     });
   }

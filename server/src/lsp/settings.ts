@@ -10,6 +10,8 @@ export interface ServerSettings {
   fluxVersion: string;
   /** `flux-oci.schemas.fromCluster`: check against the Flux CRDs of the current kube context. */
   schemas: { fromCluster: boolean };
+  /** `flux-oci.bucket.*`: when a Bucket's previewed artifact is large enough to warn about. */
+  bucket: { maxArtifactBytes: number; maxArtifactFiles: number };
 }
 
 export const defaultSettings: ServerSettings = {
@@ -19,6 +21,7 @@ export const defaultSettings: ServerSettings = {
   diagnosticsDelay: 10,
   fluxVersion: '',
   schemas: { fromCluster: false },
+  bucket: { maxArtifactBytes: 100 * 1024 * 1024, maxArtifactFiles: 5_000 },
 };
 
 /** Reads settings leniently: a wrong type falls back to the default instead of failing. */
@@ -29,6 +32,7 @@ export function readSettings(raw: unknown): ServerSettings {
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   };
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
+  const positive = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
   const delay = r['diagnosticsDelay'];
   const verify = section('verify');
   const keyFiles = Array.isArray(verify['publicKeyFiles']) ? verify['publicKeyFiles'].filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
@@ -40,5 +44,9 @@ export function readSettings(raw: unknown): ServerSettings {
     diagnosticsDelay: typeof delay === 'number' && delay >= 0 && delay < 10_000 ? delay : defaultSettings.diagnosticsDelay,
     fluxVersion: typeof r['fluxVersion'] === 'string' ? r['fluxVersion'].trim() : defaultSettings.fluxVersion,
     schemas: { fromCluster: bool(section('schemas')['fromCluster'], defaultSettings.schemas.fromCluster) },
+    bucket: {
+      maxArtifactBytes: positive(section('bucket')['maxArtifactBytes'], defaultSettings.bucket.maxArtifactBytes),
+      maxArtifactFiles: positive(section('bucket')['maxArtifactFiles'], defaultSettings.bucket.maxArtifactFiles),
+    },
   };
 }

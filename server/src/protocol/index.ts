@@ -3,4 +3,5 @@ export * from './messages';
 export * from './resolutionMessages';
 export * from './artifactMessages';
 export * from './clusterMessages';
+export * from './bucketMessages';
 export * from './testMessages';
