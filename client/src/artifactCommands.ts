@@ -5,9 +5,9 @@
 // reports into the output channel and notifications.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { commands, env, ProgressLocation, Uri, window, workspace, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
+import { commands, env, ProgressLocation, ThemeIcon, Uri, window, workspace, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import { artifactCommands, type AccessArgs, type ArtifactDefaults, type ParsedReference, type VerifyArgs } from '../../server/src/protocol/artifactMessages';
+import { artifactCommands, compareArtifactsClientCommand, type AccessArgs, type ArtifactDefaults, type ParsedReference, type VerifyArgs } from '../../server/src/protocol/artifactMessages';
 import type { Answer, CommandType } from '../../server/src/protocol/messages';
 import { runServerCommand, runningClient } from './serverCommands';
 
@@ -93,11 +93,28 @@ class ArtifactPalette {
     const artifacts = answer.artifacts;
     this.output.info(`${artifacts.length} artifact(s) in ${answer.repository}`);
     for (const a of artifacts) this.output.info(`  ${a.tag.padEnd(24)} ${a.digest}  ${a.revision ?? ''}  ${a.created ?? ''}`);
-    const pick = await window.showQuickPick(
-      artifacts.map((a) => ({ label: a.tag, description: a.digest.slice(0, 19), detail: [a.revision, a.created, a.source].filter(Boolean).join(' · '), digest: a.digest })),
-      { title: title(`${artifacts.length} artifacts in ${answer.repository}${semver ? ` (the OCIRepository asks for ${semver})` : ''}`), placeHolder: 'Pick one to copy its digest', matchOnDetail: true },
-    );
-    if (pick) this.copyDigest(pick.digest);
+    // Each result can also be compared with the version before it or a workspace folder (issue 14).
+    const compare = [
+      { iconPath: new ThemeIcon('diff'), tooltip: 'Compare with the previous version', with: 'previous' as const },
+      { iconPath: new ThemeIcon('folder'), tooltip: 'Compare with a workspace folder', with: 'folder' as const },
+    ];
+    const pick = window.createQuickPick<QuickPickItem & { digest: string; tag: string }>();
+    pick.title = title(`${artifacts.length} artifacts in ${answer.repository}${semver ? ` (the OCIRepository asks for ${semver})` : ''}`);
+    pick.placeholder = 'Pick one to copy its digest, or compare it (buttons)';
+    pick.matchOnDetail = true;
+    pick.items = artifacts.map((a) => ({ label: a.tag, description: a.digest.slice(0, 19), detail: [a.revision, a.created, a.source].filter(Boolean).join(' · '), digest: a.digest, tag: a.tag, buttons: compare }));
+    pick.onDidAccept(() => {
+      const item = pick.activeItems[0];
+      pick.hide();
+      if (item) this.copyDigest(item.digest);
+    });
+    pick.onDidTriggerItemButton((e) => {
+      pick.hide();
+      const button = e.button as (typeof compare)[number];
+      void commands.executeCommand(compareArtifactsClientCommand, { url: `oci://${answer.repository}@${e.item.digest}`, tag: e.item.tag, with: button.with });
+    });
+    pick.onDidHide(() => pick.dispose());
+    pick.show();
   }
 
   async diff(): Promise<void> {

@@ -7,6 +7,8 @@ import { registerRegistryCredentials, sendCredentialsWhenRunning } from './regis
 import { registerClusterView } from './clusterTree';
 import { registerArtifactCommands } from './artifactCommands';
 import { registerClusterPalette } from './clusterPalette';
+import { compareLinksFeature, registerArtifactDiffs } from './artifactDiff';
+import { compareArtifactsClientCommand } from '../../server/src/protocol/artifactMessages';
 
 let client: LanguageClient | undefined;
 
@@ -20,6 +22,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   context.subscriptions.push(...registerClusterView(() => client));
   // Palette commands: OCI artifacts (push, pull, tag, list, diff, verify, sign) and cluster picks.
   context.subscriptions.push(...registerArtifactCommands(() => client, output), ...registerClusterPalette(() => client, output));
+  // Artifact diffs in the diff editor: the flux-oci-artifact: file system and Compare Artifacts (issue 14).
+  context.subscriptions.push(...registerArtifactDiffs(() => client, output).disposables);
   context.subscriptions.push(
     commands.registerCommand('flux-oci.restartServer', async () => {
       output.info('Restarting the Flux OCI language server');
@@ -57,7 +61,11 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
     initializationOptions: { settings: workspace.getConfiguration('flux-oci') },
     synchronize: { configurationSection: 'flux-oci' },
     outputChannel: output,
+    // The OCIRepository hover links to Compare Artifacts; no other command runs from server markdown.
+    markdown: { isTrusted: { enabledCommands: [compareArtifactsClientCommand] } },
     // `flux-oci.trace.server` is read by vscode-languageclient from the client id.
   };
-  return new LanguageClient('flux-oci', 'Flux OCI', serverOptions, clientOptions);
+  const languageClient = new LanguageClient('flux-oci', 'Flux OCI', serverOptions, clientOptions);
+  languageClient.registerFeature(compareLinksFeature);
+  return languageClient;
 }
