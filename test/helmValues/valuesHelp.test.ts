@@ -43,11 +43,11 @@ async function runHelm(args: string[]): Promise<string> {
 }
 
 /** `helm package` the fixture into its own folder and `helm push` it (with `<chart>.tgz.prov` beside it when `prov`). */
-async function pushChart(chart: string, repo: string, prov = false): Promise<void> {
+async function pushChart(chart: string, repo: string, options: { prov?: boolean; host?: string; args?: string[] } = {}): Promise<void> {
   const out = mkdtempSync(path.join(work, `${chart}-`));
   const [archive] = (await runHelm(['package', path.join(fixtures, chart), '-d', out])).match(/\/\S+\.tgz/) ?? [];
   assert.ok(archive, 'helm package names its archive');
-  if (prov) {
+  if (options.prov) {
     // helm push sorts layers by digest: pick provenance text whose digest sorts before the chart's,
     // so the provenance layer comes first, as it often does for signed charts (facts P3).
     const chartDigest = createHash('sha256').update(readFileSync(archive)).digest('hex');
@@ -58,7 +58,7 @@ async function pushChart(chart: string, repo: string, prov = false): Promise<voi
     }
     writeFileSync(`${archive}.prov`, text);
   }
-  await runHelm(['push', archive, `oci://${registry.host}/${repo}`, '--plain-http']);
+  await runHelm(['push', archive, `oci://${options.host ?? registry.host}/${repo}`, ...(options.args ?? ['--plain-http'])]);
 }
 
 before(async () => {
@@ -66,7 +66,7 @@ before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'flux-oci-helm-values-'));
   registry = await startRegistry();
   await pushChart('webapp', 'charts');
-  await pushChart('webapp', 'signed', true);
+  await pushChart('webapp', 'signed', { prov: true });
   await pushChart('plain', 'charts');
   lsp = await LspClient.start();
 });
@@ -336,4 +336,30 @@ test('valuesFrom: a ConfigMap\'s values.yaml block and a Secret\'s key are check
   // The release's own values are judged with these layers below: nothing wrong there.
   const hrDs = await latestDiagnostics(lsp, hrUri, () => true);
   assert.deepEqual(hrDs.filter((d) => d.code === 'helm-values/schema'), []);
+});
+
+test('an authenticated registry: the hover says why there is no help; once the editor hands over credentials, help arrives', { skip }, async () => {
+  const user = { name: 'chart-reader', password: 'values-help-secret-4711' };
+  const secured = await startRegistry({ auth: 'basic', users: { [user.name]: { password: user.password, access: 'push' } } });
+  const client = await LspClient.start({ env: { SSL_CERT_FILE: secured.caFile!, HOME: '/nonexistent-home-for-tests' } });
+  try {
+    await pushChart('webapp', 'private', { host: secured.host, args: ['--ca-file', secured.caFile!, '--username', user.name, '--password', user.password] });
+    const text = release(`oci://${secured.host}/private/webapp`, ['logLevel: loud']);
+    const uri = open(client, text);
+    const why = await hoverUntil(client, uri, text, 'logLevel', (m) => m.includes('No values help'));
+    assert.match(why, /No values help\*\*: .*authentication/);
+    const before = await latestDiagnostics(client, uri, (ds) => ds.some((d) => d.code === 'registry/unauthorized') || ds.length === 0);
+    assert.deepEqual(before.filter((d) => d.code === 'helm-values/schema' || d.severity === 1), []);
+
+    void client.connection.sendNotification('flux-oci/registryCredentials', { credentials: [{ registry: secured.host, username: user.name, password: user.password }] });
+    const md = await hoverUntil(client, uri, text, 'logLevel', (m) => m.includes('Log verbosity'));
+    assert.match(md, /private\/webapp:1\.2\.0@sha256:/);
+    const after = await latestDiagnostics(client, uri, (ds) => ds.some((d) => d.code === 'helm-values/schema'));
+    assert.match(message(after.find((d) => d.code === 'helm-values/schema')!), /logLevel: must be one of "debug", "info", "warn", "error"/);
+    const everything = [...client.logs, ...client.stderr, JSON.stringify(client.published)].join('\n');
+    assert.ok(!everything.includes(user.password), 'the password never appears in logs or diagnostics');
+  } finally {
+    await client.stop();
+    await secured.stop();
+  }
 });

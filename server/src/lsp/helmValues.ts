@@ -40,6 +40,8 @@ export interface HelmValuesHost {
 
 interface Located {
   key: string;
+  /** The documents of the file (an OCIRepository beside the release counts before the index has it). */
+  local: () => ParsedDocument[];
   fileDoc: FileDocument;
   parsed: ParsedDocument;
   hr: HelmReleaseValues;
@@ -72,7 +74,7 @@ export class HelmValues {
       if (!ctx || ctx.type === 'emptyDocument') return undefined;
       const path = valuesPathOf(ctx.path);
       if (!path || (ctx.type === 'value' && path.length === 0)) return undefined;
-      const source = chartSourceOf(at.hr, this.host.index, at.key);
+      const source = chartSourceOf(at.hr, this.host.index, at.key, at.local);
       const state = await this.state(source, completionBudgetMs, token);
       if (state.state === 'resolving') return { isIncomplete: true, items: [] };
       if (state.state !== 'ready') return [];
@@ -93,7 +95,7 @@ export class HelmValues {
       const node = nodeAt(at.parsed, at.docPos);
       const path = node ? valuesPathOf(node.path) : undefined;
       if (!node || !path || (path.length === 0 && !node.onKey)) return previous;
-      const source = chartSourceOf(at.hr, this.host.index, at.key);
+      const source = chartSourceOf(at.hr, this.host.index, at.key, at.local);
       const state = await this.state(source, hoverBudgetMs, token);
       let text: string;
       if (path.length === 0) text = statusMarkdown(source, state);
@@ -162,7 +164,7 @@ export class HelmValues {
     const docPos = YamlFile.toDocumentPosition(fileDoc, position);
     const parsed = embeddedObjectAt(fileDoc.parsed, docPos)?.parsed ?? fileDoc.parsed;
     const hr = readHelmRelease(parsed);
-    return hr ? { key: doc!.key, fileDoc, parsed, hr, docPos } : undefined;
+    return hr ? { key: doc!.key, local: () => doc!.yaml.documents.map((d) => d.parsed), fileDoc, parsed, hr, docPos } : undefined;
   }
 }
 

@@ -70,13 +70,20 @@ export function readHelmRelease(doc: ParsedDocument): HelmReleaseValues | undefi
 }
 
 /**
- * The OCI source of the release's chart, from the workspace index. When several objects answer
- * to the name, the one in the release's own file (`file`, an index key) wins.
+ * The OCI source of the release's chart, from the documents of the release's own file (`local`,
+ * which may not be indexed yet while it is typed) and the workspace index. When several objects
+ * answer to the name, the one in the release's own file (`file`, an index key) wins.
  */
-export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefined, file?: string): ChartSource {
-  const find = (kind: string, name: string, namespace: string | undefined) => {
+export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefined, file?: string, local: () => ParsedDocument[] = () => []): ChartSource {
+  const find = (kind: string, name: string, namespace: string | undefined): ParsedDocument[] => {
     const all = index?.find(kind, name, namespace) ?? [];
-    return [...all.filter((o) => o.file === file), ...all.filter((o) => o.file !== file)];
+    const docs = (objs: typeof all) => objs.map((o) => index!.documentOf(o)).filter((d): d is ParsedDocument => !!d);
+    const sameFile = docs(all.filter((o) => o.file === file));
+    // The file being typed may not be indexed yet: read its own documents then.
+    const here = sameFile.length
+      ? []
+      : local().filter((d) => d.identity.kind === kind && d.identity.name === name && (namespace === undefined || d.identity.namespace === undefined || d.identity.namespace === namespace));
+    return [...sameFile, ...here, ...docs(all.filter((o) => o.file !== file))];
   };
   const chartRef = mapAt(hr.spec, 'chartRef');
   if (chartRef) {
@@ -87,9 +94,7 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
     const namespace = stringAt(chartRef, 'namespace') ?? hr.namespace;
     const label = `OCIRepository ${namespace ? `${namespace}/` : ''}${name}`;
     const found = find('OCIRepository', name, namespace);
-    for (const obj of found) {
-      const doc = index!.documentOf(obj);
-      if (!doc) continue;
+    for (const doc of found) {
       const src = readOciSources(doc).find((s) => s.doc.identity.name === name && !s.origin);
       if (src) return { ok: true, spec: src.spec, via: label };
     }
@@ -108,9 +113,8 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
   const label = `HelmRepository ${namespace ? `${namespace}/` : ''}${name}`;
   const found = find('HelmRepository', name, namespace);
   if (!found.length) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
-  for (const obj of found) {
-    const doc = index!.documentOf(obj);
-    const repo = doc ? readFluxObject(doc) : undefined;
+  for (const doc of found) {
+    const repo = readFluxObject(doc);
     if (!repo || repo.group !== SOURCE_GROUP || !repo.spec) continue;
     const url = stringNodeAt(repo.spec, 'url')?.value.trim();
     if (stringAt(repo.spec, 'type') !== 'oci' || !url?.startsWith('oci://')) {
