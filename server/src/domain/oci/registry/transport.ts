@@ -171,8 +171,21 @@ export class RegistryTransport {
     return this.options.signal;
   }
 
+  /**
+   * Closes the connections. A graceful close waits for every request in flight, and one the
+   * registry never answers would hold it (and the command awaiting it) forever: cancelled work
+   * drops its connections at once, and a graceful close that takes over 2 s is cut short.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.options.signal?.aborted) return this.dispatcher.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), 2_000);
+      timer.unref?.();
+    });
+    const outcome = await Promise.race([this.dispatcher.close().then(() => 'closed' as const), slow]);
+    clearTimeout(timer);
+    if (outcome === 'slow') await this.dispatcher.destroy();
   }
 
   /** `https://host` or `http://host`, found once per transport. */
