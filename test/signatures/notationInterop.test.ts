@@ -242,6 +242,36 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       assert.match(r.ours.reason!, /no signature is associated/);
     });
 
+    it('malformed trust policies: notation-go refuses each, and so do we, naming the problem', { skip: kind === 'docker-registry' ? 'trust policy validation does not depend on the registry (runs on ggcr)' : false }, async () => {
+      const a = await pushArtifact();
+      await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });
+      const statement = (over: Record<string, unknown>) => ({ name: 'p', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:flux'], trustedIdentities: ['*'], ...over });
+      const cases: Array<[string, object, RegExp]> = [
+        ['no version', { trustPolicies: [statement({})] }, /empty version/],
+        ['version 2.0', { version: '2.0', trustPolicies: [statement({})] }, /unsupported version "2\.0"/],
+        ['no statements', { version: '1.0', trustPolicies: [] }, /zero trust policy statements/],
+        ['wildcard with another scope', { version: '1.0', trustPolicies: [statement({ registryScopes: ['*', `${host}/apps/x`] })] }, /wildcard scope cannot be used in conjunction/],
+        ['one scope in two statements', { version: '1.0', trustPolicies: [statement({ name: 'a', registryScopes: [`${host}/${a.repo}`] }), statement({ name: 'b', registryScopes: [`${host}/${a.repo}`] })] }, /present in multiple trust policy statements/],
+        ['a scope with a tag', { version: '1.0', trustPolicies: [statement({ registryScopes: [`${host}/${a.repo}:v1`] })] }, /is not valid/],
+        // Flux's CleanTrustPolicy drops the stores of skip statements, so this one is valid: ignored.
+        ['skip with trust stores', { version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'skip' } })] }, /sets verification level skip/],
+        ['no trusted identities', { version: '1.0', trustPolicies: [statement({ trustedIdentities: [] })] }, /missing trust stores or trusted identities/],
+        ['unknown store type', { version: '1.0', trustPolicies: [statement({ trustStores: ['x509:flux'] })] }, /unsupported trust store type "x509"/],
+        ['identity without O', { version: '1.0', trustPolicies: [statement({ trustedIdentities: ['x509.subject: C=US, ST=WA'] })] }, /mandatory RDN attribute for "O"/],
+        ['overlapping identities', { version: '1.0', trustPolicies: [statement({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=Notary Test', 'x509.subject: C=US, ST=WA, O=Notary Test, CN=x'] })] }, /overlapping x509 trustedIdentities/],
+        ['integrity overridden', { version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'strict', override: { integrity: 'log' } } })] }, /"integrity" verification can not be overridden/],
+        ['unknown level', { version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'lenient' } })] }, /invalid signature verification level "lenient"/],
+      ];
+      for (const [label, doc, reason] of cases) {
+        const r = await verdicts(a, writePolicy(doc), [pki.rootCert]);
+        assert.equal(r.flux.result, label === 'skip with trust stores' ? 'ignored' : 'failed', label);
+        assert.match(r.ours.reason ?? '', reason, `${label}: ${r.ours.reason}`);
+      }
+      // A revocation override to skip is allowed, and a custom level still verifies.
+      const custom = await verdicts(a, writePolicy({ version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'strict', override: { revocation: 'skip', expiry: 'log' } } })] }), [pki.rootCert]);
+      assert.equal(custom.flux.result, 'verified');
+    });
+
     it('unsigned: failed, saying no signature is associated', async () => {
       const a = await pushArtifact();
       const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);
