@@ -31,11 +31,14 @@ function bucketObjects(): [string, string][] {
   return out;
 }
 
-/** What Flux keeps, by the rules written out: .sourceignore `*.bak`, spec.ignore `.git/`, `*.png`, `!keep.png`, `/big/`. */
+/**
+ * What Flux keeps, by the rules written out: .sourceignore `*.bak`, spec.ignore `.git/`, `*.png`, `!keep.png`, `/big/`;
+ * the .sourceignore itself is packed (the controller downloads it into the folder it archives).
+ */
 function expectedFiles(objects: [string, string][]): string[] {
   return objects
     .map(([k]) => k)
-    .filter((k) => !k.endsWith('/') && k !== '.sourceignore')
+    .filter((k) => !k.endsWith('/'))
     .filter((k) => !k.endsWith('.bak') && !k.startsWith('.git/') && !k.startsWith('big/') && !(k.endsWith('.png') && k !== 'apps/keep.png'))
     .sort();
 }
@@ -97,7 +100,7 @@ test('bucket preview lists every page and applies .sourceignore then spec.ignore
   );
   assert.equal(out.count, want.length);
   assert.equal(out.truncated, false);
-  assert.equal(out.skipped, 3, 'two folder markers and the .sourceignore itself');
+  assert.equal(out.skipped, 3, 'two folder markers and the .sourceignore key (its file is packed all the same)');
   assert.equal(out.largest[0].path, 'apps/podinfo.yaml');
   const rules = Object.fromEntries(out.dropped.map((d: { rule: string; count: number; from: string }) => [d.rule, `${d.count} ${d.from}`]));
   assert.deepEqual(rules, { '/big/': '1 spec.ignore', '*.bak': '1 .sourceignore', '.git/': '2 spec.ignore', '*.png': '1 spec.ignore' });
@@ -124,7 +127,7 @@ test('without spec.ignore every object is packed, .git/ and images included', as
   const paths: string[] = out.files.map((f: { path: string }) => f.path);
   assert.ok(paths.includes('.git/config') && paths.includes('apps/logo.png') && paths.includes('big/model.bin'));
   assert.ok(!paths.includes('dumps/db.bak'), 'the root .sourceignore still applies');
-  assert.equal(out.count, bucketObjects().length - 3 - 1);
+  assert.equal(out.count, bucketObjects().length - 2 - 1, 'all but the two folder markers and the .bak the root .sourceignore drops');
 });
 
 test('credentials: AWS environment when the Secret is not in the workspace; clear refusals otherwise', async (t) => {
@@ -138,7 +141,7 @@ test('credentials: AWS environment when the Secret is not in the workspace; clea
   const out = JSON.parse(viaEnv.stdout);
   assert.deepEqual(
     out.files.map((f: { path: string }) => f.path),
-    ['apps/keep.png', 'apps/podinfo.yaml'],
+    ['.sourceignore', 'apps/keep.png', 'apps/podinfo.yaml'], // the root .sourceignore is fetched whatever the prefix
   );
   assert.match(out.credentials, /not in the workspace; using AWS_ACCESS_KEY_ID/);
 

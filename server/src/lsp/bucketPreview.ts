@@ -67,6 +67,19 @@ export class BucketPreviews {
     this.cacheInstance?.refresh();
   }
 
+  private lastSettings = '';
+
+  /** Call after settings changed: going offline or new thresholds re-publish (offline drops bucket/* diagnostics). */
+  settingsChanged(): void {
+    const s = this.host.settings();
+    const now = JSON.stringify([s.registry.offline, s.bucket, s.validation.enable]);
+    if (now === this.lastSettings) return;
+    const first = this.lastSettings === '';
+    this.lastSettings = now;
+    if (s.registry.offline) this.cacheInstance?.refresh();
+    if (!first) this.host.changed();
+  }
+
   close(): void {
     this.cacheInstance?.close();
   }

@@ -288,6 +288,7 @@ class FluxLanguageServer {
       const before = this.settings.validation.enable;
       this.settings = readSettings(raw);
       this.live.settingsChanged();
+      this.buckets.settingsChanged();
       this.schemas.settingsChanged();
       if (before !== this.settings.validation.enable) this.diagnostics.scheduleAll(0);
     } catch (e) {

@@ -42,7 +42,7 @@ export function bucketHoverMarkdown(b: BucketDocument, state: BucketState): stri
   } else if (p.noSpecIgnore && !p.hasSourceIgnore) {
     lines.push('', 'No `spec.ignore` and no `.sourceignore` at the bucket root: **every object is packed** (Flux applies no default excludes to Buckets).');
   }
-  if (p.hasSourceIgnore) lines.push('', '_`.sourceignore` at the bucket root is applied before `spec.ignore`._');
+  if (p.hasSourceIgnore) lines.push('', '_`.sourceignore` at the bucket root is applied before `spec.ignore` (and packed too, as source-controller downloads it beside the objects)._');
   lines.push('', `_Listed ${new Date(p.listedAt).toISOString().slice(11, 19)} UTC with ${p.credentialsFrom}. Run **Preview Bucket Artifact** for the full list._`);
   return lines.join('\n');
 }

@@ -27,6 +27,8 @@ export interface BucketListing {
   objects: BucketObject[];
   /** Text of the `.sourceignore` object at the bucket root, undefined when there is none. */
   sourceIgnore?: string;
+  /** Its size in bytes. */
+  sourceIgnoreSize?: number;
   /** The listing stopped at `maxObjects`: counts and sizes are lower bounds. */
   truncated: boolean;
   /** ListObjectsV2 pages fetched. */
@@ -103,7 +105,7 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
       }
     };
 
-    let sourceIgnore: string | undefined;
+    let sourceIgnore: { text: string; size: number } | undefined;
     try {
       sourceIgnore = await guard(async () => readText(await client.getObject(spec.bucketName, sourceIgnoreKey)));
     } catch (e) {
@@ -130,7 +132,7 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
       if (!page.isTruncated || !page.nextContinuationToken) break;
       token = page.nextContinuationToken;
     }
-    return { objects, ...(sourceIgnore !== undefined ? { sourceIgnore } : {}), truncated, pages, credentialsFrom: credentials.from, at: Date.now() };
+    return { objects, ...(sourceIgnore !== undefined ? { sourceIgnore: sourceIgnore.text, sourceIgnoreSize: sourceIgnore.size } : {}), truncated, pages, credentialsFrom: credentials.from, at: Date.now() };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -140,16 +142,14 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
 
 const noSuchKey = 'NoSuchKey';
 
-async function readText(stream: NodeJS.ReadableStream): Promise<string> {
+async function readText(stream: NodeJS.ReadableStream): Promise<{ text: string; size: number }> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of stream as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > maxSourceIgnoreBytes) break;
-    chunks.push(Buffer.from(c));
+    if (n <= maxSourceIgnoreBytes) chunks.push(Buffer.from(c));
   }
-  (stream as unknown as { destroy?: () => void }).destroy?.();
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), size: n };
 }
 
 /** An S3 or network failure as a BucketError whose message says what to do; never carries credentials. */

@@ -2,7 +2,8 @@
  * What source-controller would pack from a listing: fetchEtagIndex's rules, exactly —
  * patterns are the root `.sourceignore` then `spec.ignore` (later ones win), matched with
  * Flux's go-git matcher on the key split at '/', as a file; keys ending in '/' and the
- * `.sourceignore` key itself are skipped; nothing else is excluded by default.
+ * `.sourceignore` key itself are skipped; nothing else is excluded by default. The
+ * `.sourceignore` file is packed all the same (see below).
  */
 import { readSourceIgnorePatterns, SourceIgnoreMatcher } from '../../flux/sourceIgnoreMatcher';
 import type { BucketListing } from './bucketLister';
@@ -31,7 +32,7 @@ export interface BucketPreview {
   dropped: DroppedByRule[];
   droppedCount: number;
   droppedSize: number;
-  /** Keys skipped whatever the rules say: folder markers ('…/') and the .sourceignore itself. */
+  /** Keys the index skips whatever the rules say: folder markers ('…/') and the .sourceignore key (packed all the same). */
   skipped: number;
   hasSourceIgnore: boolean;
   /** spec.ignore is absent: nothing but a .sourceignore excludes anything. */
@@ -67,6 +68,9 @@ export function previewBucket(listing: BucketListing, specIgnore: string | undef
     }
     files.push({ path: o.key, size: o.size });
   }
+  // The controller downloads the root .sourceignore into the folder it archives (fetchEtagIndex
+  // writes it there to read the patterns), so the artifact holds it even though the index skips it.
+  if (listing.sourceIgnore !== undefined) files.push({ path: '.sourceignore', size: listing.sourceIgnoreSize ?? Buffer.byteLength(listing.sourceIgnore) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const totalSize = files.reduce((s, f) => s + f.size, 0);
   const largest = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1)).slice(0, largestN);
