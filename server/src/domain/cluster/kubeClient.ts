@@ -121,6 +121,12 @@ export class KubeClient {
   private readonly onRetry: ((message: string) => void) | undefined;
   /** Requests are being retried: the next success is worth saying. */
   private retrying = false;
+  /**
+   * The API server has answered this client before. Until it has, a connection failure is
+   * most likely a wrong kubeconfig or a cluster that is not running, and is reported at once
+   * (as kubectl does); after, it is an API server restarting or a network blip, and retried.
+   */
+  private reached = false;
 
   constructor(
     readonly access: ClusterAccess,
@@ -171,7 +177,8 @@ export class KubeClient {
   /**
    * One request, retried with backoff while the failure is transient (see `isTransient`)
    * and the request is idempotent, for at most `retryForMs`; each attempt is bounded by
-   * `requestTimeoutMs`, the whole by `signal`.
+   * `requestTimeoutMs`, the whole by `signal`. Connection failures are retried only once
+   * the API server has answered this client (see `reached`).
    */
   async request<T>(method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT', path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = options.idempotent ?? method === 'GET';
@@ -188,6 +195,7 @@ export class KubeClient {
       } catch (err) {
         // Cut short by the caller (cancel, deadline): the last failure says more than "aborted".
         if (options.signal?.aborted) throw last ?? err;
+        if (err instanceof KubeApiError && err.status === 0 && !this.reached) throw err;
         const refused = err instanceof KubeApiError && err.refused;
         // Right after it starts, the API server answers 404 for custom resources until its
         // CRD informer has synced: while /readyz says not ready, that 404 is transient too.
@@ -236,6 +244,7 @@ export class KubeClient {
       const what = attempt.aborted ? `no answer within ${Math.round(this.requestTimeoutMs / 1000)}s` : describeNetworkError(err);
       throw new KubeApiError(`cannot reach the API server ${this.access.server} (context "${this.access.context}"): ${what}`, 0, undefined, networkCode(err) === 'ECONNREFUSED');
     }
+    this.reached = true;
     if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
     if (options.raw) return text as T;
     return (text ? JSON.parse(text) : {}) as T;
@@ -279,6 +288,7 @@ export class KubeClient {
         throw cannot(err);
       }
       clearTimeout(connectTimer);
+      this.reached = true;
       if (res.status !== 200) throw apiError(res.status, await res.text().catch(() => ''), 'WATCH', path, res.headers.get('retry-after'));
       if (!res.body) return;
       onOpen?.();

@@ -129,7 +129,9 @@ export async function withinTimeout<T>(what: string, timeoutMs: number, totalMs:
     return await run(signal);
   } catch (err) {
     if (timer.aborted && !outer?.aborted && !(err instanceof ClusterTimeoutError)) {
-      throw new ClusterTimeoutError(`timed out after ${Math.round(totalMs / 1000)}s ${what}${err instanceof KubeApiError ? ` (last attempt: ${err.message})` : ''}`);
+      // The last failure (an API error, or an apply interrupted part-way) says what to do next.
+      const last = err instanceof KubeApiError || (err instanceof Error && err.name !== 'AbortError' && err.name !== 'TimeoutError') ? ` (last attempt: ${(err as Error).message})` : '';
+      throw new ClusterTimeoutError(`timed out after ${Math.round(totalMs / 1000)}s ${what}${last}`);
     }
     throw err;
   }
