@@ -83,7 +83,13 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
     async function verdicts(a: { url: string; ref: string }, trustPolicy: string, cas: string[]): Promise<{ ours: Verification; flux: { result: FluxVerdict; error?: string; logged?: string[] }; run: CliRun }> {
       const run = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--ca-file', c]), '--format', 'json'], { cwd: dir });
       assert.ok(run.code === 0 || run.code === 1, `unexpected exit ${run.code}: ${run.stderr}`);
-      const ours = JSON.parse(run.stdout) as Verification;
+      let ours: Verification;
+      try {
+        ours = JSON.parse(run.stdout) as Verification;
+      } catch {
+        // The CLI ended without its JSON (e.g. dist/ rebuilt under it): say what it printed.
+        throw new Error(`verify artifact printed no JSON result (exit ${run.code}); stderr: ${run.stderr}`);
+      }
       assert.equal(run.code, ours.outcome === 'verified' ? 0 : 1);
       const flux = await fluxNotationVerdict(notationBin!, a.ref, trustPolicy, cas);
       const mine: FluxVerdict = ours.outcome === 'verified' ? 'verified' : ours.fluxIgnores ? 'ignored' : 'failed';
