@@ -10,10 +10,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { repoRoot } from '../helpers/lspClient.ts';
 import { bundledReleases, fluxCrds } from '../helpers/fluxCrds.ts';
@@ -61,7 +61,7 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
     const minor = release.flux.replace(/^v(\d+\.\d+).*/, '$1');
     test(`Flux ${minor} (${release.flux})`, async (t) => {
       if (!requireControlPlane(t as unknown as { skip(m?: string): void }, [], [])) return;
-      const cp: ControlPlane = await startControlPlane({ controllers: [], crds: [] });
+      const cp: ControlPlane = await startControlPlane({ controllers: [], crds: [], namespaces: ['flux-system'] });
       try {
         for (const crd of fluxCrds(minor)) {
           const r = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
@@ -81,6 +81,19 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
           [],
         );
         verdicts.set(minor, apiServer);
+
+        // `flux-oci migrate --flux-version X.Y` of objects written for old APIs: the API server takes every one.
+        const migrated = path.join(ws, `migrated-${minor}`);
+        mkdirSync(migrated);
+        copyFileSync(path.join(repoRoot, 'test/fixtures/migrate/old-apis.yaml'), path.join(migrated, 'old-apis.yaml'));
+        const m = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'migrate', '.', '--flux-version', minor], { cwd: migrated, encoding: 'utf8' });
+        assert.equal(m.status, 0, m.stderr);
+        const objects = parseAllDocuments(readFileSync(path.join(migrated, 'old-apis.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+        const refused: string[] = [];
+        for (const obj of objects.filter((o) => String(o['apiVersion']).includes('fluxcd.io'))) {
+          if (!(await accepts(cp, obj, plural.get(obj['kind'])!, obj['metadata']?.['namespace'] ?? 'default'))) refused.push(`${obj['apiVersion']} ${obj['kind']}`);
+        }
+        assert.deepEqual(refused, [], `migrated to Flux ${minor}, refused by its API server`);
       } finally {
         await cp.stop();
       }
@@ -101,9 +114,9 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
 });
 
 /** Server-side dry-run create with strict field validation; 201 = accepted, 4xx = rejected. */
-async function accepts(cp: ControlPlane, obj: Record<string, unknown>, plural: string): Promise<boolean> {
+async function accepts(cp: ControlPlane, obj: Record<string, unknown>, plural: string, namespace = 'default'): Promise<boolean> {
   const apiVersion = obj['apiVersion'] as string;
-  const url = `/apis/${apiVersion}/namespaces/default/${plural}?dryRun=All&fieldValidation=Strict`;
+  const url = `/apis/${apiVersion}/namespaces/${namespace}/${plural}?dryRun=All&fieldValidation=Strict`;
   for (let i = 0; ; i++) {
     const r = await cp.api('POST', url, obj);
     if (r.status === 201) return true;

@@ -83,4 +83,21 @@ describe('Flux version per workspace folder', () => {
     client.notifyWatchedFiles([{ uri: fileUri(path.join(old, 'flux-system/gotk-components.yaml')), type: 3 }]);
     await removed29;
   });
+
+  test('a removed apiVersion offers "Migrate to …", which moves the fields that changed with it', async () => {
+    const uri = fileUri(path.join(plain, 'ks.yaml'));
+    const text = ['apiVersion: kustomize.toolkit.fluxcd.io/v1beta2', 'kind: Kustomization', 'metadata:', '  name: apps', 'spec:', '  interval: 10m', '  path: ./apps', '  prune: true', '  sourceRef:', '    kind: GitRepository', '    name: flux-system', '  # keep me', '  patchesStrategicMerge:', '    - apiVersion: v1', '      kind: ConfigMap', '      metadata:', '        name: x', ''].join('\n');
+    const pending = client.nextDiagnostics(uri, (d) => codes(d).includes('schema/api-version-not-served'));
+    client.open(uri, text);
+    const diag = (await pending).find((d) => d.code === 'schema/api-version-not-served')!;
+    const actions = await client.codeActions(uri, diag.range, [diag]);
+    const titles = actions.map((a) => a.title);
+    assert.equal(titles[0], 'Change apiVersion to kustomize.toolkit.fluxcd.io/v1');
+    const migrate = actions.find((a) => a.title.startsWith('Migrate to kustomize.toolkit.fluxcd.io/v1 (spec.patchesStrategicMerge → spec.patches'));
+    assert.ok(migrate, titles.join(' | '));
+    const edit = migrate.edit!.changes![uri]![0]!;
+    assert.deepEqual(edit.range.start, { line: 0, character: 0 });
+    assert.match(edit.newText, /^apiVersion: kustomize\.toolkit\.fluxcd\.io\/v1\n/);
+    assert.match(edit.newText, /  # keep me\n  patches:\n    - patch: \|\n        apiVersion: v1\n        kind: ConfigMap\n/);
+  });
 });

@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { checkCommand } from './check';
+import { migrateCommand } from './migrate';
 import { pushArtifactCommand } from './artifact/push';
 import { pullArtifactCommand } from './artifact/pull';
 import { tagArtifactCommand } from './artifact/tag';
@@ -12,4 +13,4 @@ import { clusterCommands } from './cluster/index';
 import { bucketPreviewCommand } from './bucket/preview';
 
 /** Every CLI command; each lives in its own module. */
-export const commands: CliCommand[] = [checkCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, ...clusterCommands];
+export const commands: CliCommand[] = [checkCommand, migrateCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, ...clusterCommands];

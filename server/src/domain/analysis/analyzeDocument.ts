@@ -8,6 +8,7 @@ import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import { activeSchemaSet, newestSchemaSet, withSchemaSet, type SchemaSet } from '../schema/schemaSet';
 import { checkApiVersion } from '../validation/apiVersion';
+import { migrationFix } from '../migration/migrate';
 import { validateStructure } from '../validation/structural';
 import { evaluateCelRules } from '../validation/celRules';
 import { validateMetadata } from '../validation/metadata';
@@ -87,7 +88,7 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
     return rangeOf(doc, e?.value ?? e?.keyNode ?? (root as Node));
   };
   const api = checkApiVersion(apiVersion!, kind, valueRange('apiVersion'), valueRange('kind'));
-  out.push(...api.diagnostics);
+  out.push(...withMigrationFix(doc, api.diagnostics));
 
   const schema = api.served ? schemaForObject(apiVersion!, kind) : undefined;
   const fragment = !isPatch && isFragment(doc, root, schema);
@@ -109,6 +110,18 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
     });
   }
   return out;
+}
+
+/** A removed or deprecated apiVersion also offers to migrate the fields that changed with it. */
+function withMigrationFix(doc: ParsedDocument, diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => {
+    if (d.code !== 'schema/api-version-not-served' && d.code !== 'schema/api-version-deprecated') return d;
+    // an object inside a ResourceSet is padded to its place in the file: it is not ours to rewrite whole
+    if (/^[\n \t]/.test(doc.text)) return d;
+    const fix = migrationFix(doc.text, doc.lineIndex.rangeOf(0, doc.text.length));
+    // after the apiVersion-only fix, which stays the preferred one
+    return fix ? { ...d, fixes: [...(d.fixes ?? []), { ...fix, preferred: false }] } : d;
+  });
 }
 
 /**
