@@ -6,8 +6,10 @@
  * code lens on OCIRepository documents ("cluster at v1.2.0, registry resolves v1.3.0").
  *
  * The cluster is read from the kubeconfig in the server's environment (KUBECONFIG or
- * ~/.kube/config) and the `flux-oci.cluster.context` argument; nothing here blocks a
- * request on the cluster for long: the tree is answered from a list+watch cache.
+ * ~/.kube/config): the current context, or the one a command names (`context`). The fleet view
+ * (issue 16) follows the contexts of `flux-oci.cluster.contexts` at once through the domain's
+ * `Fleet`; nothing here blocks a request on a cluster for long: trees are answered from
+ * list+watch caches, and a cluster that is slow or down is shown as such.
  */
 import {
   type CancellationToken,
@@ -15,26 +17,40 @@ import {
   type CodeLensParams,
   type Connection,
   type ExecuteCommandParams,
+  type Hover,
+  type HoverParams,
   type ServerCapabilities,
+  type WorkDoneProgressReporter,
+  MarkupKind,
 } from 'vscode-languageserver/node';
 import type { CommandRegistry } from './commandRegistry';
-import { KubeClient, type KubeObject } from '../domain/cluster/kubeClient';
-import { listKubeContexts, loadClusterAccess, useKubeContext } from '../domain/cluster/kubeConfig';
+import type { KubeClient, KubeObject } from '../domain/cluster/kubeClient';
+import { listKubeContexts, useKubeContext } from '../domain/cluster/kubeConfig';
+import { Fleet, deploymentsMarkdown, groupFleet, placementDrift, whereDeployed, type FleetTrees } from '../domain/cluster/fleet';
+import { runBatch } from '../domain/cluster/batch';
 import { fluxKindInfo, objectPath, type ObjectRef } from '../domain/cluster/fluxKinds';
 import { reconcile, withSourceByDefault } from '../domain/cluster/reconcile';
 import { resume, suspend } from '../domain/cluster/suspend';
 import { deleteObject } from '../domain/cluster/deleteObject';
 import { applyPlan, planApply } from '../domain/cluster/applyObjects';
 import { objectEvents } from '../domain/cluster/events';
-import { FluxInventory, type FluxObjectSummary } from '../domain/cluster/fluxInventory';
+import type { FluxInventory, FluxObjectSummary } from '../domain/cluster/fluxInventory';
 import { compareDrift } from '../domain/cluster/drift';
-import { readOciSource } from '../domain/language/liveResolution/index';
+import { ociSourcesAt, readOciSource, sourcePartAt } from '../domain/language/liveResolution/index';
+import { YamlFile } from '../domain/yaml/yamlFile';
+import type { OciSourceSpec } from '../domain/resolution/ociSourceSpec';
 import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { shiftRange } from '../domain/text/lineIndex';
 import type { OpenDocuments } from './documents';
 import { toLspRange } from './convert';
-import { clusterChangedNotification, clusterCommands } from '../protocol/clusterMessages';
+import { clusterChangedNotification, clusterCommands, type BatchArgs, type BatchItemResult, type BatchResult, type FleetTree, type ObjectArgs, type WhereDeployedArgs, type WhereDeployedResult } from '../protocol/clusterMessages';
 import type { CommandType } from '../protocol/messages';
+import { settleWithin } from './settleWithin';
+
+/** How long a hover waits for the clusters before answering without "deployed on". */
+const hoverBudgetMs = 800;
+/** How long the fleet view waits for the registry before showing rows without drift (it follows later). */
+const driftBudgetMs = 1_500;
 
 export interface ClusterHost {
   connection: Connection;
@@ -43,17 +59,24 @@ export interface ClusterHost {
   documents: OpenDocuments;
   /** Live resolution's service (registry side of drift). */
   resolution: () => ResolutionService;
+  /** `flux-oci.cluster.contexts`: the contexts of the fleet view (none: the current one; `*`: all). */
+  contexts?: () => readonly string[];
   log: (message: string) => void;
 }
 
 export class ClusterFeatures {
-  private client: KubeClient | undefined;
-  private clientError: string | undefined;
-  private inventory: FluxInventory | undefined;
+  private readonly fleet: Fleet;
   private lensRefreshSupported = false;
   private progressSupported = false;
+  /** Drift of a spec that was not resolved yet when asked: its answer refreshes the view once. */
+  private readonly driftWaiting = new Set<string>();
 
-  constructor(private readonly host: ClusterHost) {}
+  constructor(private readonly host: ClusterHost) {
+    this.fleet = new Fleet({
+      onChange: (context, count) => this.changed(context, count),
+      log: (m) => this.host.log(`cluster: ${m}`),
+    });
+  }
 
   static capabilities(): Partial<ServerCapabilities> {
     return { codeLensProvider: { resolveProvider: false } };
@@ -74,15 +97,17 @@ export class ClusterFeatures {
   }
 
   close(): void {
-    this.inventory?.close();
+    this.fleet.close();
   }
 
-  /** Forgets the cluster connection and its watches; the next ask reads the kubeconfig again. */
+  /** Forgets every cluster connection and its watches; the next ask reads the kubeconfig again. */
   reload(): void {
-    this.inventory?.close();
-    this.inventory = undefined;
-    this.client = undefined;
-    this.clientError = undefined;
+    this.fleet.reload();
+  }
+
+  private changed(context: string, count: number): void {
+    void this.host.connection.sendNotification(clusterChangedNotification.method, { context, count });
+    if (this.lensRefreshSupported) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   // ---------- commands ----------
@@ -101,14 +126,20 @@ export class ClusterFeatures {
           this.host.log(`cluster: ${result.file}: current-context is now ${result.current} (was ${result.previous || 'unset'})`);
           // Follow the new context now: no restart, the client refreshes on the notification.
           this.reload();
-          void this.host.connection.sendNotification(clusterChangedNotification.method, { context: result.current, count: 0 });
+          this.changed(result.current, 0);
           return { ok: true, ...result };
         }
+        case clusterCommands.fleetTree.command:
+          return await this.fleetTree(arg);
+        case clusterCommands.whereDeployed.command:
+          return await this.whereDeployedCommand(arg as WhereDeployedArgs, token);
+        case clusterCommands.batch.command:
+          return await this.batch(arg as Partial<BatchArgs>, token, p);
       }
-      const client = this.kube();
+      const client = this.kube(typeof arg['context'] === 'string' ? arg['context'] : undefined);
       switch (p.command) {
         case clusterCommands.tree.command: {
-          const inventory = this.watchInventory(client);
+          const inventory = this.watchInventory();
           const nodes = await inventory.tree();
           // `stale` says why the view may lag (the API server unreachable); it recovers by itself.
           return { context: client.access.context, server: client.access.server, count: inventory.size, nodes, ...(inventory.problem ? { stale: inventory.problem } : {}) };
@@ -182,28 +213,160 @@ export class ClusterFeatures {
     return { kind: info.kind, name, namespace: typeof arg['namespace'] === 'string' && arg['namespace'] ? arg['namespace'] : client.namespace };
   }
 
-  private kube(): KubeClient {
-    if (this.client) return this.client;
+  private kube(context?: string): KubeClient {
+    return this.fleet.client(context);
+  }
+
+  /** The current context's list+watch (the single-cluster tree and the drift lens). */
+  private watchInventory(): FluxInventory {
+    return this.fleet.inventory();
+  }
+
+  // ---------- fleet ----------
+
+  private selectedContexts(arg: Record<string, unknown>): string[] {
+    const given = Array.isArray(arg['contexts']) ? arg['contexts'].filter((c): c is string => typeof c === 'string') : undefined;
+    return this.fleet.select(given ?? this.host.contexts?.() ?? []);
+  }
+
+  private async fleetTree(arg: Record<string, unknown>): Promise<FleetTree> {
+    const view = await this.fleet.view(this.selectedContexts(arg));
+    const service = this.host.resolution();
+    // Drift needs the registry's answer for each cluster's spec: wait a little for the cold ones,
+    // then answer; a late answer refreshes the view once (clusterChanged).
+    const specs = new Map<string, OciSourceSpec>();
+    for (const t of view.trees) for (const n of t.nodes) if (n.ociSource) specs.set(JSON.stringify(n.ociSource), n.ociSource);
+    const cold = [...specs.entries()].filter(([, spec]) => !service.offline && (!service.peek(spec) || service.isPending(spec)));
+    if (cold.length) {
+      const pending = Promise.all(cold.map(([, spec]) => service.request(spec).catch(() => undefined)));
+      const settled = await Promise.race([pending.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), driftBudgetMs))]);
+      if (!settled) {
+        for (const [key] of cold) {
+          if (this.driftWaiting.has(key)) continue;
+          this.driftWaiting.add(key);
+          void pending.then(() => {
+            this.driftWaiting.delete(key);
+            this.changed(view.contexts[0]?.context ?? '', 0);
+          });
+        }
+      }
+    }
+    const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
+    const rows = groupFleet(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
+    return { contexts: view.contexts, rows };
+  }
+
+  private async whereDeployedCommand(arg: WhereDeployedArgs, token: CancellationToken): Promise<{ ok: true } & WhereDeployedResult> {
+    const query = arg.url || arg.digest ? { ...(arg.url ? { url: arg.url } : {}), ...(arg.digest ? { digest: arg.digest } : {}) } : arg.uri && arg.position ? this.queryAt(arg.uri, arg.position) : undefined;
+    if (!query) throw new Error('nothing to look for: give an oci:// url or a digest, or a position on an OCIRepository or a digest');
+    const view = await this.fleet.view(this.selectedContexts({}));
+    void token;
+    return { ok: true, query, deployments: whereDeployed(view.trees, query), contexts: view.contexts };
+  }
+
+  /** What "where is this deployed?" asks about at a position: a digest under the cursor, else the OCIRepository there. */
+  private queryAt(uri: string, position: { line: number; character: number }): { url?: string; digest?: string } | undefined {
+    const doc = this.host.documents.get(uri);
+    const fileDoc = doc?.yaml.documentAt(position);
+    if (!doc || !fileDoc) return undefined;
+    const line = fileDoc.parsed.lineIndex.lineText(position.line - fileDoc.slice.startLine);
+    for (const m of line.matchAll(/sha256:[a-f0-9]{64}/g)) {
+      if (position.character >= m.index && position.character <= m.index + m[0].length) return { digest: m[0] };
+    }
+    const docPos = YamlFile.toDocumentPosition(fileDoc, position);
+    const src = ociSourcesAt(fileDoc.parsed, docPos).find((s) => !s.origin && !!sourcePartAt(s, docPos.line, docPos.character));
+    return src ? { url: src.spec.url } : undefined;
+  }
+
+  /** "Deployed on" under the hover of an OCIRepository's url or ref, or of a digest (the fleet view's contexts). */
+  async hover(p: HoverParams, token: CancellationToken, base: Hover | null): Promise<Hover | null> {
     try {
-      this.client = new KubeClient(loadClusterAccess(), { onRetry: (m) => this.host.log(`cluster: ${m}`) });
-      this.clientError = undefined;
-      return this.client;
-    } catch (err) {
-      this.clientError = err instanceof Error ? err.message : String(err);
-      throw err;
+      const query = this.queryAt(p.textDocument.uri, p.position);
+      if (!query) return base;
+      let view: FleetTrees | undefined;
+      try {
+        view = await settleWithin(this.fleet.view(this.selectedContexts({})), hoverBudgetMs, token);
+      } catch {
+        return base; // no kubeconfig: nothing to say
+      }
+      if (!view || token.isCancellationRequested) return base;
+      const text = deploymentsMarkdown(whereDeployed(view.trees, query), view.contexts, query);
+      if (!text) return base;
+      const baseText = base && typeof base.contents === 'object' && 'value' in base.contents ? base.contents.value : '';
+      return { contents: { kind: MarkupKind.Markdown, value: baseText ? `${baseText}\n\n---\n\n${text}` : text }, ...(base?.range ? { range: base.range } : {}) };
+    } catch (e) {
+      this.host.log(`cluster hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return base;
     }
   }
 
-  private watchInventory(client: KubeClient): FluxInventory {
-    this.inventory ??= new FluxInventory(client, {
-      onChange: () => {
-        void this.host.connection.sendNotification(clusterChangedNotification.method, { context: client.access.context, count: this.inventory?.size ?? 0 });
-        if (this.lensRefreshSupported) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-      },
-      onError: (m) => this.host.log(`cluster: ${m}`),
-      onRecovered: (m) => this.host.log(`cluster: ${m}`),
-    });
-    return this.inventory;
+  /** Many objects, one action: a few at a time, progress per object, cancellation, every outcome in the answer. */
+  private async batch(a: Partial<BatchArgs>, token: CancellationToken, params: ExecuteCommandParams): Promise<{ ok: true } & BatchResult> {
+    const action = a.action;
+    if (action !== 'reconcile' && action !== 'suspend' && action !== 'resume') throw new Error('action must be reconcile, suspend or resume');
+    const objects = Array.isArray(a.objects) ? a.objects : [];
+    if (objects.length === 0) throw new Error('no objects to act on');
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const progress = await this.progressFor(`${action} ${objects.length} object(s)`, params.workDoneToken ?? a.progressToken);
+    progress?.token?.onCancellationRequested(() => controller.abort());
+    try {
+      const outcomes = await runBatch(
+        objects,
+        async (o: ObjectArgs, signal): Promise<BatchItemResult> => {
+          const context = typeof o.context === 'string' && o.context ? o.context : this.fleet.current();
+          // A cluster the view already knows to be down fails at once instead of retrying per object.
+          const known = this.fleet.lastState(context);
+          if (known && (known.state === 'unreachable' || known.state === 'error')) throw new Error(`${context}: ${known.message ?? known.state}`);
+          const client = this.fleet.client(context);
+          const ref = this.refOf(o as unknown as Record<string, unknown>, client);
+          const object = { ...ref, context };
+          if (action === 'suspend') {
+            await suspend(client, ref, signal);
+            return { object, ok: true };
+          }
+          if (action === 'resume') {
+            const r = await resume(client, ref, { signal });
+            return { object, ok: true, revision: r?.revision ?? null };
+          }
+          const withSource = typeof a.withSource === 'boolean' ? a.withSource : withSourceByDefault(ref.kind);
+          const r = await reconcile(client, ref, { withSource, signal });
+          return { object, ok: true, revision: r.revision ?? null };
+        },
+        {
+          concurrency: 4,
+          signal: controller.signal,
+          onSettled: (outcome, done, total) => {
+            const o = outcome.item;
+            const what = `${o.context ? `${o.context}: ` : ''}${o.kind} ${o.name}`;
+            progress?.report(Math.round((done / total) * 100), `${done}/${total} ${outcome.ok ? '✔' : '✗'} ${what}`);
+          },
+        },
+      );
+      const results: BatchItemResult[] = outcomes.map((o) => {
+        if (o.ok) return o.value;
+        const item = o.item;
+        const object = { kind: item.kind, name: item.name, namespace: item.namespace ?? '', context: item.context ?? '' } as BatchItemResult['object'];
+        return { object, ok: false, error: o.error, ...(o.reason ? { reason: o.reason } : {}), ...(o.cancelled ? { cancelled: true } : {}) };
+      });
+      const failed = results.filter((r) => !r.ok).length;
+      return { ok: true, results, succeeded: results.length - failed, failed, cancelled: controller.signal.aborted };
+    } finally {
+      sub.dispose();
+      progress?.done();
+    }
+  }
+
+  private async progressFor(title: string, token: string | number | undefined): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
+    if (token !== undefined) {
+      const reporter = this.host.connection.window.attachWorkDoneProgress(token);
+      reporter.begin(title, 0, undefined, true);
+      return reporter;
+    }
+    if (!this.progressSupported) return undefined;
+    const reporter = await this.host.connection.window.createWorkDoneProgress().catch(() => undefined);
+    reporter?.begin(title, 0, undefined, true);
+    return reporter;
   }
 
   // ---------- drift code lens ----------
@@ -224,7 +387,7 @@ export class ClusterFeatures {
     }
     let byKey: Map<string, FluxObjectSummary>;
     try {
-      const inventory = this.watchInventory(client);
+      const inventory = this.watchInventory();
       const tree = await Promise.race([inventory.tree(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
       if (!tree || token.isCancellationRequested) return [];
       byKey = new Map();
@@ -261,7 +424,6 @@ export class ClusterFeatures {
           : { title: drift.state === 'drifted' ? `${drift.text} — reconcile` : drift.text, command: clusterCommands.reconcile.command, arguments: args };
       lenses.push({ range: { start: range.start, end: range.start }, command });
     }
-    void this.clientError;
     return lenses;
   }
 }

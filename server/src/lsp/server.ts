@@ -130,7 +130,7 @@ class FluxLanguageServer {
       workspaceFolders: () => this.workspaceFolders,
       log: (m) => this.log(m),
     });
-    this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, log: (m) => this.log(m) });
+    this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, contexts: () => this.settings.cluster.contexts, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
       commands: this.commands,
@@ -191,7 +191,7 @@ class FluxLanguageServer {
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
     c.onCompletion(async (p, token) => (await this.helmValues.completion(p, token)) ?? this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
-    c.onHover(async (p, token) => this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))))));
+    c.onHover(async (p, token) => this.cluster.hover(p, token, await this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p)))))));
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));

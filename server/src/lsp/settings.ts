@@ -12,6 +12,8 @@ export interface ServerSettings {
   schemas: { fromCluster: boolean };
   /** `flux-oci.bucket.*`: when a Bucket's previewed artifact is large enough to warn about. */
   bucket: { maxArtifactBytes: number; maxArtifactFiles: number };
+  /** `flux-oci.cluster.contexts`: the kube contexts of the Flux Cluster view (none: the current one; `*`: all). */
+  cluster: { contexts: string[] };
 }
 
 export const defaultSettings: ServerSettings = {
@@ -22,6 +24,7 @@ export const defaultSettings: ServerSettings = {
   fluxVersion: '',
   schemas: { fromCluster: false },
   bucket: { maxArtifactBytes: 100 * 1024 * 1024, maxArtifactFiles: 5_000 },
+  cluster: { contexts: [] },
 };
 
 /** Reads settings leniently: a wrong type falls back to the default instead of failing. */
@@ -33,6 +36,7 @@ export function readSettings(raw: unknown): ServerSettings {
   };
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
   const positive = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : []);
   const delay = r['diagnosticsDelay'];
   const verify = section('verify');
   const keyFiles = Array.isArray(verify['publicKeyFiles']) ? verify['publicKeyFiles'].filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
@@ -48,5 +52,6 @@ export function readSettings(raw: unknown): ServerSettings {
       maxArtifactBytes: positive(section('bucket')['maxArtifactBytes'], defaultSettings.bucket.maxArtifactBytes),
       maxArtifactFiles: positive(section('bucket')['maxArtifactFiles'], defaultSettings.bucket.maxArtifactFiles),
     },
+    cluster: { contexts: strings(section('cluster')['contexts']) },
   };
 }

@@ -10,8 +10,9 @@ import type { ObjectEvent } from '../domain/cluster/events';
 import type { PlannedApply } from '../domain/cluster/applyObjects';
 import type { KubeObject } from '../domain/cluster/kubeClient';
 import type { KubeContextInfo } from '../domain/cluster/kubeConfig';
+import type { Deployment, FleetContextStatus, FleetPlacement, FleetRow } from '../domain/cluster/fleet';
 
-export type { FluxTreeNode, ObjectRef, KubeContextInfo };
+export type { FluxTreeNode, ObjectRef, KubeContextInfo, Deployment, FleetContextStatus, FleetPlacement, FleetRow };
 
 /**
  * Which object: kind and name; without a namespace the context's namespace; without a context
@@ -84,6 +85,62 @@ export interface ApplyResult {
   skipped: string[];
 }
 
+export interface FleetTreeArgs {
+  /** Which contexts; default: the `flux-oci.cluster.contexts` setting (none: the current context; `*`: all). */
+  contexts?: string[];
+}
+
+/** The fleet view: each context's state, and one row per source across the contexts. */
+export interface FleetTree {
+  contexts: FleetContextStatus[];
+  rows: FleetRow[];
+}
+
+export type BatchAction = 'reconcile' | 'suspend' | 'resume';
+
+export interface BatchArgs {
+  action: BatchAction;
+  objects: ObjectArgs[];
+  /** For reconcile; omitted: the server's default per kind (as for `flux-oci.reconcile`). */
+  withSource?: boolean;
+  progressToken?: string | number;
+}
+
+export interface BatchItemResult {
+  object: ObjectRef & { context: string };
+  ok: boolean;
+  error?: string;
+  reason?: string;
+  /** The revision after a reconcile or resume. */
+  revision?: string | null;
+  cancelled?: boolean;
+}
+
+export interface BatchResult {
+  results: BatchItemResult[];
+  succeeded: number;
+  failed: number;
+  /** The request was cancelled: what had not finished is marked `cancelled`. */
+  cancelled: boolean;
+}
+
+export interface WhereDeployedArgs {
+  /** An `oci://` repository URL, or … */
+  url?: string;
+  /** … an artifact digest (`sha256:…`), or … */
+  digest?: string;
+  /** … what is under the cursor: an OCIRepository's url/ref, or a digest anywhere. */
+  uri?: string;
+  position?: { line: number; character: number };
+}
+
+export interface WhereDeployedResult {
+  query: { url?: string; digest?: string };
+  deployments: Deployment[];
+  /** The contexts asked, with their state (an unreachable one may run it too). */
+  contexts: FleetContextStatus[];
+}
+
 export const clusterCommands = {
   tree: commandType<undefined, ClusterTree | { ok: false; error: string }>('flux-oci.clusterTree'),
   reconcile: commandType<ReconcileArgs, ClusterAnswer<ReconcileResult>>('flux-oci.reconcile'),
@@ -100,6 +157,12 @@ export const clusterCommands = {
    * kubeconfig changes; comments and layout stay), then follows the new context at once.
    */
   useContext: commandType<UseContextArgs, Answer<UseContextResult>>('flux-oci.useContext'),
+  /** Several contexts at once; never waits long on any cluster (see `FleetContextStatus.state`). */
+  fleetTree: commandType<FleetTreeArgs | undefined, FleetTree | { ok: false; error: string }>('flux-oci.fleetTree'),
+  /** Reconcile, suspend or resume many objects (across contexts) with progress and cancellation. */
+  batch: commandType<BatchArgs, Answer<BatchResult>>('flux-oci.clusterBatch'),
+  /** The clusters (of the fleet view's contexts) running a repository or a digest. */
+  whereDeployed: commandType<WhereDeployedArgs, Answer<WhereDeployedResult>>('flux-oci.whereDeployed'),
 } as const;
 
 export interface ClusterChangedParams {

@@ -9,6 +9,7 @@ import { backoffMs, isKindNotServed, isNotFound, KubeApiError, sleep } from './k
 import { collectionPath, fluxKinds, type FluxKind, type FluxKindInfo, type ObjectRef } from './fluxKinds';
 import { artifactDigest, condition, isSuspended, reportedRevision } from './fluxStatus';
 import { sourceOf } from './reconcile';
+import type { OciSourceSpec } from '../resolution/ociSourceSpec';
 
 export interface FluxObjectSummary {
   ref: ObjectRef;
@@ -22,6 +23,8 @@ export interface FluxObjectSummary {
   url?: string;
   /** For consumers: the source they read. */
   sourceRef?: ObjectRef;
+  /** For an OCIRepository: what it asks the registry for (drift compares the registry's answer now). */
+  ociSource?: OciSourceSpec;
 }
 
 export interface FluxTreeNode extends FluxObjectSummary {
@@ -39,12 +42,28 @@ export function summarize(kind: FluxKind, obj: KubeObject): FluxObjectSummary {
   const digest = artifactDigest(obj);
   if (digest) out.digest = digest;
   if (typeof obj.spec?.['url'] === 'string') out.url = obj.spec['url'];
+  if (kind === 'OCIRepository' && out.url?.startsWith('oci://')) out.ociSource = ociSourceOf(out.url, obj.spec ?? {});
   try {
     const src = sourceOf(obj, ref);
     if (src) out.sourceRef = src;
   } catch {
     /* a source kind we cannot reconcile still shows, just without a parent */
   }
+  return out;
+}
+
+/** The fields of an OCIRepository's spec that decide which artifact it gets, as live resolution reads them. */
+function ociSourceOf(url: string, spec: Record<string, any>): OciSourceSpec {
+  const ref: OciSourceSpec['ref'] = {};
+  for (const f of ['tag', 'semver', 'semverFilter', 'digest'] as const) {
+    const v: unknown = spec['ref']?.[f];
+    if (typeof v === 'string' && v !== '') ref[f] = v;
+  }
+  const out: OciSourceSpec = { url, ref };
+  const media: unknown = spec['layerSelector']?.['mediaType'];
+  if (typeof media === 'string' && media) out.layerMediaType = media;
+  if (spec['insecure'] === true) out.insecure = true;
+  if (spec['provider'] === 'aws' || spec['provider'] === 'azure' || spec['provider'] === 'gcp') out.provider = spec['provider'];
   return out;
 }
 

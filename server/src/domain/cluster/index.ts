@@ -20,3 +20,10 @@ export { listFluxObjects, buildFluxTree, summarize, FluxInventory } from './flux
 export type { FluxObjectSummary, FluxTreeNode, InventoryOptions } from './fluxInventory';
 export { compareDrift, parseRevision } from './drift';
 export type { Drift, ParsedRevision } from './drift';
+export { Fleet, listFleet, deploymentsMarkdown, groupFleet, placementDrift, whereDeployed, repositoryOf, revisionLabel } from './fleet';
+export type { ContextState, FleetContextStatus, FleetTrees, FleetOptions, FleetPlacement, FleetRow, Deployment } from './fleet';
+export { runBatch } from './batch';
+export type { BatchOutcome, BatchOptions } from './batch';
+export { listKubeContexts, useKubeContext, withCurrentContext, kubeconfigFiles } from './kubeConfig';
+export type { KubeContexts, KubeContextInfo } from './kubeConfig';
+export { withSourceByDefault } from './reconcile';

@@ -143,6 +143,16 @@ export class KubeClient {
     return this.access.namespace;
   }
 
+  /**
+   * Closes the connections this client keeps, so a one-shot user (the CLI) does not wait on
+   * idle keep-alive sockets (a TLS handshake still pending ends at undici's connect timeout).
+   */
+  async close(): Promise<void> {
+    const dispatcher = this.sharedDispatcher;
+    this.sharedDispatcher = undefined;
+    await dispatcher?.destroy().catch(() => undefined);
+  }
+
   get<T = KubeObject>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
     return this.request<T>('GET', path, { query, signal });
   }
