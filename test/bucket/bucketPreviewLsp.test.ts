@@ -65,6 +65,15 @@ ${opts.secret ? `  secretRef:\n    name: ${opts.secret}\n` : ''}${opts.ignore !=
 const secret = (s: StartedS3Server) =>
   `apiVersion: v1\nkind: Secret\nmetadata:\n  name: assets-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s.accessKey}\n  secretkey: ${s.secretKey}\n`;
 
+/** Applies LSP text edits (non-overlapping) to `text`. */
+function applyEdits(text: string, edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  let out = text;
+  for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}
+
 const plain = (m: string | { value: string }): string => (typeof m === 'string' ? m : m.value);
 
 const noAws = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
@@ -106,6 +115,28 @@ test('hover and diagnostics show what the Bucket would pack, warning past the th
     }
     const byName = await client.executeCommand<Answer<PreviewBucketResult>>(previewBucketCommand.command, [{ name: 'assets', namespace: 'flux-system', refresh: true }]);
     assert.ok(byName.ok && byName.preview.count === fileCount + 1, JSON.stringify(byName).slice(0, 300));
+    // The quick fix on the size warning adds the heaviest folder to spec.ignore; the warning goes, the listing is reused.
+    const actions = await client.codeActions(uri, large.range, [large]);
+    const fix = actions.find((a) => a.title === "Add '/dumps/' to spec.ignore (195 KiB in 1 file)");
+    assert.ok(fix, actions.map((a) => a.title).join(' | '));
+    const fixed = applyEdits(text, fix.edit!.changes![uri]!);
+    assert.match(fixed, /  ignore: \|\n    \*\.mp4\n    \/dumps\/\n/);
+    client.replaceAll(uri, fixed);
+    const after = await client.nextDiagnostics(uri, (d) => d.some((x) => x.code === 'bucket/many-files') && !d.some((x) => x.code === 'bucket/large-artifact'), 30_000);
+    assert.ok(after.every((d) => d.severity !== 1));
+
+    // The ignore-rule helper: patterns picked in the preview, as an edit the client applies.
+    const helper = await client.executeCommand<{ ok: true; uri: string; edits: Array<{ range: any; newText: string }> } | { ok: false; error: string }>('flux-oci.bucket.addIgnore', [{ uri, patterns: ['/dumps/', 'manifests/cm-1*.yaml'] }]);
+    assert.ok(helper.ok, JSON.stringify(helper));
+    if (helper.ok) {
+      const withHelper = applyEdits(fixed, helper.edits);
+      assert.match(withHelper, /  ignore: \|\n    \*\.mp4\n    \/dumps\/\n    manifests\/cm-1\*\.yaml\n/);
+      client.replaceAll(uri, withHelper);
+      const again = await client.executeCommand<Answer<PreviewBucketResult>>(previewBucketCommand.command, [{ uri }]);
+      assert.ok(again.ok);
+      if (again.ok) assert.equal(again.preview.count, fileCount - 611, 'cm-1.yaml, cm-10..19, cm-100..199, cm-1000..1499 are dropped');
+    }
+
     assert.ok(!client.logs.join('\n').includes(s3.secretKey) && !client.stderr.join('').includes(s3.secretKey), 'no credential in the logs');
   } finally {
     await client.stop();

@@ -21,7 +21,9 @@ import { previewBucket } from '../domain/resolution/bucket/bucketPreview';
 import { BucketError } from '../domain/resolution/bucket/bucketLister';
 import type { NetworkGate } from '../domain/resolution/networkGate';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
-import { previewBucketCommand, type PreviewBucketResult } from '../protocol/bucketMessages';
+import { addBucketIgnoreCommand, previewBucketCommand, type AddBucketIgnoreResult, type PreviewBucketResult } from '../protocol/bucketMessages';
+import { addIgnorePatterns } from '../domain/language/bucketPreview/ignoreEdits';
+import { shiftRange } from '../domain/text/lineIndex';
 import type { Answer } from '../protocol/messages';
 import type { CommandRegistry } from './commandRegistry';
 import type { OpenDocuments } from './documents';
@@ -61,6 +63,29 @@ export class BucketPreviews {
 
   register(): void {
     this.host.commands.register(previewBucketCommand, async (arg, token) => this.previewCommand(arg ?? {}, token));
+    this.host.commands.register(addBucketIgnoreCommand, (arg) => this.addIgnoreCommand(arg ?? {}));
+  }
+
+  private readonly lastPublished = new Map<string, Diagnostic[]>();
+
+  /** bucket/* diagnostics last published for a file (code actions match their fixes against them). */
+  published(key: string): Diagnostic[] {
+    return this.lastPublished.get(key) ?? [];
+  }
+
+  private addIgnoreCommand(arg: { uri?: string; name?: string; namespace?: string; position?: { line: number; character: number }; patterns?: unknown }): Answer<AddBucketIgnoreResult> {
+    const patterns = Array.isArray(arg.patterns) ? arg.patterns.filter((p): p is string => typeof p === 'string') : [];
+    if (!arg.uri || !patterns.length) return { ok: false, error: 'give the uri of the open document and the patterns to add', code: 'invalid' };
+    const doc = this.host.documents.get(arg.uri);
+    if (!doc) return { ok: false, error: `${arg.uri} is not open`, code: 'not-found' };
+    for (const d of arg.position ? [doc.yaml.documentAt(arg.position)].filter((x) => !!x) : doc.yaml.documents) {
+      const b = readBucket(d!.parsed);
+      if (!b || (arg.name && b.spec.name !== arg.name) || (arg.namespace && b.spec.namespace !== arg.namespace)) continue;
+      const edit = addIgnorePatterns(b, patterns);
+      const edits = edit ? [{ range: toLspRange(shiftRange(edit.range, d!.slice.startLine)), newText: edit.newText }] : [];
+      return { ok: true, uri: arg.uri, edits };
+    }
+    return { ok: false, error: `no Bucket${arg.name ? ` named '${arg.name}'` : ''} in ${arg.uri}`, code: 'not-found' };
   }
 
   refresh(): void {
@@ -92,6 +117,7 @@ export class BucketPreviews {
       const doc = this.host.documents.get(uri);
       if (!doc) return [];
       const out: Diagnostic[] = [];
+      this.lastPublished.set(doc.key, out);
       for (const d of doc.yaml.documents) {
         if (!d.isParsed) continue;
         const b = readBucket(d.parsed);

@@ -380,7 +380,7 @@ class FluxLanguageServer {
     if (!doc) return [];
     if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
     const requested = p.context.diagnostics.map((d) => ({ range: d.range, code: d.code, message: typeof d.message === 'string' ? d.message : d.message.value }));
-    const found = quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key)]);
+    const found = quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key), ...this.buckets.published(doc.key)]);
     // A fix that repoints references elsewhere reads them from an index that includes this very edit state.
     if (found.some(({ fix }) => fix.retarget)) this.refreshIndex(doc.key);
     return found.map(({ fix, diagnosticIndex }) => {

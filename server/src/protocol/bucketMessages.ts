@@ -25,3 +25,22 @@ export interface PreviewBucketResult {
 
 /** "Preview Bucket Artifact": the files the artifact would hold, with sizes and what the ignore rules drop. */
 export const previewBucketCommand = commandType<PreviewBucketArgs, Answer<PreviewBucketResult>>('flux-oci.bucket.preview');
+
+export interface AddBucketIgnoreArgs {
+  /** The open document holding the Bucket. */
+  uri: string;
+  name?: string;
+  namespace?: string;
+  position?: { line: number; character: number };
+  /** gitignore patterns as Flux reads them, e.g. `/dumps/` or `*.sql` (picked from the preview). */
+  patterns: string[];
+}
+
+export interface AddBucketIgnoreResult {
+  uri: string;
+  /** Edits to the document (0-based lines, UTF-16 characters): spec.ignore rewritten with the patterns added; empty when all were there. */
+  edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>;
+}
+
+/** The ignore-rule helper: the edit adding paths picked in the preview to the Bucket's spec.ignore (the client applies it). */
+export const addBucketIgnoreCommand = commandType<AddBucketIgnoreArgs, Answer<AddBucketIgnoreResult>>('flux-oci.bucket.addIgnore');

@@ -3,10 +3,11 @@
  * (count, size, largest files, what the ignore rules drop), warnings past the size and
  * count thresholds, and information (never an error) when the store cannot be asked.
  */
-import { Severity, type Diagnostic } from '../../diagnostics';
+import { Severity, type Diagnostic, type Fix } from '../../diagnostics';
 import { formatBytes, type BucketPreview } from '../../resolution/bucket/bucketPreview';
 import type { BucketError } from '../../resolution/bucket/bucketLister';
 import type { BucketDocument } from './bucketDocument';
+import { addIgnorePatterns, ignoreSuggestions, suggestionTitle } from './ignoreEdits';
 
 export interface BucketThresholds {
   /** Warn when the artifact would exceed this many bytes. */
@@ -62,6 +63,7 @@ export function bucketDiagnostics(b: BucketDocument, state: BucketState, thresho
       severity: Severity.Warning,
       code: 'bucket/large-artifact',
       message: `source-controller would pack ${atLeast}${formatBytes(p.totalSize)} from ${where(b)} into one artifact (over ${formatBytes(thresholds.maxBytes)}, flux-oci.bucket.maxArtifactBytes): it downloads and archives all of it on every change. Narrow spec.prefix or add spec.ignore patterns; largest: ${p.largest.slice(0, 3).map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')}.`,
+      ...fixesFor(b, p),
     });
   }
   if (p.count > thresholds.maxFiles) {
@@ -73,4 +75,14 @@ export function bucketDiagnostics(b: BucketDocument, state: BucketState, thresho
     });
   }
   return out;
+}
+
+/** Quick fixes adding the heaviest top-level folders or files to spec.ignore. */
+function fixesFor(b: BucketDocument, p: BucketPreview): { fixes?: Fix[] } {
+  const fixes: Fix[] = [];
+  for (const s of ignoreSuggestions(p)) {
+    const edit = addIgnorePatterns(b, [s.pattern]);
+    if (edit) fixes.push({ title: suggestionTitle(s), edits: [edit] });
+  }
+  return fixes.length ? { fixes } : {};
 }
