@@ -169,7 +169,12 @@ async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFil
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
-    const { crds } = await readFluxCrds(client, io.signal);
+    let crds: Awaited<ReturnType<typeof readFluxCrds>>['crds'];
+    try {
+      ({ crds } = await readFluxCrds(client, io.signal));
+    } catch (err) {
+      throw new UsageError(`cannot read the CRDs of kube context ${client.access.context}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const cluster = clusterSchemaChoice(crds, client.access.context);
     if (!cluster) io.stderr.write(`flux-oci check: kube context ${client.access.context} has no Flux CRDs; checking against the workspace's Flux instead\n`);
     if (cluster) return cluster;

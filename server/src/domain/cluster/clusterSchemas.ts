@@ -28,7 +28,7 @@ export function clusterSchemaChoice(crds: readonly CrdObject[], context: string)
 }
 
 export interface ClusterSchemasOptions {
-  /** Called when the choice changed (a Flux CRD was added, changed or removed). */
+  /** Called when the choice changed (a Flux CRD was added, changed or removed), or reading it first failed. */
   onChange: (choice: SchemaChoice | undefined) => void;
   log?: (message: string) => void;
 }
@@ -115,8 +115,11 @@ export class ClusterSchemas {
         } catch (err) {
           if (signal.aborted) break;
           const message = err instanceof Error ? err.message : String(err);
-          if (!this.error) this.options.log?.(`schemas from cluster (${this.context}): ${message}`);
+          const firstFailure = !this.error;
+          if (firstFailure) this.options.log?.(`schemas from cluster (${this.context}): ${message}`);
           this.error = message;
+          // the caller says why the cluster's schemas are not in use
+          if (firstFailure) this.options.onChange(this.choice);
           first.resolve();
           // list again after a failure: the watch may have missed events (or its resourceVersion expired)
           resourceVersion = undefined;
