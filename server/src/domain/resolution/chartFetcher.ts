@@ -67,27 +67,36 @@ export class ChartFetcher {
     const picked = pickLayer(spec, r);
     if ('state' in picked) return picked;
     const held = this.byDigest.get(picked.digest);
-    if (held?.state) return held.state;
-    return held?.pending ? { state: 'resolving' } : undefined;
+    if (held?.pending) return { state: 'resolving' };
+    // A failure that may pass (unreachable, a refresh) is not an answer once it is old: ask again.
+    if (held?.state && !(held.transient && this.expired(held))) return held.state;
+    return undefined;
   }
 
   /** Resolves the source and reads its chart (shared by every caller; kept by digest). */
   async request(spec: OciSourceSpec): Promise<ChartState> {
     if (this.service.offline) return offline();
-    const r = await this.service.request(spec);
+    let r = await this.service.request(spec);
+    // A resolution cut short by a refresh (new credentials, the refresh command) is not kept: ask again.
+    if (!r.ok && r.registryProblem && !this.service.peek(spec) && !this.service.offline) r = await this.service.request(spec);
     const picked = pickLayer(spec, r);
     if ('state' in picked) return picked;
     const now = Date.now();
     const held = this.byDigest.get(picked.digest);
     if (held?.pending) return held.pending;
-    if (held?.state && (!held.transient || now - held.at < (this.options.errorTtlMs ?? 15_000))) {
+    if (held?.state && !(held.transient && this.expired(held))) {
       this.byDigest.delete(picked.digest);
       this.byDigest.set(picked.digest, held);
       return held.state;
     }
     const entry: Held = { at: now, transient: false };
     entry.pending = this.load(spec, picked, r.ok ? `${r.repository}${r.tag ? `:${r.tag}` : ''}@${short(r.digest)}` : '').then(
-      ({ state, transient }) => {
+      ({ state, transient, retry }) => {
+        if (retry) {
+          // Cancelled (a refresh, new credentials): nothing learnt, the next ask starts afresh.
+          if (this.byDigest.get(picked.digest) === entry) this.byDigest.delete(picked.digest);
+          return state;
+        }
         entry.state = state;
         entry.transient = transient;
         entry.at = Date.now();
@@ -106,7 +115,11 @@ export class ChartFetcher {
     for (const [k, h] of this.byDigest) if (h.transient && !h.pending) this.byDigest.delete(k);
   }
 
-  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, reference: string): Promise<{ state: ChartState; transient: boolean }> {
+  private expired(held: Held): boolean {
+    return Date.now() - held.at >= (this.options.errorTtlMs ?? 15_000);
+  }
+
+  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, reference: string): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
     let target: RepositoryTarget;
     try {
       target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
@@ -124,7 +137,8 @@ export class ChartFetcher {
       }
       return { state: { state: 'ready', chart, layerDigest: layer.digest, reference }, transient: false };
     } catch (e) {
-      if (e instanceof OfflineError) return { state: offline(e.message), transient: true };
+      if (e instanceof OfflineError) return { state: offline(e.message), transient: true, retry: true };
+      if (isRegistryError(e, 'cancelled')) return { state: { state: 'resolving' }, transient: true, retry: true };
       if (e instanceof ArtifactError) return { state: { state: 'unavailable', reason: e.message }, transient: false };
       const message = e instanceof Error ? e.message : String(e);
       const transient = !isRegistryError(e, 'digest-mismatch');
