@@ -264,6 +264,8 @@ class FluxLanguageServer {
         void this.indexFolders(added);
       }),
     );
+    // settings from initializationOptions (fromCluster) apply even with no folder open
+    this.schemas.settingsChanged();
     void this.indexFolders(this.workspaceFolders);
   }
 
