@@ -48,7 +48,36 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
     }
   };
 
+  const showDeployments = async (): Promise<void> => {
+    // "Where is this deployed?": the server reads what is under the cursor (an OCIRepository's
+    // url or ref, or a digest) and looks in the clusters of the Flux Cluster view.
+    const editor = window.activeTextEditor;
+    if (!editor) return void window.showInformationMessage('Flux OCI: put the cursor on an OCIRepository or a sha256 digest first');
+    try {
+      const answer = await window.withProgress({ location: ProgressLocation.Window, title: 'Flux OCI: looking in the clusters' }, () =>
+        runServerCommand(runningClient(client()), clusterCommands.whereDeployed, { uri: editor.document.uri.toString(), position: editor.selection.active }),
+      );
+      if (!answer) return;
+      if (!answer.ok) return void window.showErrorMessage(`Flux OCI: ${answer.error}`);
+      const what = answer.query.digest ?? answer.query.url ?? '';
+      const silent = answer.contexts.filter((c) => c.state !== 'ready' && c.state !== 'stale');
+      const items: QuickPickItem[] = [
+        ...answer.deployments.map((d) => ({
+          label: `$(cloud) ${d.context}`,
+          description: `${d.ref.kind} ${d.ref.namespace}/${d.ref.name}`,
+          detail: `${d.revision ?? 'no artifact'} · ${d.suspended ? 'suspended' : `Ready ${d.ready}`}${d.consumers.length ? ` · ${d.consumers.map((c) => `${c.ref.kind} ${c.ref.name}${c.revision ? ` at ${c.revision}` : ''}`).join(', ')}` : ''}`,
+        })),
+        ...silent.map((c) => ({ label: `$(warning) ${c.context}`, description: c.state, detail: c.message ?? '' })),
+      ];
+      if (answer.deployments.length === 0) items.unshift({ label: `Not deployed on ${answer.contexts.filter((c) => !silent.includes(c)).map((c) => c.context).join(', ') || 'any cluster that answered'}` });
+      await window.showQuickPick(items, { title: `Where is ${what} deployed?`, matchOnDescription: true, matchOnDetail: true });
+    } catch (e) {
+      void window.showErrorMessage(`Flux OCI: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
   return [
+    commands.registerCommand('flux-oci.showDeployments', showDeployments),
     commands.registerCommand('flux-oci.reconcileObject', act('reconcile')),
     commands.registerCommand('flux-oci.suspendObject', act('suspend')),
     commands.registerCommand('flux-oci.resumeObject', act('resume')),

@@ -230,7 +230,9 @@ export class ClusterFeatures {
   }
 
   private async fleetTree(arg: Record<string, unknown>): Promise<FleetTree> {
-    const view = await this.fleet.view(this.selectedContexts(arg));
+    const names = this.selectedContexts(arg);
+    if (names.length === 0) this.fleet.current(); // throws with what to do: no current context
+    const view = await this.fleet.view(names);
     const service = this.host.resolution();
     // Drift needs the registry's answer for each cluster's spec: wait a little for the cold ones,
     // then answer; a late answer refreshes the view once (clusterChanged).
