@@ -92,12 +92,12 @@ build_ggcr_registry() {
 # A Notary Project signer/verifier: notation-go (what source-controller links) behind a small
 # main kept in this folder (see notation-peer/main.go); its go.mod pins NOTATION_GO_VERSION.
 build_notation_peer() {
-  local version=$NOTATION_GO_VERSION started tmp
+  local version=$NOTATION_GO_VERSION$NOTATION_PEER_SUFFIX started tmp
   started=$(date +%s)
-  echo "peers: building notation-peer (github.com/notaryproject/notation-go@$version)..."
+  echo "peers: building notation-peer $version (github.com/notaryproject/notation-go@$NOTATION_GO_VERSION)..."
   tmp="$(mktemp -d)"
   cp "$here/notation-peer/main.go" "$here/notation-peer/go.mod" "$here/notation-peer/go.sum" "$tmp/"
-  (cd "$tmp" && go mod edit -require="github.com/notaryproject/notation-go@$version" \
+  (cd "$tmp" && go mod edit -require="github.com/notaryproject/notation-go@$NOTATION_GO_VERSION" \
     && GOFLAGS="$GOFLAGS -mod=mod" "${nice_cmd[@]}" go build -ldflags "-s -w" -o "$tmp/notation-peer" .) \
     && finish notation-peer "$version" "$tmp/notation-peer" "$started" || { rm -rf "$tmp"; return 1; }
   rm -rf "$tmp"
@@ -111,7 +111,7 @@ build_one() {
     ggcr-registry) version=$GGCR_VERSION ;;
     oras) version=$ORAS_VERSION ;;
     cosign) version=$COSIGN_VERSION ;;
-    notation-peer) version=$NOTATION_GO_VERSION ;;
+    notation-peer) version=$NOTATION_GO_VERSION$NOTATION_PEER_SUFFIX ;;
     minio) version=$MINIO_VERSION ;;
     helm) version=$HELM_VERSION ;;
     *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm)" >&2; return 2 ;;

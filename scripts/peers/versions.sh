@@ -10,6 +10,8 @@ HELM_VERSION=v4.2.2
 # notation-go, the library source-controller v1.9.4 links for provider: notation; the notation CLI
 # module is refused by the Go module proxy (403), so scripts/peers/notation-peer wraps the library.
 NOTATION_GO_VERSION=v1.3.2
+# Bumped when notation-peer/main.go changes, so a cached older build is not reused.
+NOTATION_PEER_SUFFIX=-r2
 # MinIO, the S3-compatible server the Bucket tests list (source-controller talks to it with minio-go).
 # Its releases are git tags (RELEASE.2025-10-15T17-29-55Z), not module versions; the Go module proxy
 # here refuses tag and commit queries (403) and serves only this pseudo-version (master of 2026-02-12,

@@ -35,7 +35,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     'ggcr-registry': v('GGCR_VERSION'),
     oras: v('ORAS_VERSION'),
     cosign: v('COSIGN_VERSION'),
-    'notation-peer': v('NOTATION_GO_VERSION'),
+    'notation-peer': v('NOTATION_GO_VERSION') + peerVersionSetting('NOTATION_PEER_SUFFIX', ''),
     minio: v('MINIO_VERSION'),
     helm: v('HELM_VERSION'),
   };

@@ -12,10 +12,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { dockerRegistryAvailable, startRegistry } from '../peers/registry.ts';
 import { peerBinary, startRegistryV3 } from '../peers/goPeers.ts';
-import { makeWorkspace, runCli, type CliRun } from '../oci/runCli.ts';
-import { fluxNotationVerdict, makeNotaryPki, notarySign, type FluxVerdict, type NotaryPki, type SignOptions } from './notationPeers.ts';
+import { makeWorkspace, repoRoot, runCli, type CliRun } from '../oci/runCli.ts';
+import { fluxNotationVerdict, makeNotaryPki, notarySign, startTestTsa, type FluxVerdict, type NotaryPki, type SignOptions } from './notationPeers.ts';
+
+const require = createRequire(import.meta.url);
+const domain = require(path.join(repoRoot, 'dist', 'domain.js')) as typeof import('../../server/src/domain/index.ts');
+const { RegistryClient, digestOf } = domain.registry;
 
 const notationBin = peerBinary('notation-peer');
 function missing(kind: 'docker-registry' | 'ggcr'): string | false {
@@ -276,6 +282,69 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       // A revocation override to skip is allowed, and a custom level still verifies.
       const custom = await verdicts(a, writePolicy({ version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'strict', override: { revocation: 'skip', expiry: 'log' } } })] }), [pki.rootCert]);
       assert.equal(custom.flux.result, 'verified');
+    });
+
+    it('RFC 3161 timestamp countersignatures (a TSA made at test time): checked when the policy names a tsa: store', { skip: kind === 'docker-registry' ? 'timestamps do not depend on the registry (runs on ggcr)' : false }, async () => {
+      const tsa = await startTestTsa(dir);
+      try {
+        const withTsa = (over: Record<string, unknown> = {}) => ({
+          version: '1.0',
+          trustPolicies: [{ name: 'tsa', registryScopes: ['*'], signatureVerification: { level: 'strict', ...over }, trustStores: ['ca:flux', 'tsa:flux'], trustedIdentities: ['*'] }],
+        });
+        for (const envelope of ['jws', 'cose'] as const) {
+          const a = await pushArtifact();
+          await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.ecChain, envelope, tsa });
+          // The Secret holds the signer's CA and the TSA's root: verified.
+          const ok = await verdicts(a, writePolicy(withTsa()), [pki.rootCert, tsa.rootCert]);
+          assert.equal(ok.flux.result, 'verified', `${envelope}: ${ok.flux.error ?? ''}`);
+          // Without the TSA's root the countersignature is not trusted.
+          const untrusted = await verdicts(a, writePolicy(withTsa()), [pki.rootCert]);
+          assert.equal(untrusted.flux.result, 'failed');
+          assert.match(untrusted.ours.reason!, /authenticTimestamp: failed to verify the timestamp countersignature .*unknown authority/);
+        }
+        // A countersignature lifted from another signature (the JWS unprotected header is not signed): the imprint does not match.
+        const donor = await pushArtifact();
+        await notarySign(notationBin!, donor.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws', tsa });
+        const victim = await pushArtifact();
+        await notarySign(notationBin!, victim.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });
+        const client = new RegistryClient({ registry: host });
+        try {
+          const envelopeOf = async (x: { repo: string; digest: string }) => {
+            const [d] = await client.referrers(x.repo, x.digest, 'application/vnd.cncf.notary.signature');
+            const m = await client.getManifest(x.repo, d!.digest);
+            const layer = (m.manifest as { layers: { digest: string; size: number }[] }).layers[0]!;
+            const chunks: Buffer[] = [];
+            for await (const c of await client.openBlob(x.repo, layer)) chunks.push(c as Buffer);
+            return { manifest: JSON.parse(m.bytes.toString('utf8')), digest: d!.digest, jws: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+          };
+          const fromDonor = await envelopeOf(donor);
+          const own = await envelopeOf(victim);
+          own.jws.header['io.cncf.notary.timestampSignature'] = fromDonor.jws.header['io.cncf.notary.timestampSignature'];
+          const swapped = Buffer.from(JSON.stringify(own.jws));
+          const swappedBlob = { digest: digestOf(swapped), size: swapped.length, open: () => Readable.from([swapped]) };
+          await client.uploadBlob(victim.repo, swappedBlob);
+          own.manifest.layers[0] = { ...own.manifest.layers[0], digest: swappedBlob.digest, size: swappedBlob.size };
+          const bytes = Buffer.from(JSON.stringify(own.manifest));
+          await client.putManifest(victim.repo, digestOf(bytes), bytes, 'application/vnd.oci.image.manifest.v1+json');
+          await client.deleteManifest(victim.repo, own.digest);
+        } finally {
+          await client.close();
+        }
+        const lifted = await verdicts(victim, writePolicy(withTsa()), [pki.rootCert, tsa.rootCert]);
+        assert.equal(lifted.flux.result, 'failed');
+        assert.match(lifted.ours.reason!, /mismatched message/);
+
+        // No countersignature while the policy asks for one: failed; afterCertExpiry only asks once the certificate expired.
+        const plain = await pushArtifact();
+        await notarySign(notationBin!, plain.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });
+        const missing = await verdicts(plain, writePolicy(withTsa()), [pki.rootCert, tsa.rootCert]);
+        assert.equal(missing.flux.result, 'failed');
+        assert.match(missing.ours.reason!, /no timestamp countersignature was found/);
+        const later = await verdicts(plain, writePolicy(withTsa({ verifyTimestamp: 'afterCertExpiry' })), [pki.rootCert, tsa.rootCert]);
+        assert.equal(later.flux.result, 'verified');
+      } finally {
+        await tsa.stop();
+      }
     });
 
     it('unsigned: failed, saying no signature is associated', async () => {

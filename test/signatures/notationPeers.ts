@@ -127,6 +127,8 @@ export interface SignOptions {
   /** Sign this artifact's descriptor instead (attach to `ref` all the same). */
   payloadRef?: string;
   tamper?: boolean;
+  /** Countersign with this RFC 3161 TSA (its root certificate file). */
+  tsa?: { url: string; rootCert: string };
 }
 
 /** Signs `host/repo@digest` with notation-go and pushes the signature as its referrer. */
@@ -136,6 +138,7 @@ export async function notarySign(bin: string, ref: string, o: SignOptions): Prom
   if (o.expiry) args.push('--expiry', o.expiry);
   if (o.payloadRef) args.push('--payload-ref', o.payloadRef);
   if (o.tamper) args.push('--tamper');
+  if (o.tsa) args.push('--tsa-url', o.tsa.url, '--tsa-root', o.tsa.rootCert);
   const r = await peer(bin, args);
   if (r.code !== 0) throw new Error(`notation-peer sign failed: ${r.stderr}`);
 }
@@ -147,4 +150,86 @@ export async function fluxNotationVerdict(bin: string, ref: string, trustPolicy:
   const r = await peer(bin, ['verify', '--plain-http', '--ref', ref, '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--ca', c])]);
   if (r.code !== 0) throw new Error(`notation-peer verify failed to run: ${r.stderr}`);
   return JSON.parse(r.stdout) as { result: FluxVerdict; error?: string; logged?: string[] };
+}
+
+export interface TestTsa {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  /** The TSA's self-signed root (PEM file). */
+  rootCert: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * An RFC 3161 timestamping authority on 127.0.0.1: `openssl ts -reply` behind a small HTTP
+ * server, with a root and a signing certificate (EKU timeStamping, critical) made at test time.
+ * Replies carry the signing certificate and an ESS signingCertificateV2 (SHA-256), which notation requires.
+ */
+export async function startTestTsa(dir: string): Promise<TestTsa> {
+  const { createServer } = await import('node:http');
+  const { mkdirSync } = await import('node:fs');
+  const tsaDir = path.join(dir, 'tsa');
+  mkdirSync(tsaDir, { recursive: true });
+  const ssl = (...args: string[]) => run('openssl', args, { cwd: tsaDir });
+  writeFileSync(
+    path.join(tsaDir, 'tsa.cnf'),
+    `[root]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+[signer]
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=critical,timeStamping
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+[tsa]
+default_tsa=tsa_config
+[tsa_config]
+dir=.
+serial=./serial
+signer_digest=sha256
+default_policy=1.2.3.4.1
+digests=sha256,sha384,sha512
+accuracy=secs:1
+ordering=no
+tsa_name=no
+ess_cert_id_chain=no
+ess_cert_id_alg=sha256
+`,
+  );
+  writeFileSync(path.join(tsaDir, 'serial'), '01\n');
+  await ssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'root.key');
+  await ssl('req', '-new', '-x509', '-key', 'root.key', '-subj', '/C=US/ST=WA/O=Test TSA/CN=test TSA root', '-days', '3', '-extensions', 'root', '-config', 'tsa.cnf', '-out', 'root.crt');
+  await ssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'signer.key');
+  await ssl('req', '-new', '-key', 'signer.key', '-subj', '/C=US/ST=WA/O=Test TSA/CN=test TSA', '-out', 'signer.csr');
+  await ssl('x509', '-req', '-in', 'signer.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2', '-extfile', 'tsa.cnf', '-extensions', 'signer', '-out', 'signer.crt');
+  let n = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const id = ++n;
+      const query = path.join(tsaDir, `q${id}.tsq`);
+      const reply = path.join(tsaDir, `r${id}.tsr`);
+      writeFileSync(query, Buffer.concat(chunks));
+      run('openssl', ['ts', '-reply', '-config', 'tsa.cnf', '-queryfile', query, '-signer', 'signer.crt', '-inkey', 'signer.key', '-chain', 'root.crt', '-out', reply], { cwd: tsaDir }).then(
+        () => {
+          res.writeHead(200, { 'content-type': 'application/timestamp-reply' });
+          res.end(readFileSync(reply));
+        },
+        (err: Error) => {
+          res.writeHead(500);
+          res.end(err.message);
+        },
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    rootCert: path.join(tsaDir, 'root.crt'),
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -6,6 +6,7 @@
 //	notation-peer sign   --ref HOST/REPO@DIGEST --key KEY.pem --cert CHAIN.pem
 //	                     [--envelope jws|cose] [--signing-time RFC3339] [--expiry 1h]
 //	                     [--payload-ref HOST/REPO@DIGEST] [--tamper] [--plain-http]
+//	                     [--tsa-url URL --tsa-root ROOT.pem]
 //	notation-peer verify --ref HOST/REPO@DIGEST --trust-policy trustpolicy.json
 //	                     --ca FILE [--ca FILE...] [--plain-http]
 //
@@ -40,6 +41,7 @@ import (
 	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
+	"github.com/notaryproject/tspclient-go"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	gocose "github.com/veraison/go-cose"
@@ -132,6 +134,8 @@ func sign(args []string) error {
 	signingTime := fs.String("signing-time", "", "RFC 3339 signing time (default now)")
 	expiry := fs.Duration("expiry", 0, "signature expiry after signing time (0: none)")
 	tamper := fs.Bool("tamper", false, "replace the signed payload after signing")
+	tsaURL := fs.String("tsa-url", "", "RFC 3161 timestamping authority to countersign with")
+	tsaRoot := fs.String("tsa-root", "", "PEM root certificate of the TSA (required with --tsa-url)")
 	plain := fs.Bool("plain-http", false, "plain HTTP registry")
 	_ = fs.Parse(args)
 	ctx := context.Background()
@@ -190,6 +194,19 @@ func sign(args []string) error {
 	}
 	if *expiry > 0 {
 		req.Expiry = when.Add(*expiry)
+	}
+	if *tsaURL != "" {
+		if req.Timestamper, err = tspclient.NewHTTPTimestamper(nil, *tsaURL); err != nil {
+			return err
+		}
+		roots, err := readChain(*tsaRoot)
+		if err != nil {
+			return err
+		}
+		req.TSARootCAs = x509.NewCertPool()
+		for _, c := range roots {
+			req.TSARootCAs.AddCert(c)
+		}
 	}
 	env, err := signature.NewEnvelope(mediaType)
 	if err != nil {

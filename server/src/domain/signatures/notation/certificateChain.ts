@@ -19,6 +19,7 @@ const excludedEkus: Record<string, string> = {
   '1.3.6.1.5.5.7.3.8': 'Timestamping',
   '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
 };
+export const timeStampingEku = '1.3.6.1.5.5.7.3.8';
 const keyUsageNames = ['DigitalSignature', 'ContentCommitment', 'KeyEncipherment', 'DataEncipherment', 'KeyAgreement', 'CertSign', 'CRLSign', 'EncipherOnly', 'DecipherOnly'];
 
 interface Parsed {
@@ -55,7 +56,9 @@ function issuedBy(subject: NodeCertificate, issuer: Parsed): boolean {
   }
 }
 
-function checkCA(p: Parsed, expectedPathLen: number): void {
+export type ChainPurpose = 'codeSigning' | 'timestamping';
+
+function checkCA(p: Parsed, expectedPathLen: number, purpose: ChainPurpose = 'codeSigning'): void {
   const bc = p.ext.extBasicConstraints;
   if (!bc || !bc.isCA) throw new Error(`certificate with subject "${subjectOf(p.node)}": ca field in basic constraints must be present, critical, and set to true`);
   const pathLen = bc.pathLenConstraint;
@@ -64,23 +67,29 @@ function checkCA(p: Parsed, expectedPathLen: number): void {
   }
   const ku = p.ext.extension(oid.keyUsage);
   if (!ku) throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be present`);
-  if (!ku.critical) throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be marked critical`);
+  if (!ku.critical && purpose === 'codeSigning') throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be marked critical`);
   if (keyUsageBits(p)?.[5] !== 1) throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage must have the bit positions for key cert sign set`);
 }
 
-function checkLeaf(p: Parsed): void {
+function checkLeaf(p: Parsed, purpose: ChainPurpose = 'codeSigning'): void {
   const subject = subjectOf(p.node);
   const bc = p.ext.extBasicConstraints;
   if (bc?.isCA) throw new Error(`certificate with subject "${subject}": if the basic constraints extension is present, the ca field must be set to false`);
   const ku = p.ext.extension(oid.keyUsage);
   if (!ku) throw new Error(`certificate with subject "${subject}": key usage extension must be present`);
-  if (!ku.critical) throw new Error(`certificate with subject "${subject}": key usage extension must be marked critical`);
+  if (!ku.critical && purpose === 'codeSigning') throw new Error(`certificate with subject "${subject}": key usage extension must be marked critical`);
   const bits = keyUsageBits(p) ?? [];
   if (bits[0] !== 1) throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must have the bit positions for "Digital Signature" set`);
   const extra = [2, 3, 4, 5, 6, 7, 8].filter((i) => bits[i] === 1).map((i) => `"${keyUsageNames[i]}"`);
   if (extra.length) throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must be "Digital Signature" only, but found ${extra.join(', ')}`);
-  for (const eku of p.node.keyUsage ?? []) {
-    if (excludedEkus[eku]) throw new Error(`certificate with subject "${subject}": extended key usage must not contain ${excludedEkus[eku]} eku`);
+  if (purpose === 'timestamping') {
+    const ekus = p.node.keyUsage ?? [];
+    if (ekus.length !== 1 || ekus[0] !== timeStampingEku) throw new Error(`timestamp signing certificate with subject "${subject}" must have and only have Timestamping as extended key usage`);
+    if (!p.ext.extension('2.5.29.37')?.critical) throw new Error(`timestamp signing certificate with subject "${subject}" must have extended key usage extension marked as critical`);
+  } else {
+    for (const eku of p.node.keyUsage ?? []) {
+      if (excludedEkus[eku]) throw new Error(`certificate with subject "${subject}": extended key usage must not contain ${excludedEkus[eku]} eku`);
+    }
   }
   signatureAlgorithmOfKey(p.node);
 }
@@ -108,8 +117,11 @@ export function signatureAlgorithmOfKey(cert: NodeCertificate): SignatureAlgorit
   throw new Error(`certificate with subject "${subjectOf(cert)}": ${key.asymmetricKeyType} keys are not supported (RSA or ECDSA)`);
 }
 
-/** ValidateCodeSigningCertChain(chain, nil): structure only, no clock. */
-export function validateCodeSigningChain(chain: NodeCertificate[]): void {
+/**
+ * ValidateCodeSigningCertChain(chain, nil) (or ValidateTimestampingCertChain for a TSA's chain):
+ * structure only, no clock.
+ */
+export function validateCodeSigningChain(chain: NodeCertificate[], purpose: ChainPurpose = 'codeSigning'): void {
   if (chain.length < 1) throw new Error('certificate chain must contain at least one certificate');
   const parsed = chain.map(parse);
   if (chain.length === 1) {
@@ -123,7 +135,7 @@ export function validateCodeSigningChain(chain: NodeCertificate[]): void {
     if (!selfSigned) throw new Error(`invalid self-signed certificate. subject: "${subjectOf(cert)}". Error: its signature does not verify with its own key`);
     if (cert.issuer !== cert.subject) throw new Error(`invalid self-signed certificate. subject: "${subjectOf(cert)}". Error: issuer and subject are not the same`);
     try {
-      checkLeaf(parsed[0]!);
+      checkLeaf(parsed[0]!, purpose);
     } catch (err) {
       throw new Error(`invalid self-signed certificate. Error: ${(err as Error).message}`);
     }
@@ -145,8 +157,8 @@ export function validateCodeSigningChain(chain: NodeCertificate[]): void {
         throw new Error(`certificate with subject "${subjectOf(cert)}" is not issued by "${subjectOf(parent)}"`);
       }
     }
-    if (i === 0) checkLeaf(parsed[i]!);
-    else checkCA(parsed[i]!, i - 1);
+    if (i === 0) checkLeaf(parsed[i]!, purpose);
+    else checkCA(parsed[i]!, i - 1, purpose);
   }
 }
 

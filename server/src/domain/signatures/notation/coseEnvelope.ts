@@ -123,6 +123,7 @@ export function parseCoseEnvelope(blob: Buffer): EnvelopeContent {
     ...(expiry ? { expiry } : {}),
     algorithm,
     certificateChain: chain,
+    signature,
     extendedAttributes,
     ...(ts && ts.length ? { timestampSignature: ts } : {}),
     ...(typeof agent === 'string' ? { signingAgent: agent } : {}),

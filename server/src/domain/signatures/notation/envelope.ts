@@ -36,6 +36,8 @@ export interface EnvelopeContent {
   /** Leaf first. */
   certificateChain: X509Certificate[];
   extendedAttributes: ExtendedAttribute[];
+  /** The signature bytes (what an RFC 3161 countersignature timestamps). */
+  signature: Buffer;
   /** RFC 3161 countersignature, when the signer asked a TSA. */
   timestampSignature?: Buffer;
   signingAgent?: string;

@@ -112,6 +112,7 @@ function contentOf(env: JwsJson, protectedHeader: Record<string, unknown>, crit:
     ...(expiry ? { expiry } : {}),
     algorithm: alg as SignatureAlgorithm,
     certificateChain: chain,
+    signature: Buffer.from(env.signature as string, 'base64url'),
     extendedAttributes,
     ...(typeof ts === 'string' && ts ? { timestampSignature: Buffer.from(ts, 'base64') } : {}),
     ...(typeof agent === 'string' ? { signingAgent: agent } : {}),

@@ -13,6 +13,7 @@ import { openEnvelope, IntegrityError, type EnvelopeContent } from './envelope';
 import { loadTrustStore, type CaEntry } from './trustStore';
 import { parseDistinguishedName, subjectOfCertificate, isSubsetDN, type DistinguishedName } from './distinguishedName';
 import { describeCertificate } from './certificateChain';
+import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp';
 import type { TrustPolicyStatement, ValidationAction, ValidationType, VerificationLevel } from './trustPolicy';
 
 export interface ValidationResult {
@@ -42,7 +43,11 @@ function utc(d: Date): string {
 }
 
 function trustedCertificates(statement: TrustPolicyStatement, content: EnvelopeContent, cas: CaEntry[]): X509Certificate[] {
-  const wanted = content.signingScheme === 'notary.x509' ? 'ca' : 'signingAuthority';
+  return storeCertificates(statement, content.signingScheme === 'notary.x509' ? 'ca' : 'signingAuthority', cas);
+}
+
+/** notation-go's loadX509TrustStoresWithType over Flux's trust store (every CA of the Secret, whatever the store's name). */
+function storeCertificates(statement: TrustPolicyStatement, wanted: 'ca' | 'signingAuthority' | 'tsa', cas: CaEntry[]): X509Certificate[] {
   const seen = new Set<string>();
   const certs: X509Certificate[] = [];
   for (const store of statement.trustStores) {
@@ -89,7 +94,7 @@ function hasRevocationInfo(cert: X509Certificate): boolean {
   }
 }
 
-function authenticTimestampError(statement: TrustPolicyStatement, content: EnvelopeContent, now: Date): string | undefined {
+function authenticTimestampError(statement: TrustPolicyStatement, content: EnvelopeContent, now: Date, cas: CaEntry[]): string | undefined {
   const chain = content.certificateChain;
   if (content.signingScheme === 'notary.x509.signingAuthority') {
     for (const cert of chain) {
@@ -112,7 +117,28 @@ function authenticTimestampError(statement: TrustPolicyStatement, content: Envel
     return undefined;
   }
   if (!content.timestampSignature) return 'no timestamp countersignature was found in the signature envelope';
-  return 'the signature carries an RFC 3161 timestamp countersignature, which flux-oci cannot check yet; verify it with notation, or remove the tsa: trust store from the policy';
+  let tsaRoots: X509Certificate[];
+  try {
+    tsaRoots = storeCertificates(statement, 'tsa', cas);
+  } catch (err) {
+    return `failed to load tsa trust store with error: ${(err as Error).message}`;
+  }
+  if (tsaRoots.length === 0) return 'no trusted TSA certificate found in trust store';
+  let stamp: VerifiedTimestamp;
+  try {
+    stamp = verifyTimestampToken(content.timestampSignature, content.signature, tsaRoots);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const low = new Date(stamp.time.getTime() - stamp.accuracyMs);
+  const high = new Date(stamp.time.getTime() + stamp.accuracyMs);
+  for (const cert of chain) {
+    if (low < cert.validFromDate) return `timestamp can be before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
+    if (high > cert.validToDate) return `timestamp can be after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
+  }
+  const revocable = stamp.chain.find(hasRevocationInfo);
+  if (revocable) return `timestamping certificate with subject "${describeCertificate(revocable)}" revocation status is unknown: it names OCSP/CRL servers, which flux-oci does not query`;
+  return undefined;
 }
 
 /** Never throws: a failure is `error` on the outcome. */
@@ -174,7 +200,7 @@ export async function verifyNotarySignature(
   const expiry = push('expiry', content.expiry && now >= content.expiry ? `digital signature has expired on "${utc(content.expiry)}"` : undefined);
   if (critical(expiry)) return fail(`expiry: ${expiry.error}`);
 
-  const timestamp = push('authenticTimestamp', authenticTimestampError(statement, content, now));
+  const timestamp = push('authenticTimestamp', authenticTimestampError(statement, content, now, cas));
   if (critical(timestamp)) return fail(`authenticTimestamp: ${timestamp.error}`);
 
   if (level.enforcement.revocation !== 'skip') {
