@@ -363,3 +363,17 @@ test('an authenticated registry: the hover says why there is no help; once the e
     await secured.stop();
   }
 });
+
+test('inside a valuesFrom ConfigMap block: completion and hover from the chart of the release that reads it', { skip }, async () => {
+  const hrText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: debug'], { extra: ['  valuesFrom:', '    - kind: ConfigMap', '      name: webapp-block-values'] });
+  const cmText = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: webapp-block-values', '  namespace: apps', 'data:', '  values.yaml: |', '    replicaCount: 2', '    service:', '      '].join('\n');
+  open(lsp, hrText);
+  const cmUri = open(lsp, cmText);
+  const items = await completionAt(lsp, cmUri, cmText, '    service:\n      ', '    service:\n      '.length, 'port');
+  assert.deepEqual(items.map((i) => i.label).sort(), ['port', 'type']);
+  assert.match(items.find((i) => i.label === 'type')!.detail ?? '', /string · default "ClusterIP"/);
+  const md = await hoverUntil(lsp, cmUri, cmText, 'replicaCount', (m) => m.includes('replicaCount'));
+  assert.match(md, /\*\*replicaCount\*\*: `integer` · default `2`/);
+  assert.match(md, /Number of web application pods/);
+  assert.match(md, /for HelmRelease apps\/app \(valuesFrom\)/);
+});

@@ -17,7 +17,8 @@ import { ChartFetcher, type ChartState } from '../domain/resolution/chartFetcher
 import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { chartSourceOf, readHelmRelease, valuesPathOf, type ChartSource, type HelmReleaseValues } from '../domain/language/helmValues/helmReleaseChart';
 import { isKnown, sourceLine, valueCompletions, valueFacts, valueKeyCompletions, valueMarkdown } from '../domain/language/helmValues/valuesHelp';
-import { valuesDiagnostics, valuesFromDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
+import { releasesReading, valuesDiagnostics, valuesFromDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
+import { valuesBlockAt } from '../domain/language/helmValues/valuesFromKeys';
 import type { ChartValues } from '../domain/validation/chartValues';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import type { OpenDocuments } from './documents';
@@ -36,6 +37,19 @@ export interface HelmValuesHost {
   /** A chart arrived: diagnostics of open files should be recomputed. */
   chartsChanged: () => void;
   log: (message: string) => void;
+}
+
+/** A place values are written, in one document's coordinates. */
+interface ValuesPlace {
+  /** The document whose lines describe the place (the release, or a valuesFrom block padded in place). */
+  lines: ParsedDocument;
+  docPos: { line: number; character: number };
+  startLine: number;
+  /** The values path of a document path, or undefined when it is not inside the values. */
+  pathOf: (docPath: ReadonlyArray<string | number>) => Array<string | number> | undefined;
+  source: ChartSource;
+  /** Set for a valuesFrom block: the release that reads it. */
+  reader?: string;
 }
 
 interface Located {
@@ -65,54 +79,75 @@ export class HelmValues {
     this.fetcher?.refresh();
   }
 
-  /** Completion inside `spec.values`; undefined when the position is not there (other providers answer). */
+  /** Completion inside `spec.values` (or a valuesFrom block); undefined when the position is not there (other providers answer). */
   async completion(p: CompletionParams, token: CancellationToken): Promise<CompletionItem[] | CompletionList | undefined> {
     try {
-      const at = this.locate(p.textDocument.uri, p.position);
+      const at = this.locateValues(p.textDocument.uri, p.position);
       if (!at) return undefined;
-      const ctx = cursorContext(at.parsed, at.docPos);
+      const ctx = cursorContext(at.lines, at.docPos);
       if (!ctx || ctx.type === 'emptyDocument') return undefined;
-      const path = valuesPathOf(ctx.path);
+      const path = at.pathOf(ctx.path);
       if (!path || (ctx.type === 'value' && path.length === 0)) return undefined;
-      const source = chartSourceOf(at.hr, this.host.index, at.key, at.local);
-      const state = await this.state(source, completionBudgetMs, token);
+      const state = await this.state(at.source, completionBudgetMs, token);
       if (state.state === 'resolving') return { isIncomplete: true, items: [] };
       if (state.state !== 'ready') return [];
       const from = sourceLine(state.chart, state.reference);
-      const entries = ctx.type === 'key' ? valueKeyCompletions(at.parsed, state.chart, ctx, path, from) : valueCompletions(at.parsed, state.chart, ctx, path);
-      return entries.map((e) => toCompletionItem(e, at.fileDoc.slice.startLine));
+      const entries = ctx.type === 'key' ? valueKeyCompletions(at.lines, state.chart, ctx, path, from) : valueCompletions(at.lines, state.chart, ctx, path);
+      return entries.map((e) => toCompletionItem(e, at.startLine));
     } catch (e) {
       this.host.log(`values completion failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return undefined;
     }
   }
 
-  /** Hover inside `spec.values` (the chart's word on the value) and on the `values` key (where help comes from, or why there is none). */
+  /** Hover inside `spec.values` or a valuesFrom block (the chart's word on the value), and on the `values` key (where help comes from, or why there is none). */
   async hover(p: HoverParams, token: CancellationToken, previous: Hover | null): Promise<Hover | null> {
     try {
-      const at = this.locate(p.textDocument.uri, p.position);
+      const at = this.locateValues(p.textDocument.uri, p.position);
       if (!at) return previous;
-      const node = nodeAt(at.parsed, at.docPos);
-      const path = node ? valuesPathOf(node.path) : undefined;
-      if (!node || !path || (path.length === 0 && !node.onKey)) return previous;
-      const source = chartSourceOf(at.hr, this.host.index, at.key, at.local);
-      const state = await this.state(source, hoverBudgetMs, token);
+      const node = nodeAt(at.lines, at.docPos);
+      const path = node ? at.pathOf(node.path) : undefined;
+      if (!node || !path || (path.length === 0 && !(node.onKey && at.reader === undefined))) return previous;
+      const state = await this.state(at.source, hoverBudgetMs, token);
       let text: string;
-      if (path.length === 0) text = statusMarkdown(source, state);
-      else if (state.state !== 'ready') text = statusMarkdown(source, state);
+      if (path.length === 0 || state.state !== 'ready') text = statusMarkdown(at.source, state);
       else {
         const facts = valueFacts(state.chart, path);
         const name = path.filter((s) => typeof s === 'string').join('.') || String(path[path.length - 1]);
-        const from = sourceLine(state.chart, state.reference);
+        const from = `${sourceLine(state.chart, state.reference)}${at.reader ? `, for ${at.reader}` : ''}`;
         text = isKnown(facts) ? valueMarkdown(name, facts, from) : `**${name}** is not a value chart ${state.chart.name} declares (neither in its values.schema.json nor in its values.yaml)\n\n_${from}_`;
       }
       const before = previous && typeof previous.contents === 'object' && 'value' in previous.contents ? previous.contents.value : '';
       const value = before && path.length === 0 ? `${before}\n\n---\n\n${text}` : text;
-      return { contents: { kind: MarkupKind.Markdown, value }, range: previous?.range ?? toLspRange(shiftRange(node.range, at.fileDoc.slice.startLine)) };
+      return { contents: { kind: MarkupKind.Markdown, value }, range: previous?.range ?? toLspRange(shiftRange(node.range, at.startLine)) };
     } catch (e) {
       this.host.log(`values hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return previous;
     }
+  }
+
+  /**
+   * Where values are written at a position: a HelmRelease's `spec.values` (paths below it), or
+   * the literal block of a ConfigMap/Secret key a HelmRelease of the workspace reads through
+   * valuesFrom (paths from the block's top).
+   */
+  private locateValues(uri: string, position: { line: number; character: number }): ValuesPlace | undefined {
+    const at = this.locate(uri, position);
+    if (at) {
+      return { lines: at.parsed, docPos: at.docPos, startLine: at.fileDoc.slice.startLine, pathOf: valuesPathOf, source: chartSourceOf(at.hr, this.host.index, at.key, at.local) };
+    }
+    const doc = this.host.documents.get(uri);
+    const fileDoc = doc?.yaml.documentAt(position);
+    if (!doc || !fileDoc) return undefined;
+    const docPos = YamlFile.toDocumentPosition(fileDoc, position);
+    const block = valuesBlockAt(fileDoc.parsed, docPos);
+    if (!block) return undefined;
+    const readers = releasesReading(this.host.index, block.kind, block.name, block.namespace, block.key);
+    if (!readers.length) return undefined;
+    const sources = readers.map((r) => ({ r, source: chartSourceOf(r.hr, this.host.index, r.file) }));
+    const { r, source } = sources.find((x) => x.source.ok) ?? sources[0]!;
+    const reader = `HelmRelease ${r.hr.namespace ? `${r.hr.namespace}/` : ''}${r.hr.name ?? '?'} (valuesFrom)`;
+    return { lines: block.doc, docPos, startLine: fileDoc.slice.startLine, pathOf: (p) => [...p], source, reader };
   }
 
   /** `helm-values/schema` diagnostics of an open file, from the charts known now (asks for missing ones in the background). */

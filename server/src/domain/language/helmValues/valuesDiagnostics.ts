@@ -105,3 +105,14 @@ export function valuesFromDiagnostics(
 function namespaceMatches(a: string | undefined, b: string | undefined): boolean {
   return a === undefined || b === undefined || a === b;
 }
+
+/** The HelmReleases of the workspace that read this ConfigMap or Secret key through valuesFrom (whole-document keys, not targetPath). */
+export function releasesReading(index: ObjectIndex | undefined, kind: 'ConfigMap' | 'Secret', name: string, namespace: string | undefined, key: string): Array<{ hr: HelmReleaseValues; file: string }> {
+  const out: Array<{ hr: HelmReleaseValues; file: string }> = [];
+  for (const obj of index?.objectsOfKind('HelmRelease') ?? []) {
+    const doc = index!.documentOf(obj);
+    const hr = doc ? readHelmRelease(doc) : undefined;
+    if (hr && hr.valuesFrom.some((r) => r.kind === kind && r.name === name && r.valuesKey === key && !r.targetPath) && namespaceMatches(hr.namespace, namespace)) out.push({ hr, file: obj.file });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  */
 import { isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { ParsedDocument } from '../../yaml/parsedDocument';
-import type { Range } from '../../text/lineIndex';
+import type { Position, Range } from '../../text/lineIndex';
 import { mapAt, pairOf } from '../../lint/yamlAccess';
 import type { ObjectIndex } from '../../workspace/objectIndex';
 import type { ValuesFromRef } from './helmReleaseChart';
@@ -75,4 +75,48 @@ function placed(manifest: ParsedDocument, pair: Pair<Scalar, unknown>): ParsedDo
 export function valuesMap(doc: ParsedDocument): YAMLMap | undefined {
   const c = doc.yaml.contents;
   return c && isMap(c) ? (c as YAMLMap) : undefined;
+}
+
+/** A literal block of a ConfigMap's `data` or a Secret's `stringData` holding the position, as a document of its own in the manifest's coordinates. */
+export interface ValuesBlock {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  namespace?: string;
+  key: string;
+  /** The block's lines up to the cursor's, padded so positions are the manifest's (parsed leniently: it may be half-typed). */
+  doc: ParsedDocument;
+}
+
+export function valuesBlockAt(manifest: ParsedDocument, position: Position): ValuesBlock | undefined {
+  const { kind, name, namespace, apiVersion } = manifest.identity;
+  if ((kind !== 'ConfigMap' && kind !== 'Secret') || apiVersion !== 'v1' || !name) return undefined;
+  const root = manifest.root;
+  if (!root || !isMap(root)) return undefined;
+  for (const section of kind === 'ConfigMap' ? ['data'] : ['stringData']) {
+    const map = mapAt(root as YAMLMap, section);
+    for (const item of map?.items ?? []) {
+      const pair = item as Pair<Scalar, unknown>;
+      const value = pair.value as Scalar | null;
+      if (!isScalar(pair.key) || !pair.key.range || !value || !isScalar(value) || value.type !== 'BLOCK_LITERAL' || !value.range) continue;
+      const keyPos = manifest.lineIndex.positionAt(pair.key.range[0]);
+      const first = manifest.lineIndex.positionAt(value.range[0]).line + 1;
+      const last = manifest.lineIndex.positionAt(Math.max(value.range[0], (value.range[2] ?? value.range[1]) - 1)).line;
+      if (position.line < first) continue;
+      if (position.line > last) {
+        // Typing on a new line right below the block, indented into it, still writes the block.
+        let ok = true;
+        for (let l = last + 1; l <= position.line && ok; l++) {
+          const text = manifest.lineIndex.lineText(l);
+          const indent = text.length - text.trimStart().length;
+          ok = l < position.line ? text.trim() === '' : indent > keyPos.character;
+        }
+        if (!ok) continue;
+      }
+      const start = manifest.lineIndex.offsetAt({ line: first, character: 0 });
+      const end = manifest.lineIndex.offsetAt({ line: Math.max(position.line, last) + 1, character: 0 });
+      const doc = new ParsedDocument('\n'.repeat(first) + manifest.text.slice(start, end));
+      return { kind, name, ...(namespace !== undefined ? { namespace } : {}), key: String(pair.key.value), doc };
+    }
+  }
+  return undefined;
 }
