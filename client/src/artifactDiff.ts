@@ -147,12 +147,14 @@ export class ArtifactComparisons {
   /** The hover's links, the palette and List Artifacts all come here. */
   async fromLink(arg: CompareLinkArgs | undefined): Promise<void> {
     if (!arg?.url) return this.fromPalette();
+    // The digest decides the content; the tag names the side (`repo:tag@digest`).
+    const url = arg.tag && !arg.url.includes(`:${arg.tag}@`) ? arg.url.replace('@', `:${arg.tag}@`) : arg.url;
     if (arg.with === 'folder') {
       const folder = await this.pickFolder(`Compare ${arg.tag ?? 'the artifact'} with a workspace folder`);
       if (!folder) return;
-      return this.compare({ url: arg.url }, { folder });
+      return this.compare({ url }, { folder });
     }
-    return this.compare(arg.previous ? { url: arg.previous } : { previousOf: arg.url }, { url: arg.url });
+    return this.compare(arg.previous ? { url: arg.previous } : { previousOf: arg.url }, { url });
   }
 
   /** "Compare Artifacts…": a repository, the old version, then the new version or a folder. */

@@ -32,7 +32,7 @@ export interface ArtifactSnapshot {
   url: string;
   registry: string;
   repository: string;
-  /** The tag asked for, if any. */
+  /** The tag the reference named, if any (with a digest too, the digest decided the content). */
   tag?: string;
   /** What the reference resolved to (the index digest for an index, as in Flux). */
   digest: string;
@@ -118,7 +118,8 @@ function snapshot(ref: OciReference, digest: string, m: CachedManifest, files: T
     url: `oci://${ref.registry}/${ref.repository}@${digest}`,
     registry: ref.registry,
     repository: ref.repository,
-    ...(ref.tag && !ref.digest ? { tag: ref.tag } : {}),
+    // Named by the caller (`repo:tag` or `repo:tag@digest`); a digest alone has no tag.
+    ...(ref.tag ? { tag: ref.tag } : {}),
     digest,
     layerDigest,
     files,
