@@ -279,6 +279,11 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
         assert.equal(r.flux.result, label === 'skip with trust stores' ? 'ignored' : 'failed', label);
         assert.match(r.ours.reason ?? '', reason, `${label}: ${r.ours.reason}`);
       }
+      // Go's encoding/json matches field names ignoring case, so does our reading.
+      const shouty = await verdicts(a, writePolicy({ Version: '1.0', TrustPolicies: [{ Name: 'p', RegistryScopes: ['*'], SignatureVerification: { Level: 'strict' }, TrustStores: ['ca:flux'], TrustedIdentities: ['*'] }] }), [pki.rootCert]);
+      assert.equal(shouty.flux.result, 'verified');
+      const notAList = await verdicts(a, writePolicy({ version: '1.0', trustPolicies: [statement({ registryScopes: '*' })] }), [pki.rootCert]);
+      assert.equal(notAList.flux.result, 'failed');
       // A revocation override to skip is allowed, and a custom level still verifies.
       const custom = await verdicts(a, writePolicy({ version: '1.0', trustPolicies: [statement({ signatureVerification: { level: 'strict', override: { revocation: 'skip', expiry: 'log' } } })] }), [pki.rootCert]);
       assert.equal(custom.flux.result, 'verified');

@@ -47,11 +47,31 @@ export class TrustPolicyError extends Error {
 
 const policyLink = 'https://notaryproject.dev/docs/quickstart/#create-a-trust-policy';
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+/** Go's encoding/json: a field matches its exact key first, else a key equal to it ignoring case. */
+function field(o: Record<string, unknown>, name: string): unknown {
+  if (name in o) return o[name];
+  const k = Object.keys(o).find((key) => key.toLowerCase() === name.toLowerCase());
+  return k === undefined ? undefined : o[k];
 }
 
-/** Parses like Go's encoding/json into the Document struct (unknown keys ignored, missing lists empty). */
+function object(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** A JSON list of strings, as Go decodes []string: anything else in it fails the whole document. */
+function strings(v: unknown, what: string, source: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new TrustPolicyError(`error occurred while parsing ${source}: ${what} must be a list of strings`);
+  return v as string[];
+}
+
+function text(v: unknown, what: string, source: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new TrustPolicyError(`error occurred while parsing ${source}: ${what} must be a string`);
+  return v;
+}
+
+/** Parses like Go's encoding/json into notation's Document struct (unknown keys ignored, case-insensitive names, missing lists empty). */
 export function parseTrustPolicy(json: string, source = 'trustpolicy.json'): TrustPolicyDocument {
   let raw: unknown;
   try {
@@ -59,25 +79,27 @@ export function parseTrustPolicy(json: string, source = 'trustpolicy.json'): Tru
   } catch (err) {
     throw new TrustPolicyError(`error occurred while parsing ${source}: ${(err as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TrustPolicyError(`error occurred while parsing ${source}: not a JSON object`);
-  const doc = raw as Record<string, unknown>;
-  const statements = Array.isArray(doc['trustPolicies']) ? doc['trustPolicies'] : [];
+  const doc = object(raw);
+  if (!doc) throw new TrustPolicyError(`error occurred while parsing ${source}: not a JSON object`);
+  const statements = field(doc, 'trustPolicies');
+  if (statements !== undefined && statements !== null && !Array.isArray(statements)) throw new TrustPolicyError(`error occurred while parsing ${source}: trustPolicies must be a list`);
   return {
-    version: typeof doc['version'] === 'string' ? doc['version'] : '',
-    trustPolicies: statements.map((s: unknown) => {
-      const o = (typeof s === 'object' && s !== null ? s : {}) as Record<string, unknown>;
-      const sv = (typeof o['signatureVerification'] === 'object' && o['signatureVerification'] !== null ? o['signatureVerification'] : {}) as Record<string, unknown>;
-      const override = typeof sv['override'] === 'object' && sv['override'] !== null ? (sv['override'] as Record<string, string>) : undefined;
+    version: text(field(doc, 'version'), 'version', source),
+    trustPolicies: ((statements as unknown[] | null | undefined) ?? []).map((s: unknown) => {
+      const o = object(s) ?? {};
+      const sv = object(field(o, 'signatureVerification')) ?? {};
+      const override = object(field(sv, 'override')) as Record<string, string> | undefined;
+      const verifyTimestamp = field(sv, 'verifyTimestamp');
       return {
-        name: typeof o['name'] === 'string' ? o['name'] : '',
-        registryScopes: strings(o['registryScopes']),
+        name: text(field(o, 'name'), 'name', source),
+        registryScopes: strings(field(o, 'registryScopes'), 'registryScopes', source),
         signatureVerification: {
-          level: typeof sv['level'] === 'string' ? sv['level'] : '',
+          level: text(field(sv, 'level'), 'level', source),
           ...(override ? { override } : {}),
-          ...(typeof sv['verifyTimestamp'] === 'string' ? { verifyTimestamp: sv['verifyTimestamp'] } : {}),
+          ...(typeof verifyTimestamp === 'string' ? { verifyTimestamp } : {}),
         },
-        trustStores: strings(o['trustStores']),
-        trustedIdentities: strings(o['trustedIdentities']),
+        trustStores: strings(field(o, 'trustStores'), 'trustStores', source),
+        trustedIdentities: strings(field(o, 'trustedIdentities'), 'trustedIdentities', source),
       };
     }),
   };
