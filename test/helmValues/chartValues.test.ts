@@ -135,3 +135,16 @@ test('validation follows Helm: defaults fill required values, null removes a def
   assert.match(shapes[0]!.message, /mode: must be string or integer, not object/);
   assert.deepEqual(check('port: ${PORT}\n'), []);
 });
+
+test('a schema with a remote $ref is never fetched: it documents values but validates nothing; 2020-12 unevaluatedProperties names the key', () => {
+  const check = (schema: object, text: string) => {
+    const chart = domain.chartValuesOf({ chartYaml: 'name: app\n', valuesYaml: 'a: 1\n', schemaJson: JSON.stringify(schema), subcharts: [] });
+    const doc = new domain.ParsedDocument(text);
+    return domain.checkChartValues({ chart, target: { doc, node: doc.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, below: [], above: [], complete: true });
+  };
+  assert.deepEqual(check({ properties: { a: { $ref: 'https://kubernetesjsonschema.dev/v1.18.0/_definitions.json#/definitions/io.k8s.api.core.v1.Probe' }, b: { type: 'integer' } } }, 'b: nope\n'), []);
+  const unevaluated = check({ $schema: 'https://json-schema.org/draft/2020-12/schema', allOf: [{ properties: { a: { type: 'integer' } } }], unevaluatedProperties: false }, 'a: 2\nextra: true\n');
+  assert.equal(unevaluated.length, 1, JSON.stringify(unevaluated));
+  assert.deepEqual(unevaluated[0]!.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } });
+  assert.match(unevaluated[0]!.message, /extra is not a value of the chart/);
+});

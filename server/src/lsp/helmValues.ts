@@ -20,6 +20,7 @@ import { isKnown, sourceLine, valueCompletions, valueFacts, valueKeyCompletions,
 import { releasesReading, valuesDiagnostics, valuesFromDiagnostics } from '../domain/language/helmValues/valuesDiagnostics';
 import { valuesBlockAt } from '../domain/language/helmValues/valuesFromKeys';
 import type { ChartValues } from '../domain/validation/chartValues';
+import { compileValuesSchema } from '../domain/validation/chartValuesSchema';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import type { OpenDocuments } from './documents';
 import type { ServerSettings } from './settings';
@@ -207,7 +208,12 @@ function statusMarkdown(source: ChartSource, state: ChartState): string {
   if (state.state === 'ready') {
     const c = state.chart;
     const subs = c.subcharts.length ? `  \nSubcharts: ${c.subcharts.map((s) => (s.key === s.name ? `\`${s.key}\`` : `\`${s.key}\` (${s.name})`)).join(', ')}` : '';
-    const problems = c.problems.length ? `  \n${c.problems.join('; ')}` : '';
+    // A schema ajv cannot compile (a remote $ref, a broken keyword) still documents values but validates nothing.
+    const unusable = c.schemas.flatMap((x) => {
+      const compiled = compileValuesSchema(x.schema);
+      return 'error' in compiled ? [`values.schema.json of ${x.chart} is not used for validation: ${compiled.error}`] : [];
+    });
+    const problems = [...c.problems, ...unusable].length ? `  \n${[...c.problems, ...unusable].join('; ')}` : '';
     return `**Values help** from chart ${c.name}${c.version ? ` ${c.version}` : ''} via ${source.ok ? source.via : '?'}  \n\`${state.reference}\`, ${c.hasSchema ? 'values.schema.json (validated)' : 'no values.schema.json (completion and hover from values.yaml)'}${subs}${problems}`;
   }
   if (state.state === 'resolving') return `**Values help**: fetching the chart${source.ok ? ` of ${source.via}` : ''}…`;
