@@ -119,7 +119,11 @@ export function readSourceIgnorePatterns(text: string, domain: readonly string[]
 }
 
 export class SourceIgnoreMatcher {
-  constructor(readonly patterns: readonly SourceIgnorePattern[]) {}
+  readonly patterns: readonly SourceIgnorePattern[];
+
+  constructor(patterns: readonly SourceIgnorePattern[]) {
+    this.patterns = patterns;
+  }
 
   /** go-git `matcher.Match`: the last pattern that matches decides. */
   match(path: readonly string[], isDir: boolean): boolean {
