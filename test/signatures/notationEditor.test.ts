@@ -145,3 +145,35 @@ describe('Notary signature status in the editor, trust from the Secret manifest'
     assert.match(message(i!), /Secret somewhere-else in namespace flux-system is not in the workspace; its trustpolicy\.json and CA certificates are needed/);
   });
 });
+
+describe('Notary signature status with trust from the flux-oci.verify.notation* settings', { skip }, () => {
+  let lsp: LspClient;
+  let sopsWs = '';
+  before(async () => {
+    // The Secret is in the workspace but encrypted with SOPS: the settings' files stand in for it.
+    sopsWs = mkdtempSync(path.join(tmpdir(), 'flux-oci-notary-sops-'));
+    writeFileSync(
+      path.join(sopsWs, 'notation-secret.yaml'),
+      ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: notation-sops', '  namespace: flux-system', 'type: Opaque', 'data:', '  trustpolicy.json: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', '  ca.crt: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'sops:', '  version: 3.9.0', ''].join('\n'),
+    );
+    writeFileSync(path.join(dir, 'editor-trustpolicy.json'), trustPolicy('strict'));
+    lsp = await LspClient.start({ workspaceFolders: [sopsWs], settings: { verify: { notationTrustPolicy: path.join(dir, 'editor-trustpolicy.json'), notationCaFiles: [pki.rootCert] } } });
+    await eventually(async () => (lsp.logs.some((l) => /indexed \d+ YAML files/.test(l)) ? true : undefined), 'workspace index');
+  });
+  after(async () => {
+    await lsp?.stop();
+    if (sopsWs) rmSync(sopsWs, { recursive: true, force: true });
+  });
+
+  it('verifies with the configured trust policy and CA when the Secret is SOPS-encrypted', async () => {
+    const text = source('signed', notation('notation-sops'));
+    const uri = fileUri(path.join(sopsWs, 'app.yaml'));
+    lsp.open(uri, text);
+    const md = await eventually(async () => {
+      const m = markdown(await lsp.hover(uri, at(text, 'url:')));
+      return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
+    }, 'signature hover', 20_000);
+    assert.match(md, /✔ verified signed by `CN=flux-oci signer/);
+    assert.match(md, /flux-oci\.verify\.notationTrustPolicy/);
+  });
+});

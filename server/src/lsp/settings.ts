@@ -3,7 +3,7 @@ export interface ServerSettings {
   validation: { enable: boolean };
   registry: { offline: boolean };
   /** Keys and trust for checking `spec.verify` signatures when the workspace has no Secret manifest. */
-  verify: { publicKeyFiles: string[]; trustedRoot?: string };
+  verify: { publicKeyFiles: string[]; trustedRoot?: string; notationTrustPolicy?: string; notationCaFiles?: string[] };
   /** Milliseconds to wait after the last keystroke before re-validating. */
   diagnosticsDelay: number;
   /** `flux-oci.fluxVersion`: check against this bundled Flux release (`2.8`) instead of what the workspace shows; empty: detect. */
@@ -44,7 +44,12 @@ export function readSettings(raw: unknown): ServerSettings {
   return {
     validation: { enable: bool(section('validation')['enable'], defaultSettings.validation.enable) },
     registry: { offline: bool(section('registry')['offline'], defaultSettings.registry.offline) },
-    verify: { publicKeyFiles: keyFiles, ...(trustedRoot ? { trustedRoot } : {}) },
+    verify: {
+      publicKeyFiles: keyFiles,
+      ...(trustedRoot ? { trustedRoot } : {}),
+      ...(typeof verify['notationTrustPolicy'] === 'string' && verify['notationTrustPolicy'].trim() !== '' ? { notationTrustPolicy: verify['notationTrustPolicy'].trim() } : {}),
+      ...(strings(verify['notationCaFiles']).length ? { notationCaFiles: strings(verify['notationCaFiles']) } : {}),
+    },
     diagnosticsDelay: typeof delay === 'number' && delay >= 0 && delay < 10_000 ? delay : defaultSettings.diagnosticsDelay,
     fluxVersion: typeof r['fluxVersion'] === 'string' ? r['fluxVersion'].trim() : defaultSettings.fluxVersion,
     schemas: { fromCluster: bool(section('schemas')['fromCluster'], defaultSettings.schemas.fromCluster) },

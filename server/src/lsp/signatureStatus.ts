@@ -136,6 +136,8 @@ export class EditorSignatures {
       },
       keyFiles: settings.publicKeyFiles.map((f) => this.readFile(f)),
       ...(settings.trustedRoot ? { trustedRoot: this.readFile(settings.trustedRoot) } : {}),
+      ...(settings.notationTrustPolicy ? { notationTrustPolicy: this.readFile(settings.notationTrustPolicy) } : {}),
+      notationCaFiles: (settings.notationCaFiles ?? []).map((f) => this.readFile(f)),
     };
   }
 

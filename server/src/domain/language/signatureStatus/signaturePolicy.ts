@@ -28,6 +28,9 @@ export interface KeySources {
   keyFiles: readonly ReadFile[];
   /** `flux-oci.verify.trustedRoot`, read, when set. */
   trustedRoot?: ReadFile;
+  /** `flux-oci.verify.notationTrustPolicy` and `notationCaFiles`, read: provider notation without a readable Secret. */
+  notationTrustPolicy?: ReadFile;
+  notationCaFiles?: readonly ReadFile[];
 }
 
 export type PolicyChoice =
@@ -44,6 +47,8 @@ export type PolicyChoice =
 
 export const publicKeyFilesSetting = 'flux-oci.verify.publicKeyFiles';
 export const trustedRootSetting = 'flux-oci.verify.trustedRoot';
+export const notationTrustPolicySetting = 'flux-oci.verify.notationTrustPolicy';
+export const notationCaFilesSetting = 'flux-oci.verify.notationCaFiles';
 
 export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
   if (verify.provider === 'notation') return notationPolicy(verify, sources);
@@ -74,19 +79,34 @@ export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyCho
   return ready({ provider: 'cosign', ...identities }, "Sigstore's public-good trusted root");
 }
 
-/** Notation trusts only the Secret (trustpolicy.json + CA certificates); without it Flux fails every verification. */
+/**
+ * Notation trusts the Secret's trustpolicy.json and CA certificates (without secretRef Flux fails
+ * every verification); when the manifest is not in the workspace or cannot be read, the files of
+ * flux-oci.verify.notationTrustPolicy and notationCaFiles stand in for it.
+ */
 function notationPolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
   if (verify.secretName === undefined) {
     return { kind: 'keys-unavailable', message: 'provider notation needs spec.verify.secretRef: a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)' };
   }
   const found = sources.findSecret(verify.secretName, verify.namespace);
-  if (!found) {
-    return { kind: 'keys-unavailable', message: `Secret ${verify.secretName}${verify.namespace ? ` in namespace ${verify.namespace}` : ''} is not in the workspace; its trustpolicy.json and CA certificates are needed to check Notary signatures` };
+  let problem: string;
+  if (found) {
+    const where = `Secret ${verify.secretName} (${found.where})`;
+    const read = notationTrustOfSecretDocument(found.doc, where);
+    if (read.ok) return ready({ provider: 'notation', notation: read.trust }, where);
+    problem = `${where} cannot be used: ${read.problem}`;
+  } else {
+    problem = `Secret ${verify.secretName}${verify.namespace ? ` in namespace ${verify.namespace}` : ''} is not in the workspace; its trustpolicy.json and CA certificates are needed to check Notary signatures`;
   }
-  const where = `Secret ${verify.secretName} (${found.where})`;
-  const read = notationTrustOfSecretDocument(found.doc, where);
-  if (!read.ok) return { kind: 'keys-unavailable', message: `${where} cannot be used: ${read.problem}` };
-  return ready({ provider: 'notation', notation: read.trust }, where);
+  const policyFile = sources.notationTrustPolicy;
+  const caFiles = sources.notationCaFiles ?? [];
+  if (!policyFile && caFiles.length === 0) return { kind: 'keys-unavailable', message: `${problem}; or set ${notationTrustPolicySetting} and ${notationCaFilesSetting}` };
+  const unreadable = [policyFile, ...caFiles].filter((f): f is ReadFile => f !== undefined && f.text === undefined);
+  if (unreadable.length) return { kind: 'keys-unavailable', message: `${problem}; cannot read ${unreadable.map((f) => `${f.name} (${f.error ?? 'unknown error'})`).join(', ')}; fix the paths` };
+  if (!policyFile) return { kind: 'keys-unavailable', message: `${problem}; set ${notationTrustPolicySetting} too (the trust policy)` };
+  if (caFiles.length === 0) return { kind: 'keys-unavailable', message: `${problem}; set ${notationCaFilesSetting} too (the CA certificates)` };
+  const source = `${[policyFile, ...caFiles].map((f) => f.name).join(', ')} (${notationTrustPolicySetting}, ${notationCaFilesSetting})`;
+  return ready({ provider: 'notation', notation: { source, trustPolicyJson: policyFile.text!, certificates: caFiles.map((f) => ({ name: f.name, data: f.text! })) } }, source);
 }
 
 function readKeyFiles(files: readonly ReadFile[]): { ok: true; keys: PublicKeyEntry[] } | { ok: false; problem: string } {
