@@ -35,6 +35,9 @@ export async function watchObjectUntil<R>(client: KubeClient, ref: ObjectRef, st
   const outer = options.signal;
   const onAbort = (): void => controller.abort();
   outer?.addEventListener('abort', onAbort, { once: true });
+  // An abort event never fires for a signal aborted already (cancelled while the request was
+  // being annotated): without this the wait ran to its timeout, minutes after the user cancelled.
+  if (outer?.aborted) controller.abort();
   let timedOut = false;
   const timer = options.timeoutMs ? setTimeout(() => ((timedOut = true), controller.abort()), options.timeoutMs) : undefined;
   const path = collectionPath(fluxKindInfo(ref.kind)!, ref.namespace);
