@@ -148,3 +148,36 @@ test('a schema with a remote $ref is never fetched: it documents values but vali
   assert.deepEqual(unevaluated[0]!.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } });
   assert.match(unevaluated[0]!.message, /extra is not a value of the chart/);
 });
+
+test('comments as documentation: the nearest paragraph above a key, helm-docs and Bitnami markers; a file header and commented-out YAML are not docs', () => {
+  const valuesYaml = [
+    '# Default values for app.',
+    '# This is a YAML-formatted file.',
+    '',
+    'replicaCount: 1',
+    '## @section Image',
+    '## @param image.repository Image repository to pull from',
+    'image:',
+    '  repository: nginx',
+    '  # -- Tag of the image',
+    '  # @default -- the chart appVersion',
+    '  tag: ""',
+    '# resources:',
+    '#   limits:',
+    '#     cpu: 100m',
+    'resources: {}',
+    'host: #0.0.0.0',
+    '# an old note',
+    '',
+    '# How long to wait',
+    'timeout: 30',
+  ].join('\n');
+  const c = domain.chartValuesOf({ chartYaml: 'name: app\n', valuesYaml, subcharts: [] });
+  const doc = (...p: string[]) => c.comments.get(p.join('\u0000'));
+  assert.equal(doc('replicaCount'), undefined, 'the file header describes no key');
+  assert.equal(doc('image'), 'Image repository to pull from');
+  assert.equal(doc('image', 'tag'), 'Tag of the image');
+  assert.equal(doc('resources'), undefined, 'commented-out YAML is an example, not prose');
+  assert.equal(doc('host'), 'Example: `0.0.0.0`');
+  assert.equal(doc('timeout'), 'How long to wait');
+});

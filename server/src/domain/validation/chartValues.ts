@@ -173,10 +173,14 @@ function collectComments(doc: Document, node: Node | null, path: Array<string | 
       const p = pair as Pair<Node, Node>;
       if (!isScalar(p.key)) return;
       const key = String(p.key.value);
+      // A nested mapping holds its first key's comment; a file header (a blank line before the first key) is the document's and describes no key.
       let before = p.key.commentBefore ?? undefined;
-      if (!before && i === 0) before = (node as Node).commentBefore ?? (path.length === 0 ? (doc.commentBefore ?? undefined) : undefined);
-      const after = (isScalar(p.value) ? p.value.comment : undefined) ?? undefined;
-      const text = cleanComment(before) ?? cleanComment(after);
+      if (!before && i === 0 && path.length > 0) before = (node as Node).commentBefore ?? undefined;
+      // Only the comment on the key's own line (the parser appends the lines below it).
+      const after = (isScalar(p.value) ? p.value.comment?.split('\n')[0] : undefined) ?? undefined;
+      // `host: #0.0.0.0`: beside an empty value, one word is a commented-out example, not a description.
+      const example = after && isScalar(p.value) && p.value.value === null && /^\s*\S+\s*$/.test(after) ? `Example: \`${after.trim()}\`` : undefined;
+      const text = cleanComment(before) ?? example ?? cleanComment(after);
       if (text) out.set(pathKey([...path, key]), text);
       collectComments(doc, p.value ?? null, [...path, key], out);
     });
