@@ -34,7 +34,9 @@ import {
   type CompareArtifactsResult,
   type CompareLinkArgs,
   type CompareSideArg,
+  type AccessArgs,
 } from '../../server/src/protocol/artifactMessages';
+import type { FluxTreeNode } from '../../server/src/protocol/clusterMessages';
 import type { Answer } from '../../server/src/protocol/messages';
 import { runServerCommand, runningClient } from './serverCommands';
 
@@ -194,8 +196,8 @@ export class ArtifactComparisons {
   }
 
   /** Compares, then lists the changed files; the first one opens at once. */
-  async compare(before: CompareSideArg, after: CompareSideArg): Promise<void> {
-    const answer = await this.execute(artifactCommands.compare, 'Comparing artifacts', { before, after });
+  async compare(before: CompareSideArg, after: CompareSideArg, access: AccessArgs = {}): Promise<void> {
+    const answer = await this.execute(artifactCommands.compare, 'Comparing artifacts', { ...access, before, after });
     if (!answer) return;
     if (!answer.ok) {
       this.output.error(`compare failed: ${answer.error}`);
@@ -279,6 +281,31 @@ export class ArtifactComparisons {
   }
 }
 
+/** A row of the Flux Cluster view, as VS Code hands it to a context-menu command. */
+type ClusterTreeElement = { type: 'object'; node: FluxTreeNode } | { type: 'row'; row: { placements: Array<{ node: FluxTreeNode }> } } | { type: string };
+
+/**
+ * "Compare with Registry" on an OCIRepository of the Flux Cluster view: the revision the cluster
+ * runs (its `status.artifact.revision`, `tag@digest`) against what its spec resolves to in the
+ * registry now, that is what the next reconcile changes.
+ */
+export async function compareClusterSource(comparisons: ArtifactComparisons, element: ClusterTreeElement | undefined): Promise<void> {
+  const node = element?.type === 'object' ? (element as { node: FluxTreeNode }).node : element?.type === 'row' ? (element as { row: { placements: Array<{ node: FluxTreeNode }> } }).row.placements[0]?.node : undefined;
+  if (!node || node.ref.kind !== 'OCIRepository' || !node.ociSource) {
+    void window.showInformationMessage('Flux OCI: Compare with Registry works on an OCIRepository of the Flux Cluster view.');
+    return;
+  }
+  const m = /^(?:(.+)@)?(sha(?:256|384|512):[a-f0-9]+)$/.exec(node.revision ?? '');
+  if (!m) {
+    void window.showInformationMessage(`Flux OCI: ${node.ref.namespace}/${node.ref.name} has no artifact in the cluster yet; nothing to compare.`);
+    return;
+  }
+  const base = node.ociSource.url.replace(/\/+$/, '');
+  const running = m[1] ? `${base}:${m[1]}@${m[2]}` : `${base}@${m[2]}`;
+  const { url, ref, layerMediaType } = node.ociSource;
+  await comparisons.compare({ url: running }, { source: { url, ref, ...(layerMediaType ? { layerMediaType } : {}) } }, node.ociSource.insecure ? { insecure: true } : {});
+}
+
 export function registerArtifactDiffs(client: () => LanguageClient | undefined, output: LogOutputChannel): { disposables: Disposable[]; comparisons: ArtifactComparisons } {
   const comparisons = new ArtifactComparisons(client, output);
   const guarded = (run: () => Promise<void>) => async () => {
@@ -295,6 +322,7 @@ export function registerArtifactDiffs(client: () => LanguageClient | undefined, 
     disposables: [
       workspace.registerFileSystemProvider(artifactScheme, new ArtifactFileSystem(client), { isCaseSensitive: true, isReadonly: true }),
       commands.registerCommand(compareArtifactsClientCommand, (arg?: CompareLinkArgs) => guarded(() => comparisons.fromLink(arg))()),
+      commands.registerCommand('flux-oci.cluster.compareWithRegistry', (element?: ClusterTreeElement) => guarded(() => compareClusterSource(comparisons, element))()),
     ],
   };
 }

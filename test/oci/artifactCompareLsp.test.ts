@@ -1,5 +1,5 @@
 // Issue 14 over stdio: the language server compares artifacts (tag ↔ tag, "the version
-// before", tag ↔ workspace folder) with `flux-oci.artifact.compare` and serves their files
+// before", tag ↔ workspace folder, a cluster's revision ↔ what its spec resolves to now) with `flux-oci.artifact.compare` and serves their files
 // with `flux-oci/artifactFile` from its artifact cache, so they still open with the
 // registry gone; the OCIRepository hover links to the client's compare command only for a
 // client that announces it. Real docker-registry on 127.0.0.1, two pushed tags.
@@ -90,6 +90,22 @@ test('"the version before" is the previous semver tag; a folder is compared with
   assert.equal(folder.after.kind, 'folder');
   assert.equal(folder.after.root, path.join(ws, 'deploy'));
   assert.deepEqual(folder.changes.map((c) => `${c.kind} ${c.path}`), ['modified apps/deployment.yaml'], 'logo.png is ignored as push ignores it');
+});
+
+test('what a cluster runs against what its OCIRepository spec resolves to now (the next reconcile)', { skip }, async () => {
+  // The cluster runs v1.0.0 (its status.artifact.revision); the spec follows a semver range.
+  const running = { url: `${repo}:v1.0.0@${digests['v1.0.0']}` };
+  const next = await compare(running, { source: { url: repo, ref: { semver: '>=1.0.0 <2.0.0' } } });
+  assert.equal(next.ok, true, next.error);
+  assert.equal(next.before.tag, 'v1.0.0');
+  assert.equal(next.after.tag, 'v1.1.0');
+  assert.equal(next.after.digest, digests['v1.1.0']);
+  assert.deepEqual(next.changes.map((c) => `${c.kind} ${c.path}`), ['modified apps/deployment.yaml', 'removed old.yaml']);
+  const pinned = await compare(running, { source: { url: repo, ref: { tag: 'v1.0.0' } } });
+  assert.equal(pinned.identical, true);
+  const none = await compare(running, { source: { url: repo, ref: { semver: '>=3.0.0' } } });
+  assert.equal(none.ok, false);
+  assert.match(none.error ?? '', /no match found for semver: >=3.0.0/);
 });
 
 test('with the registry gone, files of compared artifacts still open and digests still compare', { skip }, async () => {

@@ -1,6 +1,7 @@
 /**
  * LSP wiring of artifact comparison (issue 14): `flux-oci.artifact.compare` answers which
- * files differ between two artifacts (tag, digest, or "the version before") or an artifact and
+ * files differ between two artifacts (tag, digest, "the version before", or what an
+ * OCIRepository's spec resolves to now) or an artifact and
  * a folder, and `flux-oci/artifactFile` serves one file of an artifact for the client's
  * read-only file system. Both read through one artifact content cache on disk (by layer
  * digest, outside the workspace, bounded by size), so the files of a comparison open at once
@@ -37,7 +38,9 @@ export class ArtifactCompare {
     const before = await this.side(a.before, 'before', connection, onProgress);
     const after = await this.side(a.after, 'after', connection, onProgress);
     const { compareArtifacts } = await import('../domain/oci/operations/compareArtifacts');
-    const r = await compareArtifacts({ before, after, cache: this.cache, connection, onProgress });
+    // An OCIRepository's layerSelector picks the layer on both sides (the same source, two revisions).
+    const layerMediaType = [a.before, a.after].map((x) => (x && typeof x === 'object' && 'source' in x ? x.source?.layerMediaType : undefined)).find((m) => typeof m === 'string' && m !== '');
+    const r = await compareArtifacts({ before, after, cache: this.cache, connection, onProgress, ...(layerMediaType ? { layerMediaType } : {}) });
     return { ok: true, before: r.before, after: r.after, identical: r.identical, changes: r.changes };
   }
 
@@ -49,6 +52,17 @@ export class ArtifactCompare {
         const prev = await previousArtifact({ url: s.previousOf.trim(), connection, onProgress });
         return { url: prev.url };
       }
+      if ('source' in s && s.source && typeof s.source === 'object' && typeof s.source.url === 'string') {
+        const ref = s.source.ref && typeof s.source.ref === 'object' ? s.source.ref : {};
+        const pick = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+        const spec = {
+          url: s.source.url,
+          ref: Object.fromEntries((['tag', 'semver', 'semverFilter', 'digest'] as const).flatMap((k) => (pick(ref[k]) ? [[k, pick(ref[k])!]] : []))),
+          ...(pick(s.source.layerMediaType) ? { layerMediaType: s.source.layerMediaType! } : {}),
+        };
+        const { resolveSourceRef } = await import('../domain/oci/operations/previousArtifact');
+        return { url: await resolveSourceRef({ source: spec, connection, onProgress }) };
+      }
       if ('folder' in s && typeof s.folder === 'string' && s.folder.trim()) {
         const cwd = this.host.cwd();
         const full = path.resolve(cwd, s.folder.trim());
@@ -56,7 +70,7 @@ export class ArtifactCompare {
         return { paths: [full], cwd, ...(ignorePaths.length ? { ignorePaths } : {}) };
       }
     }
-    throw new Error(`missing ${name}: give { url: 'oci://host/repo:tag' }, { previousOf: 'oci://…' } or { folder: 'path' }`);
+    throw new Error(`missing ${name}: give { url: 'oci://host/repo:tag' }, { previousOf: 'oci://…' }, { source: { url, ref } } or { folder: 'path' }`);
   }
 
   /** One file of an artifact, base64; a failure (never a thrown error) when it cannot be had. */

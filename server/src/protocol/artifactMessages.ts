@@ -12,6 +12,7 @@ import type { TagArtifactResult } from '../domain/oci/operations/tagArtifact';
 import type { ListArtifactsResult } from '../domain/oci/operations/listArtifacts';
 import type { DiffArtifactResult } from '../domain/oci/operations/diffArtifact';
 import type { CompareArtifactsResult } from '../domain/oci/operations/compareArtifacts';
+import type { SourceRefSpec } from '../domain/oci/operations/previousArtifact';
 import type { VerificationResult } from '../domain/signatures/types';
 import type { SignResult } from '../domain/signatures/signArtifact';
 import type { ArtifactDefaults, SourceDefault } from '../domain/language/artifactDefaults';
@@ -72,7 +73,9 @@ export type CompareSideArg =
   /** A folder (relative to the first workspace folder, or absolute), read with push's ignore rules. */
   | { folder: string; ignorePaths?: string[] }
   /** The version before this one in its repository: semver order when the tags are versions, else newest created first. */
-  | { previousOf: string };
+  | { previousOf: string }
+  /** What an OCIRepository with this spec resolves to now (digest > semver > tag > latest), e.g. the cluster's next reconcile. */
+  | { source: SourceRefSpec };
 
 export interface CompareArgs extends AccessArgs {
   /** The old side (`---`). */
@@ -81,7 +84,7 @@ export interface CompareArgs extends AccessArgs {
   after: CompareSideArg;
 }
 
-export type { CompareArtifactsResult };
+export type { CompareArtifactsResult, SourceRefSpec };
 
 /** `flux-oci/artifactFile`: one file of an artifact, from the server's artifact cache (fetched into it when missing). */
 export interface ArtifactFileParams {

@@ -1,16 +1,18 @@
 /**
- * "The previous version" of an artifact, for comparing what a new version changes (issue 14):
+ * Which version to compare with (issue 14). "The previous version" of an artifact, for
+ * comparing what a new version changes:
  * the tags of its repository in version order when they are all versions (Flux's semver
  * rules, highest first), else newest created first (the `org.opencontainers.image.created`
  * annotation), then by name; the previous version is the first one after the given tag (or
  * after the first tag at the given digest) that holds different content.
  */
-import { sortVersionsDescending, tryParseFluxVersion } from '../../semver/index';
-import { parseArtifactUrl } from '../reference';
+import { selectSemverTag, sortVersionsDescending, tryParseFluxVersion } from '../../semver/index';
+import { MediaType } from '../mediaTypes';
+import { isSupportingTag, parseArtifactUrl, parseRepositoryUrl } from '../reference';
 import { RegistryError } from '../registry/errors';
-import type { ConnectionOptions } from '../registry/access';
+import { withRegistry, type ConnectionOptions } from '../registry/access';
 import { listArtifacts, type ListedArtifact } from './listArtifacts';
-import type { ProgressListener } from './progress';
+import { retryReporter, type ProgressListener } from './progress';
 
 export interface PreviousArtifactResult {
   /** `oci://host/repo:tag` */
@@ -42,4 +44,33 @@ export async function previousArtifact(opts: { url: string; connection: Connecti
   const prev = ordered.slice(at + 1).find((a) => a.digest !== current);
   if (!prev) throw new RegistryError(`${ordered[at]!.tag} is the oldest version in ${repo}: there is nothing before it to compare with`, { code: 'not-found' });
   return { url: `${repo}:${prev.tag}`, tag: prev.tag, digest: prev.digest };
+}
+
+/** The fields of an OCIRepository's spec that decide its artifact (`spec.url`, `spec.ref`, `spec.layerSelector.mediaType`). */
+export interface SourceRefSpec {
+  url: string;
+  ref: { tag?: string; semver?: string; semverFilter?: string; digest?: string };
+  layerMediaType?: string;
+}
+
+/**
+ * What an OCIRepository with this spec resolves to now, as source-controller decides: digest >
+ * semver (the highest tag in range, `semverFilter` first, Helm chart tags with `_` for `+`) >
+ * tag > `latest`. Answers `oci://host/repo:tag` (or `@digest` when the spec pins one).
+ */
+export async function resolveSourceRef(opts: { source: SourceRefSpec; connection: ConnectionOptions; onProgress?: ProgressListener }): Promise<string> {
+  const { url, ref } = opts.source;
+  const repo = parseRepositoryUrl(url);
+  const base = `oci://${repo.registry}/${repo.repository}`;
+  if (ref.digest) return `${base}${ref.tag ? `:${ref.tag}` : ''}@${ref.digest}`;
+  if (!ref.semver) return `${base}:${ref.tag ?? 'latest'}`;
+  opts.onProgress?.({ phase: 'list', message: `listing tags of ${repo.registry}/${repo.repository} for ${ref.semver}` });
+  const tags = await withRegistry(repo.registry, opts.connection, retryReporter(opts.onProgress), (client) => client.listTags(repo.repository));
+  const selected = selectSemverTag(
+    tags.filter((t) => !isSupportingTag(t)),
+    ref.semver,
+    { ...(ref.semverFilter ? { filter: ref.semverFilter } : {}), helmUnderscore: opts.source.layerMediaType === MediaType.helmChartContent },
+  );
+  if (!selected.ok) throw new RegistryError(`${base}: ${selected.message}`, { code: 'not-found' });
+  return `${base}:${selected.tag}`;
 }
