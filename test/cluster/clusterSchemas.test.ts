@@ -9,13 +9,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { LspClient, cursor, fileUri, repoRoot } from '../helpers/lspClient.ts';
 import { fluxCrds } from '../helpers/fluxCrds.ts';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { parse, stringify } from 'yaml';
 
 type Crd = { metadata: { name: string; resourceVersion?: string }; spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: any } }[] } };
 
@@ -100,7 +101,14 @@ describe('schemas from the cluster', { timeout: 240_000 }, () => {
   test('the language server with flux-oci.schemas.fromCluster: validation and completion follow the CRD and go back when it is removed', async (t) => {
     if (!cp) return t.skip('no control plane');
     await setAcme(true);
-    const lsp = await LspClient.start({ workspaceFolders: [ws], settings: { schemas: { fromCluster: true } }, env: { KUBECONFIG: cp.kubeconfig } });
+    // a kubeconfig of our own with a second context, so the test can switch like `kubectl config use-context`
+    const kubeconfig = path.join(ws, 'kubeconfig');
+    const config = parse(readFileSync(cp.kubeconfig, 'utf8')) as { clusters: unknown[]; contexts: { name: string; context: Record<string, string> }[]; 'current-context': string };
+    config.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:1' } });
+    config.contexts.push({ name: 'elsewhere', context: { ...config.contexts[0]!.context, cluster: 'nowhere' } });
+    const useContext = (name: string) => writeFileSync(kubeconfig, stringify({ ...config, 'current-context': name }));
+    useContext('flux-oci-test');
+    const lsp = await LspClient.start({ workspaceFolders: [ws], settings: { schemas: { fromCluster: true } }, env: { KUBECONFIG: kubeconfig } });
     try {
       const uri = fileUri(path.join(ws, 'oci.yaml'));
       const accepted = lsp.nextDiagnostics(uri, (d) => !enumError(d), 30_000);
@@ -122,6 +130,16 @@ describe('schemas from the cluster', { timeout: 240_000 }, () => {
       const widened = lsp.nextDiagnostics(uri, (d) => !enumError(d), 30_000);
       await setAcme(true);
       await widened;
+
+      // Another context becomes current (unreachable): the bundled schema again, and the hover says why; then back.
+      const elsewhere = lsp.nextDiagnostics(uri, (d) => enumError(d), 30_000);
+      useContext('elsewhere');
+      await elsewhere;
+      const why = await lsp.hover(uri, { line: 1, character: 8 });
+      assert.match((why!.contents as { value: string }).value, /Checked against Flux 2\.9 \(newest bundled; .*; not the cluster's: /);
+      const back = lsp.nextDiagnostics(uri, (d) => !enumError(d), 30_000);
+      useContext('flux-oci-test');
+      await back;
 
       // The CRD goes away: its kind comes from the bundled release again (no acme), without a restart.
       const rejected = lsp.nextDiagnostics(uri, (d) => enumError(d), 30_000);

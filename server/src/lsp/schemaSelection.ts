@@ -31,6 +31,10 @@ export class SchemaSelection {
   private readonly facts = new Map<string, Map<string, WorkspaceFluxFacts>>();
   private readonly choices = new Map<string, SchemaChoice>();
   private cluster: ClusterSchemas | undefined;
+  /** The last set read per kube context: switching back shows it at once while the fresh read runs. */
+  private readonly lastByContext = new Map<string, SchemaChoice>();
+  /** Follows `kubectl config use-context` (or the Switch Context command) while fromCluster is on. */
+  private contextPoll: NodeJS.Timeout | undefined;
   private clusterError: string | undefined;
   private applied: { fluxVersion: string; fromCluster: boolean } = { fluxVersion: '', fromCluster: false };
 
@@ -106,12 +110,18 @@ export class SchemaSelection {
 
   private startCluster(): void {
     this.stopCluster();
+    this.contextPoll = setInterval(() => this.followContext(), 5_000);
+    this.contextPoll.unref();
     try {
       const client = new KubeClient(loadClusterAccess());
-      this.cluster = new ClusterSchemas(client, {
-        onChange: () => this.recompute(),
+      const cluster = new ClusterSchemas(client, {
+        onChange: (choice) => {
+          if (choice) this.lastByContext.set(cluster.context, choice);
+          this.recompute();
+        },
         log: (m) => this.host.log(m),
       });
+      this.cluster = cluster;
       this.clusterError = undefined;
       this.host.log(`schemas: reading the Flux CRDs of kube context ${client.access.context}`);
     } catch (err) {
@@ -121,13 +131,29 @@ export class SchemaSelection {
   }
 
   private stopCluster(): void {
+    if (this.contextPoll) clearInterval(this.contextPoll);
+    this.contextPoll = undefined;
     this.cluster?.close();
     this.cluster = undefined;
   }
 
+  /** The kubeconfig's current context moved: read (and watch) the new one's CRDs. */
+  private followContext(): void {
+    let context: string | undefined;
+    try {
+      context = loadClusterAccess().context;
+    } catch {
+      return;
+    }
+    if (context === this.cluster?.context) return;
+    this.host.log(`schemas: kube context is now ${context}`);
+    this.startCluster();
+    this.recompute();
+  }
+
   private recompute(): void {
     const s = this.host.settings();
-    const cluster = s.schemas.fromCluster ? this.cluster?.current : undefined;
+    const cluster = s.schemas.fromCluster && this.cluster ? (this.cluster.current ?? this.lastByContext.get(this.cluster.context)) : undefined;
     let moved = false;
     const folders = [...this.host.workspaceFolders(), ''];
     for (const folder of folders) {
