@@ -139,6 +139,8 @@ test('completion inside spec.values offers the chart\'s keys with their defaults
   const labels = topItems.map((i) => i.label);
   for (const k of ['image', 'service', 'logLevel', 'ingress', 'global', 'sessionCache']) assert.ok(labels.includes(k), `${k} in ${labels.join(', ')}`);
   assert.ok(!labels.includes('replicaCount'), 'a key already written is not offered again');
+  const byOrder = [...topItems].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? '')).map((i) => i.label);
+  assert.deepEqual(byOrder, ['image', 'service', 'logLevel', 'ingress', 'global', 'sessionCache'], 'in the order of the chart\'s values.yaml');
 
   // A value: the enum, the chart's default preselected.
   const valueText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: ']);

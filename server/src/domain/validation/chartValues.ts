@@ -105,15 +105,14 @@ export function chartValuesOf(files: ChartFiles): ChartValues {
  * else in `top` replaces; `null` in `top` deletes the key.
  */
 export function coalesce(top: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+  // Keys keep the higher layer's order, then the base's (what completion shows first).
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(top)) {
-    if (v === null) {
-      delete out[k];
-      continue;
-    }
-    const b = out[k];
+    if (v === null) continue;
+    const b = base[k];
     out[k] = isObject(v) && isObject(b) ? coalesce(v as Record<string, unknown>, b as Record<string, unknown>) : v;
   }
+  for (const [k, v] of Object.entries(base)) if (!(k in top)) out[k] = v;
   return out;
 }
 

@@ -97,9 +97,10 @@ export function sourceLine(chart: ChartValues, reference: string): string {
 
 export function valueKeyCompletions(doc: ParsedDocument, chart: ChartValues, c: KeyContext, path: Array<string | number>, source: string): CompletionEntry[] {
   const here = valueFacts(chart, path);
+  // The chart author's order: values.yaml first, then what only the schema names.
   const names = new Map<string, true>();
-  for (const k of schemaProperties(here.schemas).keys()) names.set(k, true);
   if (here.hasDefault && isObject(here.defaultValue)) for (const k of Object.keys(here.defaultValue)) names.set(k, true);
+  for (const k of schemaProperties(here.schemas).keys()) names.set(k, true);
   const required = new Set<string>();
   for (const r of here.schemas) {
     if (typeof r.schema === 'object' && Array.isArray(r.schema['required'])) for (const k of r.schema['required']) if (typeof k === 'string') required.add(k);
@@ -108,7 +109,9 @@ export function valueKeyCompletions(doc: ParsedDocument, chart: ChartValues, c: 
   const lineIndent = lineText.length - lineText.trimStart().length;
   const base = ' '.repeat(Math.max(0, c.column - lineIndent));
   const out: CompletionEntry[] = [];
+  let order = 0;
   for (const name of names.keys()) {
+    order++;
     if (c.existingKeys.includes(name) && name !== c.prefix) continue;
     const facts = valueFacts(chart, [...path, name]);
     const type = typeOf(facts);
@@ -123,7 +126,7 @@ export function valueKeyCompletions(doc: ParsedDocument, chart: ChartValues, c: 
       snippet: true,
       multiline: true,
       replaceRange: c.replaceRange,
-      sortText: `${required.has(name) ? '0' : '1'}_${name}`,
+      sortText: `${required.has(name) ? '0' : '1'}_${String(order).padStart(4, '0')}`,
     });
   }
   return out;
