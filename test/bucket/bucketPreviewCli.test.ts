@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { requirePeer } from '../peers/goPeers.ts';
 import { startS3Server, type StartedS3Server } from '../peers/s3Server.ts';
 import { makeWorkspace, runCli } from '../oci/runCli.ts';
@@ -153,6 +154,20 @@ test('credentials: AWS environment when the Secret is not in the workspace; clea
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /access denied \(SignatureDoesNotMatch\)/);
   assert.ok(!wrong.stderr.includes('not-the-secret-key'));
+
+  // provider aws without secretRef: the AWS credentials of the environment (or ~/.aws), like the controller's AWS SDK chain.
+  const aws = workspace({ 'bucket.yaml': bucketYaml(s3.endpoint, '  region: us-east-1\n  prefix: apps/\n').replace('provider: generic', 'provider: aws').replace(/  secretRef:\n    name: minio-creds\n/, '') });
+  const home = workspace({ '.aws/credentials': `[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n[ci]\naws_access_key_id = ${s3.accessKey}\naws_secret_access_key = ${s3.secretKey}\n` });
+  const viaProfile = await runCli(['bucket', 'preview', 'fleet', '--format', 'json'], {
+    cwd: aws,
+    env: { ...process.env, ...noAws, AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws/credentials'), AWS_PROFILE: 'ci' },
+  });
+  assert.equal(viaProfile.code, 0, viaProfile.stderr);
+  assert.equal(JSON.parse(viaProfile.stdout).count, 3);
+  assert.match(JSON.parse(viaProfile.stdout).credentials, /profile 'ci' of .*credentials/);
+  const noneAws = await runCli(['bucket', 'preview', 'fleet'], { cwd: aws, env: { ...process.env, ...noAws } });
+  assert.equal(noneAws.code, 1);
+  assert.match(noneAws.stderr, /provider aws without spec.secretRef uses the cluster's AWS identity, and no AWS credentials are set here/);
 
   const missingBucket = workspace({ 'bucket.yaml': bucketYaml(s3.endpoint).replace('fleet-data', 'no-such-bucket') });
   const nb = await runCli(['bucket', 'preview', 'fleet'], { cwd: missingBucket, env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey } });

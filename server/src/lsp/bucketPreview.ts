@@ -17,8 +17,8 @@ import { onBucketField, readBucket, type BucketDocument } from '../domain/langua
 import { bucketDiagnostics, bucketHoverMarkdown, type BucketState } from '../domain/language/bucketPreview/bucketText';
 import { BucketCache } from '../domain/resolution/bucket/bucketCache';
 import { bucketCredentials, type SecretLookup } from '../domain/resolution/bucket/bucketCredentials';
-import { previewBucket } from '../domain/resolution/bucket/bucketPreview';
-import { BucketError } from '../domain/resolution/bucket/bucketLister';
+import { previewBucket, type BucketPreview } from '../domain/resolution/bucket/bucketPreview';
+import { BucketError, type BucketListing } from '../domain/resolution/bucket/bucketLister';
 import type { NetworkGate } from '../domain/resolution/networkGate';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { addBucketIgnoreCommand, previewBucketCommand, type AddBucketIgnoreResult, type PreviewBucketResult } from '../protocol/bucketMessages';
@@ -147,7 +147,7 @@ export class BucketPreviews {
       if (state.state === 'listing') {
         const creds = this.credentials(b);
         const settled = await settleWithin(this.cache.list(b.spec, creds), hoverBudgetMs, token);
-        if (settled) state = { state: 'done', preview: previewBucket(settled, b.spec.ignore) };
+        if (settled) state = { state: 'done', preview: this.previewOf(settled, b.spec.ignore) };
         else state = this.current(b, false);
       }
       const text = bucketHoverMarkdown(b, state);
@@ -174,9 +174,24 @@ export class BucketPreviews {
         if (!quiet) this.host.log(`bucket: listing ${b.spec.bucketName} at ${b.spec.endpoint} failed: ${e instanceof Error ? e.message : String(e)}`);
       });
     }
-    if (known?.listing) return { state: 'done', preview: previewBucket(known.listing, b.spec.ignore) };
+    if (known?.listing) return { state: 'done', preview: this.previewOf(known.listing, b.spec.ignore) };
     if (known?.error && !this.cache.isPending(b.spec)) return { state: 'failed', error: known.error };
     return { state: 'listing' };
+  }
+
+  /** Previews per listing and spec.ignore text: a keystroke elsewhere in the file must not re-match every key. */
+  private readonly previews = new WeakMap<BucketListing, Map<string, BucketPreview>>();
+
+  private previewOf(listing: BucketListing, ignore: string | undefined): BucketPreview {
+    let byIgnore = this.previews.get(listing);
+    if (!byIgnore) this.previews.set(listing, (byIgnore = new Map()));
+    const key = ignore ?? '\u0000absent';
+    let p = byIgnore.get(key);
+    if (!p) {
+      if (byIgnore.size >= 8) byIgnore.clear();
+      byIgnore.set(key, (p = previewBucket(listing, ignore)));
+    }
+    return p;
   }
 
   private credentials(b: BucketDocument) {
@@ -212,7 +227,7 @@ export class BucketPreviews {
       return {
         ok: true,
         bucket: { name: s.name, namespace: s.namespace, endpoint: s.endpoint, bucketName: s.bucketName, prefix: s.prefix ?? '' },
-        preview: previewBucket(listing, s.ignore),
+        preview: this.previewOf(listing, s.ignore),
       };
     } catch (e) {
       if (e instanceof BucketError) return { ok: false, error: e.message, code: e.code };
