@@ -3,11 +3,12 @@
 // the hover says which, and the answer follows files and settings without a restart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
-import { LspClient, fileUri } from '../helpers/lspClient.ts';
+import { LspClient, fileUri, repoRoot } from '../helpers/lspClient.ts';
 import { fluxCrdsYaml } from '../helpers/fluxCrds.ts';
 
 const betaRelease = `apiVersion: helm.toolkit.fluxcd.io/v2beta2
@@ -99,5 +100,26 @@ describe('Flux version per workspace folder', () => {
     assert.deepEqual(edit.range.start, { line: 0, character: 0 });
     assert.match(edit.newText, /^apiVersion: kustomize\.toolkit\.fluxcd\.io\/v1\n/);
     assert.match(edit.newText, /  # keep me\n  patches:\n    - patch: \|\n        apiVersion: v1\n        kind: ConfigMap\n/);
+  });
+
+  test('"Migrate the whole file" rewrites every object of the file in one edit, as flux-oci migrate does', async () => {
+    const text = readFileSync(path.join(repoRoot, 'test/fixtures/migrate/old-apis.yaml'), 'utf8');
+    const uri = fileUri(path.join(plain, 'old-apis.yaml'));
+    const pending = client.nextDiagnostics(uri, (d) => codes(d).filter((c) => c === 'schema/api-version-not-served').length === 5);
+    client.open(uri, text);
+    const diag = (await pending).find((d) => d.code === 'schema/api-version-not-served')!;
+    const actions = await client.codeActions(uri, diag.range, [diag]);
+    const whole = actions.find((a) => a.title === 'Migrate the whole file to current Flux APIs (5 objects)');
+    assert.ok(whole, actions.map((a) => a.title).join(' | '));
+    const edit = whole.edit!.changes![uri]![0]!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-migrate-lsp-'));
+    try {
+      writeFileSync(path.join(dir, 'old-apis.yaml'), text);
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'migrate', '.'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(edit.newText, readFileSync(path.join(dir, 'old-apis.yaml'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,8 @@ import { ClusterSchemas } from '../domain/cluster/clusterSchemas';
 import { KubeClient } from '../domain/cluster/kubeClient';
 import { loadClusterAccess } from '../domain/cluster/kubeConfig';
 import type { SchemaSet } from '../domain/schema/schemaSet';
+import { migrateFile } from '../domain/migration/migrate';
+import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
 import type { ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 
@@ -106,6 +108,26 @@ export class SchemaSelection {
 
   close(): void {
     this.stopCluster();
+  }
+
+  /**
+   * "Migrate the whole file to current Flux APIs": offered with the diagnostics of a removed or
+   * deprecated apiVersion when the file holds more than one object to migrate; one edit of the file.
+   */
+  migrateFileAction(doc: { key: string; uri: string; yaml: { text: string } }, diagnostics: readonly LspDiagnostic[]): CodeAction | undefined {
+    const mine = diagnostics.filter((d) => d.code === 'schema/api-version-not-served' || d.code === 'schema/api-version-deprecated');
+    if (!mine.length) return undefined;
+    const set = this.setFor(doc.key);
+    const m = migrateFile(doc.yaml.text, ...(set ? [set] : []));
+    if (m.documents.length < 2) return undefined;
+    const lines = doc.yaml.text.split('\n');
+    const end = { line: lines.length - 1, character: lines[lines.length - 1]!.length };
+    return {
+      title: `Migrate the whole file to current Flux APIs (${m.documents.length} objects)`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: mine,
+      edit: { changes: { [doc.uri]: [{ range: { start: { line: 0, character: 0 }, end }, newText: m.text }] } },
+    };
   }
 
   private startCluster(): void {

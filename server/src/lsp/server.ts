@@ -385,7 +385,7 @@ class FluxLanguageServer {
     const found = quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key), ...this.buckets.published(doc.key)]);
     // A fix that repoints references elsewhere reads them from an index that includes this very edit state.
     if (found.some(({ fix }) => fix.retarget)) this.refreshIndex(doc.key);
-    return found.map(({ fix, diagnosticIndex }) => {
+    const actions = found.map(({ fix, diagnosticIndex }) => {
       const wf = workspaceFix(fix, doc.key, this.index);
       const changes: Record<string, Array<{ range: ReturnType<typeof toLspRange>; newText: string }>> = {};
       for (const [key, edits] of wf.changes) changes[key === doc.key ? doc.uri : this.uriOf(key)] = edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
@@ -393,6 +393,9 @@ class FluxLanguageServer {
       if (wf.preferred) action.isPreferred = true;
       return action;
     });
+    // "Migrate the whole file" beside the per-object fixes of a removed/deprecated apiVersion
+    const whole = this.schemas.migrateFileAction(doc, p.context.diagnostics);
+    return whole ? [...actions, whole] : actions;
   }
 
   // ---------- plumbing ----------
