@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -58,6 +58,20 @@ test('migrate --dry-run shows the diff and writes nothing; migrate rewrites, and
     const again = cli(dir, 'migrate', '--dry-run');
     assert.equal(again.code, 0);
     assert.match(again.stderr, /nothing to migrate/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an API version no bundled release serves any more (Kustomization v1beta1) still loses the fields the current one lacks', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-migrate-v1beta1-'));
+  try {
+    const text = 'apiVersion: kustomize.toolkit.fluxcd.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./\n  prune: true\n  validation: client\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+    writeFileSync(path.join(dir, 'k.yaml'), text);
+    const r = cli(dir, 'migrate', 'k.yaml');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /k\.yaml:1: Kustomization: apiVersion kustomize\.toolkit\.fluxcd\.io\/v1beta1 → kustomize\.toolkit\.fluxcd\.io\/v1; spec\.validation dropped/);
+    assert.equal(cli(dir, 'check', 'k.yaml').code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

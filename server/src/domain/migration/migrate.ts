@@ -72,6 +72,16 @@ export function migrateDocument(text: string, set: SchemaSet = activeSchemaSet()
     }
     if (kind === 'HelmChart') moveValuesFile(doc, spec, 'spec', changes);
   }
+  // Fields the current APIs no longer have, dropped even when the old version's schema is not bundled (v1beta1s).
+  if (isMap(spec)) {
+    for (const field of removedSpecFields[kind] ?? []) {
+      const target = schemaOf(to, kind, set)?.properties?.['spec'];
+      if (spec.has(field) && target?.properties && !target.properties[field]) {
+        spec.delete(field);
+        changes.push(`spec.${field} dropped (not in the new version)`);
+      }
+    }
+  }
   // Whatever the old version knew and the new one does not: dropped, and said.
   const oldSchema = schemaOf(apiVersion, kind);
   const newSchema = schemaOf(to, kind, set);
@@ -108,6 +118,16 @@ export function migrateFile(text: string, set: SchemaSet = activeSchemaSet()): F
 }
 
 // ---------- rules ----------
+
+/** Known removals (the generic schema comparison below finds them too when the old schema is bundled). */
+const removedSpecFields: Record<string, string[]> = {
+  Kustomization: ['validation'],
+  GitRepository: ['gitImplementation', 'accessFrom'],
+  HelmRepository: ['accessFrom'],
+  HelmChart: ['accessFrom'],
+  Bucket: ['accessFrom'],
+  OCIRepository: ['accessFrom'],
+};
 
 function moveKustomizePatches(doc: Document, owner: YAMLMap, where: string, changes: string[]): void {
   // `patches` takes the place (and the comments) of the first key it replaces
