@@ -181,3 +181,19 @@ test('comments as documentation: the nearest paragraph above a key, helm-docs an
   assert.equal(doc('host'), 'Example: `0.0.0.0`');
   assert.equal(doc('timeout'), 'How long to wait');
 });
+
+test('valuesFiles replace values.yaml as the defaults, merged in order; a missing one is said, not thrown', async () => {
+  const archive = await tgz([
+    { name: 'app/Chart.yaml', content: 'name: app\nversion: 1.0.0\n' },
+    { name: 'app/values.yaml', content: 'a: 1\nb: 1\n' },
+    { name: 'app/ci/prod.yaml', content: 'b: 2\nc: 2\n' },
+    { name: 'app/ci/eu.yaml', content: 'c: 3\n' },
+  ]);
+  const files = await readChartArchive(archive, defaultChartLimits, 0, ['./ci/prod.yaml', 'ci/eu.yaml', '../escape.yaml']);
+  assert.deepEqual(Object.keys(files.extra ?? {}).sort(), ['ci/eu.yaml', 'ci/prod.yaml']);
+  assert.deepEqual(domain.chartValuesOf(files, ['ci/prod.yaml', 'ci/eu.yaml']).defaults, { b: 2, c: 3 });
+  assert.deepEqual(domain.chartValuesOf(files, ['values.yaml', 'ci/prod.yaml']).defaults, { b: 2, c: 2, a: 1 });
+  const missing = domain.chartValuesOf(files, ['ci/none.yaml']);
+  assert.equal(missing.hasValues, false);
+  assert.deepEqual(missing.problems, ['values file ci/none.yaml is not in the chart']);
+});

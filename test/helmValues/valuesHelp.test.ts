@@ -267,6 +267,17 @@ test('chart.spec from an OCI HelmRepository: the version range picks the chart',
   assert.deepEqual(items.map((i) => i.label), ['ClusterIP', 'NodePort', 'LoadBalancer']);
   const status = await hoverUntil(lsp, uri, text, '  values:', (m) => m.includes('Values help'), 3);
   assert.match(status, /via HelmRepository apps\/charts, chart webapp/);
+
+  // valuesFiles replace values.yaml as the chart's defaults (values.yaml only when listed), as source-controller packages the chart.
+  const prod = text.replace("      version: \"1.x\"\n", "      version: \"1.x\"\n      valuesFiles:\n        - values-prod.yaml\n").replace('    service:\n      type: \n', '    replicaCount: 3\n    service:\n      type: \n');
+  const prodUri = open(lsp, prod);
+  const replicas = await hoverUntil(lsp, prodUri, prod, 'replicaCount', (m) => m.includes('replicaCount'));
+  assert.match(replicas, /\*\*replicaCount\*\*: `integer` · default `5`/);
+  assert.match(replicas, /Number of web application pods/);
+  const serviceType = (await lsp.completion(prodUri, at(prod, 'type: \n', 'type: '.length))).find((i) => i.label === 'ClusterIP');
+  assert.equal(serviceType?.detail, undefined, 'values-prod.yaml has no service defaults: no value is marked as the default');
+  const prodStatus = await hoverUntil(lsp, prodUri, prod, '  values:', (m) => m.includes('Values help'), 3);
+  assert.match(prodStatus, /Defaults from valuesFiles: `values-prod\.yaml`/);
 });
 
 test('offline or unreachable: no help and no error, and the hover says why', { skip }, async () => {

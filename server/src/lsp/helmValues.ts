@@ -161,8 +161,8 @@ export class HelmValues {
       const chartOf = (hr: HelmReleaseValues, file: string): ChartValues | undefined => {
         const source = chartSourceOf(hr, this.host.index, file);
         if (!source.ok || this.offline()) return undefined;
-        const state = this.charts.peek(source.spec);
-        if (!state) this.charts.request(source.spec).catch(() => undefined);
+        const state = this.charts.peek(source.spec, source.valuesFiles);
+        if (!state) this.charts.request(source.spec, source.valuesFiles).catch(() => undefined);
         return state?.state === 'ready' ? state.chart : undefined;
       };
       for (const d of doc.yaml.documents) {
@@ -188,9 +188,9 @@ export class HelmValues {
   private async state(source: ChartSource, budgetMs: number, token: CancellationToken): Promise<ChartState> {
     if (!source.ok) return { state: 'unavailable', reason: source.reason };
     if (this.offline()) return { state: 'unavailable', reason: 'registry lookups are turned off (flux-oci.registry.offline)', offline: true };
-    const known = this.charts.peek(source.spec);
+    const known = this.charts.peek(source.spec, source.valuesFiles);
     if (known && known.state !== 'resolving') return known;
-    return (await settleWithin(this.charts.request(source.spec), budgetMs, token)) ?? { state: 'resolving' };
+    return (await settleWithin(this.charts.request(source.spec, source.valuesFiles), budgetMs, token)) ?? { state: 'resolving' };
   }
 
   private locate(uri: string, position: { line: number; character: number }): Located | undefined {
@@ -214,7 +214,8 @@ function statusMarkdown(source: ChartSource, state: ChartState): string {
       return 'error' in compiled ? [`values.schema.json of ${x.chart} is not used for validation: ${compiled.error}`] : [];
     });
     const problems = [...c.problems, ...unusable].length ? `  \n${[...c.problems, ...unusable].join('; ')}` : '';
-    return `**Values help** from chart ${c.name}${c.version ? ` ${c.version}` : ''} via ${source.ok ? source.via : '?'}  \n\`${state.reference}\`, ${c.hasSchema ? 'values.schema.json (validated)' : 'no values.schema.json (completion and hover from values.yaml)'}${subs}${problems}`;
+    const valuesFiles = source.ok && source.valuesFiles ? `  \nDefaults from valuesFiles: ${source.valuesFiles.map((f) => `\`${f}\``).join(', ')}` : '';
+    return `**Values help** from chart ${c.name}${c.version ? ` ${c.version}` : ''} via ${source.ok ? source.via : '?'}${valuesFiles}  \n\`${state.reference}\`, ${c.hasSchema ? 'values.schema.json (validated)' : 'no values.schema.json (completion and hover from values.yaml)'}${subs}${problems}`;
   }
   if (state.state === 'resolving') return `**Values help**: fetching the chart${source.ok ? ` of ${source.via}` : ''}…`;
   return `**No values help**: ${state.reason}`;

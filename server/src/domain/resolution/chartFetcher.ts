@@ -60,13 +60,14 @@ export class ChartFetcher {
   }
 
   /** What is known now, without waiting; undefined when nothing was asked yet. */
-  peek(spec: OciSourceSpec): ChartState | undefined {
+  /** `valuesFiles`: a HelmChart's values files, which replace values.yaml (see chartValuesOf). */
+  peek(spec: OciSourceSpec, valuesFiles?: readonly string[]): ChartState | undefined {
     if (this.service.offline) return offline();
     const r = this.service.peek(spec);
     if (!r) return this.service.isPending(spec) ? { state: 'resolving' } : undefined;
     const picked = pickLayer(spec, r);
     if ('state' in picked) return picked;
-    const held = this.byDigest.get(picked.digest);
+    const held = this.byDigest.get(keyOf(picked.digest, valuesFiles));
     if (held?.pending) return { state: 'resolving' };
     // A failure that may pass (unreachable, a refresh) is not an answer once it is old: ask again.
     if (held?.state && !(held.transient && this.expired(held))) return held.state;
@@ -74,7 +75,7 @@ export class ChartFetcher {
   }
 
   /** Resolves the source and reads its chart (shared by every caller; kept by digest). */
-  async request(spec: OciSourceSpec): Promise<ChartState> {
+  async request(spec: OciSourceSpec, valuesFiles?: readonly string[]): Promise<ChartState> {
     if (this.service.offline) return offline();
     let r = await this.service.request(spec);
     // A resolution cut short by a refresh (new credentials, the refresh command) is not kept: ask again.
@@ -82,19 +83,20 @@ export class ChartFetcher {
     const picked = pickLayer(spec, r);
     if ('state' in picked) return picked;
     const now = Date.now();
-    const held = this.byDigest.get(picked.digest);
+    const key = keyOf(picked.digest, valuesFiles);
+    const held = this.byDigest.get(key);
     if (held?.pending) return held.pending;
     if (held?.state && !(held.transient && this.expired(held))) {
-      this.byDigest.delete(picked.digest);
-      this.byDigest.set(picked.digest, held);
+      this.byDigest.delete(key);
+      this.byDigest.set(key, held);
       return held.state;
     }
     const entry: Held = { at: now, transient: false };
-    entry.pending = this.load(spec, picked, r.ok ? `${r.repository}${r.tag ? `:${r.tag}` : ''}@${short(r.digest)}` : '').then(
+    entry.pending = this.load(spec, picked, valuesFiles, r.ok ? `${r.repository}${r.tag ? `:${r.tag}` : ''}@${short(r.digest)}` : '').then(
       ({ state, transient, retry }) => {
         if (retry) {
           // Cancelled (a refresh, new credentials): nothing learnt, the next ask starts afresh.
-          if (this.byDigest.get(picked.digest) === entry) this.byDigest.delete(picked.digest);
+          if (this.byDigest.get(key) === entry) this.byDigest.delete(key);
           return state;
         }
         entry.state = state;
@@ -106,7 +108,7 @@ export class ChartFetcher {
         return state;
       },
     );
-    this.byDigest.set(picked.digest, entry);
+    this.byDigest.set(key, entry);
     return entry.pending;
   }
 
@@ -119,7 +121,7 @@ export class ChartFetcher {
     return Date.now() - held.at >= (this.options.errorTtlMs ?? 15_000);
   }
 
-  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, reference: string): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
+  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, valuesFiles: readonly string[] | undefined, reference: string): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
     let target: RepositoryTarget;
     try {
       target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
@@ -130,8 +132,8 @@ export class ChartFetcher {
       return { state: { state: 'unavailable', reason: `the chart archive is ${layer.size} bytes, more than the ${this.limits.maxCompressedBytes} bytes values help downloads` }, transient: false };
     }
     try {
-      const files = await this.service.cache.withClient(target, async (client) => readChartArchive(await client.openBlob(target.repository, layer), this.limits));
-      const chart = chartValuesOf(files);
+      const files = await this.service.cache.withClient(target, async (client) => readChartArchive(await client.openBlob(target.repository, layer), this.limits, 0, valuesFiles ?? []));
+      const chart = chartValuesOf(files, valuesFiles);
       if (!chart.hasValues && !chart.hasSchema) {
         return { state: { state: 'unavailable', reason: `the chart ${chart.name || reference} has neither values.schema.json nor values.yaml` }, transient: false };
       }
@@ -153,6 +155,11 @@ export class ChartFetcher {
       if (!this.byDigest.get(k)?.pending) this.byDigest.delete(k);
     }
   }
+}
+
+/** Charts are kept by layer digest and the values files that make their defaults. */
+function keyOf(digest: string, valuesFiles: readonly string[] | undefined): string {
+  return valuesFiles?.length ? `${digest}|${JSON.stringify(valuesFiles)}` : digest;
 }
 
 function offline(message = 'registry lookups are turned off (flux-oci.registry.offline)'): ChartState {

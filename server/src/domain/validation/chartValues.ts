@@ -45,11 +45,29 @@ export function pathKey(path: ReadonlyArray<string | number>): string {
   return path.map(String).join('\u0000');
 }
 
-export function chartValuesOf(files: ChartFiles): ChartValues {
+/**
+ * `valuesFiles` (a HelmChart's): the files merged in order to make the chart's values instead of
+ * values.yaml (which counts only when listed), as source-controller packages the chart.
+ */
+export function chartValuesOf(files: ChartFiles, valuesFiles?: readonly string[]): ChartValues {
   const problems: string[] = [];
   const meta = readChartYaml(files.chartYaml, problems);
   const comments = new Map<string, string>();
-  const own = readValues(files.valuesYaml, meta.name, [], comments, problems);
+  let own: Record<string, unknown> = {};
+  let hasValues = files.valuesYaml !== undefined;
+  if (valuesFiles?.length) {
+    hasValues = false;
+    for (const f of valuesFiles) {
+      const clean = f.replace(/^(\.\/)+/, '');
+      const text = clean === 'values.yaml' ? files.valuesYaml : files.extra?.[clean];
+      if (text === undefined) {
+        problems.push(`values file ${f} is not in the chart`);
+        continue;
+      }
+      hasValues = true;
+      own = coalesce(readValues(text, meta.name, [], comments, problems), own);
+    }
+  } else own = readValues(files.valuesYaml, meta.name, [], comments, problems);
   const out: ChartValues = {
     name: meta.name,
     ...(meta.version ? { version: meta.version } : {}),
@@ -57,7 +75,7 @@ export function chartValuesOf(files: ChartFiles): ChartValues {
     schemas: [],
     comments,
     subcharts: [],
-    hasValues: files.valuesYaml !== undefined,
+    hasValues,
     hasSchema: false,
     problems,
   };

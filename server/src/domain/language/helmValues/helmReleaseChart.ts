@@ -8,7 +8,7 @@
 import { isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import { HELM_GROUP, SOURCE_GROUP } from '../../flux/apiGroups';
-import { isTemplated, mapAt, pairOf, readFluxObject, stringAt, stringNodeAt } from '../../lint/yamlAccess';
+import { isTemplated, mapAt, pairOf, readFluxObject, seqAt, stringAt, stringNodeAt } from '../../lint/yamlAccess';
 import type { ObjectIndex } from '../../workspace/objectIndex';
 import type { OciSourceSpec } from '../../resolution/ociSourceSpec';
 import { MediaType } from '../../oci/mediaTypes';
@@ -38,7 +38,15 @@ export interface HelmReleaseValues {
   valuesFrom: ValuesFromRef[];
 }
 
-export type ChartSource = { ok: true; spec: OciSourceSpec; via: string } | { ok: false; reason: string };
+export type ChartSource =
+  | {
+      ok: true;
+      spec: OciSourceSpec;
+      via: string;
+      /** `chart.spec.valuesFiles`: the chart's values come from these files instead of values.yaml. */
+      valuesFiles?: string[];
+    }
+  | { ok: false; reason: string };
 
 export function readHelmRelease(doc: ParsedDocument): HelmReleaseValues | undefined {
   return doc.memoize('helmValues/helmRelease', () => {
@@ -129,7 +137,8 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
     if (isScalar(insecure) && insecure.value === true) spec.insecure = true;
     const provider = stringAt(repo.spec, 'provider');
     if (provider && (providers as readonly string[]).includes(provider)) spec.provider = provider as Provider;
-    return { ok: true, spec, via: `${label}, chart ${chart}` };
+    const files = seqAt(chartSpec, 'valuesFiles')?.items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' && i.value.trim() && !isTemplated(i.value) ? [i.value.trim()] : [])) ?? [];
+    return { ok: true, spec, via: `${label}, chart ${chart}`, ...(files.length ? { valuesFiles: files } : {}) };
   }
   return { ok: false, reason: `${label} could not be read` };
 }

@@ -40,6 +40,8 @@ export const defaultChartLimits: ChartArchiveLimits = {
 /** One chart's files; `subcharts` by their folder or archive name under `charts/`. */
 export interface ChartFiles {
   chartYaml?: string;
+  /** Other files of the chart asked for by path (a HelmChart's `valuesFiles`), when present. */
+  extra?: Record<string, string>;
   valuesYaml?: string;
   schemaJson?: string;
   subcharts: ChartFiles[];
@@ -48,8 +50,16 @@ export interface ChartFiles {
 const wanted = new Set(['Chart.yaml', 'values.yaml', 'values.schema.json']);
 
 /** The chart files of a chart archive; fails with an ArtifactError on anything unsafe or over a limit. */
-export async function readChartArchive(source: Buffer | Readable, limits: ChartArchiveLimits = defaultChartLimits, depth = 0): Promise<ChartFiles> {
+export async function readChartArchive(source: Buffer | Readable, limits: ChartArchiveLimits = defaultChartLimits, depth = 0, extraFiles: readonly string[] = []): Promise<ChartFiles> {
   const files = new Map<string, Buffer>();
+  const extra = new Set<string>();
+  for (const f of extraFiles) {
+    try {
+      extra.add(safeEntryPath(f));
+    } catch {
+      // a path that leaves the chart names nothing in it
+    }
+  }
   let entries = 0;
   const tooLarge = (what: string) => new ArtifactError('too-large', `the chart ${what}; values help reads charts up to that size`);
   const compressed = new Meter({ hash: false, limit: () => limits.maxCompressedBytes, onLimit: () => tooLarge(`archive is larger than ${limits.maxCompressedBytes} bytes`) });
@@ -65,7 +75,7 @@ export async function readChartArchive(source: Buffer | Readable, limits: ChartA
       if (++entries > limits.maxEntries) throw tooLarge(`has more than ${limits.maxEntries} entries`);
       const rel = safeEntryPath(header.name);
       const inner = rel.split('/').slice(1).join('/'); // below the chart's own folder
-      if (header.type !== 'file' || !keep(inner)) return skip();
+      if (header.type !== 'file' || !(keep(inner) || extra.has(inner))) return skip();
       if ((header.size ?? 0) > limits.maxFileBytes) throw tooLarge(`file ${rel} is larger than ${limits.maxFileBytes} bytes`);
       const parts: Buffer[] = [];
       let size = 0;
@@ -102,6 +112,8 @@ export async function readChartArchive(source: Buffer | Readable, limits: ChartA
     return c;
   };
   for (const [name, bytes] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    if (extra.has(name)) (root.extra ??= {})[name] = bytes.toString('utf8');
+    if (!keep(name)) continue;
     const slash = name.lastIndexOf('/');
     const folder = slash < 0 ? '' : name.slice(0, slash);
     const base = name.slice(slash + 1);
