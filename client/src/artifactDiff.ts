@@ -128,10 +128,15 @@ export const compareLinksFeature: StaticFeature = {
 
 const icons: Record<Change['kind'], string> = { added: 'diff-added', removed: 'diff-removed', modified: 'diff-modified' };
 
-function sideLabel(s: Side): string {
+function sideLabel(s: Side, other?: Side): string {
   if (s.kind === 'folder') return s.root ? workspace.asRelativePath(s.root) : s.paths.join(', ');
-  return s.tag ?? `${s.digest.slice(0, 19)}…`;
+  if (!s.tag) return `${s.digest.slice(0, 19)}…`;
+  // The same tag on both sides (it moved): tell them apart by digest.
+  return other?.kind === 'artifact' && other.tag === s.tag && other.digest !== s.digest ? `${s.tag}@${s.digest.slice(7, 14)}` : s.tag;
 }
+
+/** `old ↔ new`, as the titles say it. */
+const sideNames = (c: Compared): string => `${sideLabel(c.before, c.after)} ↔ ${sideLabel(c.after, c.before)}`;
 
 /** The URI one side shows for a file (an empty one when the file is not on that side). */
 function sideUri(s: Side, file: string, present: boolean): Uri {
@@ -204,7 +209,7 @@ export class ArtifactComparisons {
       void window.showErrorMessage(`Flux OCI: compare failed: ${answer.error}`, 'Open Output').then((p) => p && this.output.show(true));
       return;
     }
-    const names = `${sideLabel(answer.before)} ↔ ${sideLabel(answer.after)}`;
+    const names = sideNames(answer);
     this.output.info(`compared ${names}: ${answer.changes.length} file(s) changed`);
     for (const ch of answer.changes) this.output.info(`  ${ch.kind.padEnd(9)} ${ch.path}${ch.content !== 'text' ? ` (${ch.content})` : ''}`);
     if (answer.identical) {
@@ -238,7 +243,7 @@ export class ArtifactComparisons {
   private async openDiff(answer: Compared, change: Change): Promise<void> {
     const left = sideUri(answer.before, change.path, change.kind !== 'added');
     const right = sideUri(answer.after, change.path, change.kind !== 'removed');
-    const label = `${change.path} (${sideLabel(answer.before)} ↔ ${sideLabel(answer.after)})`;
+    const label = `${change.path} (${sideNames(answer)})`;
     if (change.content !== 'text') {
       void window.showInformationMessage(`Flux OCI: ${change.path} is ${change.content === 'binary' ? 'a binary file' : 'too large to compare as text'}; it differs between the two sides.`);
       return;

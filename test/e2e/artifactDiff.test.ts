@@ -3,7 +3,9 @@
 // OCIRepository offers "Compare with the previous version", which opens VS Code's diff editor
 // on the changed line (the artifact files come read-only through the flux-oci-artifact: file
 // system, served by the language server from its artifact cache) and lists the changed files;
-// then "Compare Artifacts…" from the palette compares a release with the workspace folder.
+// then "Compare Artifacts…" from the palette compares a release with the workspace folder; and on
+// a real control plane the Flux Cluster view's "Compare with Registry" shows what the next
+// reconcile of an OCIRepository changes after CI pushed a new build to the tag it follows.
 // Screenshots go to test-output/e2e/ (artifact-diff.png is the README's). Run with
 // `node scripts/test.mjs test/e2e/artifactDiff` (after `bash scripts/e2e/install.sh`).
 import { test, before, after } from 'node:test';
@@ -12,9 +14,10 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
-import { makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
+import { headCommit, makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
 
 const skip = skipUnlessTools();
 let registry: StartedRegistry;
@@ -25,8 +28,8 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const pushed: Record<string, string> = {};
 
-function cli(args: string[]): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: ws } });
+function cli(args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: ws, ...env } });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -203,3 +206,56 @@ test('Compare Artifacts from the palette: a release against the workspace folder
   assert.equal(readdirSync(cache).length, 2, 'both releases unpacked once into the cache');
   assert.ok(!existsSync(path.join(ws, '.cache')), 'nothing written into the workspace');
 }));
+
+test('the Flux Cluster view shows what the next reconcile changes', { skip, timeout: 8 * 60_000 }, async (t) => {
+  if (!requireControlPlane(t, ['source-controller'])) return;
+  let cp: ControlPlane | undefined;
+  try {
+    cp = await startControlPlane({ controllers: ['source-controller'] });
+    const kube = { KUBECONFIG: cp.kubeconfig };
+    const url = `oci://${registry.host}/flux-oci-demo/cluster-app`;
+    // CI pushed a build of the workspace to the tag the cluster follows; source-controller has it.
+    const first = (JSON.parse(cli(['push', 'artifact', `${url}:v1.0.0`, '--path', 'deploy/app', '--source', 'https://github.com/flux-oci/sample-app', '--revision', `main@sha1:${headCommit(ws)}`, '-o', 'json'])) as { digest: string }).digest;
+    const manifest = path.join(server.run, 'cluster-app.yaml');
+    writeFileSync(manifest, `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: cluster-app\n  namespace: flux-system\nspec:\n  interval: 10m\n  url: ${url}\n  insecure: true\n  ref:\n    tag: v1.0.0\n`);
+    assert.match(cli(['apply', '-f', manifest], kube), /applied 1 of 1 object\(s\)/);
+    const sourcePath = '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/ocirepositories/cluster-app';
+    await eventually('source-controller pulls the first build', async () => {
+      const r = await cp!.api('GET', sourcePath);
+      return (r.body as { status?: { artifact?: { revision?: string } } }).status?.artifact?.revision === `v1.0.0@${first}`;
+    }, 120_000, 500);
+
+    // The editor gets the cluster; the view lists the source at the first build.
+    mkdirSync(path.join(server.run, '.kube'), { recursive: true });
+    cpSync(cp.kubeconfig, path.join(server.run, '.kube', 'config'));
+    await page.keyboard.press('Escape');
+    await runCommand('Flux OCI: Refresh Cluster View');
+    const header = page.locator('.pane-header').filter({ hasText: 'Flux Cluster' }).first();
+    await header.waitFor({ state: 'visible', timeout: 20_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const pane = page.locator('.pane:has(.pane-header:has-text("Flux Cluster"))').first();
+    const row = pane.locator('.monaco-list-row').filter({ hasText: 'cluster-app' }).first();
+    await eventually('the tree lists the OCIRepository at the first build', async () => (await row.innerText()).includes(first.slice(0, 14)), 60_000, 500);
+
+    // CI pushes a new build (three replicas, an autoscaler) to the same tag: what would the next reconcile bring?
+    const second = (JSON.parse(cli(['push', 'artifact', `${url}:v1.0.0`, '--path', release, '-o', 'json'])) as { digest: string }).digest;
+    assert.notEqual(second, first);
+    await row.click({ button: 'right' });
+    const item = page.locator('.context-view .action-label').filter({ hasText: 'Compare with Registry' }).first();
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.click();
+    await diffEditor('the diff editor on what the cluster runs and what the registry has now', (o, m) => /replicas:\s2/.test(o) && /replicas:\s3/.test(m));
+    const tab = await page.locator('.tabs-container .tab.active').first().innerText();
+    assert.match(tab, new RegExp(`deployment\\.yaml \\(v1\\.0\\.0@${first.slice(7, 14)} ↔ v1\\.0\\.0@${second.slice(7, 14)}\\)`));
+    const list = page.locator('.quick-input-widget .quick-input-list');
+    await eventually('hpa.yaml listed as added', async () => /hpa\.yaml[\s\S]*added/.test(await list.innerText()), 20_000);
+    await shot('artifact-diff-cluster');
+    await page.keyboard.press('Escape');
+  } catch (e) {
+    await shot('failed-artifact-diff-cluster').catch(() => undefined);
+    if (cp) t.diagnostic(`source-controller log:\n${cp.logTail('source-controller', 1500)}`);
+    throw e;
+  } finally {
+    await cp?.stop();
+  }
+});
