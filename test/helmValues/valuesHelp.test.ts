@@ -390,3 +390,49 @@ test('inside a valuesFrom ConfigMap block: completion and hover from the chart o
   assert.match(md, /Number of web application pods/);
   assert.match(md, /for HelmRelease apps\/app \(valuesFrom\)/);
 });
+
+test('chartRef to a HelmChart of the workspace: its chart, version and HelmRepository (type oci) decide the chart', { skip }, async () => {
+  const text = [
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: HelmRepository',
+    'metadata:',
+    '  name: oci-charts',
+    '  namespace: apps',
+    'spec:',
+    '  type: oci',
+    '  interval: 10m',
+    `  url: oci://${registry.host}/charts`,
+    '---',
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: HelmChart',
+    'metadata:',
+    '  name: webapp-chart',
+    '  namespace: apps',
+    'spec:',
+    '  interval: 10m',
+    '  chart: webapp',
+    '  version: ">=1.0.0"',
+    '  sourceRef:',
+    '    kind: HelmRepository',
+    '    name: oci-charts',
+    '---',
+    'apiVersion: helm.toolkit.fluxcd.io/v2',
+    'kind: HelmRelease',
+    'metadata:',
+    '  name: from-helmchart',
+    '  namespace: apps',
+    'spec:',
+    '  interval: 10m',
+    '  chartRef:',
+    '    kind: HelmChart',
+    '    name: webapp-chart',
+    '  values:',
+    '    logLevel: verbose',
+  ].join('\n') + '\n';
+  const uri = open(lsp, text);
+  const ds = await latestDiagnostics(lsp, uri, (d) => d.some((x) => x.code === 'helm-values/schema'));
+  const d = ds.find((x) => x.code === 'helm-values/schema')!;
+  assert.deepEqual(d.range.start, at(text, 'verbose', 0));
+  const status = await hoverUntil(lsp, uri, text, '  values:', (m) => m.includes('Values help'), 3);
+  assert.match(status, /via HelmRepository apps\/oci-charts, chart webapp/);
+});

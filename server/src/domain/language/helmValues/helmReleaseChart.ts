@@ -98,6 +98,15 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
     const kind = stringAt(chartRef, 'kind');
     const name = stringAt(chartRef, 'name');
     if (!name || isTemplated(name)) return { ok: false, reason: 'spec.chartRef names no OCIRepository' };
+    if (kind === 'HelmChart') {
+      // A HelmChart of the workspace: its spec is what spec.chart.spec would be.
+      const namespace = stringAt(chartRef, 'namespace') ?? hr.namespace;
+      const label = `HelmChart ${namespace ? `${namespace}/` : ''}${name}`;
+      const doc = find('HelmChart', name, namespace).find((d) => readFluxObject(d)?.group === SOURCE_GROUP);
+      const spec = doc ? readFluxObject(doc)?.spec : undefined;
+      if (!spec) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
+      return fromChartSpec(spec, namespace, `${label}: spec`);
+    }
     if (kind !== 'OCIRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'} (spec.chartRef.kind); values help reads charts of OCIRepositories and OCI HelmRepositories` };
     const namespace = stringAt(chartRef, 'namespace') ?? hr.namespace;
     const label = `OCIRepository ${namespace ? `${namespace}/` : ''}${name}`;
@@ -111,36 +120,41 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
   }
   const chartSpec = mapAt(mapAt(hr.spec, 'chart'), 'spec');
   if (!chartSpec) return { ok: false, reason: 'the release names no chart (spec.chartRef or spec.chart)' };
-  const chart = stringAt(chartSpec, 'chart');
-  const sourceRef = mapAt(chartSpec, 'sourceRef');
-  const kind = stringAt(sourceRef, 'kind');
-  const name = stringAt(sourceRef, 'name');
-  if (!chart || isTemplated(chart) || !name || isTemplated(name)) return { ok: false, reason: 'spec.chart.spec names no chart or source' };
-  if (kind !== 'HelmRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'}; values help reads charts of OCIRepositories and OCI HelmRepositories` };
-  const namespace = stringAt(sourceRef, 'namespace') ?? hr.namespace;
-  const label = `HelmRepository ${namespace ? `${namespace}/` : ''}${name}`;
-  const found = find('HelmRepository', name, namespace);
-  if (!found.length) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
-  for (const doc of found) {
-    const repo = readFluxObject(doc);
-    if (!repo || repo.group !== SOURCE_GROUP || !repo.spec) continue;
-    const url = stringNodeAt(repo.spec, 'url')?.value.trim();
-    if (stringAt(repo.spec, 'type') !== 'oci' || !url?.startsWith('oci://')) {
-      return { ok: false, reason: `${label} serves charts over HTTP(S), not OCI; values help reads OCI charts only` };
+  return fromChartSpec(chartSpec, hr.namespace, 'spec.chart.spec');
+
+  /** A HelmChart spec (`chart`, `version`, `sourceRef`, `valuesFiles`), in a HelmRelease or a HelmChart. */
+  function fromChartSpec(chartSpec: YAMLMap, ownNamespace: string | undefined, where: string): ChartSource {
+    const chart = stringAt(chartSpec, 'chart');
+    const sourceRef = mapAt(chartSpec, 'sourceRef');
+    const kind = stringAt(sourceRef, 'kind');
+    const name = stringAt(sourceRef, 'name');
+    if (!chart || isTemplated(chart) || !name || isTemplated(name)) return { ok: false, reason: `${where} names no chart or source` };
+    if (kind !== 'HelmRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'}; values help reads charts of OCIRepositories and OCI HelmRepositories` };
+    const namespace = stringAt(sourceRef, 'namespace') ?? ownNamespace;
+    const label = `HelmRepository ${namespace ? `${namespace}/` : ''}${name}`;
+    const found = find('HelmRepository', name, namespace);
+    if (!found.length) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
+    for (const doc of found) {
+      const repo = readFluxObject(doc);
+      if (!repo || repo.group !== SOURCE_GROUP || !repo.spec) continue;
+      const url = stringNodeAt(repo.spec, 'url')?.value.trim();
+      if (stringAt(repo.spec, 'type') !== 'oci' || !url?.startsWith('oci://')) {
+        return { ok: false, reason: `${label} serves charts over HTTP(S), not OCI; values help reads OCI charts only` };
+      }
+      if (isTemplated(url)) return { ok: false, reason: `the url of ${label} is templated` };
+      const version = chartSpec.get('version', true);
+      const range = isScalar(version) && version.value !== null && String(version.value).trim() !== '' ? String(version.value).trim() : '*';
+      if (isTemplated(range)) return { ok: false, reason: `${where}.version is templated` };
+      const spec: OciSourceSpec = { url: `${url.replace(/\/+$/, '')}/${chart}`, ref: { semver: range }, layerMediaType: MediaType.helmChartContent };
+      const insecure = pairOf(repo.spec, 'insecure')?.value;
+      if (isScalar(insecure) && insecure.value === true) spec.insecure = true;
+      const provider = stringAt(repo.spec, 'provider');
+      if (provider && (providers as readonly string[]).includes(provider)) spec.provider = provider as Provider;
+      const files = seqAt(chartSpec, 'valuesFiles')?.items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' && i.value.trim() && !isTemplated(i.value) ? [i.value.trim()] : [])) ?? [];
+      return { ok: true, spec, via: `${label}, chart ${chart}`, ...(files.length ? { valuesFiles: files } : {}) };
     }
-    if (isTemplated(url)) return { ok: false, reason: `the url of ${label} is templated` };
-    const version = chartSpec.get('version', true);
-    const range = isScalar(version) && version.value !== null && String(version.value).trim() !== '' ? String(version.value).trim() : '*';
-    if (isTemplated(range)) return { ok: false, reason: 'spec.chart.spec.version is templated' };
-    const spec: OciSourceSpec = { url: `${url.replace(/\/+$/, '')}/${chart}`, ref: { semver: range }, layerMediaType: MediaType.helmChartContent };
-    const insecure = pairOf(repo.spec, 'insecure')?.value;
-    if (isScalar(insecure) && insecure.value === true) spec.insecure = true;
-    const provider = stringAt(repo.spec, 'provider');
-    if (provider && (providers as readonly string[]).includes(provider)) spec.provider = provider as Provider;
-    const files = seqAt(chartSpec, 'valuesFiles')?.items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' && i.value.trim() && !isTemplated(i.value) ? [i.value.trim()] : [])) ?? [];
-    return { ok: true, spec, via: `${label}, chart ${chart}`, ...(files.length ? { valuesFiles: files } : {}) };
+    return { ok: false, reason: `${label} could not be read` };
   }
-  return { ok: false, reason: `${label} could not be read` };
 }
 
 /** Where a position is relative to a release's values: inside `spec.values` (the path below it), on the `values` key, or elsewhere. */
