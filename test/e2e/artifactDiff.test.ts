@@ -3,7 +3,8 @@
 // OCIRepository offers "Compare with the previous version", which opens VS Code's diff editor
 // on the changed line (the artifact files come read-only through the flux-oci-artifact: file
 // system, served by the language server from its artifact cache) and lists the changed files;
-// then "Compare Artifacts…" from the palette compares a release with the workspace folder; and on
+// then "Compare Artifacts…" from the palette compares a release with the workspace folder, a List
+// Artifacts result compares itself with the release before it; and on
 // a real control plane the Flux Cluster view's "Compare with Registry" shows what the next
 // reconcile of an OCIRepository changes after CI pushed a new build to the tag it follows.
 // Screenshots go to test-output/e2e/ (artifact-diff.png is the README's). Run with
@@ -205,6 +206,19 @@ test('Compare Artifacts from the palette: a release against the workspace folder
   const cache = path.join(server.run, 'cache', 'flux-oci', 'artifacts', 'layers');
   assert.equal(readdirSync(cache).length, 2, 'both releases unpacked once into the cache');
   assert.ok(!existsSync(path.join(ws, '.cache')), 'nothing written into the workspace');
+}));
+
+test('List Artifacts results compare a release with the one before it', { skip, timeout: 120_000 }, story(async () => {
+  await openFile('clusters/dev/app-source.yaml');
+  await runCommand('Flux OCI: List Artifacts');
+  await pickRow(`oci://${registry.host}/flux-oci-demo/app`, 'the repository pick');
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: '1.2.0' }).first();
+  await eventually('the listed releases', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+  await row.hover();
+  await row.locator('.action-label[aria-label="Compare with the previous version"]').click();
+  await diffEditor('the diff editor on 1.0.0 against 1.2.0', (o, m) => /replicas:\s2/.test(o) && /replicas:\s3/.test(m));
+  assert.match(await page.locator('.tabs-container .tab.active').first().innerText(), /deployment\.yaml \(1\.0\.0 ↔ 1\.2\.0\)/);
+  await page.keyboard.press('Escape');
 }));
 
 test('the Flux Cluster view shows what the next reconcile changes', { skip, timeout: 8 * 60_000 }, async (t) => {
