@@ -43,6 +43,7 @@ export class ClusterSchemas {
   private readonly crds = new Map<string, CrdObject>();
   private readonly abort = new AbortController();
   private firstRead: Promise<void>;
+  private specKey: string | undefined;
   error: string | undefined;
 
   constructor(
@@ -132,6 +133,10 @@ export class ClusterSchemas {
   }
 
   private update(): void {
+    // CRD status updates (conditions, accepted names) come as MODIFIED too: only a change of the specs makes a new set
+    const key = JSON.stringify([...this.crds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, c.spec, c.metadata?.labels?.['app.kubernetes.io/version']]));
+    if (key === this.specKey) return;
+    this.specKey = key;
     const before = this.choice?.set;
     this.choice = clusterSchemaChoice([...this.crds.values()], this.context);
     if (this.choice?.set !== before) this.options.onChange(this.choice);
