@@ -72,15 +72,12 @@ export function valuesFromDiagnostics(
   const { kind, name, namespace, apiVersion } = manifest.identity;
   if ((kind !== 'ConfigMap' && kind !== 'Secret') || apiVersion !== 'v1' || !name || !index) return [];
   const out: Diagnostic[] = [];
-  for (const obj of index.objectsOfKind('HelmRelease')) {
-    const doc = index.documentOf(obj);
-    const hr = doc ? readHelmRelease(doc) : undefined;
-    if (!hr) continue;
+  for (const { hr, file } of valuesFromReaders(index).get(`${kind}/${name}`) ?? []) {
     hr.valuesFrom.forEach((ref, i) => {
       if (ref.kind !== kind || ref.name !== name || ref.targetPath || !namespaceMatches(hr.namespace, namespace)) return;
       const read = valuesKeyOf(manifest, kind, ref.valuesKey);
       if (!read) return;
-      const chart = chartOf(hr, obj.file);
+      const chart = chartOf(hr, file);
       if (!chart?.hasSchema) return;
       const below = valuesFromLayers(hr, index, ref);
       const later = valuesFromLayers({ ...hr, valuesFrom: hr.valuesFrom.slice(i + 1) }, index);
@@ -108,11 +105,34 @@ function namespaceMatches(a: string | undefined, b: string | undefined): boolean
 
 /** The HelmReleases of the workspace that read this ConfigMap or Secret key through valuesFrom (whole-document keys, not targetPath). */
 export function releasesReading(index: ObjectIndex | undefined, kind: 'ConfigMap' | 'Secret', name: string, namespace: string | undefined, key: string): Array<{ hr: HelmReleaseValues; file: string }> {
-  const out: Array<{ hr: HelmReleaseValues; file: string }> = [];
-  for (const obj of index?.objectsOfKind('HelmRelease') ?? []) {
-    const doc = index!.documentOf(obj);
+  if (!index) return [];
+  return (valuesFromReaders(index).get(`${kind}/${name}`) ?? []).filter(
+    ({ hr }) => hr.valuesFrom.some((r) => r.kind === kind && r.name === name && r.valuesKey === key && !r.targetPath) && namespaceMatches(hr.namespace, namespace),
+  );
+}
+
+type Readers = Map<string, Array<{ hr: HelmReleaseValues; file: string }>>;
+const readersCache = new WeakMap<ObjectIndex, { version: string; readers: Readers }>();
+
+/**
+ * The HelmReleases of the workspace by the `Kind/name` of each ConfigMap or Secret they read
+ * through valuesFrom; built once per state of the index, so a file of thousands of ConfigMaps
+ * costs one lookup each.
+ */
+function valuesFromReaders(index: ObjectIndex): Readers {
+  const version = `${index.version}:${index.referencesVersion}`;
+  const cached = readersCache.get(index);
+  if (cached?.version === version) return cached.readers;
+  const readers: Readers = new Map();
+  for (const obj of index.objectsOfKind('HelmRelease')) {
+    const doc = index.documentOf(obj);
     const hr = doc ? readHelmRelease(doc) : undefined;
-    if (hr && hr.valuesFrom.some((r) => r.kind === kind && r.name === name && r.valuesKey === key && !r.targetPath) && namespaceMatches(hr.namespace, namespace)) out.push({ hr, file: obj.file });
+    if (!hr) continue;
+    for (const key of new Set(hr.valuesFrom.map((r) => `${r.kind}/${r.name}`))) {
+      const list = readers.get(key) ?? readers.set(key, []).get(key)!;
+      list.push({ hr, file: obj.file });
+    }
   }
-  return out;
+  readersCache.set(index, { version, readers });
+  return readers;
 }
