@@ -14,6 +14,6 @@ const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd:
 mkdirSync(path.dirname(vsix), { recursive: true });
 let r = run(['scripts/package.mjs', '--out', vsix]);
 if (r.status !== 0) process.exit(r.status ?? 1);
-const files = process.argv.slice(2).length ? process.argv.slice(2) : ['test/e2e/vscode.test.ts'];
+const files = process.argv.slice(2).length ? process.argv.slice(2) : ['test/e2e/vscode.test.ts', 'test/e2e/artifactDiff.test.ts'];
 r = run(['--test', '--test-concurrency=1', ...files]);
 process.exit(r.status ?? 1);

@@ -8,7 +8,7 @@
 // a real control plane the Flux Cluster view's "Compare with Registry" shows what the next
 // reconcile of an OCIRepository changes after CI pushed a new build to the tag it follows.
 // Screenshots go to test-output/e2e/ (artifact-diff.png is the README's). Run with
-// `node scripts/test.mjs test/e2e/artifactDiff` (after `bash scripts/e2e/install.sh`).
+// `npm run test:e2e` or `npm run test:e2e -- test/e2e/artifactDiff.test.ts` (after `bash scripts/e2e/install.sh`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
