@@ -68,6 +68,7 @@ before(async () => {
   await pushChart('webapp', 'charts');
   await pushChart('webapp', 'signed', { prov: true });
   await pushChart('plain', 'charts');
+  await pushChart('bare', 'charts');
   lsp = await LspClient.start();
 });
 after(async () => {
@@ -228,6 +229,16 @@ test('a chart without values.schema.json: completion and hover from values.yaml 
   assert.match(md, /\*\*queue\.name\*\*: `string` · default `"jobs"`/);
   assert.match(md, /Name of the queue to read from/);
   assert.match(md, /values\.yaml_/);
+  const ds = await latestDiagnostics(lsp, uri, () => true);
+  assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values')), []);
+});
+
+test('a chart with neither values.schema.json nor values.yaml: no help, no error, and the hover says why', { skip }, async () => {
+  const text = release(`oci://${registry.host}/charts/bare`, ['anything: goes'], { ref: 'tag: "0.0.1"' });
+  const uri = open(lsp, text);
+  const md = await hoverUntil(lsp, uri, text, 'anything', (m) => m.includes('No values help'));
+  assert.match(md, /No values help\*\*: the chart bare has neither values\.schema\.json nor values\.yaml/);
+  assert.deepEqual(await lsp.completion(uri, at(text, 'anything: ', 'anything: '.length)), []);
   const ds = await latestDiagnostics(lsp, uri, () => true);
   assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values')), []);
 });
