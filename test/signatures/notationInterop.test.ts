@@ -339,6 +339,18 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
         assert.equal(lifted.flux.result, 'failed');
         assert.match(lifted.ours.reason!, /mismatched message/);
 
+        // flux-oci sign countersigns too (--timestamp-url/--timestamp-root-cert, notation's flags).
+        for (const envelope of ['jws', 'cose'] as const) {
+          const own = await pushArtifact();
+          const signed = await runCli(['sign', 'artifact', own.url, '--sign-provider', 'notation', '--key', pki.rsaKey, '--certificate-chain', pki.rsaChain, '--signature-format', envelope, '--timestamp-url', tsa.url, '--timestamp-root-cert', tsa.rootCert], { cwd: dir });
+          assert.equal(signed.code, 0, signed.stderr);
+          const r = await verdicts(own, writePolicy(withTsa()), [pki.rootCert, tsa.rootCert]);
+          assert.equal(r.flux.result, 'verified', `${envelope}: ${r.flux.error ?? ''}`);
+        }
+        const wrongRoot = await runCli(['sign', 'artifact', (await pushArtifact()).url, '--sign-provider', 'notation', '--key', pki.ecKey, '--certificate-chain', pki.ecChain, '--timestamp-url', tsa.url, '--timestamp-root-cert', pki.rootCert], { cwd: dir });
+        assert.equal(wrongRoot.code, 1);
+        assert.match(wrongRoot.stderr, /does not verify against --timestamp-root-cert/);
+
         // No countersignature while the policy asks for one: failed; afterCertExpiry only asks once the certificate expired.
         const plain = await pushArtifact();
         await notarySign(notationBin!, plain.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });

@@ -26,6 +26,9 @@ Flags:
       --signature-format jws|cose
                             notation: the envelope (default jws, as notation sign)
       --expiry DURATION     notation: signature expiry, e.g. 24h, 30m (default none)
+      --timestamp-url URL   notation: countersign with this RFC 3161 timestamping authority
+      --timestamp-root-cert FILE
+                            notation: the TSA's root certificate (PEM), to check its answer
       --format json|yaml    print the result for scripts
 ${connectionHelp}`;
 
@@ -43,6 +46,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
       'certificate-chain': { type: 'string' },
       'signature-format': { type: 'string' },
       expiry: { type: 'string' },
+      'timestamp-url': { type: 'string' },
+      'timestamp-root-cert': { type: 'string' },
     },
     'sign artifact',
   );
@@ -51,7 +56,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const provider = stringFlag(flags, 'sign-provider') ?? 'cosign';
   if (provider !== 'cosign' && provider !== 'notation') throw new UsageError(`--sign-provider must be cosign or notation (got "${provider}")`);
   if (provider === 'notation') return signNotationCommand(flags, url, keyFile, io);
-  for (const f of ['certificate-chain', 'signature-format', 'expiry']) {
+  for (const f of ['certificate-chain', 'signature-format', 'expiry', 'timestamp-url', 'timestamp-root-cert']) {
     if (stringFlag(flags, f) !== undefined) throw new UsageError(`--${f} is for --sign-provider notation`);
   }
   if (!keyFile) throw new UsageError('--key is required: the cosign private key (cosign generate-key-pair writes cosign.key)');
@@ -92,6 +97,9 @@ async function signNotationCommand(flags: ParsedFlags, url: string, keyFile: str
   const envelope = stringFlag(flags, 'signature-format') ?? 'jws';
   if (envelope !== 'jws' && envelope !== 'cose') throw new UsageError(`--signature-format must be jws or cose (got "${envelope}")`);
   const expiry = stringFlag(flags, 'expiry');
+  const timestampUrl = stringFlag(flags, 'timestamp-url');
+  const timestampRoot = stringFlag(flags, 'timestamp-root-cert');
+  if ((timestampUrl === undefined) !== (timestampRoot === undefined)) throw new UsageError('give --timestamp-url and --timestamp-root-cert together (the TSA and its root certificate)');
   const format = outputFormat(stringFlag(flags, 'format'));
   step(io, `signing ${url.replace(/^oci:\/\//, '')}`);
   const { signArtifactNotation } = await import('../../../domain/oci/operations/artifactSignatures');
@@ -101,6 +109,7 @@ async function signNotationCommand(flags: ParsedFlags, url: string, keyFile: str
     chainFile,
     envelope,
     ...(expiry !== undefined ? { expirySeconds: parseExpiry(expiry) } : {}),
+    ...(timestampUrl !== undefined && timestampRoot !== undefined ? { timestampUrl, timestampRootCertFile: timestampRoot } : {}),
     cwd: io.cwd,
     connection: connectionFrom(flags, io),
     onProgress: progressPrinter(io),

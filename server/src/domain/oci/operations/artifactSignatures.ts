@@ -3,6 +3,7 @@
  * resolve a tag to the digest Flux would verify (the top-level manifest), and
  * verify or sign it over one registry connection.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArtifactUrl, referenceSelector } from '../reference';
@@ -82,6 +83,9 @@ export interface SignArtifactNotationOptions {
   envelope: NotationEnvelope;
   /** Signature expiry after the signing time (notation sign --expiry). */
   expirySeconds?: number;
+  /** RFC 3161 countersignature: the TSA's URL and its root certificate file (notation's --timestamp-url, --timestamp-root-cert). */
+  timestampUrl?: string;
+  timestampRootCertFile?: string;
   cwd: string;
   connection: ConnectionOptions;
   onProgress?: ProgressListener;
@@ -95,9 +99,17 @@ export async function signArtifactNotation(opts: SignArtifactNotationOptions): P
       throw new SignatureError(`cannot read the ${what} ${file} (${err.code ?? err.message})`);
     });
   const signer = loadNotationSigner(await read(opts.keyFile, 'private key'), await read(opts.chainFile, 'certificate chain'), opts.keyFile, opts.chainFile);
+  let timestamp: { url: string; roots: X509Certificate[] } | undefined;
+  if (opts.timestampUrl !== undefined) {
+    if (opts.timestampRootCertFile === undefined) throw new SignatureError('a timestamping authority needs its root certificate (--timestamp-root-cert) to check what it returns');
+    const pem = await read(opts.timestampRootCertFile, 'TSA root certificate');
+    const roots = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));
+    if (roots.length === 0) throw new SignatureError(`${opts.timestampRootCertFile} holds no PEM certificate`);
+    timestamp = { url: opts.timestampUrl, roots };
+  }
   return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
     opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (Notary Project ${opts.envelope.toUpperCase()} signature, OCI referrer)` });
-    return signNotation(client, ref, digest, signer, opts.envelope, opts.expirySeconds !== undefined ? { expirySeconds: opts.expirySeconds } : {});
+    return signNotation(client, ref, digest, signer, opts.envelope, { ...(opts.expirySeconds !== undefined ? { expirySeconds: opts.expirySeconds } : {}), ...(timestamp ? { timestamp } : {}) });
   });
 }

@@ -6,7 +6,8 @@
  * optional expiry and the certificate chain; pushed as an OCI 1.1 referrer of
  * artifact type `application/vnd.cncf.notary.signature` (and in the
  * `sha256-<hex>` fallback index on registries without the referrers API).
- * No timestamp countersignature is requested.
+ * With a timestamping authority the signature is countersigned (RFC 3161) as notation sign
+ * --timestamp-url does.
  */
 import { createHash, createPrivateKey, sign as cryptoSign, constants, X509Certificate, type KeyObject } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -19,6 +20,7 @@ import { addToFallbackIndex } from '../signArtifact';
 import { SignatureError } from '../types';
 import { NotationMediaType, type SignatureAlgorithm } from './envelope';
 import { signatureAlgorithmOfKey, validateCodeSigningChain, describeCertificate } from './certificateChain';
+import { requestTimestamp } from './timestampRequest';
 
 export type NotationEnvelope = 'jws' | 'cose';
 
@@ -75,7 +77,10 @@ function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-async function jwsEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined): Promise<Buffer> {
+/** Countersigns the signature bytes (RFC 3161), when asked. */
+type Stamp = ((signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512') => Promise<Buffer>) | undefined;
+
+async function jwsEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined, stamp: Stamp): Promise<Buffer> {
   const crit = ['io.cncf.notary.signingScheme', ...(expiry ? ['io.cncf.notary.expiry'] : [])];
   const jws = await new FlattenedSign(payload)
     .setProtectedHeader({
@@ -88,10 +93,12 @@ async function jwsEnvelope(payload: Buffer, signer: NotationSigner, alg: Signatu
     })
     .setUnprotectedHeader({ x5c: signer.chain.map((c) => c.raw.toString('base64')), 'io.cncf.notary.signingAgent': signingAgent })
     .sign(signer.key, { crit: Object.fromEntries(crit.map((c) => [c, true])) });
-  return Buffer.from(JSON.stringify({ payload: jws.payload, protected: jws.protected, header: jws.header, signature: jws.signature }));
+  const header: Record<string, unknown> = { ...jws.header };
+  if (stamp) header['io.cncf.notary.timestampSignature'] = (await stamp(Buffer.from(jws.signature, 'base64url'), hashOf[alg].hash as 'sha256')).toString('base64');
+  return Buffer.from(JSON.stringify({ payload: jws.payload, protected: jws.protected, header, signature: jws.signature }));
 }
 
-function coseEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined): Buffer {
+async function coseEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined, stamp: Stamp): Promise<Buffer> {
   const seconds = (d: Date) => new Tag(1, Math.floor(d.getTime() / 1000));
   const crit: string[] = ['io.cncf.notary.signingScheme', ...(expiry ? ['io.cncf.notary.expiry'] : [])];
   const protectedMap = new Map<number | string, unknown>([
@@ -112,6 +119,7 @@ function coseEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlg
     [33, signer.chain.map((c) => new Uint8Array(c.raw))],
     ['io.cncf.notary.signingAgent', signingAgent],
   ]);
+  if (stamp) unprotected.set('io.cncf.notary.timestampSignature', new Uint8Array(await stamp(signature, hash as 'sha256')));
   return Buffer.from(encode(new Tag(18, [protectedBytes, unprotected, new Uint8Array(payload), new Uint8Array(signature)])));
 }
 
@@ -121,7 +129,7 @@ export async function signNotation(
   digest: string,
   signer: NotationSigner,
   envelope: NotationEnvelope,
-  options: { expirySeconds?: number; now?: Date } = {},
+  options: { expirySeconds?: number; now?: Date; timestamp?: { url: string; roots: X509Certificate[] }; signal?: AbortSignal } = {},
 ): Promise<NotationSignResult> {
   const head = await client.headManifest(repo.repository, digest);
   if (!head) throw new SignatureError(`${repo.repository}@${digest} does not exist in the registry; push the artifact before signing it`);
@@ -130,7 +138,9 @@ export async function signNotation(
   const alg = signatureAlgorithmOfKey(signer.chain[0]!);
   const signingTime = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const expiry = options.expirySeconds ? new Date(signingTime.getTime() + options.expirySeconds * 1000) : undefined;
-  const envelopeBytes = envelope === 'jws' ? await jwsEnvelope(payload, signer, alg, signingTime, expiry) : coseEnvelope(payload, signer, alg, signingTime, expiry);
+  const ts = options.timestamp;
+  const stamp: Stamp = ts ? (sig, hash) => requestTimestamp(ts.url, sig, hash, ts.roots, options.signal) : undefined;
+  const envelopeBytes = envelope === 'jws' ? await jwsEnvelope(payload, signer, alg, signingTime, expiry, stamp) : await coseEnvelope(payload, signer, alg, signingTime, expiry, stamp);
   const mediaType = envelope === 'jws' ? NotationMediaType.jws : NotationMediaType.cose;
 
   const config = blob(Buffer.from('{}'));
