@@ -121,7 +121,7 @@ test('the cache is trimmed to its size, least recently used first, keeping the l
   assert.ok(await cache.layer(bigDigest));
   // A layer larger than the whole cache is refused with what to do.
   const huge = await tgzOf([{ name: 'huge.bin', body: Buffer.alloc(3000, 1) }]);
-  await assert.rejects(cache.storeLayer(digestOf(huge), opener(huge)), /more than the artifact cache holds \(2500\); raise the cache size/);
+  await assert.rejects(cache.storeLayer(digestOf(huge), opener(huge)), /more than the artifact cache holds \(2500\); raise the cache size \(FLUX_OCI_ARTIFACT_CACHE_SIZE/);
   // Staging leftovers of a dead process are cleaned.
   const stale = path.join(t.dir, 'cache', 'staging', '0123456789abcdef');
   mkdirSync(stale, { recursive: true });
@@ -135,6 +135,11 @@ test('the default cache folder is the OS cache folder, or FLUX_OCI_ARTIFACT_CACH
   assert.equal(artifact.defaultArtifactCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/x' }, 'linux'), '/x/flux-oci/artifacts');
   assert.equal(artifact.defaultArtifactCacheDir({ HOME: '/Users/u' }, 'darwin'), '/Users/u/Library/Caches/flux-oci/artifacts');
   assert.equal(artifact.defaultArtifactCacheDir({ FLUX_OCI_ARTIFACT_CACHE: '/tmp/c' }, 'linux'), '/tmp/c');
+  assert.equal(artifact.artifactCacheBytes({}), 512 * 1024 * 1024);
+  assert.equal(artifact.artifactCacheBytes({ FLUX_OCI_ARTIFACT_CACHE_SIZE: '2G' }), 2 * 1024 ** 3);
+  assert.equal(artifact.artifactCacheBytes({ FLUX_OCI_ARTIFACT_CACHE_SIZE: '300MiB' }), 300 * 1024 ** 2);
+  assert.equal(artifact.artifactCacheBytes({ FLUX_OCI_ARTIFACT_CACHE_SIZE: '4096' }), 4096);
+  assert.equal(artifact.artifactCacheBytes({ FLUX_OCI_ARTIFACT_CACHE_SIZE: 'lots' }), undefined);
 });
 
 test('a changed file reads as git prints it; binary and large files are summarised', () => {

@@ -132,6 +132,9 @@ test('usage errors say what to give', { skip }, async () => {
   const fmt = await cli(['diff', 'artifact', `${base}:v1`, `${base}:v2`, '--format', 'html']);
   assert.equal(fmt.code, 2);
   assert.match(fmt.stderr, /--format must be unified, summary or json/);
+  const size = await runCli(['diff', 'artifact', `${base}:v1`, `${base}:v2`], { cwd: ws, env: { FLUX_OCI_ARTIFACT_CACHE: cacheDir, FLUX_OCI_ARTIFACT_CACHE_SIZE: 'lots' } });
+  assert.equal(size.code, 2);
+  assert.match(size.stderr, /FLUX_OCI_ARTIFACT_CACHE_SIZE must be a size such as/);
 });
 
 test('with the registry gone, cached digests still compare and tags use the digest they last had', { skip }, async () => {

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
-import { ArtifactContentCache, defaultArtifactCacheDir } from '../domain/oci/artifact/contentCache';
+import { ArtifactContentCache, artifactCacheBytes, defaultArtifactCacheDir, defaultCacheBytes } from '../domain/oci/artifact/contentCache';
 import type { ConnectionOptions } from '../domain/oci/registry/access';
 import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
@@ -28,9 +28,9 @@ export class ArtifactCompare {
 
   constructor(private readonly host: ArtifactCompareHost) {}
 
-  /** The cache, made on first use (FLUX_OCI_ARTIFACT_CACHE, else the OS cache folder). */
+  /** The cache, made on first use (FLUX_OCI_ARTIFACT_CACHE, else the OS cache folder; FLUX_OCI_ARTIFACT_CACHE_SIZE, else 512 MiB). */
   get cache(): ArtifactContentCache {
-    this.cacheInstance ??= new ArtifactContentCache({ root: defaultArtifactCacheDir() });
+    this.cacheInstance ??= new ArtifactContentCache({ root: defaultArtifactCacheDir(), maxBytes: artifactCacheBytes() ?? defaultCacheBytes });
     return this.cacheInstance;
   }
 

@@ -19,7 +19,8 @@ files over 1 MiB are summarised in one line, not printed.
 
 Artifacts are downloaded once into the artifact cache (by layer digest, outside the
 workspace: $FLUX_OCI_ARTIFACT_CACHE, else the OS cache folder, e.g.
-~/.cache/flux-oci/artifacts), so comparing them again needs no download, and a digest
+~/.cache/flux-oci/artifacts; at most $FLUX_OCI_ARTIFACT_CACHE_SIZE, default 512M, least
+recently used dropped first), so comparing them again needs no download, and a digest
 already cached needs no registry at all.
 
 Flags:
@@ -99,9 +100,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
 
   // Loaded on use: the registry stack (undici) is not needed by other commands.
   const { compareArtifacts, renderUnifiedDiff } = await import('../../../domain/oci/operations/compareArtifacts');
-  const { ArtifactContentCache, defaultArtifactCacheDir } = await import('../../../domain/oci/artifact/contentCache');
+  const { ArtifactContentCache, artifactCacheBytes, defaultArtifactCacheDir } = await import('../../../domain/oci/artifact/contentCache');
   const cacheDir = stringFlag(flags, 'artifact-cache');
-  const cache = new ArtifactContentCache({ root: cacheDir ? path.resolve(io.cwd, cacheDir) : defaultArtifactCacheDir(io.env) });
+  const maxBytes = artifactCacheBytes(io.env);
+  if (maxBytes === undefined) throw new UsageError(`FLUX_OCI_ARTIFACT_CACHE_SIZE must be a size such as 536870912, 512M or 2G (got "${io.env['FLUX_OCI_ARTIFACT_CACHE_SIZE']}")`);
+  const cache = new ArtifactContentCache({ root: cacheDir ? path.resolve(io.cwd, cacheDir) : defaultArtifactCacheDir(io.env), maxBytes });
   const folder: CompareSide = {
     paths,
     cwd: io.cwd,

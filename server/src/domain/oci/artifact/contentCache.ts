@@ -38,6 +38,20 @@ import { readLayerTree } from './treeDiff.ts';
 /** Default bound of the cache: 512 MiB of unpacked files. */
 export const defaultCacheBytes = 512 * 1024 * 1024;
 
+/**
+ * The cache's bound: `FLUX_OCI_ARTIFACT_CACHE_SIZE` (bytes, or with a K/M/G suffix such as `2G`),
+ * else 512 MiB. Undefined for a value that is not a size (the caller says so).
+ */
+export function artifactCacheBytes(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env['FLUX_OCI_ARTIFACT_CACHE_SIZE']?.trim();
+  if (!v) return defaultCacheBytes;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i.exec(v);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0]!;
+  const bytes = Math.floor(Number(m[1]) * ({ b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[unit]!);
+  return bytes > 0 ? bytes : undefined;
+}
+
 /** Staging folders older than this are leftovers of a process that died mid-store. */
 const staleStagingMs = 60 * 60 * 1000;
 
@@ -197,7 +211,7 @@ export class ArtifactContentCache {
       if (bytes > this.maxBytes) {
         throw new ArtifactError(
           'too-large',
-          `the artifact unpacks to ${bytes} bytes, more than the artifact cache holds (${this.maxBytes}); raise the cache size to compare it`,
+          `the artifact unpacks to ${bytes} bytes, more than the artifact cache holds (${this.maxBytes}); raise the cache size (FLUX_OCI_ARTIFACT_CACHE_SIZE, e.g. 2G) to compare it`,
         );
       }
       await extractLayer(createReadStream(blob), path.join(staging, 'files'), { maxBytes: this.maxBytes, expectedDigest: digest, ...(signal ? { signal } : {}) });

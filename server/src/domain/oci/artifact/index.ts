@@ -16,7 +16,7 @@ export { copyLayer, defaultMaxBytes, defaultMaxEntries, extractLayer, safeEntryP
 export type { CopyOptions, ExtractDetails, ExtractExtras } from './extract.ts';
 export { diffTrees, readLayerTree, readLocalTree } from './treeDiff.ts';
 export { ParallelGzip } from './parallelGzip.ts';
-export { ArtifactContentCache, defaultArtifactCacheDir, defaultCacheBytes } from './contentCache.ts';
+export { ArtifactContentCache, artifactCacheBytes, defaultArtifactCacheDir, defaultCacheBytes } from './contentCache.ts';
 export type { CachedLayer, CachedManifest } from './contentCache.ts';
 export { contentKind, defaultTextDiffLimit, renderFileDiff } from './unifiedDiff.ts';
 export type { ContentKind, FileDiffInput } from './unifiedDiff.ts';
