@@ -10,11 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'minio';
-import { freePort, httpStatus } from './loopback.ts';
+import { freePort, httpStatus, openssl } from './loopback.ts';
 import { peerBinary, stopProcessGroup } from './goPeers.ts';
 
 export interface StartedS3Server {
@@ -23,6 +24,8 @@ export interface StartedS3Server {
   port: number;
   accessKey: string;
   secretKey: string;
+  /** With `tls`: the PEM of the CA (made at test time) that signed the server's certificate. */
+  caPem?: string;
   /** A client signed with the root credentials, for setting up buckets. */
   client: Client;
   makeBucket(name: string): Promise<void>;
@@ -31,7 +34,8 @@ export interface StartedS3Server {
   stop(): Promise<void>;
 }
 
-export async function startS3Server(): Promise<StartedS3Server> {
+/** `tls`: serve HTTPS only, with a certificate for 127.0.0.1 from a throwaway CA. */
+export async function startS3Server(options: { tls?: boolean } = {}): Promise<StartedS3Server> {
   const bin = peerBinary('minio');
   if (!bin) throw new Error('minio is not built; run: bash scripts/peers/build.sh minio');
   const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-minio-'));
@@ -39,9 +43,19 @@ export async function startS3Server(): Promise<StartedS3Server> {
   const endpoint = `127.0.0.1:${port}`;
   const accessKey = `test${randomBytes(6).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
+  const certs = path.join(dir, 'certs');
+  let caPem: string | undefined;
+  if (options.tls) {
+    mkdirSync(certs, { recursive: true });
+    writeFileSync(path.join(certs, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=flux-oci-test-s3-ca'], certs);
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'private.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], certs);
+    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'public.crt', '-days', '2', '-extfile', 'san.ext'], certs);
+    caPem = readFileSync(path.join(certs, 'ca.crt'), 'utf8');
+  }
   const logFile = path.join(dir, 'minio.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(bin, ['server', path.join(dir, 'data'), '--address', endpoint, '--quiet'], {
+  const child = spawn(bin, ['server', path.join(dir, 'data'), '--address', endpoint, '--quiet', ...(options.tls ? ['--certs-dir', certs] : [])], {
     stdio: ['ignore', fd, fd],
     detached: true, // own process group: stop() reaches every child
     env: {
@@ -60,7 +74,8 @@ export async function startS3Server(): Promise<StartedS3Server> {
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
-  while ((await httpStatus(`http://${endpoint}/minio/health/ready`)) !== 200) {
+  const scheme = options.tls ? 'https' : 'http';
+  while ((await httpStatus(`${scheme}://${endpoint}/minio/health/ready`, options.tls ? { caFile: path.join(certs, 'ca.crt') } : {})) !== 200) {
     if (child.exitCode !== null || Date.now() > deadline) {
       const log = readFileSync(logFile, 'utf8').slice(-2000);
       await stop();
@@ -68,12 +83,20 @@ export async function startS3Server(): Promise<StartedS3Server> {
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  const client = new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey, secretKey });
+  const client = new Client({
+    endPoint: '127.0.0.1',
+    port,
+    useSSL: !!options.tls,
+    accessKey,
+    secretKey,
+    ...(caPem ? { transportAgent: new https.Agent({ ca: caPem, keepAlive: true }) } : {}),
+  });
   return {
     endpoint,
     port,
     accessKey,
     secretKey,
+    ...(caPem ? { caPem } : {}),
     client,
     makeBucket: (name) => client.makeBucket(name),
     async putObjects(bucket, objects, parallel = 16) {

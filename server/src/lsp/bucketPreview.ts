@@ -16,7 +16,7 @@ import type { ParsedDocument } from '../domain/yaml/parsedDocument';
 import { onBucketField, readBucket, type BucketDocument } from '../domain/language/bucketPreview/bucketDocument';
 import { bucketDiagnostics, bucketHoverMarkdown, type BucketState } from '../domain/language/bucketPreview/bucketText';
 import { BucketCache } from '../domain/resolution/bucket/bucketCache';
-import { bucketCredentials, type SecretLookup } from '../domain/resolution/bucket/bucketCredentials';
+import { bucketCredentials, bucketTls, type BucketCredentials, type BucketTls, type SecretLookup } from '../domain/resolution/bucket/bucketCredentials';
 import { previewBucket, type BucketPreview } from '../domain/resolution/bucket/bucketPreview';
 import { BucketError, type BucketListing } from '../domain/resolution/bucket/bucketLister';
 import type { NetworkGate } from '../domain/resolution/networkGate';
@@ -144,9 +144,9 @@ export class BucketPreviews {
       const pos = YamlFile.toDocumentPosition(fileDoc, p.position);
       if (!b || !onBucketField(b, pos.line, pos.character)) return previous;
       let state = this.current(b, true);
-      if (state.state === 'listing') {
-        const creds = this.credentials(b);
-        const settled = await settleWithin(this.cache.list(b.spec, creds), hoverBudgetMs, token);
+      const access = this.access(b);
+      if (state.state === 'listing' && !('problem' in access)) {
+        const settled = await settleWithin(this.cache.list(b.spec, access.creds, access.tls ? { tls: access.tls } : {}), hoverBudgetMs, token);
         if (settled) state = { state: 'done', preview: this.previewOf(settled, b.spec.ignore) };
         else state = this.current(b, false);
       }
@@ -166,11 +166,11 @@ export class BucketPreviews {
   private current(b: BucketDocument, quiet: boolean): BucketState {
     const gate = this.host.gate();
     if (gate.offline) return { state: 'offline' };
-    const creds = this.credentials(b);
-    if (creds.kind === 'missing') return { state: 'failed', error: new BucketError(creds.problem, 'credentials') };
+    const access = this.access(b);
+    if ('problem' in access) return { state: 'failed', error: new BucketError(access.problem, 'credentials') };
     const known = this.cache.peek(b.spec);
     if (!this.cache.isPending(b.spec)) {
-      this.cache.list(b.spec, creds).catch((e: unknown) => {
+      this.cache.list(b.spec, access.creds, access.tls ? { tls: access.tls } : {}).catch((e: unknown) => {
         if (!quiet) this.host.log(`bucket: listing ${b.spec.bucketName} at ${b.spec.endpoint} failed: ${e instanceof Error ? e.message : String(e)}`);
       });
     }
@@ -194,8 +194,14 @@ export class BucketPreviews {
     return p;
   }
 
-  private credentials(b: BucketDocument) {
-    return bucketCredentials(b.spec, this.secrets(), { env: process.env });
+  /** Credentials and TLS material for listing `b`, or why it cannot be listed from here. */
+  private access(b: BucketDocument): { creds: BucketCredentials; tls?: BucketTls } | { problem: string } {
+    const secrets = this.secrets();
+    const creds = bucketCredentials(b.spec, secrets, { env: process.env });
+    if (creds.kind === 'missing') return { problem: creds.problem };
+    const tls = bucketTls(b.spec, secrets);
+    if (tls && 'problem' in tls) return { problem: tls.problem };
+    return { creds, ...(tls ? { tls } : {}) };
   }
 
   private secrets(): SecretLookup {
@@ -218,8 +224,9 @@ export class BucketPreviews {
       const b = this.findBucket(arg);
       if (!b) return { ok: false, error: `no Bucket${arg.name ? ` named '${arg.name}'` : ''} found${arg.uri ? ` in ${arg.uri}` : ' in the workspace'}`, code: 'not-found' };
       if (this.host.gate().offline) return { ok: false, error: 'bucket listings are turned off (flux-oci.registry.offline)', code: 'offline' };
-      const creds = this.credentials(b);
-      const pending = this.cache.list(b.spec, creds, { force: !!arg.refresh });
+      const access = this.access(b);
+      if ('problem' in access) return { ok: false, error: access.problem, code: 'credentials' };
+      const pending = this.cache.list(b.spec, access.creds, { force: !!arg.refresh, ...(access.tls ? { tls: access.tls } : {}) });
       const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
       const listing = await Promise.race([pending, cancelled]);
       if (listing === 'cancelled') return { ok: false, error: 'cancelled', code: 'cancelled' };

@@ -7,7 +7,7 @@ import { isYamlFile, walkFiles } from '../../../domain/workspace/walkFiles';
 import { YamlFile } from '../../../domain/yaml/yamlFile';
 import type { ParsedDocument } from '../../../domain/yaml/parsedDocument';
 import { readBucket, type BucketDocument } from '../../../domain/language/bucketPreview/bucketDocument';
-import { bucketCredentials, type SecretLookup } from '../../../domain/resolution/bucket/bucketCredentials';
+import { bucketCredentials, bucketTls, type SecretLookup } from '../../../domain/resolution/bucket/bucketCredentials';
 import { listBucket } from '../../../domain/resolution/bucket/bucketLister';
 import { formatBytes, previewBucket, type BucketPreview } from '../../../domain/resolution/bucket/bucketPreview';
 import { NetworkGate } from '../../../domain/resolution/networkGate';
@@ -70,7 +70,9 @@ Flags:
       },
     };
     const credentials = bucketCredentials(bucket.spec, secrets, { env: io.env });
-    const listing = await listBucket(bucket.spec, credentials, { gate: new NetworkGate({ env: io.env }), signal: io.signal, timeoutMs: timeoutMs || 60_000 });
+    const tls = bucketTls(bucket.spec, secrets);
+    if (tls && 'problem' in tls) throw new Error(tls.problem);
+    const listing = await listBucket(bucket.spec, credentials, { gate: new NetworkGate({ env: io.env }), signal: io.signal, timeoutMs: timeoutMs || 60_000, ...(tls ? { tls } : {}) });
     const preview = previewBucket(listing, bucket.spec.ignore);
     if (format === 'json') {
       io.stdout.write(JSON.stringify(toJson(bucket, preview), null, 2) + '\n');

@@ -36,8 +36,9 @@ function read(doc: ParsedDocument): BucketDocument | undefined {
   if (!bucketNode?.range || !endpoint) return undefined;
   const prefix = stringNodeAt(s, 'prefix')?.value;
   const secretRef = stringNodeAt(mapAt(s, 'secretRef'), 'name')?.value;
+  const certSecretRef = stringNodeAt(mapAt(s, 'certSecretRef'), 'name')?.value;
   const region = stringNodeAt(s, 'region')?.value;
-  for (const v of [bucketNode.value, endpoint, prefix, secretRef, region, obj.name, obj.namespace]) if (v !== undefined && isTemplated(v)) return undefined;
+  for (const v of [bucketNode.value, endpoint, prefix, secretRef, certSecretRef, region, obj.name, obj.namespace]) if (v !== undefined && isTemplated(v)) return undefined;
   const providerText = stringNodeAt(s, 'provider')?.value ?? 'generic';
   const provider = (providers as readonly string[]).includes(providerText) ? (providerText as BucketProvider) : 'generic';
   const insecurePair = pairOf(s, 'insecure');
@@ -56,6 +57,7 @@ function read(doc: ParsedDocument): BucketDocument | undefined {
     // `ignore:` with no value is null in the API: no patterns, as when absent.
     ...(ignorePair && ignoreNode ? { ignore: ignoreNode.value } : {}),
     ...(secretRef ? { secretRef } : {}),
+    ...(certSecretRef ? { certSecretRef } : {}),
     ...(pairOf(s, 'sts') ? { sts: true } : {}),
   };
   const hoverRanges: Range[] = [];

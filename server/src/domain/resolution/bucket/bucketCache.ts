@@ -57,7 +57,7 @@ export class BucketCache {
   }
 
   /** A fresh-enough listing, starting one when needed; shared by concurrent callers. */
-  list(spec: BucketSpec, credentials: BucketCredentials, options: { force?: boolean } = {}): Promise<BucketListing> {
+  list(spec: BucketSpec, credentials: BucketCredentials, options: { force?: boolean; tls?: { ca?: string; cert?: string; key?: string } } = {}): Promise<BucketListing> {
     const key = bucketListingKey(spec);
     const now = Date.now();
     const e = this.entries.get(key);
@@ -79,6 +79,7 @@ export class BucketCache {
             onRequest: () => this.requests++,
             ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
             ...(this.options.maxObjects ? { maxObjects: this.options.maxObjects } : {}),
+            ...(options.tls ? { tls: options.tls } : {}),
           }),
         signal,
       )

@@ -43,6 +43,11 @@ type SecretRead = { ok: true; values: Record<string, string> } | { ok: false; pr
 
 /** `accesskey`/`secretkey` of a Secret manifest, or why they cannot be read here. */
 export function readBucketSecret(doc: ParsedDocument): SecretRead {
+  return readSecretValues(doc, ['accesskey', 'secretkey']);
+}
+
+/** The named entries of a Secret manifest (`data` base64, `stringData` plain and winning), or why they cannot be read here. */
+function readSecretValues(doc: ParsedDocument, wanted: readonly string[]): SecretRead {
   const root = doc.root;
   if (!root || !isMap(root)) return { ok: false, problem: 'it is not a mapping' };
   if ((root as YAMLMap).has('sops')) return { ok: false, problem: 'it is encrypted with SOPS' };
@@ -51,7 +56,7 @@ export function readBucketSecret(doc: ParsedDocument): SecretRead {
     for (const p of mapAt(root as YAMLMap, section)?.items ?? []) {
       if (!isScalar(p.key) || typeof p.key.value !== 'string') continue;
       const name = p.key.value;
-      if (name !== 'accesskey' && name !== 'secretkey') continue;
+      if (!wanted.includes(name)) continue;
       const raw = isScalar(p.value) && p.value.value !== null && p.value.value !== undefined ? String(p.value.value) : '';
       if (raw.startsWith('ENC[') || isTemplated(raw)) return { ok: false, problem: `its ${name} is encrypted or templated` };
       values[name] = section === 'data' && base64.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -151,4 +156,28 @@ export function bucketCredentials(spec: BucketSpec, secrets: SecretLookup | unde
   if (local) return { kind: 'static', keys: local.keys, from: notHere ? `${notHere}; using ${local.from}` : local.from };
   const why = notHere ?? 'provider aws without spec.secretRef uses the cluster\'s AWS identity';
   return { kind: 'missing', problem: `${why}, and no AWS credentials are set here (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials)` };
+}
+
+export interface BucketTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  from: string;
+}
+
+/**
+ * The TLS material of `spec.certSecretRef` (source-controller's TLSConfigFromSecretRef keys:
+ * `ca.crt`, added to the system roots, and `tls.crt`/`tls.key` for a client certificate).
+ * Undefined without certSecretRef; a problem when the Secret cannot be read here (the listing
+ * would then fail on an untrusted certificate, so it is said first).
+ */
+export function bucketTls(spec: BucketSpec, secrets: SecretLookup | undefined): BucketTls | { problem: string } | undefined {
+  if (!spec.certSecretRef || spec.insecure) return undefined;
+  const found = secrets?.findSecret(spec.certSecretRef, spec.namespace);
+  if (!found) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' is not in the workspace, so the store's certificate cannot be checked against its CA` };
+  const read = readSecretValues(found.doc, ['ca.crt', 'tls.crt', 'tls.key']);
+  if (!read.ok) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' (${found.where}) cannot be read here: ${read.problem}` };
+  const v = read.values;
+  if (!v['ca.crt'] && !(v['tls.crt'] && v['tls.key'])) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' (${found.where}) has neither ca.crt nor tls.crt with tls.key` };
+  return { ...(v['ca.crt'] ? { ca: v['ca.crt'] } : {}), ...(v['tls.crt'] && v['tls.key'] ? { cert: v['tls.crt'], key: v['tls.key'] } : {}), from: `Secret '${spec.certSecretRef}' (${found.where})` };
 }

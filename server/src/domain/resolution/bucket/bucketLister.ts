@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { Client } from 'minio';
 import type { NetworkGate } from '../networkGate';
 import type { BucketSpec } from './bucketSpec';
@@ -58,6 +59,8 @@ export interface ListOptions {
   maxObjects?: number;
   /** Called once per request sent (tests count them). */
   onRequest?: () => void;
+  /** From spec.certSecretRef: a CA added to the system roots, a client certificate. */
+  tls?: { ca?: string; cert?: string; key?: string };
 }
 
 const sourceIgnoreKey = '.sourceignore';
@@ -71,7 +74,16 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
   if (refusal) throw new BucketError(refusal.message.replace('registry lookups are', 'bucket listings are'), 'offline');
   if (!spec.bucketName) throw new BucketError('spec.bucketName is empty', 'invalid');
 
-  const agent = spec.insecure ? new http.Agent({ keepAlive: true, maxSockets: 2 }) : new https.Agent({ keepAlive: true, maxSockets: 2 });
+  const t = options.tls;
+  const agent = spec.insecure
+    ? new http.Agent({ keepAlive: true, maxSockets: 2 })
+    : new https.Agent({
+        keepAlive: true,
+        maxSockets: 2,
+        // Like Flux's WithSystemCertPool: the Secret's CA is trusted besides the system roots.
+        ...(t?.ca ? { ca: [...tls.rootCertificates, t.ca] } : {}),
+        ...(t?.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+      });
   const timeoutMs = options.timeoutMs ?? 60_000;
   let stopped: BucketError | undefined;
   const stop = (e: BucketError): void => {
@@ -177,6 +189,13 @@ function classify(e: unknown, spec: BucketSpec): BucketError {
     case 'ECONNRESET':
     case 'EPROTO':
       return new BucketError(`${where}: unreachable (${code})${code === 'EPROTO' && !spec.insecure ? '; is it plain HTTP? then set spec.insecure: true' : ''}`, 'unreachable');
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return new BucketError(`${where}: its TLS certificate is not trusted (${code}); give spec.certSecretRef a Secret with the CA as ca.crt (in the workspace), or set NODE_EXTRA_CA_CERTS`, 'unreachable');
     case 'ETIMEDOUT':
       return new BucketError(`${where}: timed out`, 'timeout');
   }

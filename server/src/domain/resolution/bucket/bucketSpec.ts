@@ -19,13 +19,15 @@ export interface BucketSpec {
   /** spec.ignore as written (newline-separated patterns), undefined when absent. */
   ignore?: string;
   secretRef?: string;
+  /** spec.certSecretRef.name: a Secret with `ca.crt` (and `tls.crt`/`tls.key` for a client certificate). */
+  certSecretRef?: string;
   /** spec.sts is set: its credentials come from an STS exchange the editor does not perform. */
   sts?: boolean;
 }
 
 /** The object store a Bucket lists; one cache entry per distinct listing. */
 export function bucketListingKey(spec: BucketSpec): string {
-  return JSON.stringify([spec.provider, spec.endpoint, spec.insecure, spec.region ?? '', spec.bucketName, spec.prefix ?? '', spec.secretRef ?? '', spec.namespace]);
+  return JSON.stringify([spec.provider, spec.endpoint, spec.insecure, spec.region ?? '', spec.bucketName, spec.prefix ?? '', spec.secretRef ?? '', spec.certSecretRef ?? '', spec.namespace]);
 }
 
 /** minio-go `New(endpoint)` refuses a scheme or a path; the same endpoint here is split into host and port. */
