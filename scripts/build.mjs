@@ -1,7 +1,9 @@
 // Builds everything: the shipped schemas, then one bundle per entry point.
-// esbuild bundles so the VSIX and the npm package carry no node_modules.
+// esbuild bundles so the VSIX, the npm package and the single executable carry no node_modules:
+// every runtime library is a devDependency, inlined here. The licences of what was inlined are
+// collected into dist/THIRD-PARTY-NOTICES.md, which ships with each of them.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -14,23 +16,67 @@ if (existsSync('scripts/generate-schemas.mjs')) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node24',
+  // The oldest Node the npm package supports (package.json engines: ^22.22.2 || ^24.15.0 || >=26).
+  target: 'node22',
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
   // keep the output readable: stack traces from users should point somewhere sensible
   minify: false,
+  // The one definition of the version is package.json's (server/src/version.ts reads it).
+  define: { FLUX_OCI_VERSION: JSON.stringify(pkg.version) },
 };
 
-await Promise.all([
+const results = await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' }),
+  build({ ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js' }),
+  // The CLI and the server in one script, for the single executable (scripts/sea.mjs).
+  build({ ...common, entryPoints: ['server/src/sea.ts'], outfile: 'dist/sea.js' }),
   // The domain as a library: used by tests that check pure logic and by other tools.
   build({ ...common, entryPoints: ['server/src/domain/index.ts'], outfile: 'dist/domain.js' }),
   // The client↔server protocol, for the test that keeps docs/lsp-extensions.md current.
   build({ ...common, entryPoints: ['server/src/protocol/index.ts'], outfile: 'dist/protocol.js' }),
 ]);
+
+writeNotices(results.slice(0, 4).map((r) => r.metafile));
+
+/** dist/THIRD-PARTY-NOTICES.md: name, version, licence and licence text of every package inlined. */
+function writeNotices(metafiles) {
+  const dirs = new Set();
+  for (const meta of metafiles) {
+    for (const input of Object.keys(meta.inputs)) {
+      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (m) dirs.add(m[1]);
+    }
+  }
+  const packages = [...dirs]
+    .map((dir) => ({ dir, ...JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
+    .sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  const seen = new Set();
+  const parts = [
+    '# Third-party notices',
+    '',
+    `flux-oci ${pkg.version} (${pkg.license}) bundles the following packages into dist/*.js.`,
+    'The JSON schemas are generated from Flux\'s CRDs; see schemas/ATTRIBUTION.md.',
+    '',
+  ];
+  for (const p of packages) {
+    const key = `${p.name}@${p.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const license = typeof p.license === 'string' ? p.license : (p.license?.type ?? 'see the package');
+    const file = readdirSync(p.dir).find((f) => /^(un)?licen[cs]e([-.][\w.-]+)?$|^copying/i.test(f));
+    parts.push(`## ${key}`, '', `License: ${license}`, '');
+    if (file) parts.push('```', readFileSync(path.join(p.dir, file), 'utf8').trim(), '```', '');
+  }
+  const out = 'dist/THIRD-PARTY-NOTICES.md';
+  writeFileSync(`${out}.tmp`, parts.join('\n'));
+  renameSync(`${out}.tmp`, out);
+}

@@ -46,6 +46,11 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** `capabilities.experimental`, e.g. `{ fluxOci: { compareArtifacts: true } }` as the VS Code client announces. */
   experimental?: Record<string, unknown>;
+  /**
+   * Start this program instead of `node dist/server.js --stdio`: an installed server, the way an
+   * editor starts it. Its `env` is the whole environment (nothing inherited from the test).
+   */
+  command?: { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv };
 }
 
 export class LspClient {
@@ -91,11 +96,14 @@ export class LspClient {
   }
 
   static async start(options: StartOptions = {}): Promise<LspClient> {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath, '--stdio'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      cwd: repoRoot,
-      env: { ...process.env, ...options.env },
-    });
+    const { command } = options;
+    const child = command
+      ? spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: command.cwd, env: command.env })
+      : spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath, '--stdio'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          cwd: repoRoot,
+          env: { ...process.env, ...options.env },
+        });
     const client = new LspClient(child);
     client.settings = options.settings ?? {};
     await client.initialize(options);
@@ -110,6 +118,10 @@ export class LspClient {
 
   get capabilities(): InitializeResult['capabilities'] {
     return this.initializeResult!.capabilities;
+  }
+
+  get serverInfo(): InitializeResult['serverInfo'] {
+    return this.initializeResult!.serverInfo;
   }
 
   private async initialize(options: StartOptions): Promise<void> {

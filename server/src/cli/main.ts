@@ -1,13 +1,12 @@
 import { commands } from './commands/index';
 import { Interrupted, UsageError, type CliCommand, type CliIO } from './command';
-
-const version = '0.1.0';
+import { version } from '../version';
 
 function usage(): string {
   const lines = ['flux-oci: Flux "Gitless GitOps" tooling: lint Flux YAML and work with Flux OCI artifacts.', '', 'Usage: flux-oci <command> [flags]', '', 'Commands:'];
   const width = Math.max(...commands.map((c) => c.words.join(' ').length), 8);
   for (const c of commands) lines.push(`  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
-  lines.push('', 'Run "flux-oci <command> --help" for a command\'s flags.');
+  lines.push('', 'Run "flux-oci <command> --help" for a command\'s flags.', 'Run "flux-oci language-server --stdio" (or flux-oci-language-server --stdio) for the language server.');
   return lines.join('\n') + '\n';
 }
 
@@ -60,12 +59,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('flux-oci')) {
+/**
+ * Runs the CLI as this process: standard streams, the process's environment, signals wired to the
+ * AbortSignal, the exit code set when the command settles. Called by the entry points
+ * (`cli/bin.ts` for dist/cli.js, `sea.ts` for the single executable).
+ */
+export function runCliProcess(argv: string[]): void {
   const controller = new AbortController();
   // Once: the first signal stops the work and cleans up; a second one ends the process at once.
   process.once('SIGINT', () => controller.abort(new Interrupted('SIGINT')));
   process.once('SIGTERM', () => controller.abort(new Interrupted('SIGTERM')));
-  main(process.argv.slice(2), {
+  main(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),

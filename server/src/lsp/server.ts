@@ -54,9 +54,10 @@ import { installProcessGuard } from './processGuard';
 import { registerTestHooks } from './testHooks';
 import { SchemaSelection } from './schemaSelection';
 import { withSchemaSet } from '../domain/schema/schemaSet';
+import { version } from '../version';
 
 export const serverName = 'flux-oci-language-server';
-export const serverVersion = '0.1.0';
+export const serverVersion = version;
 
 /** Starts the language server on a connection (stdio by default when launched with --stdio). */
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
