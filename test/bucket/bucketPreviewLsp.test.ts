@@ -146,7 +146,10 @@ test('hover and diagnostics show what the Bucket would pack, warning past the th
 test('missing credentials and an unreachable endpoint are information, and offline lists nothing', async (t) => {
   if (!requirePeer(t, 'minio') || !s3) return;
   const closed = `127.0.0.1:${await freePort()}`;
-  const text = `${bucket(s3.endpoint, { secret: 'not-here' })}---\n${bucket(closed).replace('name: assets\n  namespace', 'name: offline-store\n  namespace')}`;
+  // Also: a store off loopback (the suite's gate refuses it) and a gcp Bucket are never asked, and get no diagnostic.
+  const faraway = bucket('s3.amazonaws.com').replace('name: assets\n  namespace', 'name: faraway\n  namespace').replace('provider: generic', 'provider: aws').replace('  insecure: true\n', '');
+  const gcp = bucket('storage.googleapis.com').replace('name: assets\n  namespace', 'name: gcs\n  namespace').replace('provider: generic', 'provider: gcp');
+  const text = `${bucket(s3.endpoint, { secret: 'not-here' })}---\n${bucket(closed).replace('name: assets\n  namespace', 'name: offline-store\n  namespace')}---\n${faraway}---\n${gcp}`;
   const ws = workspace({ 'b.yaml': text });
   const client = await LspClient.start({ workspaceFolders: [ws], env: noAws, configuration: true, settings: {} });
   try {
@@ -157,6 +160,12 @@ test('missing credentials and an unreachable endpoint are information, and offli
     assert.ok(infos.every((d) => d.severity === 3));
     assert.match(plain(infos[0]!.message), /Secret 'not-here' is not in the workspace, and no AWS credentials are set here/);
     assert.match(plain(infos[1]!.message), /unreachable \(ECONNREFUSED\)/);
+    assert.equal(diags.filter((d) => String(d.code ?? '').startsWith('bucket/')).length, 2, 'nothing for the store off loopback nor the gcp Bucket');
+    const lines = text.split('\n');
+    const farStart = lines.findIndex((l) => l.includes('name: faraway'));
+    const farBucket = lines.findIndex((l, i) => i > farStart && l.includes('bucketName:'));
+    const farHover = await client.hover(uri, { line: farBucket, character: 4 });
+    assert.match(farHover && typeof farHover.contents === 'object' && 'value' in farHover.contents ? farHover.contents.value : '', /limited to loopback .*s3\.amazonaws\.com is not asked/);
 
     client.setSettings({ registry: { offline: true } });
     const quiet = await client.nextDiagnostics(uri, (d) => !d.some((x) => String(x.code ?? '').startsWith('bucket/')), 15_000);

@@ -166,8 +166,11 @@ export class BucketPreviews {
   private current(b: BucketDocument, quiet: boolean): BucketState {
     const gate = this.host.gate();
     if (gate.offline) return { state: 'offline' };
+    // What the gate refuses is never asked, and nothing is said about its credentials either.
+    const refusal = gate.refusal(b.spec.endpoint);
+    if (refusal) return { state: 'failed', error: new BucketError(refusal.message.replace('registry lookups are', 'bucket listings are'), 'offline') };
     const access = this.access(b);
-    if ('problem' in access) return { state: 'failed', error: new BucketError(access.problem, 'credentials') };
+    if ('problem' in access) return { state: 'failed', error: new BucketError(access.problem, access.code ?? 'credentials') };
     const known = this.cache.peek(b.spec);
     if (!this.cache.isPending(b.spec)) {
       this.cache.list(b.spec, access.creds, access.tls ? { tls: access.tls } : {}).catch((e: unknown) => {
@@ -195,7 +198,10 @@ export class BucketPreviews {
   }
 
   /** Credentials and TLS material for listing `b`, or why it cannot be listed from here. */
-  private access(b: BucketDocument): { creds: BucketCredentials; tls?: BucketTls } | { problem: string } {
+  private access(b: BucketDocument): { creds: BucketCredentials; tls?: BucketTls } | { problem: string; code?: 'unsupported' } {
+    if (b.spec.provider === 'gcp' || b.spec.provider === 'azure') {
+      return { problem: `provider ${b.spec.provider} is not previewed (flux-oci lists S3-compatible stores: provider generic and aws)`, code: 'unsupported' };
+    }
     const secrets = this.secrets();
     const creds = bucketCredentials(b.spec, secrets, { env: process.env });
     if (creds.kind === 'missing') return { problem: creds.problem };

@@ -50,7 +50,8 @@ export function bucketHoverMarkdown(b: BucketDocument, state: BucketState): stri
 
 export function bucketDiagnostics(b: BucketDocument, state: BucketState, thresholds: BucketThresholds): Diagnostic[] {
   if (state.state === 'failed') {
-    if (state.error.code === 'offline' || state.error.code === 'cancelled') return [];
+    // Never asked (offline, loopback-only) or not a store flux-oci lists (gcp, azure): the hover says why, no diagnostic.
+    if (state.error.code === 'offline' || state.error.code === 'cancelled' || state.error.code === 'unsupported') return [];
     return [{ range: b.anchor, severity: Severity.Information, code: 'bucket/not-listed', message: `The bucket could not be listed to preview its artifact: ${state.error.message}` }];
   }
   if (state.state !== 'done') return [];

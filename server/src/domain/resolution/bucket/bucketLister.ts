@@ -39,7 +39,7 @@ export interface BucketListing {
   at: number;
 }
 
-export type BucketErrorCode = 'offline' | 'invalid' | 'credentials' | 'denied' | 'no-bucket' | 'unreachable' | 'timeout' | 'cancelled' | 'failed';
+export type BucketErrorCode = 'offline' | 'unsupported' | 'invalid' | 'credentials' | 'denied' | 'no-bucket' | 'unreachable' | 'timeout' | 'cancelled' | 'failed';
 
 export class BucketError extends Error {
   constructor(
