@@ -364,6 +364,22 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       }
     });
 
+    it('revocation: a root naming a CRL is never checked; a leaf naming an unreachable CRL is unknown (strict fails, permissive and a revocation skip verify)', { skip: kind === 'docker-registry' ? 'revocation does not depend on the registry (runs on ggcr)' : false }, async () => {
+      const rootCrl = await pushArtifact();
+      await notarySign(notationBin!, rootCrl.ref, { key: pki.crlRootLeafKey, chain: pki.crlRootLeafChain, envelope: 'jws' });
+      const fine = await verdicts(rootCrl, writePolicy(policy('strict')), [pki.crlRootCert]);
+      assert.equal(fine.flux.result, 'verified', fine.flux.error);
+      const leafCrl = await pushArtifact();
+      await notarySign(notationBin!, leafCrl.ref, { key: pki.crlLeafKey, chain: pki.crlLeafChain, envelope: 'cose' });
+      const strict = await verdicts(leafCrl, writePolicy(policy('strict')), [pki.rootCert]);
+      assert.equal(strict.flux.result, 'failed');
+      assert.match(strict.ours.reason!, /revocation: .*revocation status is unknown/);
+      const permissive = await verdicts(leafCrl, writePolicy(policy('permissive')), [pki.rootCert]);
+      assert.equal(permissive.flux.result, 'verified');
+      const skipped = await verdicts(leafCrl, writePolicy({ version: '1.0', trustPolicies: [{ name: 'p', registryScopes: ['*'], signatureVerification: { level: 'strict', override: { revocation: 'skip' } }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }] }), [pki.rootCert]);
+      assert.equal(skipped.flux.result, 'verified');
+    });
+
     it('unsigned: failed, saying no signature is associated', async () => {
       const a = await pushArtifact();
       const r = await verdicts(a, writePolicy(policy('strict')), [pki.rootCert]);

@@ -25,6 +25,18 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=codeSigning
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
+[root_crl]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+crlDistributionPoints=URI:http://127.0.0.1:9/root.crl
+[leaf_crl]
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=codeSigning
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+crlDistributionPoints=URI:http://127.0.0.1:9/leaf.crl
 [ca]
 default_ca=d
 [d]
@@ -53,6 +65,13 @@ export interface NotaryPki {
   rsaChain: string;
   /** Leaf valid only on 2020-01-01 (same EC key). */
   expiredChain: string;
+  /** A root naming a CRL (never fetched: roots are not checked) and its leaf, which names none. */
+  crlRootCert: string;
+  crlRootLeafKey: string;
+  crlRootLeafChain: string;
+  /** A leaf of the trusted root naming a CRL server that does not answer (port 9): revocation unknown. */
+  crlLeafKey: string;
+  crlLeafChain: string;
   /** Another root and its leaf: signatures nobody trusts here. */
   otherRootCert: string;
   otherKey: string;
@@ -78,18 +97,21 @@ export async function makeNotaryPki(dir: string): Promise<NotaryPki> {
   const until = stamp(new Date(Date.now() + 2 * 24 * 3600_000));
   const issue = (csr: string, ca: string | undefined, caKey: string, start: string, end: string, ext: string, out: string) =>
     ssl('ca', '-batch', '-config', 'ext.cnf', ...(ca ? ['-cert', `${ca}.crt`] : ['-selfsign']), '-keyfile', `${caKey}.key`, '-in', `${csr}.csr`, '-startdate', start, '-enddate', end, '-extfile', 'ext.cnf', '-extensions', ext, '-out', out);
-  for (const [root, o] of [['root', signerSubject.O], ['other-root', 'Somebody Else']] as const) {
+  for (const [root, o, ext] of [['root', signerSubject.O, 'root'], ['other-root', 'Somebody Else', 'root'], ['crl-root', signerSubject.O, 'root_crl']] as const) {
     await ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${root}.key`);
     await ssl('req', '-new', '-key', `${root}.key`, '-subj', subj(`${root} CA`, o), '-out', `${root}.csr`);
-    await issue(root, undefined, root, '20190101000000Z', until, 'root', `${root}.pem`);
+    await issue(root, undefined, root, '20190101000000Z', until, ext, `${root}.pem`);
     await ssl('x509', '-in', `${root}.pem`, '-out', `${root}.crt`);
   }
-  const leaf = async (name: string, ca: string, keyArgs: string[], o = signerSubject.O) => {
+  const leaf = async (name: string, ca: string, keyArgs: string[], o = signerSubject.O, ext = 'leaf') => {
     await ssl(...keyArgs, '-out', `${name}.key`);
     await ssl('req', '-new', '-key', `${name}.key`, '-subj', subj(signerSubject.CN, o), '-out', `${name}.csr`);
-    await issue(name, ca, ca, from, until, 'leaf', `${name}.pem`);
+    await issue(name, ca, ca, from, until, ext, `${name}.pem`);
     await ssl('x509', '-in', `${name}.pem`, '-out', `${name}.crt`);
   };
+  const ecKey = ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  await leaf('crl-root-leaf', 'crl-root', ecKey);
+  await leaf('crl-leaf', 'root', ecKey, signerSubject.O, 'leaf_crl');
   await leaf('ec', 'root', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
   await leaf('rsa', 'root', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
   await leaf('other', 'other-root', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], 'Somebody Else');
@@ -102,6 +124,11 @@ export async function makeNotaryPki(dir: string): Promise<NotaryPki> {
     rsaKey: path.join(dir, 'rsa.key'),
     rsaChain: chain('rsa-chain.pem', 'rsa.crt', 'root.crt'),
     expiredChain: chain('expired-chain.pem', 'expired.crt', 'root.crt'),
+    crlRootCert: path.join(dir, 'crl-root.crt'),
+    crlRootLeafKey: path.join(dir, 'crl-root-leaf.key'),
+    crlRootLeafChain: chain('crl-root-leaf-chain.pem', 'crl-root-leaf.crt', 'crl-root.crt'),
+    crlLeafKey: path.join(dir, 'crl-leaf.key'),
+    crlLeafChain: chain('crl-leaf-chain.pem', 'crl-leaf.crt', 'root.crt'),
     otherRootCert: path.join(dir, 'other-root.crt'),
     otherKey: path.join(dir, 'other.key'),
     otherChain: chain('other-chain.pem', 'other.crt', 'other-root.crt'),

@@ -136,7 +136,7 @@ function authenticTimestampError(statement: TrustPolicyStatement, content: Envel
     if (low < cert.validFromDate) return `timestamp can be before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
     if (high > cert.validToDate) return `timestamp can be after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
   }
-  const revocable = stamp.chain.find(hasRevocationInfo);
+  const revocable = stamp.chain.slice(0, -1).find(hasRevocationInfo);
   if (revocable) return `timestamping certificate with subject "${describeCertificate(revocable)}" revocation status is unknown: it names OCSP/CRL servers, which flux-oci does not query`;
   return undefined;
 }
@@ -204,7 +204,8 @@ export async function verifyNotarySignature(
   if (critical(timestamp)) return fail(`authenticTimestamp: ${timestamp.error}`);
 
   if (level.enforcement.revocation !== 'skip') {
-    const checkable = content.certificateChain.filter(hasRevocationInfo);
+    // Like notation-core-go's revocation check: every certificate but the root (the last).
+    const checkable = content.certificateChain.slice(0, -1).filter(hasRevocationInfo);
     const revocation = push(
       'revocation',
       checkable.length
