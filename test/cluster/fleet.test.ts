@@ -257,6 +257,14 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       assert.deepEqual(byUrl.deployments[0]!.consumers.map((c) => c.ref.name), ['app']);
       const byDigest = await run<Where>('flux-oci.whereDeployed', { digest: digestB });
       assert.deepEqual(byDigest.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name}`), ['west OCIRepository app']);
+      // East's source moved on, but its Kustomization still runs what it applied from an older build.
+      const applied = await e.api('PATCH', `${ksPath('app')}/status`, { status: { lastAppliedRevision: `v0.9.0@${digestA}` } }, 'application/merge-patch+json');
+      assert.equal(applied.status, 200, JSON.stringify(applied.body));
+      const older = await until('the older build is found on east through its consumer', 15_000, async () => {
+        const r = await run<Where>('flux-oci.whereDeployed', { digest: digestA });
+        return r.deployments.length === 2 ? r : undefined;
+      });
+      assert.deepEqual(older.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name} ${d.revision}`), [`east Kustomization app v0.9.0@${digestA}`, `west OCIRepository only-west v2.0.0@${digestA}`]);
 
       const uri = `file://${dir}/app.yaml`;
       const text = [
@@ -277,7 +285,7 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       const hover = await server.hover(uri, { line: 7, character: 12 });
       const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : '';
       assert.match(value, /\*\*Deployed:\*\* this repository on 2 of 4 cluster\(s\)/, value);
-      assert.match(value, /- `east`: OCIRepository `flux-system\/app` at `v1\.0\.0 \(sha256:[a-f0-9]{7}\)` · Ready · Kustomization app/);
+      assert.match(value, /- `east`: OCIRepository `flux-system\/app` at `v1\.0\.0 \(sha256:[a-f0-9]{7}\)` · Ready · Kustomization app applied v0\.9\.0/);
       assert.match(value, /- `west`: OCIRepository `flux-system\/app` at `v1\.0\.0 \(sha256:b2b2b2b\)` · Ready/);
       assert.match(value, /- `dead`: unreachable/);
       const onDigest = await server.hover(uri, { line: 10, character: 30 });

@@ -70,6 +70,10 @@ export class ClusterFeatures {
   private progressSupported = false;
   /** Drift of a spec that was not resolved yet when asked: its answer refreshes the view once. */
   private readonly driftWaiting = new Set<string>();
+  /** Registry answers so far (drift depends on them) and the last fleet answer with what it was built from. */
+  private resolutions = 0;
+  private hookedService: ResolutionService | undefined;
+  private lastFleet: { key: string; answer: FleetTree } | undefined;
 
   constructor(private readonly host: ClusterHost) {
     this.fleet = new Fleet({
@@ -132,7 +136,7 @@ export class ClusterFeatures {
         case clusterCommands.fleetTree.command:
           return await this.fleetTree(arg);
         case clusterCommands.whereDeployed.command:
-          return await this.whereDeployedCommand(arg as WhereDeployedArgs, token);
+          return await this.whereDeployedCommand(arg as WhereDeployedArgs);
         case clusterCommands.batch.command:
           return await this.batch(arg as Partial<BatchArgs>, token, p);
       }
@@ -234,6 +238,14 @@ export class ClusterFeatures {
     if (names.length === 0) this.fleet.current(); // throws with what to do: no current context
     const view = await this.fleet.view(names);
     const service = this.host.resolution();
+    if (this.hookedService !== service) {
+      this.hookedService = service;
+      this.resolutions++;
+      service.onResolved(() => void (this.hookedService === service && this.resolutions++));
+    }
+    // Nothing changed since the last answer (no watch event, no state change, no registry answer): reuse it.
+    const keyNow = (): string => `${view.signature}#${this.resolutions}#${service.offline}`;
+    if (view.signature && this.lastFleet?.key === keyNow()) return this.lastFleet.answer;
     // Drift needs the registry's answer for each cluster's spec: wait a little for the cold ones,
     // then answer; a late answer refreshes the view once (clusterChanged).
     const specs = new Map<string, OciSourceSpec>();
@@ -248,21 +260,26 @@ export class ClusterFeatures {
           this.driftWaiting.add(key);
           void pending.then(() => {
             this.driftWaiting.delete(key);
-            this.changed(view.contexts[0]?.context ?? '', 0);
+            // The registry answered: the view can show drift now.
+            const first = view.contexts[0];
+            if (first) this.changed(first.context, first.count);
           });
         }
       }
     }
+    const key = keyNow();
     const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
     const rows = groupFleet(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
-    return { contexts: view.contexts, rows };
+    const answer = { contexts: view.contexts, rows };
+    this.lastFleet = { key, answer };
+    return answer;
   }
 
-  private async whereDeployedCommand(arg: WhereDeployedArgs, token: CancellationToken): Promise<{ ok: true } & WhereDeployedResult> {
+  private async whereDeployedCommand(arg: WhereDeployedArgs): Promise<{ ok: true } & WhereDeployedResult> {
     const query = arg.url || arg.digest ? { ...(arg.url ? { url: arg.url } : {}), ...(arg.digest ? { digest: arg.digest } : {}) } : arg.uri && arg.position ? this.queryAt(arg.uri, arg.position) : undefined;
     if (!query) throw new Error('nothing to look for: give an oci:// url or a digest, or a position on an OCIRepository or a digest');
+    // Answers within the fleet's first-answer wait: a slow cluster is listed as such in `contexts`.
     const view = await this.fleet.view(this.selectedContexts({}));
-    void token;
     return { ok: true, query, deployments: whereDeployed(view.trees, query), contexts: view.contexts };
   }
 

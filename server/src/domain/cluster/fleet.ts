@@ -10,7 +10,7 @@
 import { statSync } from 'node:fs';
 import { KubeClient, sleep, type KubeClientOptions } from './kubeClient';
 import { KubeConfigError, kubeconfigFiles, listKubeContexts, loadClusterAccess, type ClusterAccessOptions, type KubeContexts } from './kubeConfig';
-import { buildFluxTree, FluxInventory, listFluxObjects, type FluxTreeNode } from './fluxInventory';
+import { buildFluxTree, compareRefs, FluxInventory, listFluxObjects, type FluxTreeNode } from './fluxInventory';
 import { compareDrift, parseRevision, type Drift } from './drift';
 import type { ObjectRef } from './fluxKinds';
 import type { OciSourceSpec } from '../resolution/ociSourceSpec';
@@ -39,6 +39,8 @@ export interface FleetContextStatus {
 export interface FleetTrees {
   contexts: FleetContextStatus[];
   trees: Array<{ context: string; nodes: FluxTreeNode[] }>;
+  /** Equal for two views whose trees and states are the same (callers cache what they build on them). */
+  signature?: string;
 }
 
 export interface FleetOptions {
@@ -63,6 +65,9 @@ interface Member {
   everClean: boolean;
   /** When `view` first asked for its tree. */
   since?: number;
+  /** Bumped whenever its inventory reports a change; keys the tree cache. */
+  version: number;
+  tree?: { version: number; nodes: FluxTreeNode[] };
   /** The state the last `view` saw. */
   state?: ContextState;
   message?: string;
@@ -70,6 +75,9 @@ interface Member {
 
 export class Fleet {
   private readonly members = new Map<string, Member>();
+  /** Bumped when every member is dropped, so signatures of old members never match new ones. */
+  private generation = 0;
+  private turns: Promise<void> = Promise.resolve();
   private known: { list: KubeContexts; signature: string } | undefined;
 
   constructor(private readonly options: FleetOptions) {}
@@ -127,15 +135,19 @@ export class Fleet {
     const m = this.members.get(name)!;
     if (!m.inventory) {
       const log = this.options.log ?? (() => undefined);
+      const changed = (): void => {
+        m.version++;
+        this.options.onChange(name, inventory.size);
+      };
       const inventory = new FluxInventory(client, {
-        onChange: () => this.options.onChange(name, inventory.size),
+        onChange: changed,
         onError: (message) => {
           log(`${name}: ${message}`);
-          this.options.onChange(name, inventory.size);
+          changed();
         },
         onRecovered: (message) => {
           log(`${name}: ${message}`);
-          this.options.onChange(name, inventory.size);
+          changed();
         },
       });
       m.inventory = inventory;
@@ -171,7 +183,11 @@ export class Fleet {
           return failed(err instanceof Error ? err.message : String(err));
         }
         const m = this.members.get(name)!;
-        const first = inventory.tree();
+        // Unchanged since the last answer (no change reported): the same tree, not rebuilt.
+        const cached = m.tree?.version === m.version && m.state !== 'connecting' ? m.tree.nodes : undefined;
+        const version = m.version;
+        // Trees to build wait for their own event-loop turn: ten contexts never block the loop at once.
+        const first = cached ? Promise.resolve(cached) : this.nextTurn().then(() => inventory.tree());
         // Only the first asks wait (up to waitMs after the watches started); later ones answer at once.
         m.since ??= Date.now();
         const budget = Math.max(0, waitMs - (Date.now() - m.since));
@@ -188,6 +204,7 @@ export class Fleet {
           }
           return { status: { ...status, state: 'connecting', message: m.message, count: inventory.size }, nodes: [] };
         }
+        m.tree = { version, nodes };
         const problem = inventory.problem;
         if (!problem) m.everClean = true;
         const state: ContextState = !problem ? 'ready' : m.everClean || inventory.size > 0 ? 'stale' : 'unreachable';
@@ -197,7 +214,14 @@ export class Fleet {
         return { status: { ...status, state, ...(problem ? { message: problem } : {}), count: inventory.size }, nodes };
       }),
     );
-    return { contexts: answers.map((a) => a.status), trees: answers.map((a, i) => ({ context: names[i]!, nodes: a.nodes })) };
+    const signature = answers.map((a) => `${a.status.context}:${this.members.get(a.status.context)?.version ?? '-'}:${a.status.state}:${a.status.count}:${a.status.message ?? ''}`).join('|');
+    return { contexts: answers.map((a) => a.status), trees: answers.map((a, i) => ({ context: names[i]!, nodes: a.nodes })), signature: `${this.generation}|${signature}` };
+  }
+
+  private nextTurn(): Promise<void> {
+    const turn = this.turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.turns = turn;
+    return turn;
   }
 
   /** Forgets every connection and the kubeconfig read; the next ask starts over. */
@@ -211,6 +235,7 @@ export class Fleet {
   }
 
   private dropMembers(): void {
+    this.generation++;
     for (const m of this.members.values()) {
       m.inventory?.close();
       void m.client?.close();
@@ -221,7 +246,7 @@ export class Fleet {
   private member(name: string): Member {
     let m = this.members.get(name);
     if (m) return m;
-    m = { context: name, announced: false, everClean: false };
+    m = { context: name, announced: false, everClean: false, version: 0 };
     try {
       const access = loadClusterAccess({ ...this.options.kube, context: name });
       const log = this.options.log;
@@ -374,7 +399,7 @@ export function groupFleet(trees: FleetTrees['trees'], answered: ReadonlySet<str
     if (row.absent.length) parts.push(`not on ${row.absent.join(', ')}`);
     row.summary = parts.join(' · ');
   }
-  return [...rows.values()].sort((a, b) => a.ref.namespace.localeCompare(b.ref.namespace) || a.ref.kind.localeCompare(b.ref.kind) || a.ref.name.localeCompare(b.ref.name));
+  return [...rows.values()].sort((a, b) => compareRefs(a.ref, b.ref));
 }
 
 // ---------- where is this deployed ----------
@@ -405,11 +430,16 @@ export function whereDeployed(trees: FleetTrees['trees'], query: { url?: string;
   const digest = query.digest?.trim().toLowerCase();
   if (!repo && !digest) return [];
   const out: Deployment[] = [];
+  const atDigest = (n: FluxTreeNode): boolean => parseRevision(n.revision ?? '')?.digest === digest || n.digest === digest;
   for (const { context, nodes } of trees) {
     for (const node of nodes) {
       if (node.ref.kind !== 'OCIRepository' && !(digest && !repo)) continue;
       if (repo && (!node.url || repositoryOf(node.url) !== repo)) continue;
-      if (digest && parseRevision(node.revision ?? '')?.digest !== digest && node.digest !== digest) continue;
+      if (digest && !atDigest(node)) {
+        // The source moved on, but a consumer still runs what it applied from that digest.
+        if (!repo) for (const c of node.children.filter(atDigest)) out.push({ context, ref: c.ref, ...(c.revision ? { revision: c.revision } : {}), ready: c.ready, suspended: c.suspended, consumers: [] });
+        continue;
+      }
       out.push({
         context,
         ref: node.ref,

@@ -67,6 +67,16 @@ function ociSourceOf(url: string, spec: Record<string, any>): OciSourceSpec {
   return out;
 }
 
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * namespace, kind, name. Kubernetes names are lower-case ASCII, so code-unit order is the
+ * alphabetical one; `localeCompare` costs ~10x more (a 10 × 500-object fleet view felt it).
+ */
+export function compareRefs(a: ObjectRef, b: ObjectRef): number {
+  return byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.kind, b.kind) || byCodeUnit(a.name, b.name);
+}
+
 const key = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
 
 /** Sources at the top (sorted by namespace/name), consumers under the source they read; orphans at the top. */
@@ -81,7 +91,7 @@ export function buildFluxTree(objects: Iterable<FluxObjectSummary>): FluxTreeNod
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
-  const order = (a: FluxTreeNode, b: FluxTreeNode): number => a.ref.namespace.localeCompare(b.ref.namespace) || a.ref.kind.localeCompare(b.ref.kind) || a.ref.name.localeCompare(b.ref.name);
+  const order = (a: FluxTreeNode, b: FluxTreeNode): number => compareRefs(a.ref, b.ref);
   const sortDeep = (list: FluxTreeNode[]): FluxTreeNode[] => {
     list.sort(order);
     for (const n of list) sortDeep(n.children);
