@@ -2,12 +2,14 @@
 // serving TLS with a CA made at test time: the CA in the spec.certSecretRef Secret (ca.crt) is
 // trusted besides the system roots, as source-controller does; without it the listing refuses
 // the certificate and says what to do; a certSecretRef Secret the workspace lacks is said first.
+// HTTPS_PROXY is honoured (CONNECT through a forward proxy), NO_PROXY goes direct.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { peerBinary, requirePeer } from '../peers/goPeers.ts';
 import { startS3Server, type StartedS3Server } from '../peers/s3Server.ts';
 import { makeWorkspace, runCli } from '../oci/runCli.ts';
+import { startForwardProxy } from '../peers/forwardProxy.ts';
 
 let s3: StartedS3Server | undefined;
 const dirs: string[] = [];
@@ -55,6 +57,22 @@ ${cert ? '  certSecretRef:\n    name: s3-ca\n' : ''}`;
     JSON.parse(ok.stdout).files.map((f: { path: string }) => f.path),
     ['app/deploy.yaml', 'app/service.yaml'],
   );
+
+  // Through HTTPS_PROXY (a CONNECT tunnel), unless NO_PROXY names the host, as registry requests do.
+  const proxy = await startForwardProxy();
+  try {
+    const noProxyEnv = { HTTP_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: '' };
+    const via = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], { cwd: trusted, env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '' } });
+    assert.equal(via.code, 0, via.stderr);
+    assert.equal(JSON.parse(via.stdout).count, 2);
+    assert.ok(proxy.targets.includes(s3.endpoint), `the proxy carried ${JSON.stringify(proxy.targets)}`);
+    const carried = proxy.targets.length;
+    const direct = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], { cwd: trusted, env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.equal(proxy.targets.length, carried, 'NO_PROXY goes direct');
+  } finally {
+    await proxy.stop();
+  }
 
   const untrusted = makeWorkspace({ 'bucket.yaml': bucket(false), 'keys.yaml': keys });
   dirs.push(untrusted);

@@ -72,7 +72,7 @@ Flags:
     const credentials = bucketCredentials(bucket.spec, secrets, { env: io.env });
     const tls = bucketTls(bucket.spec, secrets);
     if (tls && 'problem' in tls) throw new Error(tls.problem);
-    const listing = await listBucket(bucket.spec, credentials, { gate: new NetworkGate({ env: io.env }), signal: io.signal, timeoutMs: timeoutMs || 60_000, ...(tls ? { tls } : {}) });
+    const listing = await listBucket(bucket.spec, credentials, { gate: new NetworkGate({ env: io.env }), signal: io.signal, timeoutMs: timeoutMs || 60_000, env: io.env, ...(tls ? { tls } : {}) });
     const preview = previewBucket(listing, bucket.spec.ignore);
     if (format === 'json') {
       io.stdout.write(JSON.stringify(toJson(bucket, preview), null, 2) + '\n');

@@ -61,6 +61,8 @@ export interface ListOptions {
   onRequest?: () => void;
   /** From spec.certSecretRef: a CA added to the system roots, a client certificate. */
   tls?: { ca?: string; cert?: string; key?: string };
+  /** HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from here (default: process.env), as registry requests do. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const sourceIgnoreKey = '.sourceignore';
@@ -75,11 +77,14 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
   if (!spec.bucketName) throw new BucketError('spec.bucketName is empty', 'invalid');
 
   const t = options.tls;
+  // Node's agents tunnel through HTTPS_PROXY (CONNECT) or send to HTTP_PROXY, and skip NO_PROXY hosts.
+  const proxyEnv = proxyVariables(options.env ?? process.env);
   const agent = spec.insecure
-    ? new http.Agent({ keepAlive: true, maxSockets: 2 })
+    ? new http.Agent({ keepAlive: true, maxSockets: 2, proxyEnv })
     : new https.Agent({
         keepAlive: true,
         maxSockets: 2,
+        proxyEnv,
         // Like Flux's WithSystemCertPool: the Secret's CA is trusted besides the system roots.
         ...(t?.ca ? { ca: [...tls.rootCertificates, t.ca] } : {}),
         ...(t?.cert && t.key ? { cert: t.cert, key: t.key } : {}),
@@ -153,6 +158,13 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
 }
 
 const noSuchKey = 'NoSuchKey';
+
+/** Only the proxy variables (either case), so nothing else of the environment is handed to the agent. */
+function proxyVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) if (env[k]) out[k] = env[k];
+  return out;
+}
 
 async function readText(stream: NodeJS.ReadableStream): Promise<{ text: string; size: number }> {
   const chunks: Buffer[] = [];
