@@ -1,6 +1,6 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { boolFlag, listFlag, parseFlags, stringFlag, outputFormat } from './flags';
+import { boolFlag, listFlag, parseFlags, stringFlag, outputFormat } from '../../flags';
 import { count, printStructured, step, success } from './output';
 
 const help = `Usage: flux-oci build artifact --path <dir|file> [--output artifact.tgz] [flags]

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
 import type { ArtifactChange, CompareArtifactsResult, CompareSide, SideInfo } from '../../../domain/oci/operations/compareArtifacts';
-import { boolFlag, connectionFlags, connectionFrom, connectionHelp, listFlag, outputFormat, parseFlags, stringFlag, type OutputFormat } from './flags';
+import { boolFlag, connectionFlags, connectionFrom, connectionHelp, listFlag, outputFormat, parseFlags, stringFlag, type OutputFormat } from '../../flags';
 import { count, failure, printStructured, success } from './output';
 
 const help = `Usage: flux-oci diff artifact oci://<registry>/<repo>:<tag> oci://<registry>/<repo>:<tag|@digest> [flags]

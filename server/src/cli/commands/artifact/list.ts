@@ -1,5 +1,5 @@
 import type { CliCommand, CliIO } from '../../command';
-import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
+import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from '../../flags';
 import { formatTable, printStructured } from './output';
 
 const help = `Usage: flux-oci list artifacts oci://<registry>/<repo> [flags]

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import type { CliIO } from '../../command';
 import type { ProgressListener } from '../../../domain/oci/operations/progress';
-import type { OutputFormat } from './flags';
+import type { OutputFormat } from '../../flags';
 
 export function step(io: CliIO, message: string): void {
   io.stderr.write(`► ${message}\n`);

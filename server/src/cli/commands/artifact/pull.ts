@@ -1,7 +1,7 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
 import type { LayerOperation } from '../../../domain/oci/operations/pullArtifact';
-import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
+import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from '../../flags';
 import { count, printStructured, progressPrinter, step, success } from './output';
 import { policyFromFlags, reportVerification, verifyFlags, verifyHelp, warnUnconstrainedIdentity } from './verifyFlags';
 

@@ -1,6 +1,6 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { boolFlag, connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
+import { boolFlag, connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from '../../flags';
 import { printStructured, progressPrinter, step, success } from './output';
 
 const help = `Usage: flux-oci push artifact oci://<registry>/<repo>:<tag> --path <dir|file> [flags]

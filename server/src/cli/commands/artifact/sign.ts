@@ -1,6 +1,6 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag, type ParsedFlags } from './flags';
+import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag, type ParsedFlags } from '../../flags';
 import { printStructured, progressPrinter, step, success } from './output';
 
 const help = `Usage: flux-oci sign artifact oci://<registry>/<repo>:<tag>|@<digest> --key cosign.key [flags]

@@ -1,5 +1,5 @@
 import type { CliCommand, CliIO } from '../../command';
-import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from './flags';
+import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, listFlag, outputFormat, parseFlags, stringFlag } from '../../flags';
 import { printStructured, progressPrinter, step, success } from './output';
 import { UsageError } from '../../command';
 

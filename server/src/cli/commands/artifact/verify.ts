@@ -1,6 +1,6 @@
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from './flags';
+import { connectionFlags, connectionFrom, connectionHelp, exactlyOneUrl, outputFormat, parseFlags, stringFlag } from '../../flags';
 import { printStructured, progressPrinter, step } from './output';
 import { policyFromFlags, reportVerification, verifyFlags, verifyHelp, warnUnconstrainedIdentity } from './verifyFlags';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError, type CliIO } from '../../command';
 import type { VerificationPolicy, VerificationResult } from '../../../domain/signatures/types';
-import { boolFlag, listFlag, stringFlag, type ParsedFlags } from './flags';
+import { boolFlag, listFlag, stringFlag, type ParsedFlags } from '../../flags';
 import { failure, step, success } from './output';
 
 export const verifyFlags: NonNullable<ParseArgsConfig['options']> = {

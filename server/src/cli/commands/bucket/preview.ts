@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, type CliCommand, type CliIO } from '../../command';
-import { parseDuration, parseFlags, stringFlag } from '../artifact/flags';
+import { parseDuration, parseFlags, stringFlag } from '../../flags';
 import { isYamlFile, walkFiles } from '../../../domain/workspace/walkFiles';
 import { YamlFile } from '../../../domain/yaml/yamlFile';
 import type { ParsedDocument } from '../../../domain/yaml/parsedDocument';

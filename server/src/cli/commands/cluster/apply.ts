@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, type CliCommand, type CliIO } from '../../command';
-import { boolFlag, parseFlags, stringFlag } from '../artifact/flags';
+import { boolFlag, parseFlags, stringFlag } from '../../flags';
 import { applyPlan, fieldManager, planApply } from '../../../domain/cluster/applyObjects';
 import { describeRef } from '../../../domain/cluster/fluxKinds';
 import { withinTimeout } from '../../../domain/cluster/watchObject';

@@ -5,7 +5,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError, type CliIO } from '../../command';
-import { parseDuration, stringFlag, type ParsedFlags } from '../artifact/flags';
+import { parseDuration, stringFlag, type ParsedFlags } from '../../flags';
 import { KubeClient } from '../../../domain/cluster/kubeClient';
 import { loadClusterAccess } from '../../../domain/cluster/kubeConfig';
 import { fluxKinds, type FluxKindInfo, type ObjectRef } from '../../../domain/cluster/fluxKinds';

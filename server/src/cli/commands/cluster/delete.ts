@@ -1,6 +1,6 @@
 /** `flux-oci delete <kind words> NAME`. */
 import type { CliCommand, CliIO } from '../../command';
-import { parseFlags } from '../artifact/flags';
+import { parseFlags } from '../../flags';
 import { deleteObject } from '../../../domain/cluster/deleteObject';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
 import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, withArticle } from './clusterFlags';

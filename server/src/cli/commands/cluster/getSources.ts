@@ -7,7 +7,7 @@
  */
 import type { CliCommand, CliIO } from '../../command';
 import { UsageError } from '../../command';
-import { boolFlag, listFlag, parseDuration, parseFlags, stringFlag, type ParsedFlags } from '../artifact/flags';
+import { boolFlag, listFlag, parseDuration, parseFlags, stringFlag, type ParsedFlags } from '../../flags';
 import { buildFluxTree, listFluxObjects, type FluxTreeNode } from '../../../domain/cluster/fluxInventory';
 import { groupFleet, listFleet } from '../../../domain/cluster/fleet';
 import { listKubeContexts } from '../../../domain/cluster/kubeConfig';

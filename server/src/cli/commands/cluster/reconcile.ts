@@ -1,6 +1,6 @@
 /** `flux-oci reconcile source oci|git|bucket|chart NAME`, `reconcile kustomization|helmrelease NAME [--with-source]`. */
 import type { CliCommand, CliIO } from '../../command';
-import { boolFlag, parseFlags, stringFlag } from '../artifact/flags';
+import { boolFlag, parseFlags, stringFlag } from '../../flags';
 import { reconcile, ReconcileFailedError, type ReconcileResult } from '../../../domain/cluster/reconcile';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
 import { clusterClient, clusterFlags, clusterHelp, kindsFor, refFrom, withArticle, seconds, timeoutOf } from './clusterFlags';

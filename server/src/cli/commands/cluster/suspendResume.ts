@@ -1,6 +1,6 @@
 /** `flux-oci suspend|resume <kind words> NAME`: merge-patch spec.suspend; resume waits for Ready. */
 import type { CliCommand, CliIO } from '../../command';
-import { boolFlag, parseFlags } from '../artifact/flags';
+import { boolFlag, parseFlags } from '../../flags';
 import { resume, suspend } from '../../../domain/cluster/suspend';
 import { describeRef, type FluxKindInfo } from '../../../domain/cluster/fluxKinds';
 import { ReconcileFailedError } from '../../../domain/cluster/reconcile';

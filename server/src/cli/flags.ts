@@ -1,13 +1,13 @@
 /**
- * Flags of the `... artifact` commands, spelled as in the flux CLI, parsed
- * with node's util.parseArgs. Shared connection flags (--creds, --provider,
+ * The CLI's flag parser (node's util.parseArgs) and the flags several commands share, spelled
+ * as in the flux CLI. Shared connection flags (--creds, --provider,
  * --insecure-registry, --ca-file, --docker-config, --timeout) map onto the
  * domain's ConnectionOptions.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError, type CliIO } from '../../command';
-import { providers, type Provider } from '../../../domain/oci/registry/auth/cloudProviders';
-import type { ConnectionOptions } from '../../../domain/oci/registry/access';
+import { UsageError, type CliIO } from './command';
+import { providers, type Provider } from '../domain/oci/registry/auth/cloudProviders';
+import type { ConnectionOptions } from '../domain/oci/registry/access';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
