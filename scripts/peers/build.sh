@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer; cosign last)
-# Names: flux registry ggcr-registry oras cosign notation-peer minio helm
+# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -114,7 +114,8 @@ build_one() {
     notation-peer) version=$NOTATION_GO_VERSION$NOTATION_PEER_SUFFIX ;;
     minio) version=$MINIO_VERSION ;;
     helm) version=$HELM_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm)" >&2; return 2 ;;
+    actionlint) version=$ACTIONLINT_VERSION ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -129,11 +130,12 @@ build_one() {
     notation-peer) build_notation_peer ;;
     minio) build_installable minio "$version" github.com/minio/minio ;;
     helm) build_installable helm "$version" helm.sh/helm/v4/cmd/helm ;;
+    actionlint) build_installable actionlint "$version" github.com/rhysd/actionlint/cmd/actionlint ;;
   esac
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio helm cosign)
+[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio helm actionlint cosign)
 total_started=$(date +%s)
 failed=()
 for n in "${names[@]}"; do

@@ -27,3 +27,5 @@ SOURCE_CONTROLLER_VERSION=v1.9.4
 SOURCE_CONTROLLER_REPLACES="github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.1"
 SOURCE_CONTROLLER_CACHE_SUFFIX=+artifact-v0.18.1
 KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
+# actionlint checks the GitHub workflows `flux-oci init ci` writes (issue 17); `go install` works.
+ACTIONLINT_VERSION=v1.7.12

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpStatus } from './loopback.ts';
 
-export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio' | 'helm';
+export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio' | 'helm' | 'actionlint';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -38,6 +38,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     'notation-peer': v('NOTATION_GO_VERSION') + peerVersionSetting('NOTATION_PEER_SUFFIX', ''),
     minio: v('MINIO_VERSION'),
     helm: v('HELM_VERSION'),
+    actionlint: v('ACTIONLINT_VERSION'),
   };
 })();
 
