@@ -54,7 +54,7 @@ function areaOf(file: string): string {
 const layer: Record<string, number> = {
   index: 4,
   language: 3, analysis: 3, resolution: 3, cluster: 3, 'oci/operations': 3, workspace: 3, migration: 3,
-  lint: 2, validation: 2, 'oci/registry': 2, 'oci/artifact': 2, signatures: 2,
+  lint: 2, validation: 2, 'oci/registry': 2, 'oci/artifact': 2, signatures: 2, ci: 2,
   semver: 1, regex: 1, digest: 1, schema: 1, yaml: 1, text: 1, flux: 1, diagnostics: 1, 'oci/reference': 1, 'oci/manifest': 1, 'oci/mediaTypes': 1,
 };
 

@@ -40,3 +40,5 @@ export type { ChartValues } from './validation/chartValues';
 export { checkChartValues } from './validation/chartValuesSchema';
 // Cosign signatures: discovery, Flux-style verification, signing (SIG)
 export * as signatures from './signatures/index';
+// The Gitless CI pipeline: Fulcio identities of CI jobs, matchOIDCIdentity regexes, generated workflows (issue 17)
+export * as ci from './ci/index';
