@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 cache="${FLUX_OCI_CACHE:-$HOME/.cache/flux-oci}/peers"
 mkdir -p "$cache"
-export GOFLAGS="-trimpath -buildvcs=false"
+export GOFLAGS="-trimpath -buildvcs=false ${GOFLAGS:-}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 nice_cmd=(nice -n 10)
 

@@ -4,8 +4,15 @@
 #   ${FLUX_OCI_CACHE:-$HOME/.cache/flux-oci}/peers/<name>-<version>/bin/<name>
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
-# Usage: bash scripts/peers/build.sh [name...]     (default: every peer; cosign last)
-# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint
+# Usage: bash scripts/peers/build.sh [name...]     (default: every peer, cluster peers included)
+# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint, and the cluster
+#        peers kube-apiserver source-controller kustomize-controller (built by build-cluster.sh).
+#
+# Peers build FLUX_OCI_PEER_JOBS at a time (default 2), longest first; every line of a peer's
+# output is prefixed with [name]. A failed peer does not stop the others; the script then prints
+# the end of its log and exits 1. FLUX_OCI_PEER_GO_P sets `go build -p` (default: Go's, GOMAXPROCS).
+# Each peer stages its work in a temp folder of this run, removed on exit; a binary reaches the cache
+# only by rename once complete, so an interrupted build leaves nothing half-written there.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,6 +21,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 cache="${FLUX_OCI_CACHE:-$HOME/.cache/flux-oci}/peers"
 mkdir -p "$cache"
+[ -z "${FLUX_OCI_PEER_GO_P:-}" ] || export GOFLAGS="-p=$FLUX_OCI_PEER_GO_P ${GOFLAGS:-}"
+caller_goflags="${GOFLAGS:-}"
 export GOFLAGS="-trimpath ${GOFLAGS:-}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
@@ -134,16 +143,67 @@ build_one() {
   esac
 }
 
+cluster_peers=" kube-apiserver source-controller kustomize-controller "
+
+# One peer (run as a job in its own process group, see below).
+build_job() {
+  local name=$1
+  export TMPDIR="$run_tmp/$name"
+  mkdir -p "$TMPDIR"
+  if [[ $cluster_peers == *" $name "* ]]; then
+    GOFLAGS="$caller_goflags" bash "$here/build-cluster.sh" "$name"
+  else
+    # `||` keeps build_one's own explicit failure checks in charge (set -e off inside), as before.
+    build_one "$name" || return
+  fi
+}
+
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(flux ggcr-registry registry oras notation-peer minio helm actionlint cosign)
+# Longest first (2 loaded cores: minio ~510 s, kube-apiserver, helm ~300 s, source-controller ~285 s).
+[ ${#names[@]} -gt 0 ] || names=(minio kube-apiserver helm cosign source-controller kustomize-controller flux notation-peer actionlint oras registry ggcr-registry)
+parallel=${FLUX_OCI_PEER_JOBS:-2}
+[[ $parallel =~ ^[1-9][0-9]*$ ]] || { echo "peers: FLUX_OCI_PEER_JOBS must be a positive integer" >&2; exit 2; }
+
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/flux-oci-peers.XXXXXX")"
+declare -A running=() # pid -> peer name
+stop_jobs() {
+  local pid
+  for pid in "${!running[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${!running[@]}"; do wait "$pid" 2>/dev/null || true; done
+  running=()
+}
+trap 'stop_jobs; rm -rf "$run_tmp"' EXIT
+trap 'echo "peers: interrupted; stopping the builds" >&2; exit 130' INT TERM HUP
+
 total_started=$(date +%s)
 failed=()
+reap_one() {
+  local pid="" rc=0 name
+  wait -n -p pid "${!running[@]}" || rc=$?
+  [ -n "$pid" ] || return 0
+  name=${running[$pid]}
+  unset "running[$pid]"
+  if [ "$rc" -ne 0 ]; then
+    failed+=("$name")
+    echo "peers: $name FAILED (exit $rc); the end of its log:" >&2
+    tail -n 40 "$run_tmp/$name.log" 2>/dev/null | sed "s/^/[$name] /" >&2 || true
+  fi
+}
 for n in "${names[@]}"; do
-  build_one "$n" || failed+=("$n")
+  while [ ${#running[@]} -ge "$parallel" ]; do reap_one; done
+  # The peer's output goes to the terminal prefixed with its name, and to its log for the summary.
+  # Job control only while forking: the job gets its own process group (stop_jobs kills it whole)
+  # and this script's own commands never touch the terminal's foreground group.
+  set -m
+  (
+    set -o pipefail
+    build_job "$n" 2>&1 | tee "$run_tmp/$n.log" | sed -u "s/^/[$n] /"
+  ) &
+  running[$!]=$n
+  set +m
 done
-# Control-plane peers for the cluster tests (kube-apiserver, source- and kustomize-controller).
-if [ $# -eq 0 ]; then bash "$here/build-cluster.sh" || failed+=(cluster); fi
-echo "peers: done in $(( $(date +%s) - total_started ))s"
+while [ ${#running[@]} -gt 0 ]; do reap_one; done
+echo "peers: done in $(( $(date +%s) - total_started ))s ($parallel at a time)"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "peers: FAILED: ${failed[*]}" >&2
   exit 1
