@@ -55,7 +55,7 @@ export interface KeylessPki {
   trustedRoot: string;
 }
 
-const extensions = `[root]
+const extensionsFor = (subject: string, issuer: string) => `[root]
 basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash
@@ -70,8 +70,8 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=codeSigning
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
-subjectAltName=critical,URI:${signerIdentity}
-1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${signerIssuer}
+subjectAltName=critical,URI:${subject}
+1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}
 [ca]
 default_ca=d
 [d]
@@ -85,9 +85,12 @@ unique_subject=no
 commonName=optional
 `;
 
-/** A Fulcio-like PKI: root → intermediate → leaf (valid now) and an expired leaf with the same key. */
-export async function makeKeylessPki(cosignBin: string, dir: string): Promise<KeylessPki> {
-  writeFileSync(path.join(dir, 'ext.cnf'), extensions);
+/**
+ * A Fulcio-like PKI: root → intermediate → leaf (valid now) and an expired leaf with the same key.
+ * The leaves carry `identity` (default: signerIdentity from signerIssuer) as Fulcio would.
+ */
+export async function makeKeylessPki(cosignBin: string, dir: string, identity: { subject: string; issuer: string } = { subject: signerIdentity, issuer: signerIssuer }): Promise<KeylessPki> {
+  writeFileSync(path.join(dir, 'ext.cnf'), extensionsFor(identity.subject, identity.issuer));
   writeFileSync(path.join(dir, 'index.txt'), '');
   writeFileSync(path.join(dir, 'serial'), '01\n');
   const ssl = (...args: string[]) => run('openssl', args, { cwd: dir });

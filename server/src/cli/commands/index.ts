@@ -11,6 +11,7 @@ import { verifyArtifactCommand } from './artifact/verify';
 import { signArtifactCommand } from './artifact/sign';
 import { clusterCommands } from './cluster/index';
 import { bucketPreviewCommand } from './bucket/preview';
+import { initCiCommand } from './initCi';
 
 /** Every CLI command; each lives in its own module. */
-export const commands: CliCommand[] = [checkCommand, migrateCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, ...clusterCommands];
+export const commands: CliCommand[] = [checkCommand, migrateCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, initCiCommand, ...clusterCommands];

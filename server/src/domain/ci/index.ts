@@ -5,3 +5,7 @@ export { repositoryOfRemote } from './gitRemote';
 export type { RemoteRepository } from './gitRemote';
 export { githubPipeline, pinned } from './pipeline';
 export type { PipelineOptions, RenderStep, GeneratedFile, Pipeline } from './pipeline';
+export { writeGeneratedFiles, FilesExistError } from './writeFiles';
+export type { WriteResult } from './writeFiles';
+export { ciDefaults } from './defaults';
+export type { CiDefaults } from './defaults';
