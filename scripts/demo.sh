@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine (after `bash scripts/setup.sh`): a local registry seeded
+# The main job on a fresh machine (after `bash scripts/setup.sh --demo`): a local registry seeded
 # with sample artifacts, code-server with the packaged extension and a sample workspace.
 # Prints the address to open; Ctrl-C stops everything cleanly.
 set -euo pipefail
