@@ -76,7 +76,9 @@ try {
   if (listed.status !== 0) throw new Error(listed.stderr);
   rows.push([`flux-oci get sources --all-contexts (${JSON.parse(listed.stdout).rows.length} rows, process)`, `${Math.round(performance.now() - t)} ms`]);
 
-  const lsp = await LspClient.start({ env: { KUBECONFIG: kubeconfig, FLUX_OCI_BENCH: '1' }, settings: { cluster: { contexts: ['*'] } } });
+  // BENCH_CPU_PROF=DIR: a CPU profile of the language server for the run (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const lsp = await LspClient.start({ env: { KUBECONFIG: kubeconfig, FLUX_OCI_BENCH: '1' }, settings: { cluster: { contexts: ['*'] } }, nodeArgs: profile });
   try {
     await lsp.connection.sendRequest('flux-oci/bench/eventLoopDelay'); // count from here
     const fleet = () => lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.fleetTree', arguments: [] });

@@ -44,7 +44,7 @@ type Node =
   /** One source across clusters (several contexts only). */
   | { type: 'row'; row: FleetRow }
   /** One object in one cluster; `asPlacement`: shown under its row, labelled by its context. */
-  | { type: 'object'; context: string; node: FluxTreeNode; drift?: Drift; asPlacement?: boolean };
+  | { type: 'object'; context: string; node: FluxTreeNode; drift?: Drift; asPlacement?: boolean; url?: string };
 
 const shortRevision = (r: string | undefined): string => (r ? r.replace(/@(sha256:[a-f0-9]{7})[a-f0-9]+$/, '@$1') : '');
 
@@ -88,7 +88,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node?.type === 'row') return node.row.placements.map((p) => ({ type: 'object', context: p.context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), asPlacement: true }));
+    if (node?.type === 'row') return node.row.placements.map((p) => ({ type: 'object', context: p.context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), ...(node.row.url ? { url: node.row.url } : {}), asPlacement: true }));
     if (node?.type === 'object') return node.node.children.map((c) => ({ type: 'object', context: node.context, node: c }));
     if (node) return [];
     const client = this.client();
@@ -102,7 +102,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (!fleet) return [];
     if (fleet.contexts.length === 1) {
       const context = fleet.contexts[0]!.context;
-      return fleet.rows.flatMap((r) => r.placements.map((p): Node => ({ type: 'object', context, node: p.node, ...(p.drift ? { drift: p.drift } : {}) })));
+      return fleet.rows.flatMap((r) => r.placements.map((p): Node => ({ type: 'object', context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), ...(r.url ? { url: r.url } : {}) })));
     }
     const silent = fleet.contexts.filter((c) => c.state !== 'ready').map((status): Node => ({ type: 'context', status }));
     return [...silent, ...fleet.rows.map((row): Node => ({ type: 'row', row }))];
@@ -162,7 +162,8 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node.revision) tip.appendMarkdown(`Revision: \`${node.revision}\`\n\n`);
     if (node.digest) tip.appendMarkdown(`Digest: \`${node.digest}\`\n\n`);
     if (n.drift) tip.appendMarkdown(`Registry: ${n.drift.text}\n\n`);
-    if (node.url) tip.appendMarkdown(`URL: \`${node.url}\``);
+    const url = n.url ?? node.url;
+    if (url) tip.appendMarkdown(`URL: \`${url}\``);
     item.tooltip = tip;
     item.contextValue = `flux-${node.suspended ? 'suspended' : 'active'}`;
     // The single-context view keeps its ids (kind/namespace/name); placements are per context.

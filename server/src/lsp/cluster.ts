@@ -43,9 +43,24 @@ import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { shiftRange } from '../domain/text/lineIndex';
 import type { OpenDocuments } from './documents';
 import { toLspRange } from './convert';
-import { clusterChangedNotification, clusterCommands, type BatchArgs, type BatchItemResult, type BatchResult, type FleetTree, type ObjectArgs, type WhereDeployedArgs, type WhereDeployedResult } from '../protocol/clusterMessages';
+import { clusterChangedNotification, clusterCommands, type BatchArgs, type BatchItemResult, type BatchResult, type FleetRow, type FleetTree, type FluxTreeNode, type ObjectArgs, type WhereDeployedArgs, type WhereDeployedResult } from '../protocol/clusterMessages';
 import type { CommandType } from '../protocol/messages';
 import { settleWithin } from './settleWithin';
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A fleet row as the client needs it: serialising the answer is the fleet view's largest cost
+ * (a 6 × 500 bench spent most of its busy time in JSON.stringify), so the placements drop what
+ * the row already says (`url`) or only the server uses (`ociSource`, `sourceRef`).
+ */
+function leanRow(row: FleetRow): FleetRow {
+  const lean = (n: FluxTreeNode): FluxTreeNode => {
+    const { url: _url, ociSource: _spec, sourceRef: _source, children, ...rest } = n;
+    return { ...rest, children: children.map(lean) };
+  };
+  return { ...row, placements: row.placements.map((p) => ({ ...p, node: lean(p.node) })) };
+}
 
 /** How long a hover waits for the clusters before answering without "deployed on". */
 const hoverBudgetMs = 800;
@@ -269,9 +284,13 @@ export class ClusterFeatures {
     }
     const key = keyNow();
     const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
-    const rows = groupFleet(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
+    // Grouping thousands of placements and serialising the answer are each a long step: give
+    // the event loop a turn before and between them (other requests, watch events).
+    await nextTurn();
+    const rows = groupFleet(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec))).map(leanRow);
     const answer = { contexts: view.contexts, rows };
     this.lastFleet = { key, answer };
+    await nextTurn();
     return answer;
   }
 
