@@ -120,3 +120,12 @@ test('git remotes name the CI system and repository', () => {
   assert.deepEqual(ci.repositoryOfRemote('https://git.example.com/a/b'), { host: 'git.example.com', repository: 'a/b' });
   assert.equal(ci.repositoryOfRemote('/srv/git/shop.git'), undefined);
 });
+
+test('the push runs of a workflow, as its triggers say', () => {
+  const runs = (text: string) => ci.workflowRuns(text).map((r) => `${r.label} → ${r.ref}`);
+  assert.deepEqual(runs("on:\n  push:\n    branches: [main, 'release/**']\n    tags: ['v*']\n"), ['branch main → refs/heads/main', 'branches release/** → refs/heads/release/x', 'tags v* → refs/tags/v1.0.0']);
+  assert.deepEqual(runs('on: push\n'), ['any branch → refs/heads/main']);
+  assert.deepEqual(runs('on: [pull_request]\n'), []);
+  assert.deepEqual(runs("on:\n  push:\n    branches: ['!main', dev]\n"), ['branch dev → refs/heads/dev']);
+  assert.deepEqual(runs('not: [valid\n'), []);
+});

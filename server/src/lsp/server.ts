@@ -45,6 +45,7 @@ import { pathOfKey } from './fileKeys';
 import { isKustomizationFile } from '../domain/workspace/patchFiles';
 import { LiveResolution } from './liveResolution';
 import { BucketPreviews } from './bucketPreview';
+import { CiFeatures } from './ciCommands';
 import { HelmValues } from './helmValues';
 import { ClusterFeatures } from './cluster';
 import { CommandRegistry } from './commandRegistry';
@@ -82,6 +83,8 @@ class FluxLanguageServer {
   private readonly live: LiveResolution;
   /** Bucket previews: hover, bucket/* diagnostics and 'Preview Bucket Artifact' (issue 20). */
   private readonly buckets: BucketPreviews;
+  /** The Gitless CI pipeline: Create CI Pipeline and the matchOIDCIdentity hover (issue 17). */
+  private readonly ci: CiFeatures;
   /** Completion, hover and schema checks of HelmRelease spec.values from the chart in the registry (issue 15). */
   private readonly helmValues: HelmValues;
   /** Reconcile/suspend/resume/apply/delete commands, cluster tree, drift code lens (CLU). */
@@ -131,6 +134,7 @@ class FluxLanguageServer {
       workspaceFolders: () => this.workspaceFolders,
       log: (m) => this.log(m),
     });
+    this.ci = new CiFeatures({ commands: this.commands, documents: this.documents, log: (m) => this.log(m) });
     this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, contexts: () => this.settings.cluster.contexts, log: (m) => this.log(m) });
     this.artifacts = new ArtifactCommands({
       connection,
@@ -192,7 +196,7 @@ class FluxLanguageServer {
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
     c.onCompletion(async (p, token) => (await this.helmValues.completion(p, token)) ?? this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
-    c.onHover(async (p, token) => this.cluster.hover(p, token, await this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p)))))));
+    c.onHover(async (p, token) => this.ci.hover(p, token, await this.cluster.hover(p, token, await this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))))))));
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
@@ -200,6 +204,7 @@ class FluxLanguageServer {
     this.cluster.register();
     this.live.register();
     this.buckets.register();
+    this.ci.register();
     this.artifacts.register();
     this.commands.listen(c, (m) => this.log(m));
     registerEventLoopProbe(c);

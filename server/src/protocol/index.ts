@@ -5,3 +5,4 @@ export * from './artifactMessages';
 export * from './clusterMessages';
 export * from './bucketMessages';
 export * from './testMessages';
+export * from './ciMessages';

@@ -9,3 +9,5 @@ export { writeGeneratedFiles, FilesExistError } from './writeFiles';
 export type { WriteResult } from './writeFiles';
 export { ciDefaults } from './defaults';
 export type { CiDefaults } from './defaults';
+export { workflowRuns, acceptedWorkflows, identityPolicies, acceptanceMarkdown } from './workflowMatches';
+export type { WorkflowText, WorkflowRun, IdentityAcceptance } from './workflowMatches';
