@@ -63,12 +63,14 @@ before(async () => {
   writeFileSync(path.join(pushFolder, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\n');
   pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 });
+/** A peer that does not stop within 15 s is left to the process exit rather than holding the file open. */
+const within = (p: Promise<unknown> | undefined): Promise<unknown> => Promise.race([p ?? Promise.resolve(), new Promise((r) => setTimeout(r, 15_000).unref())]);
 after(async () => {
-  await dead?.stop();
-  await relay?.stop();
-  await proxy?.stop();
-  await secured?.stop();
-  await registry?.stop();
+  await within(dead?.stop());
+  await within(relay?.stop());
+  await within(proxy?.stop());
+  await within(secured?.stop());
+  await within(registry?.stop());
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
