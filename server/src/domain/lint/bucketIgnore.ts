@@ -5,8 +5,8 @@
  */
 import { Severity } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, pairOf, rangeOf } from './yamlAccess';
-import { appendToMap } from './yamlEdits';
+import { isSet, pairOf, rangeOf } from '../yaml/yamlNodes';
+import { appendToMap } from '../yaml/yamlEdits';
 import { sourceControllerDefaultExcludes } from '../flux/sourceIgnoreDefaults';
 
 /** The excludes Flux applies to Git and OCI sources when none are given (pkg/sourceignore defaults). */

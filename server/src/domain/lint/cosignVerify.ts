@@ -7,8 +7,9 @@
 import { isMap, type YAMLMap } from 'yaml';
 import { Severity, type Diagnostic } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, isTemplated, mapAt, pairOf, rangeOf, seqAt, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
-import { appendToMap } from './yamlEdits';
+import { isSet, mapAt, pairOf, rangeOf, seqAt, stringAt, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { appendToMap } from '../yaml/yamlEdits';
 import { checkRegex } from './semverExpressions';
 import { splitOciUrl } from './ociRepositoryUrl';
 

@@ -2,8 +2,9 @@
 import { Severity } from '../diagnostics';
 import { checkDigest } from '../digest/digest';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isTemplated, mapAt, rangeOf, stringNodeAt } from './yamlAccess';
-import { replaceScalar } from './yamlEdits';
+import { mapAt, rangeOf, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated } from '../flux/fluxObject';
+import { replaceScalar } from '../yaml/yamlEdits';
 
 export const digestSyntax: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP || obj.kind !== 'OCIRepository') return [];

@@ -13,8 +13,9 @@ import { isCollection, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { Severity, type Diagnostic, type Fix, type TextEdit } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import type { Lint } from './lintTypes';
-import { isTemplated, mapAt, pairOf, rangeOf, stringNodeAt, type FluxObject } from './yamlAccess';
-import { scalarText } from './yamlEdits';
+import { mapAt, pairOf, rangeOf, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { scalarText } from '../yaml/yamlEdits';
 
 const TYPE = 'kubernetes.io/dockerconfigjson';
 const KEY = '.dockerconfigjson';

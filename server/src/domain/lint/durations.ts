@@ -11,8 +11,9 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import type { Lint, } from './lintTypes';
-import { isTemplated, rangeOf, type FluxObject } from './yamlAccess';
-import { replaceScalar } from './yamlEdits';
+import { rangeOf } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { replaceScalar } from '../yaml/yamlEdits';
 
 const WITH_HOURS = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const NO_HOURS = '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$';

@@ -8,8 +8,9 @@
 import type { Pair, YAMLMap } from 'yaml';
 import { Severity, type Fix, type TextEdit } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { mapAt, pairOf, rangeOf, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
-import { removePair, replaceScalar } from './yamlEdits';
+import { mapAt, pairOf, rangeOf, stringAt, stringNodeAt } from '../yaml/yamlNodes';
+import { type FluxObject } from '../flux/fluxObject';
+import { removePair, replaceScalar } from '../yaml/yamlEdits';
 
 /** GitRepository spec fields OCIRepository does not have (or has with another shape). */
 const GIT_ONLY_SPEC_FIELDS = ['recurseSubmodules', 'include', 'sparseCheckout', 'verify', 'gitImplementation'];

@@ -11,8 +11,9 @@ import { MediaType } from '../oci/mediaTypes';
 
 const HELM_CHART_CONTENT = MediaType.helmChartContent;
 import { SOURCE_GROUP, type Lint, type LintContext } from './lintTypes';
-import { isTemplated, pairOf, rangeOf, stringAt, type FluxObject } from './yamlAccess';
-import { appendToMap } from './yamlEdits';
+import { pairOf, rangeOf, stringAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { appendToMap } from '../yaml/yamlEdits';
 import { splitOciUrl } from './ociRepositoryUrl';
 
 export const helmChartLayerSelector: Lint = (obj, ctx) => {

@@ -5,7 +5,7 @@
  */
 import { Severity } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { rangeOf, stringNodeAt } from './yamlAccess';
+import { rangeOf, stringNodeAt } from '../yaml/yamlNodes';
 
 export const helmRepositoryOci: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP || obj.kind !== 'HelmRepository') return [];

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics';
-import type { FluxObject } from './yamlAccess';
+import type { FluxObject } from '../flux/fluxObject';
 
 /**
  * What a lint may learn about a Secret manifest of the workspace: its type and

@@ -6,8 +6,9 @@
 import type { Pair, Scalar, YAMLMap } from 'yaml';
 import { Severity, type Diagnostic } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, mapAt, pairOf, pairRange, type FluxObject } from './yamlAccess';
-import { removePair } from './yamlEdits';
+import { isSet, mapAt, pairOf, pairRange } from '../yaml/yamlNodes';
+import { type FluxObject } from '../flux/fluxObject';
+import { removePair } from '../yaml/yamlEdits';
 
 export const ociRefPrecedence: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP || obj.kind !== 'OCIRepository') return [];

@@ -8,8 +8,9 @@
 import type { TextEdit } from '../diagnostics';
 import { Severity } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, isTemplated, mapAt, rangeOf, stringNodeAt } from './yamlAccess';
-import { appendToMap, replaceScalar } from './yamlEdits';
+import { isSet, mapAt, rangeOf, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated } from '../flux/fluxObject';
+import { appendToMap, replaceScalar } from '../yaml/yamlEdits';
 
 export const ociRefTagDigest: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP || obj.kind !== 'OCIRepository') return [];

@@ -7,8 +7,9 @@
 import { Severity, type Diagnostic, type Fix, type TextEdit } from '../diagnostics';
 import type { YAMLMap } from 'yaml';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, isTemplated, mapAt, pairOf, rangeOf, stringNodeAt, type FluxObject } from './yamlAccess';
-import { appendToMap, replaceScalar } from './yamlEdits';
+import { isSet, mapAt, pairOf, rangeOf, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { appendToMap, replaceScalar } from '../yaml/yamlEdits';
 
 export interface OciUrlParts {
   host: string;

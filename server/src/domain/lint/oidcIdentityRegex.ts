@@ -12,8 +12,9 @@ import { isMap, type Scalar, type YAMLMap } from 'yaml';
 import { Severity, type Diagnostic, type Fix } from '../diagnostics';
 import { compileRe2 } from '../regex/re2';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isTemplated, mapAt, rangeOf, seqAt, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
-import { replaceScalar } from './yamlEdits';
+import { mapAt, rangeOf, seqAt, stringAt, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { replaceScalar } from '../yaml/yamlEdits';
 
 const CODE = 'flux/verify-identity-regex';
 

@@ -13,7 +13,8 @@ import type { ParsedDocument } from '../yaml/parsedDocument';
 import { operatorNotificationKinds } from '../flux/fluxOperator';
 import type { Lint } from './lintTypes';
 import { schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
-import { rangeOf, readFluxObject, seqAt, stringNodeAt } from './yamlAccess';
+import { rangeOf, seqAt, stringNodeAt } from '../yaml/yamlNodes';
+import { readFluxObject } from '../flux/fluxObject';
 import { NOTIFICATION_GROUP } from '../flux/apiGroups';
 
 

@@ -6,7 +6,8 @@
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { LintContext, SecretFacts } from './lintTypes';
-import { isTemplated, mapAt, stringAt, type FluxObject } from './yamlAccess';
+import { mapAt, stringAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
 
 /** True for a core/v1 Secret document. */
 export function isSecretDocument(apiVersion: string | undefined, kind: string | undefined): boolean {

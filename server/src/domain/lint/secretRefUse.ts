@@ -13,7 +13,8 @@ import type { Scalar, YAMLMap } from 'yaml';
 import { Severity, type Diagnostic } from '../diagnostics';
 import { SOURCE_GROUP, type Lint, type SecretFacts } from './lintTypes';
 import { findSecret } from './secretFacts';
-import { mapAt, rangeOf, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
+import { mapAt, rangeOf, stringAt, stringNodeAt } from '../yaml/yamlNodes';
+import { type FluxObject } from '../flux/fluxObject';
 
 const DOCKER_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
 

@@ -9,7 +9,8 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import { parseConstraintExpression } from '../semver/constraints';
 import { compileRe2 } from '../regex/re2';
 import { HELM_GROUP, IMAGE_GROUP, SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, isTemplated, mapAt, rangeOf, stringAt, stringNodeAt, type FluxObject } from './yamlAccess';
+import { isSet, mapAt, rangeOf, stringAt, stringNodeAt } from '../yaml/yamlNodes';
+import { isTemplated, type FluxObject } from '../flux/fluxObject';
 
 const SYNTAX_HELP =
   "Flux uses Masterminds/semver: comparators such as '>=1.2.0', '<2', '~1.2', '^1.4', '1.x' or '1.0 - 2.0', " +

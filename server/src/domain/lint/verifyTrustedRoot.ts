@@ -7,8 +7,9 @@
  */
 import { Severity, type Diagnostic } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
-import { isSet, mapAt, pairOf, rangeOf, stringAt, type FluxObject } from './yamlAccess';
-import { removePair } from './yamlEdits';
+import { isSet, mapAt, pairOf, rangeOf, stringAt } from '../yaml/yamlNodes';
+import { type FluxObject } from '../flux/fluxObject';
+import { removePair } from '../yaml/yamlEdits';
 
 export const verifyTrustedRoot: Lint = (obj) => {
   if (obj.group !== SOURCE_GROUP) return [];

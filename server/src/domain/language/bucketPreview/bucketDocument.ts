@@ -6,7 +6,8 @@
 import { isScalar, type Scalar } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import type { Range } from '../../text/lineIndex';
-import { isTemplated, mapAt, pairOf, readFluxObject, stringNodeAt } from '../../lint/yamlAccess';
+import { mapAt, pairOf, stringNodeAt } from '../../yaml/yamlNodes';
+import { isTemplated, readFluxObject } from '../../flux/fluxObject';
 import { SOURCE_GROUP } from '../../flux/apiGroups';
 import type { BucketProvider, BucketSpec } from '../../resolution/bucket/bucketSpec';
 

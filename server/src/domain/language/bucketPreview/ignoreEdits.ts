@@ -5,8 +5,9 @@
  * scalar at the mapping's indentation (or adding `ignore:` when there is none).
  */
 import type { TextEdit } from '../../diagnostics';
-import { pairOf, readFluxObject } from '../../lint/yamlAccess';
-import { appendToMap, blockYaml, mapIndent, removePair } from '../../lint/yamlEdits';
+import { pairOf } from '../../yaml/yamlNodes';
+import { readFluxObject } from '../../flux/fluxObject';
+import { appendToMap, blockYaml, mapIndent, removePair } from '../../yaml/yamlEdits';
 import { formatBytes, type BucketPreview } from '../../resolution/bucket/bucketPreview';
 import type { BucketDocument } from './bucketDocument';
 

@@ -8,7 +8,8 @@
 import { isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import { HELM_GROUP, SOURCE_GROUP } from '../../flux/apiGroups';
-import { isTemplated, mapAt, pairOf, readFluxObject, seqAt, stringAt, stringNodeAt } from '../../lint/yamlAccess';
+import { mapAt, pairOf, seqAt, stringAt, stringNodeAt } from '../../yaml/yamlNodes';
+import { isTemplated, readFluxObject } from '../../flux/fluxObject';
 import type { ObjectIndex } from '../../workspace/objectIndex';
 import type { OciSourceSpec } from '../../resolution/ociSourceSpec';
 import { MediaType } from '../../oci/mediaTypes';

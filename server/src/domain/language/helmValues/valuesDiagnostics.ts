@@ -10,7 +10,7 @@ import type { Range } from '../../text/lineIndex';
 import { checkChartValues } from '../../validation/chartValuesSchema';
 import { isObject, type ChartValues } from '../../validation/chartValues';
 import type { ObjectIndex } from '../../workspace/objectIndex';
-import { pairOf } from '../../lint/yamlAccess';
+import { pairOf } from '../../yaml/yamlNodes';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import { readHelmRelease, type HelmReleaseValues, type ValuesFromRef } from './helmReleaseChart';
 import { readValuesKey, valuesKeyOf, valuesMap } from './valuesFromKeys';

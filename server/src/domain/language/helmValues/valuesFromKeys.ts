@@ -7,7 +7,7 @@
 import { isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { ParsedDocument } from '../../yaml/parsedDocument';
 import type { Position, Range } from '../../text/lineIndex';
-import { mapAt, pairOf } from '../../lint/yamlAccess';
+import { mapAt, pairOf } from '../../yaml/yamlNodes';
 import type { ObjectIndex } from '../../workspace/objectIndex';
 import type { ValuesFromRef } from './helmReleaseChart';
 

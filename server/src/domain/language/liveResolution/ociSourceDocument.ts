@@ -8,7 +8,8 @@
 import { isScalar, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
 import type { Range } from '../../text/lineIndex';
-import { isTemplated, mapAt, pairOf, readFluxObject, stringNodeAt } from '../../lint/yamlAccess';
+import { mapAt, pairOf, stringNodeAt } from '../../yaml/yamlNodes';
+import { isTemplated, readFluxObject } from '../../flux/fluxObject';
 import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
 import type { OciSourceRef, OciSourceSpec } from '../../resolution/ociSourceSpec';
 import { substituteInputs, type InputSet } from '../../flux/resourceSetTemplates';

@@ -9,7 +9,7 @@ import type { CompletionEntry } from '../completion';
 import type { ArtifactFacts } from '../../resolution/resolution';
 import { newestTags } from '../../resolution/resolveOciSource';
 import { selectSemverTag, tryParseFluxVersion } from '../../semver/index';
-import { scalarText } from '../../lint/yamlEdits';
+import { scalarText } from '../../yaml/yamlEdits';
 
 export type CompletionField = 'tag' | 'digest' | 'semver';
 

@@ -11,7 +11,7 @@ import type { Resolution } from '../../resolution/resolution';
 import { short } from '../../resolution/resolveOciSource';
 import type { OciSourceDocument, RefField } from './ociSourceDocument';
 import { pinDigestEdits, upgradeEdits } from './resolutionEdits';
-import { replaceScalar } from '../../lint/yamlEdits';
+import { replaceScalar } from '../../yaml/yamlEdits';
 
 export function registryDiagnostics(src: OciSourceDocument, r: Resolution): Diagnostic[] {
   const found = diagnosticsOf(src, r);

@@ -6,7 +6,7 @@
  * be edited safely.
  */
 import type { TextEdit } from '../../diagnostics';
-import { appendToMap, replaceScalar, scalarText } from '../../lint/yamlEdits';
+import { appendToMap, replaceScalar, scalarText } from '../../yaml/yamlEdits';
 import { tryParseFluxVersion } from '../../semver/index';
 import type { OciSourceDocument } from './ociSourceDocument';
 

@@ -6,7 +6,8 @@
  */
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
-import { isTemplated, mapAt } from '../../lint/yamlAccess';
+import { mapAt } from '../../yaml/yamlNodes';
+import { isTemplated } from '../../flux/fluxObject';
 import { publicKeysOfSecret } from '../../signatures/publicKeys';
 import { isCaKey } from '../../signatures/notation/trustStore';
 import type { NotationTrust, PublicKeyEntry } from '../../signatures/types';

@@ -6,7 +6,8 @@
  */
 import { isMap, type YAMLMap } from 'yaml';
 import type { Range } from '../../text/lineIndex';
-import { isTemplated, mapAt, pairOf, rangeOf, seqAt, stringAt } from '../../lint/yamlAccess';
+import { mapAt, pairOf, rangeOf, seqAt, stringAt } from '../../yaml/yamlNodes';
+import { isTemplated } from '../../flux/fluxObject';
 import type { IdentityMatcher } from '../../signatures/types';
 import type { OciSourceDocument } from '../liveResolution/ociSourceDocument';
 

@@ -17,7 +17,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import type { ParsedDocument } from '../../yaml/parsedDocument';
-import { isTemplated, mapAt } from '../../lint/yamlAccess';
+import { mapAt } from '../../yaml/yamlNodes';
+import { isTemplated } from '../../flux/fluxObject';
 import type { BucketSpec } from './bucketSpec';
 
 export interface StaticKeys {

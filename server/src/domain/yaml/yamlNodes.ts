@@ -1,38 +1,11 @@
 /**
- * Reading a Flux object's YAML for the lints: typed lookups that answer
- * undefined for anything unexpected (wrong type, alias, missing), so a lint
- * never throws on half-typed input.
+ * Reading YAML nodes without trusting their shape: typed lookups that answer undefined for
+ * anything unexpected (wrong type, alias, missing), so a reader never throws on half-typed input,
+ * and the ranges of nodes and pairs in a document's coordinates.
  */
 import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Range } from '../text/lineIndex';
-import type { ParsedDocument } from '../yaml/parsedDocument';
-import { splitApiVersion } from '../flux/apiGroups';
-import { isResourceSetTemplate } from '../flux/resourceSetTemplates';
-
-/** A Flux object as the lints see it. */
-export interface FluxObject {
-  doc: ParsedDocument;
-  apiVersion: string;
-  group: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
-  root: YAMLMap;
-  /** `spec`, when it is a mapping. */
-  spec: YAMLMap | undefined;
-}
-
-export function readFluxObject(doc: ParsedDocument): FluxObject | undefined {
-  const root = doc.root;
-  if (!root || !isMap(root)) return undefined;
-  const { apiVersion, kind, name, namespace } = doc.identity;
-  if (!apiVersion || !kind) return undefined;
-  const group = splitApiVersion(apiVersion).group;
-  const obj: FluxObject = { doc, apiVersion, group, kind, root: root as YAMLMap, spec: mapAt(root as YAMLMap, 'spec') };
-  if (name !== undefined) obj.name = name;
-  if (namespace !== undefined) obj.namespace = namespace;
-  return obj;
-}
+import type { ParsedDocument } from './parsedDocument';
 
 export function pairOf(map: YAMLMap | undefined, key: string): Pair<Scalar, unknown> | undefined {
   if (!map) return undefined;
@@ -84,10 +57,4 @@ export function pairRange(doc: ParsedDocument, pair: Pair<Scalar, unknown>): Ran
   const v = (pair.value as Node | null)?.range;
   if (!k) return undefined;
   return doc.lineIndex.rangeOf(k[0], v ? Math.max(v[1], k[1]) : k[1]);
-}
-
-/** True for values written for a templating step (Flux postBuild substitution, Helm, ResourceSet). */
-export function isTemplated(s: string): boolean {
-  // `<<` alone is no template: `>=1.0.0 <<2` is a (bad) semver range to judge, `<< inputs.x >>` is not.
-  return s.includes('${') || s.includes('{{') || isResourceSetTemplate(s) || /\{[A-Z_][A-Z0-9_]*\}/.test(s);
 }

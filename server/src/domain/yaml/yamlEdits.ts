@@ -7,7 +7,7 @@
  */
 import { isMap, stringify, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { TextEdit } from '../diagnostics';
-import type { ParsedDocument } from '../yaml/parsedDocument';
+import type { ParsedDocument } from './parsedDocument';
 
 /** Replaces a scalar's text, keeping its quoting style where the new value allows it. */
 export function replaceScalar(doc: ParsedDocument, node: Scalar, value: string): TextEdit | undefined {
