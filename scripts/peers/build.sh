@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer, cluster peers included)
-# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint, and the cluster
+# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint gitlab-ci-local, and the cluster
 #        peers kube-apiserver source-controller kustomize-controller (built by build-cluster.sh).
 #
 # Peers build FLUX_OCI_PEER_JOBS at a time (default 2), longest first; every line of a peer's
@@ -112,6 +112,23 @@ build_notation_peer() {
   rm -rf "$tmp"
 }
 
+# Not a Go module: gitlab-ci-local is an npm package whose one bundled file carries GitLab's CI schema
+# and ajv. `npm pack` fetches it; the file is kept as lib/index.mjs behind a bin/ wrapper.
+build_gitlab_ci_local() {
+  local version=$GITLAB_CI_LOCAL_VERSION started tmp dest
+  started=$(date +%s)
+  tmp="$(mktemp -d)"
+  echo "peers: fetching gitlab-ci-local $version (npm pack gitlab-ci-local@$version)..."
+  (cd "$tmp" && npm pack "gitlab-ci-local@$version" --silent >/dev/null && tar xzf "gitlab-ci-local-$version.tgz") || { rm -rf "$tmp"; return 1; }
+  mkdir -p "$tmp/out/bin" "$tmp/out/lib" || return 1
+  cp "$tmp/package/dist/index.js" "$tmp/out/lib/index.mjs" && cp "$tmp/package/LICENSE" "$tmp/out/lib/LICENSE" || { rm -rf "$tmp"; return 1; }
+  printf '#!/bin/sh\nexec node "$(dirname "$0")/../lib/index.mjs" "$@"\n' > "$tmp/out/bin/gitlab-ci-local" && chmod +x "$tmp/out/bin/gitlab-ci-local" || return 1
+  dest="$cache/gitlab-ci-local-$version"
+  rm -rf "$dest" && mv "$tmp/out" "$dest" || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
+  echo "peers: fetched gitlab-ci-local $version in $(( $(date +%s) - started ))s -> $dest"
+}
+
 build_one() {
   local name=$1 version
   case "$name" in
@@ -124,7 +141,8 @@ build_one() {
     minio) version=$MINIO_VERSION ;;
     helm) version=$HELM_VERSION ;;
     actionlint) version=$ACTIONLINT_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint)" >&2; return 2 ;;
+    gitlab-ci-local) version=$GITLAB_CI_LOCAL_VERSION ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint gitlab-ci-local)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -140,6 +158,7 @@ build_one() {
     minio) build_installable minio "$version" github.com/minio/minio ;;
     helm) build_installable helm "$version" helm.sh/helm/v4/cmd/helm ;;
     actionlint) build_installable actionlint "$version" github.com/rhysd/actionlint/cmd/actionlint ;;
+    gitlab-ci-local) build_gitlab_ci_local ;;
   esac
 }
 
@@ -160,7 +179,7 @@ build_job() {
 
 names=("$@")
 # Longest first (2 loaded cores: minio ~510 s, kube-apiserver, helm ~300 s, source-controller ~285 s).
-[ ${#names[@]} -gt 0 ] || names=(minio kube-apiserver helm cosign source-controller kustomize-controller flux notation-peer actionlint oras registry ggcr-registry)
+[ ${#names[@]} -gt 0 ] || names=(minio kube-apiserver helm cosign source-controller kustomize-controller flux notation-peer actionlint oras registry ggcr-registry gitlab-ci-local)
 parallel=${FLUX_OCI_PEER_JOBS:-2}
 [[ $parallel =~ ^[1-9][0-9]*$ ]] || { echo "peers: FLUX_OCI_PEER_JOBS must be a positive integer" >&2; exit 2; }
 

@@ -29,3 +29,6 @@ SOURCE_CONTROLLER_CACHE_SUFFIX=+artifact-v0.18.1
 KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
 # actionlint checks the GitHub workflows `flux-oci init ci` writes (issue 17); `go install` works.
 ACTIONLINT_VERSION=v1.7.12
+# gitlab-ci-local (an npm package, fetched with npm pack): validates the .gitlab-ci.yml `flux-oci init ci`
+# writes against GitLab's published CI JSON schema with ajv (issue 17).
+GITLAB_CI_LOCAL_VERSION=4.75.1

@@ -131,6 +131,57 @@ describe('flux-oci init ci: the generated workflow', () => {
   });
 });
 
+describe('flux-oci init ci --ci gitlab: the generated .gitlab-ci.yml', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /** GitLab's published CI schema, checked with ajv by gitlab-ci-local (an npm peer, scripts/peers/build.sh). */
+  function gitlabSchemaCheck(t: { skip(m?: string): void }, repo: string): { code: number; out: string } | undefined {
+    const bin = requirePeer(t, 'gitlab-ci-local');
+    if (!bin) return undefined;
+    const r = spawnSync(process.execPath, [path.join(path.dirname(bin), '..', 'lib', 'index.mjs'), '--list'], { cwd: repo, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: repo }, timeout: 120_000 });
+    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  }
+
+  const variants: Array<[string, string[]]> = [
+    ['a plain folder, the project registry', ['deploy']],
+    ['a kustomize overlay, branches only', ['--kustomize', 'overlays/prod', '--no-tags', '--branch', 'main']],
+    ['a Helm chart, another registry with named variables', ['--helm-chart', 'chart', '--helm-values', 'chart/values-prod.yaml', '--artifact', 'oci://registry.example.com/team/shop', '--registry-username-secret', 'REG_USER', '--registry-password-secret', 'REG_PASS']],
+  ];
+  for (const [title, args] of variants) {
+    it(`${title}: passes GitLab's CI schema; the policy names the project's //.gitlab-ci.yml identity`, async (t) => {
+      const repo = makeRepo('git@gitlab.com:acme/platform/shop.git');
+      dirs.push(repo);
+      const r = await runCli(['init', 'ci', ...args], { cwd: repo });
+      assert.equal(r.code, 0, r.stderr);
+      const text = readFileSync(path.join(repo, '.gitlab-ci.yml'), 'utf8');
+      assert.match(text, /id_tokens:\n    SIGSTORE_ID_TOKEN:.*\n      aud: sigstore/);
+      assert.match(text, /cosign@v\d+\.\d+\.\d+ sign --yes "\$ARTIFACT@\$DIGEST"/);
+      for (const m of text.matchAll(/image: '([^']+)'/g)) assert.match(m[1]!, /:\d+\.\d+\.\d+-bookworm$/, `${m[1]} is not pinned to an exact version`);
+      const vars = [...text.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!).filter((v) => !/^(CI_|ARTIFACT$|RENDERED$|DIGEST$|SIGSTORE_ID_TOKEN$)/.test(v));
+      assert.deepEqual([...new Set(vars)].sort(), args.includes('REG_USER') ? ['REG_PASS', 'REG_USER'] : []);
+      const sync = readFileSync(path.join(repo, 'flux/shop-sync.yaml'), 'utf8');
+      assert.match(sync, /issuer: '\^https:\/\/gitlab\\\.com\$'/);
+      assert.match(sync, /subject: '\^https:\/\/gitlab\\\.com\/acme\/platform\/shop\/\/\\\.gitlab-ci\\\.yml@refs\//);
+      const check = gitlabSchemaCheck(t, repo);
+      if (!check) return;
+      assert.equal(check.code, 0, check.out);
+      assert.match(check.out, /json schema validated/);
+    });
+  }
+
+  it('the schema check is real: a job key GitLab does not know fails it', async (t) => {
+    const repo = makeRepo('git@gitlab.com:acme/platform/shop.git');
+    dirs.push(repo);
+    assert.equal((await runCli(['init', 'ci', 'deploy'], { cwd: repo })).code, 0);
+    writeFileSync(path.join(repo, '.gitlab-ci.yml'), readFileSync(path.join(repo, '.gitlab-ci.yml'), 'utf8').replace('  needs: [render]', '  needs: [render]\n  neds: [render]'));
+    const check = gitlabSchemaCheck(t, repo);
+    if (!check) return;
+    assert.notEqual(check.code, 0);
+    assert.match(check.out, /'neds' property is not expected/);
+  });
+});
+
 describe('the rendered-and-pushed half, run for real, then signed and verified by cosign', { skip: !dockerRegistryAvailable() ? 'docker-registry is not installed (apt-get install docker-registry)' : false }, () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let repo = '';

@@ -4,12 +4,14 @@ import { UsageError, type CliCommand, type CliIO } from '../command';
 import { boolFlag, listFlag, parseFlags, stringFlag } from '../flags';
 import { ciDefaults } from '../../domain/ci/defaults';
 import { githubPipeline, type RenderStep } from '../../domain/ci/pipeline';
+import { gitlabPipeline } from '../../domain/ci/gitlabPipeline';
 import { FilesExistError, writeGeneratedFiles } from '../../domain/ci/writeFiles';
 import { version } from '../../version';
 
 const help = `Usage: flux-oci init ci [FOLDER] [flags]
 
-Writes a Gitless GitOps pipeline for a folder of manifests: a GitHub Actions workflow that
+Writes a Gitless GitOps pipeline for a folder of manifests: a GitHub Actions workflow (or a
+GitLab CI pipeline) that
 renders them (the folder as it is, a kustomize overlay or a Helm chart), runs flux-oci check on
 the result, pushes it as a Flux artifact tagged with the commit SHA and the git tag or branch
 (--source/--revision from the CI environment) and signs the pushed digest keyless with the
@@ -20,10 +22,12 @@ Repository, branch and artifact are prefilled from git. Existing files are never
 without --force; every file is written to a temp name and renamed into place.
 
 Flags:
-      --ci github               the CI system (GitHub Actions; default from the git remote)
-      --repository OWNER/REPO   default: the git remote's
-      --artifact REPO           oci://registry/path for the artifact
-                                (default for GitHub: ghcr.io/OWNER/REPO-manifests)
+      --ci github|gitlab        the CI system (default from the git remote): GitHub Actions writes
+                                .github/workflows/FILE, GitLab CI writes .gitlab-ci.yml
+      --repository OWNER/REPO   default: the git remote's (GitLab: GROUP/SUBGROUP/PROJECT)
+      --gitlab-host HOST        a self-managed GitLab instance (default: the remote's, else gitlab.com)
+      --artifact REPO           oci://registry/path for the artifact (default: ghcr.io/OWNER/REPO-manifests,
+                                GitLab: the project's registry, registry.gitlab.com/GROUP/PROJECT/manifests)
       --kustomize DIR           render this kustomize overlay (instead of pushing FOLDER as is)
       --helm-chart DIR          render this Helm chart with helm template
       --helm-values FILE        values file for the chart (repeatable)
@@ -50,6 +54,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     args,
     {
       ci: { type: 'string' },
+      'gitlab-host': { type: 'string' },
       repository: { type: 'string' },
       artifact: { type: 'string' },
       kustomize: { type: 'string' },
@@ -83,12 +88,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
     return rel || '.';
   };
   const system = stringFlag(flags, 'ci') ?? defaults.system ?? 'github';
-  if (system === 'gitlab') throw new UsageError('GitLab CI pipelines are not generated yet; --ci github writes a GitHub Actions workflow');
-  if (system !== 'github') throw new UsageError(`--ci must be github (got "${system}")`);
-  const repository = stringFlag(flags, 'repository') ?? (defaults.system === 'github' ? defaults.repository : undefined);
-  if (!repository) throw new UsageError('no GitHub remote in this repository: give --repository OWNER/REPO');
-  const artifact = stringFlag(flags, 'artifact') ?? (repository ? `ghcr.io/${repository.toLowerCase()}-manifests` : undefined);
-  if (!artifact) throw new UsageError('give --artifact oci://registry/path');
+  if (system !== 'github' && system !== 'gitlab') throw new UsageError(`--ci must be github or gitlab (got "${system}")`);
+  const repository = stringFlag(flags, 'repository') ?? (defaults.system === system ? defaults.repository : undefined);
+  if (!repository) throw new UsageError(system === 'github' ? 'no GitHub remote in this repository: give --repository OWNER/REPO' : 'no GitLab remote in this repository: give --repository GROUP/PROJECT');
+  const host = system === 'github' ? 'github.com' : (stringFlag(flags, 'gitlab-host') ?? (defaults.system === 'gitlab' ? defaults.host : undefined) ?? 'gitlab.com');
+  const artifact = stringFlag(flags, 'artifact') ?? (system === 'github' ? `ghcr.io/${repository.toLowerCase()}-manifests` : `registry.${host}/${repository.toLowerCase()}/manifests`);
 
   const kustomize = stringFlag(flags, 'kustomize');
   const chart = stringFlag(flags, 'helm-chart');
@@ -113,8 +117,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
 
   let pipeline;
   try {
-    pipeline = githubPipeline({
-      host: 'github.com',
+    pipeline = (system === 'github' ? githubPipeline : gitlabPipeline)({
+      host,
       repository,
       workflowFile: stringFlag(flags, 'workflow') ?? 'flux-artifact.yml',
       artifact,

@@ -11,3 +11,4 @@ export { ciDefaults } from './defaults';
 export type { CiDefaults } from './defaults';
 export { workflowRuns, acceptedWorkflows, identityPolicies, acceptanceMarkdown } from './workflowMatches';
 export type { WorkflowText, WorkflowRun, IdentityAcceptance } from './workflowMatches';
+export { gitlabPipeline, gitlabImages } from './gitlabPipeline';

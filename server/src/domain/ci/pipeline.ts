@@ -30,18 +30,18 @@ export type RenderStep =
   | { kind: 'helm'; chart: string; values: string[]; releaseName: string; namespace?: string };
 
 export interface PipelineOptions {
-  /** github.com only for now (GitHub Actions). */
+  /** github.com (GitHub Actions), or a GitLab instance (gitlab.com). */
   host: string;
-  /** `owner/repo`. */
+  /** `owner/repo`, or GitLab's `group/subgroup/project`. */
   repository: string;
-  /** File name under `.github/workflows/`, e.g. `flux-artifact.yml`. */
+  /** GitHub: the file name under `.github/workflows/`, e.g. `flux-artifact.yml` (GitLab: always `.gitlab-ci.yml`). */
   workflowFile: string;
   /** The artifact's repository, `ghcr.io/org/app-manifests` (an `oci://` prefix is allowed, no tag). */
   artifact: string;
   render: RenderStep;
   /** Branches and tags the workflow runs on. */
   refs: RefPattern;
-  /** Names of repository secrets holding registry credentials; not needed for ghcr.io. */
+  /** Names of repository secrets (GitLab: CI/CD variables) holding registry credentials; not needed for ghcr.io or the GitLab project's registry. */
   registrySecrets?: { username: string; password: string };
   /** Flux objects' name and namespace. */
   name: string;
@@ -69,15 +69,15 @@ export interface Pipeline {
   notes: string[];
 }
 
-const secretName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const secretName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** YAML single-quoted scalar: no escapes, a quote doubled. */
-function q(value: string): string {
+export function q(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-function relPath(p: string, what: string): string {
+export function relPath(p: string, what: string): string {
   const clean = p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '') || '.';
   if (clean.startsWith('/') || clean.split('/').includes('..')) throw new Error(`${what} must be a path inside the repository (got "${p}")`);
   if (!/^[A-Za-z0-9_./@+-]+$/.test(clean)) throw new Error(`${what} "${p}" has characters the workflow would have to quote; rename it or pick another`);
@@ -207,8 +207,23 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
   );
   if (ghcr) notes.push(`a new ghcr.io package is private: make ${artifact} public, or give the cluster a pull secret (spec.secretRef)`);
 
+  const sync = fluxSyncManifests(o, artifact, follows, identity, workflowPath);
+
+  return {
+    files: [
+      { path: workflowPath, content: lines.join('\n') + '\n', purpose: 'GitHub Actions workflow: render, check, push, sign' },
+      { path: syncFile, content: sync, purpose: 'OCIRepository (verify.matchOIDCIdentity) and Kustomization for the cluster' },
+    ],
+    identity,
+    follows,
+    notes,
+  };
+}
+
+/** The OCIRepository (following what the pipeline pushes, accepting only its signatures) and its Kustomization. */
+export function fluxSyncManifests(o: Pick<PipelineOptions, 'name' | 'namespace'>, artifact: string, follows: Pipeline['follows'], identity: IdentityRegexes, workflowPath: string): string {
   const followLines = 'semver' in follows ? [`    semver: ${q(follows.semver)}`] : [`    tag: ${q(follows.tag)}`];
-  const sync = [
+  return [
     `# Flux side of ${workflowPath}: pulls what it pushes and accepts only its signatures.`,
     `---`,
     `apiVersion: source.toolkit.fluxcd.io/v1`,
@@ -243,14 +258,4 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
     `  timeout: 5m`,
     ``,
   ].join('\n');
-
-  return {
-    files: [
-      { path: workflowPath, content: lines.join('\n') + '\n', purpose: 'GitHub Actions workflow: render, check, push, sign' },
-      { path: syncFile, content: sync, purpose: 'OCIRepository (verify.matchOIDCIdentity) and Kustomization for the cluster' },
-    ],
-    identity,
-    follows,
-    notes,
-  };
 }
