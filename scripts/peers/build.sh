@@ -124,7 +124,8 @@ build_gitlab_ci_local() {
   cp "$tmp/package/dist/index.js" "$tmp/out/lib/index.mjs" && cp "$tmp/package/LICENSE" "$tmp/out/lib/LICENSE" || { rm -rf "$tmp"; return 1; }
   printf '#!/bin/sh\nexec node "$(dirname "$0")/../lib/index.mjs" "$@"\n' > "$tmp/out/bin/gitlab-ci-local" && chmod +x "$tmp/out/bin/gitlab-ci-local" || return 1
   dest="$cache/gitlab-ci-local-$version"
-  rm -rf "$dest" && mv "$tmp/out" "$dest" || { rm -rf "$tmp"; return 1; }
+  # Staged beside the cache folder, then renamed: an interrupted copy never looks like a finished one.
+  rm -rf "$dest.tmp.$$" && mv "$tmp/out" "$dest.tmp.$$" && rm -rf "$dest" && mv "$dest.tmp.$$" "$dest" || { rm -rf "$tmp" "$dest.tmp.$$"; return 1; }
   rm -rf "$tmp"
   echo "peers: fetched gitlab-ci-local $version in $(( $(date +%s) - started ))s -> $dest"
 }
