@@ -153,7 +153,12 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
       await webRow.click({ button: 'right' });
       const suspend = page.locator('.context-view .action-label, .monaco-menu .action-label').filter({ hasText: /^Suspend$/ }).first();
       await suspend.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(300); // the menu settles before it takes a click
+      await suspend.hover();
       await suspend.click();
+      // A click that landed while the menu was still opening leaves it open with Suspend under the pointer.
+      await page.waitForTimeout(500);
+      if (await suspend.isVisible().catch(() => false)) await page.keyboard.press('Enter');
       const toast = await eventually(
         'the summary of the batch',
         async () => {
