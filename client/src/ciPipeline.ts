@@ -39,28 +39,41 @@ async function create(c: LanguageClient, output: LogOutputChannel, target: Uri |
     void window.showWarningMessage(`Flux OCI: ${d.error}`);
     return;
   }
+  const systems = [
+    { label: 'GitHub Actions', description: '.github/workflows/flux-artifact.yml', system: 'github' as const },
+    { label: 'GitLab CI', description: '.gitlab-ci.yml', system: 'gitlab' as const },
+  ].sort((a, b) => (a.system === (d.system ?? 'github') ? -1 : b.system === (d.system ?? 'github') ? 1 : 0));
+  const ci = await window.showQuickPick(systems, { title: title('CI system (1/6)'), ignoreFocusOut: true });
+  if (!ci) return;
+  const github = ci.system === 'github';
   const renders = [
     { label: 'Plain folder', description: 'push the YAML as it is', render: 'plain' as const },
     { label: 'Kustomize overlay', description: 'kustomize build in CI', render: 'kustomize' as const },
     { label: 'Helm chart', description: 'helm template in CI', render: 'helm' as const },
   ].sort((a, b) => (a.render === d.render ? -1 : b.render === d.render ? 1 : 0));
-  const render = await window.showQuickPick(renders, { title: title(`render ${d.folder} (1/5)`), ignoreFocusOut: true });
+  const render = await window.showQuickPick(renders, { title: title(`render ${d.folder} (2/6)`), ignoreFocusOut: true });
   if (!render) return;
-  const repository = await window.showInputBox({ title: title('GitHub repository (2/5)'), prompt: 'OWNER/REPO whose workflow will sign the artifact', value: d.repository ?? '', ignoreFocusOut: true, validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'OWNER/REPO') });
+  const repository = await window.showInputBox({
+    title: title(`${github ? 'GitHub repository' : 'GitLab project'} (3/6)`),
+    prompt: github ? 'OWNER/REPO whose workflow will sign the artifact' : 'GROUP/PROJECT whose pipeline will sign the artifact',
+    value: d.system === ci.system ? (d.repository ?? '') : '',
+    ignoreFocusOut: true,
+    validateInput: (v) => ((github ? /^[\w.-]+\/[\w.-]+$/ : /^[\w.-]+(\/[\w.-]+)+$/).test(v) ? undefined : github ? 'OWNER/REPO' : 'GROUP/PROJECT'),
+  });
   if (!repository) return;
-  const artifact = await window.showInputBox({ title: title('artifact repository (3/5)'), prompt: 'Where CI pushes the artifact (no tag)', value: d.artifact ?? `ghcr.io/${repository.toLowerCase()}-manifests`, ignoreFocusOut: true });
+  const artifact = await window.showInputBox({ title: title('artifact repository (4/6)'), prompt: 'Where CI pushes the artifact (no tag)', value: d.system === ci.system && d.artifact ? d.artifact : github ? `ghcr.io/${repository.toLowerCase()}-manifests` : `registry.gitlab.com/${repository.toLowerCase()}/manifests`, ignoreFocusOut: true });
   if (!artifact) return;
-  const branch = await window.showInputBox({ title: title('branch (4/5)'), prompt: 'Branch the workflow runs on', value: d.branch ?? 'main', ignoreFocusOut: true });
+  const branch = await window.showInputBox({ title: title('branch (5/6)'), prompt: 'Branch the workflow runs on', value: d.branch ?? 'main', ignoreFocusOut: true });
   if (!branch) return;
   const tags = await window.showQuickPick(
     [
       { label: 'Also on tags v*', description: 'Flux follows the semver of the git tags', prefix: 'v' as string | undefined },
       { label: `Only on ${branch}`, description: `Flux follows the tag '${branch.replace(/\//g, '-')}'`, prefix: undefined },
     ],
-    { title: title('releases (5/5)'), ignoreFocusOut: true },
+    { title: title('releases (6/6)'), ignoreFocusOut: true },
   );
   if (!tags) return;
-  const args: CreateCiPipelineArgs = { folder: folder.toString(), render: render.render, artifact, repository, branch, ...(tags.prefix !== undefined ? { tagPrefix: tags.prefix } : {}), ...(render.render === 'helm' ? { valuesFiles: d.valuesFiles } : {}) };
+  const args: CreateCiPipelineArgs = { folder: folder.toString(), system: ci.system, render: render.render, artifact, repository, branch, ...(tags.prefix !== undefined ? { tagPrefix: tags.prefix } : {}), ...(render.render === 'helm' ? { valuesFiles: d.valuesFiles } : {}) };
   let answer = await runServerCommand(c, createCiPipelineCommand, args);
   if (answer && !answer.ok && answer.code === 'exists' && 'existing' in answer) {
     const replace = await window.showWarningMessage(`Flux OCI: ${answer.existing.map((p) => workspace.asRelativePath(p)).join(', ')} already exist.`, { modal: true }, 'Replace');

@@ -40,6 +40,7 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
   it('prefills from git and the folder, writes the pipeline, and asks before replacing', async () => {
     const d = await client.executeCommand<any>(ciDefaultsCommand.command, [{ folder: fileUri(path.join(repo, 'deploy')) }]);
     assert.equal(d.ok, true, d.error);
+    assert.equal(d.system, 'github');
     assert.equal(d.repository, 'acme/shop');
     assert.equal(d.branch, 'trunk');
     assert.equal(d.folder, 'deploy');
@@ -85,5 +86,31 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
     client.replaceAll(uri, wrong);
     const w = hoverText(await client.hover(uri, { line, character: 12 }));
     assert.match(w, /⚠ \*\*matchOIDCIdentity\*\* accepts none of the 2 workflows in acme\/shop/);
+  });
+
+  it('GitLab: prefilled from a GitLab remote, writes .gitlab-ci.yml with the project identity', async () => {
+    const gl = mkdtempSync(path.join(tmpdir(), 'flux-oci-ci-lsp-gl-'));
+    try {
+      mkdirSync(path.join(gl, 'chart'));
+      writeFileSync(path.join(gl, 'chart/Chart.yaml'), 'apiVersion: v2\nname: shop\nversion: 0.1.0\n');
+      writeFileSync(path.join(gl, 'chart/values-prod.yaml'), 'replicas: 2\n');
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: gl, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', HOME: gl } });
+      git('init', '-q', '-b', 'main');
+      git('remote', 'add', 'origin', 'git@gitlab.com:acme/platform/shop.git');
+      const d = await client.executeCommand<any>(ciDefaultsCommand.command, [{ folder: path.join(gl, 'chart') }]);
+      assert.equal(d.ok, true, d.error);
+      assert.equal(d.system, 'gitlab');
+      assert.equal(d.repository, 'acme/platform/shop');
+      assert.equal(d.artifact, 'registry.gitlab.com/acme/platform/shop/manifests');
+      assert.equal(d.render, 'helm');
+      assert.deepEqual(d.valuesFiles, ['chart/values-prod.yaml']);
+      const created = await client.executeCommand<any>(createCiPipelineCommand.command, [{ folder: path.join(gl, 'chart'), system: 'gitlab', render: 'helm', artifact: d.artifact, branch: 'main', tagPrefix: 'v', valuesFiles: d.valuesFiles }]);
+      assert.equal(created.ok, true, created.error);
+      assert.deepEqual(created.written, [path.join(gl, '.gitlab-ci.yml'), path.join(gl, 'flux/shop-sync.yaml')]);
+      assert.equal(created.identity.subject, '^https://gitlab\\.com/acme/platform/shop//\\.gitlab-ci\\.yml@refs/tags/v[^/]*$');
+      assert.match(readFileSync(path.join(gl, '.gitlab-ci.yml'), 'utf8'), /template 'shop' 'chart' --values 'chart\/values-prod\.yaml'/);
+    } finally {
+      rmSync(gl, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from 'vscode-languageserver/node';
 import { ciDefaults, type CiDefaults } from '../domain/ci/defaults';
 import { githubPipeline, type RenderStep } from '../domain/ci/pipeline';
+import { gitlabPipeline } from '../domain/ci/gitlabPipeline';
 import { FilesExistError, writeGeneratedFiles } from '../domain/ci/writeFiles';
 import { acceptanceMarkdown, acceptedWorkflows, identityPolicies, type WorkflowText } from '../domain/ci/workflowMatches';
 import { YamlFile } from '../domain/yaml/yamlFile';
@@ -55,9 +56,10 @@ export class CiFeatures {
       folder: rel,
       render,
       valuesFiles,
-      ...(d.system === 'github' && d.repository ? { repository: d.repository } : {}),
+      ...(d.system ? { system: d.system } : {}),
+      ...(d.system && d.repository ? { repository: d.repository } : {}),
       ...(d.branch ? { branch: d.branch } : {}),
-      ...(d.artifact ? { artifact: d.artifact } : {}),
+      ...(d.artifact ? { artifact: d.artifact } : d.system === 'gitlab' && d.repository && d.host ? { artifact: `registry.${d.host}/${d.repository.toLowerCase()}/manifests` } : {}),
       ...(d.name ? { name: d.name } : {}),
     };
   }
@@ -69,15 +71,17 @@ export class CiFeatures {
       return { ok: false, error: 'give render (plain, kustomize, helm), artifact and branch', code: 'invalid' };
     }
     const d = await ciDefaults(folder);
-    const repository = typeof arg.repository === 'string' && arg.repository ? arg.repository : d.system === 'github' ? d.repository : undefined;
-    if (!repository) return { ok: false, error: 'this folder has no GitHub remote: give the repository as OWNER/REPO', code: 'invalid' };
+    const system = arg.system === 'gitlab' ? 'gitlab' : 'github';
+    const repository = typeof arg.repository === 'string' && arg.repository ? arg.repository : d.system === system ? d.repository : undefined;
+    if (!repository) return { ok: false, error: `this folder has no ${system === 'github' ? 'GitHub' : 'GitLab'} remote: give the repository as ${system === 'github' ? 'OWNER/REPO' : 'GROUP/PROJECT'}`, code: 'invalid' };
+    const host = system === 'github' ? 'github.com' : d.system === 'gitlab' && d.host ? d.host : 'gitlab.com';
     const rel = path.relative(d.root, folder).split(path.sep).join('/') || '.';
     const name = d.name ?? (repository.split('/').pop() ?? 'app').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
     const values = Array.isArray(arg.valuesFiles) ? arg.valuesFiles.filter((v): v is string => typeof v === 'string') : [];
     const render: RenderStep = arg.render === 'helm' ? { kind: 'helm', chart: rel, values, releaseName: name } : { kind: arg.render as 'plain' | 'kustomize', path: rel };
     try {
-      const pipeline = githubPipeline({
-        host: 'github.com',
+      const pipeline = (system === 'github' ? githubPipeline : gitlabPipeline)({
+        host,
         repository,
         workflowFile: 'flux-artifact.yml',
         artifact: arg.artifact,

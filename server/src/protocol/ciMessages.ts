@@ -15,8 +15,12 @@ export interface CiDefaultsResult {
   root: string;
   /** The folder relative to the root ('.' for the root). */
   folder: string;
+  /** The CI system the git remote suggests (github.com → github, gitlab.* → gitlab). */
+  system?: 'github' | 'gitlab';
+  /** `owner/repo` (GitHub) or `group/project` (GitLab) from the remote. */
   repository?: string;
   branch?: string;
+  /** Suggested artifact repository: ghcr.io/OWNER/REPO-manifests, or the GitLab project's registry. */
   artifact?: string;
   name?: string;
   /** The render step the folder suggests: a kustomization.yaml → kustomize, a Chart.yaml → helm. */
@@ -29,10 +33,12 @@ export const ciDefaultsCommand = commandType<CiDefaultsArgs, Answer<CiDefaultsRe
 
 export interface CreateCiPipelineArgs {
   folder: string;
+  /** default github: a GitHub Actions workflow; gitlab: .gitlab-ci.yml. */
+  system?: 'github' | 'gitlab';
   render: 'plain' | 'kustomize' | 'helm';
   /** oci://registry/path or registry/path. */
   artifact: string;
-  /** owner/repo; default from the git remote. */
+  /** owner/repo (GitLab: group/project); default from the git remote. */
   repository?: string;
   branch: string;
   /** Tag prefix the workflow also runs on (Flux then follows their semver); absent: branch only. */
