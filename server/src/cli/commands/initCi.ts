@@ -11,15 +11,16 @@ import { version } from '../../version';
 const help = `Usage: flux-oci init ci [FOLDER] [flags]
 
 Writes a Gitless GitOps pipeline for a folder of manifests: a GitHub Actions workflow (or a
-GitLab CI pipeline) that
-renders them (the folder as it is, a kustomize overlay or a Helm chart), runs flux-oci check on
-the result, pushes it as a Flux artifact tagged with the commit SHA and the git tag or branch
-(--source/--revision from the CI environment) and signs the pushed digest keyless with the
-job's OIDC identity; and the cluster side: an OCIRepository whose
+GitLab CI pipeline) that renders them (the folder as it is, a kustomize overlay or a Helm
+chart), runs flux-oci check on the result, pushes it as a Flux artifact tagged with the commit
+SHA and the git tag or branch (--source/--revision from the CI environment) and signs the
+pushed digest keyless with the job's OIDC identity; and the cluster side: an OCIRepository whose
 spec.verify.matchOIDCIdentity accepts exactly that workflow's signatures (anchored, escaped
 regexes: this workflow file, this repository, these refs), with a Kustomization.
-Repository, branch and artifact are prefilled from git. Existing files are never replaced
-without --force; every file is written to a temp name and renamed into place.
+Repository, branch and artifact are prefilled from git. GitHub certifies the repository's name
+as GitHub spells it: if the remote's case differs, give --repository as GitHub shows it.
+Existing files are never replaced without --force; every file is written to a temp name and
+renamed into place.
 
 Flags:
       --ci github|gitlab        the CI system (default from the git remote): GitHub Actions writes

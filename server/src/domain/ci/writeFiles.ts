@@ -48,8 +48,14 @@ export async function writeGeneratedFiles(root: string, files: GeneratedFile[], 
     try {
       if (options.force) await rename(tmp, t.abs);
       else {
-        await link(tmp, t.abs);
-        await rm(tmp, { force: true });
+        try {
+          await link(tmp, t.abs);
+          await rm(tmp, { force: true });
+        } catch (err) {
+          // No hard links on this file system (EPERM, ENOTSUP, EXDEV): check again and rename.
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST' || (await exists(t.abs))) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+          await rename(tmp, t.abs);
+        }
       }
     } catch (err) {
       await rm(tmp, { force: true });
