@@ -126,7 +126,14 @@ export class ClusterFeatures {
 
   private changed(context: string, count: number): void {
     void this.host.connection.sendNotification(clusterChangedNotification.method, { context, count });
-    if (this.lensRefreshSupported) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    // The drift lens shows the current context only: other clusters' changes leave it as it is.
+    let current = '';
+    try {
+      current = this.fleet.contexts().current;
+    } catch {
+      /* no kubeconfig now: refresh anyway, the lens goes away */
+    }
+    if (this.lensRefreshSupported && (!current || current === context)) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   // ---------- commands ----------
