@@ -109,6 +109,12 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
       assert.deepEqual(created.written, [path.join(gl, '.gitlab-ci.yml'), path.join(gl, 'flux/shop-sync.yaml')]);
       assert.equal(created.identity.subject, '^https://gitlab\\.com/acme/platform/shop//\\.gitlab-ci\\.yml@refs/tags/v[^/]*$');
       assert.match(readFileSync(path.join(gl, '.gitlab-ci.yml'), 'utf8'), /template 'shop' 'chart' --values 'chart\/values-prod\.yaml'/);
+      // The hover reads the project's .gitlab-ci.yml.
+      const sync = path.join(gl, 'flux/shop-sync.yaml');
+      const text = readFileSync(sync, 'utf8');
+      client.open(fileUri(sync), text);
+      const line = text.split('\n').findIndex((l) => l.includes('subject:'));
+      assert.match(hoverText(await client.hover(fileUri(sync), { line, character: 12 })), /accepts signatures from `\.gitlab-ci\.yml` on tags \/\^v\[\^\\\/\]\*\$\/ \(acme\/platform\/shop, keyless, as Fulcio certifies GitLab CI jobs\)/);
     } finally {
       rmSync(gl, { recursive: true, force: true });
     }

@@ -129,3 +129,15 @@ test('the push runs of a workflow, as its triggers say', () => {
   assert.deepEqual(runs("on:\n  push:\n    branches: ['!main', dev]\n"), ['branch dev → refs/heads/dev']);
   assert.deepEqual(runs('not: [valid\n'), []);
 });
+
+test('the runs of a .gitlab-ci.yml, as its workflow rules say', () => {
+  const runs = (text: string) => ci.gitlabRuns(text).map((r) => `${r.label} → ${r.ref}`);
+  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH == "main"\n    - if: $CI_COMMIT_TAG =~ /^v[^\\/]*$/\n'), ['branch main → refs/heads/main', 'tags /^v[^\\/]*$/ → refs/tags/v1.0.0']);
+  assert.deepEqual(runs('job:\n  script: [echo]\n'), ['any branch → refs/heads/main', 'any tag → refs/tags/v1.0.0']);
+  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\n    - if: $CI_COMMIT_BRANCH == "dev"\n      when: never\n'), ['any tag → refs/tags/v1.0.0']);
+  // The pipeline init ci writes is accepted by the policy it writes, on tags only.
+  const gl = { system: 'gitlab' as const, host: 'gitlab.com', repository: 'acme/platform/shop' };
+  const pipeline = ci.gitlabPipeline({ ...gl, workflowFile: '', artifact: 'registry.gitlab.com/acme/platform/shop/manifests', render: { kind: 'plain', path: 'deploy' }, refs: { branches: ['main'], tagPrefix: 'v' }, name: 'shop', namespace: 'flux-system', syncFile: 'flux/shop.yaml', fluxOciVersion: '0.1.0' });
+  const result = ci.acceptedWorkflows(pipeline.identity, gl, [{ path: '.gitlab-ci.yml', text: pipeline.files[0]!.content }]);
+  assert.deepEqual(result?.accepted, [{ path: '.gitlab-ci.yml', runs: ['tags /^v[^\\/]*$/'] }]);
+});

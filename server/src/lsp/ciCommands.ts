@@ -2,7 +2,8 @@
  * LSP wiring of the Gitless CI pipeline (issue 17): `flux-oci.ci.defaults` and `flux-oci.ci.create`
  * for "Create CI Pipeline for This Folder" (the domain decides and writes; the client only asks),
  * and the hover on an OCIRepository's `spec.verify.matchOIDCIdentity` saying which GitHub workflows
- * of the file's repository (and which of their refs) it accepts, with a warning when none.
+ * (or the GitLab pipeline) of the file's repository, and which of their refs, it accepts, with a
+ * warning when none.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -112,10 +113,10 @@ export class CiFeatures {
       const policy = identityPolicies(fileDoc.parsed).find((x) => inside(x.range, pos));
       if (!policy) return previous;
       const { defaults, workflows } = await this.repoOf(path.dirname(file));
-      if (defaults.system !== 'github' || !defaults.repository || !defaults.host) return previous;
-      const result = acceptedWorkflows(policy, { host: defaults.host, repository: defaults.repository }, workflows);
+      if (!defaults.system || !defaults.repository || !defaults.host) return previous;
+      const result = acceptedWorkflows(policy, { system: defaults.system, host: defaults.host, repository: defaults.repository }, workflows);
       if (!result) return previous;
-      const text = acceptanceMarkdown(policy, defaults.repository, result);
+      const text = acceptanceMarkdown(policy, defaults.repository, result, defaults.system);
       const before = previous && typeof previous.contents === 'object' && 'value' in previous.contents ? previous.contents.value : '';
       return { contents: { kind: MarkupKind.Markdown, value: before ? `${before}\n\n---\n\n${text}` : text }, range: previous?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, policy.range)) };
     } catch (e) {
@@ -129,6 +130,10 @@ export class CiFeatures {
     if (hit && Date.now() - hit.at < cacheMs) return hit.value;
     const value = (async () => {
       const defaults = await ciDefaults(folder);
+      if (defaults.system === 'gitlab') {
+        const text = await readFile(path.join(defaults.root, '.gitlab-ci.yml'), 'utf8').catch(() => undefined);
+        return { defaults, workflows: text === undefined ? [] : [{ path: '.gitlab-ci.yml', text }] };
+      }
       const dir = path.join(defaults.root, '.github', 'workflows');
       const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort();
       const workflows = await Promise.all(names.map(async (n) => ({ path: `.github/workflows/${n}`, text: await readFile(path.join(dir, n), 'utf8').catch(() => '') })));

@@ -9,6 +9,6 @@ export { writeGeneratedFiles, FilesExistError } from './writeFiles';
 export type { WriteResult } from './writeFiles';
 export { ciDefaults } from './defaults';
 export type { CiDefaults } from './defaults';
-export { workflowRuns, acceptedWorkflows, identityPolicies, acceptanceMarkdown } from './workflowMatches';
+export { workflowRuns, gitlabRuns, acceptedWorkflows, identityPolicies, acceptanceMarkdown } from './workflowMatches';
 export type { WorkflowText, WorkflowRun, IdentityAcceptance } from './workflowMatches';
 export { gitlabPipeline, gitlabImages } from './gitlabPipeline';

@@ -62,6 +62,40 @@ export function workflowRuns(text: string): WorkflowRun[] {
   return runs;
 }
 
+/**
+ * The runs of a GitLab `.gitlab-ci.yml` as its `workflow: rules` say, in the simple forms
+ * `init ci` writes and people commonly use: `$CI_COMMIT_BRANCH == "main"`,
+ * `$CI_COMMIT_TAG =~ /^v.../`, `$CI_COMMIT_TAG`. Without workflow rules: any branch and any tag.
+ */
+export function gitlabRuns(text: string): WorkflowRun[] {
+  let rules: unknown;
+  try {
+    const doc = parseDocument(text);
+    if (!isMap(doc.contents)) return [];
+    const workflow = doc.contents.get('workflow', true);
+    rules = isMap(workflow) ? workflow.get('rules', true) : undefined;
+  } catch {
+    return [];
+  }
+  if (!isSeq(rules)) return [{ label: 'any branch', ref: 'refs/heads/main' }, { label: 'any tag', ref: 'refs/tags/v1.0.0' }];
+  const runs: WorkflowRun[] = [];
+  for (const rule of rules.items) {
+    if (!isMap(rule)) continue;
+    if (rule.get('when') === 'never') continue;
+    const cond = rule.get('if');
+    if (typeof cond !== 'string') continue;
+    const branch = /^\s*\$CI_COMMIT_BRANCH\s*==\s*["']([^"']+)["']\s*$/.exec(cond);
+    const tagRe = /^\s*\$CI_COMMIT_TAG\s*=~\s*\/(.*)\/\s*$/.exec(cond);
+    if (branch) runs.push({ label: `branch ${branch[1]}`, ref: `refs/heads/${branch[1]}` });
+    else if (tagRe) {
+      const re = tagRe[1]!.replace(/\\\//g, '/');
+      const prefix = /^\^([A-Za-z0-9_.-]*)/.exec(re)?.[1]?.replace(/\\/g, '') ?? '';
+      runs.push({ label: `tags /${tagRe[1]}/`, ref: `refs/tags/${prefix}1.0.0` });
+    } else if (/^\s*\$CI_COMMIT_TAG\s*$/.test(cond)) runs.push({ label: 'any tag', ref: 'refs/tags/v1.0.0' });
+  }
+  return runs;
+}
+
 /** A ref name matching a GitHub filter glob: `*` / `**` → digits-and-dots a semver-ish tag would have. */
 function sample(glob: string): string {
   return glob.replace(/\*\*/g, 'x').replace(/\*/g, (_m, i: number) => (i > 0 && glob[i - 1] === 'v' ? '1.0.0' : 'x')).replace(/\?/g, '1').replace(/\[([^\]])[^\]]*\]/g, '$1');
@@ -74,14 +108,14 @@ export interface IdentityAcceptance {
   considered: number;
 }
 
-export function acceptedWorkflows(policy: { issuer: string; subject: string }, repo: Omit<CiIdentityTarget, 'workflowPath' | 'system'>, workflows: WorkflowText[]): IdentityAcceptance | undefined {
+export function acceptedWorkflows(policy: { issuer: string; subject: string }, repo: Omit<CiIdentityTarget, 'workflowPath'>, workflows: WorkflowText[]): IdentityAcceptance | undefined {
   const issuer = compileRe2(policy.issuer);
   const subject = compileRe2(policy.subject);
   if (!issuer.ok || !subject.ok) return undefined;
   const accepted: IdentityAcceptance['accepted'] = [];
   for (const w of workflows) {
-    const runs = workflowRuns(w.text).filter((r) => {
-      const id = fulcioIdentity({ system: 'github', ...repo, workflowPath: w.path }, r.ref);
+    const runs = (repo.system === 'gitlab' ? gitlabRuns(w.text) : workflowRuns(w.text)).filter((r) => {
+      const id = fulcioIdentity({ ...repo, workflowPath: w.path }, r.ref);
       return issuer.regex.test(id.issuer) && subject.regex.test(id.subject);
     });
     if (runs.length) accepted.push({ path: w.path, runs: runs.map((r) => r.label) });
@@ -112,9 +146,9 @@ export function identityPolicies(doc: ParsedDocument): Array<{ issuer: string; s
 }
 
 /** Hover text for one policy: the workflows it accepts, or a warning that it accepts none. */
-export function acceptanceMarkdown(policy: { issuer: string; subject: string }, repository: string, result: IdentityAcceptance): string {
+export function acceptanceMarkdown(policy: { issuer: string; subject: string }, repository: string, result: IdentityAcceptance, system: 'github' | 'gitlab' = 'github'): string {
   if (result.accepted.length) {
-    return `**matchOIDCIdentity** accepts signatures from ${result.accepted.map((a) => `\`${a.path}\` on ${a.runs.join(', ')}`).join('; ')} (${repository}, keyless, as Fulcio certifies GitHub Actions jobs).`;
+    return `**matchOIDCIdentity** accepts signatures from ${result.accepted.map((a) => `\`${a.path}\` on ${a.runs.join(', ')}`).join('; ')} (${repository}, keyless, as Fulcio certifies ${system === 'github' ? 'GitHub Actions jobs' : 'GitLab CI jobs'}).`;
   }
-  return `⚠ **matchOIDCIdentity** accepts none of the ${result.considered} workflow${result.considered === 1 ? '' : 's'} in ${repository}: no push-triggered run of them would carry an identity matching issuer \`${policy.issuer}\` and subject \`${policy.subject}\`, so Flux would refuse their signatures. \`flux-oci init ci\` writes a workflow and a matching policy.`;
+  return `⚠ **matchOIDCIdentity** accepts none of the ${result.considered} ${system === 'github' ? 'workflow' : 'pipeline'}${result.considered === 1 ? '' : 's'} in ${repository}: no run of them would carry an identity matching issuer \`${policy.issuer}\` and subject \`${policy.subject}\`, so Flux would refuse their signatures. \`flux-oci init ci\` writes a workflow and a matching policy.`;
 }
