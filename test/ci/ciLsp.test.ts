@@ -80,12 +80,20 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
     assert.match(b, /`\.github\/workflows\/release\.yml` on tags v\*/);
     assert.doesNotMatch(b, /flux-artifact\.yml/);
 
-    // A policy naming another repository accepts none of these workflows.
+    // A policy naming another repository: said, without a warning (its signer lives elsewhere).
     const wrong = text.replace('github\\.com/acme/shop/', 'github\\.com/acme/shop-old/');
     assert.notEqual(wrong, text);
     client.replaceAll(uri, wrong);
     const w = hoverText(await client.hover(uri, { line, character: 12 }));
-    assert.match(w, /⚠ \*\*matchOIDCIdentity\*\* accepts none of the 2 workflows in acme\/shop/);
+    assert.match(w, /names no workflow of acme\/shop \(the repository of this file\)/);
+    assert.doesNotMatch(w, /⚠/);
+
+    // A policy for this repository whose ref part matches no run: the warning.
+    const typo = text.replace('refs/heads/trunk', 'refs/heads/main');
+    assert.notEqual(typo, text);
+    client.replaceAll(uri, typo);
+    const t = hoverText(await client.hover(uri, { line, character: 12 }));
+    assert.match(t, /⚠ \*\*matchOIDCIdentity\*\* accepts none of the 2 workflows in acme\/shop/);
   });
 
   it('GitLab: prefilled from a GitLab remote, writes .gitlab-ci.yml with the project identity', async () => {

@@ -150,5 +150,10 @@ export function acceptanceMarkdown(policy: { issuer: string; subject: string }, 
   if (result.accepted.length) {
     return `**matchOIDCIdentity** accepts signatures from ${result.accepted.map((a) => `\`${a.path}\` on ${a.runs.join(', ')}`).join('; ')} (${repository}, keyless, as Fulcio certifies ${system === 'github' ? 'GitHub Actions jobs' : 'GitLab CI jobs'}).`;
   }
+  // A policy for another repository's workflows (the Flux manifests often live in a fleet repository) is no mistake here.
+  const unescaped = policy.subject.replace(/\\(.)/g, '$1').toLowerCase();
+  if (!unescaped.includes(`/${repository.toLowerCase()}/`)) {
+    return `**matchOIDCIdentity** names no ${system === 'github' ? 'workflow' : 'pipeline'} of ${repository} (the repository of this file): it accepts none of its ${result.considered}, so its signer lives elsewhere.`;
+  }
   return `⚠ **matchOIDCIdentity** accepts none of the ${result.considered} ${system === 'github' ? 'workflow' : 'pipeline'}${result.considered === 1 ? '' : 's'} in ${repository}: no run of them would carry an identity matching issuer \`${policy.issuer}\` and subject \`${policy.subject}\`, so Flux would refuse their signatures. \`flux-oci init ci\` writes a workflow and a matching policy.`;
 }
