@@ -97,7 +97,7 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
     const controller: FluxVerdict = verifiedC?.status === 'True' ? 'verified' : readyC.status === 'True' ? 'ignored' : 'failed';
     if (controller === 'failed') assert.equal(readyC.reason, 'VerificationError', readyC.message);
 
-    const ours = await runCli(['verify', 'artifact', `oci://${host}/team/${name}:v1`, '--verify-provider', 'notation', '--trust-policy', writePolicyFile(level), '--ca-file', ca, '--format', 'json'], { cwd: dir });
+    const ours = await runCli(['verify', 'artifact', `oci://${host}/team/${name}:v1`, '--verify-provider', 'notation', '--trust-policy', writePolicyFile(level), '--trust-ca-file', ca, '--format', 'json'], { cwd: dir });
     const result = JSON.parse(ours.stdout) as { outcome: string; fluxIgnores?: boolean; reason?: string };
     const mine: FluxVerdict = result.outcome === 'verified' ? 'verified' : result.fluxIgnores ? 'ignored' : 'failed';
     assert.equal(mine, controller, `flux-oci: ${mine} (${result.reason ?? ''}); source-controller: ${controller} (${readyC.message ?? ''})`);

@@ -87,7 +87,7 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
 
     /** Our verdict and Flux's on the same artifact and trust; asserts they agree and returns both. */
     async function verdicts(a: { url: string; ref: string }, trustPolicy: string, cas: string[]): Promise<{ ours: Verification; flux: { result: FluxVerdict; error?: string; logged?: string[] }; run: CliRun }> {
-      const run = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--ca-file', c]), '--format', 'json'], { cwd: dir });
+      const run = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--trust-ca-file', c]), '--format', 'json'], { cwd: dir });
       assert.ok(run.code === 0 || run.code === 1, `unexpected exit ${run.code}: ${run.stderr}`);
       let ours: Verification;
       try {
@@ -392,17 +392,17 @@ for (const kind of ['ggcr', 'docker-registry'] as const) {
       await notarySign(notationBin!, a.ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' });
       const tp = writePolicy(policy('strict'));
       const out = path.join(dir, `pulled-${counter}`);
-      const ok = await runCli(['pull', 'artifact', a.url, '--output', out, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--ca-file', pki.rootCert], { cwd: dir });
+      const ok = await runCli(['pull', 'artifact', a.url, '--output', out, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--trust-ca-file', pki.rootCert], { cwd: dir });
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stderr, /✔ verified .*Notary Project JWS signature/);
       assert.ok(existsSync(path.join(out, 'version.yaml')));
       const refused = path.join(dir, `refused-${counter}`);
-      const bad = await runCli(['pull', 'artifact', a.url, '--output', refused, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--ca-file', pki.otherRootCert], { cwd: dir });
+      const bad = await runCli(['pull', 'artifact', a.url, '--output', refused, '--verify', '--verify-provider', 'notation', '--trust-policy', tp, '--trust-ca-file', pki.otherRootCert], { cwd: dir });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /✗ not verified: /);
       assert.ok(!existsSync(path.join(refused, 'version.yaml')));
       // Flags that do not fit say so before any network work.
-      const usage = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--ca-file', pki.rootCert], { cwd: dir });
+      const usage = await runCli(['verify', 'artifact', a.url, '--verify-provider', 'notation', '--trust-ca-file', pki.rootCert], { cwd: dir });
       assert.equal(usage.code, 2);
       assert.match(usage.stderr, /needs --trust-policy/);
     });

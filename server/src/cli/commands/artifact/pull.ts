@@ -50,7 +50,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   let pullUrl = url;
   const policy = await policyFromFlags(flags, io);
   if (flags.values['verify'] === true || policy) {
-    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, --certificate-identity-regexp with --certificate-oidc-issuer-regexp, or --verify-provider notation --trust-policy F --ca-file F');
+    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, --certificate-identity-regexp with --certificate-oidc-issuer-regexp, or --verify-provider notation --trust-policy F --trust-ca-file F');
     warnUnconstrainedIdentity(io, policy);
     step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
     const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');

@@ -20,7 +20,7 @@ Examples:
     --certificate-identity-regexp '^https://github.com/org/app/' \\
     --certificate-oidc-issuer-regexp '^https://token.actions.githubusercontent.com$'
   flux-oci verify artifact oci://ghcr.io/org/app:v1 --verify-provider notation \\
-    --trust-policy trustpolicy.json --ca-file ca.crt
+    --trust-policy trustpolicy.json --trust-ca-file ca.crt
 
 Flags:
       --format json|yaml    print the result for scripts
@@ -32,7 +32,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const url = exactlyOneUrl(flags, 'verify artifact', 'oci://ghcr.io/org/app:v1 --key cosign.pub');
   const format = outputFormat(stringFlag(flags, 'format'));
   const policy = await policyFromFlags(flags, io);
-  if (!policy) throw new UsageError('say how to verify: --key cosign.pub (keyed), --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless), or --verify-provider notation --trust-policy F --ca-file F');
+  if (!policy) throw new UsageError('say how to verify: --key cosign.pub (keyed), --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless), or --verify-provider notation --trust-policy F --trust-ca-file F');
   warnUnconstrainedIdentity(io, policy);
   step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
   // Loaded on use: the registry and Sigstore stacks are not needed by other commands.

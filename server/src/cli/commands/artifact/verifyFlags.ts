@@ -5,7 +5,7 @@
  * --insecure-ignore-sct), turned into the domain's VerificationPolicy.
  * Notation: --verify-provider notation (flux create source oci's flag; --provider
  * is already the registry's cloud provider, as in flux) with --trust-policy and
- * --ca-file, the two things Flux reads from the verify.secretRef Secret.
+ * --trust-ca-file, the two things Flux reads from the verify.secretRef Secret.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +24,7 @@ export const verifyFlags: NonNullable<ParseArgsConfig['options']> = {
   'insecure-ignore-sct': { type: 'boolean' },
   'verify-provider': { type: 'string' },
   'trust-policy': { type: 'string' },
-  'ca-file': { type: 'string', multiple: true },
+  'trust-ca-file': { type: 'string', multiple: true },
 };
 
 export const verifyHelp = `Signature flags (cosign's names; the policy of OCIRepository spec.verify):
@@ -45,7 +45,7 @@ export const verifyHelp = `Signature flags (cosign's names; the policy of OCIRep
                             notation: check Notary Project signatures (JWS or COSE)
                             like Flux's provider: notation (default cosign)
   --trust-policy FILE       notation: the trustpolicy.json of the verify.secretRef Secret
-  --ca-file FILE            notation: a CA certificate of that Secret (*.crt/*.pem);
+  --trust-ca-file FILE      notation: a CA certificate of that Secret (*.crt/*.pem);
                             repeat for several (only the first PEM block of each file
                             is read, as Flux does)`;
 
@@ -65,13 +65,13 @@ export async function policyFromFlags(flags: ParsedFlags, io: CliIO): Promise<Ve
   const provider = stringFlag(flags, 'verify-provider') ?? 'cosign';
   if (provider !== 'cosign' && provider !== 'notation') throw new UsageError(`--verify-provider must be cosign or notation (got "${provider}")`);
   const trustPolicy = stringFlag(flags, 'trust-policy');
-  const caFiles = listFlag(flags, 'ca-file', false);
+  const caFiles = listFlag(flags, 'trust-ca-file', false);
   if (provider === 'notation') {
     if (keys.length > 0 || subjects.length > 0 || issuers.length > 0 || stringFlag(flags, 'trusted-root') !== undefined) {
-      throw new UsageError('--verify-provider notation takes --trust-policy and --ca-file; --key, --certificate-* and --trusted-root are cosign flags');
+      throw new UsageError('--verify-provider notation takes --trust-policy and --trust-ca-file; --key, --certificate-* and --trusted-root are cosign flags');
     }
     if (trustPolicy === undefined) throw new UsageError('--verify-provider notation needs --trust-policy trustpolicy.json (the trust policy of the verify.secretRef Secret)');
-    if (caFiles.length === 0) throw new UsageError('--verify-provider notation needs --ca-file with the signing CA certificate (a *.crt or *.pem of the verify.secretRef Secret)');
+    if (caFiles.length === 0) throw new UsageError('--verify-provider notation needs --trust-ca-file with the signing CA certificate (a *.crt or *.pem of the verify.secretRef Secret)');
     // Bytes, not text: a .crt may be DER.
     const certificates = await Promise.all(caFiles.map(async (f) => ({ name: f, data: new Uint8Array(Buffer.from(await readText(io, f, 'CA certificate', 'latin1'), 'latin1')) })));
     return {
@@ -79,7 +79,7 @@ export async function policyFromFlags(flags: ParsedFlags, io: CliIO): Promise<Ve
       notation: { source: `${trustPolicy} and ${caFiles.join(', ')}`, trustPolicyJson: await readText(io, trustPolicy, 'trust policy'), certificates },
     };
   }
-  if (trustPolicy !== undefined || caFiles.length > 0) throw new UsageError('--trust-policy and --ca-file are for --verify-provider notation');
+  if (trustPolicy !== undefined || caFiles.length > 0) throw new UsageError('--trust-policy and --trust-ca-file are for --verify-provider notation');
   const trustedRoot = stringFlag(flags, 'trusted-root');
   const keylessFlags = subjects.length > 0 || issuers.length > 0 || trustedRoot !== undefined || boolFlag(flags, 'insecure-ignore-tlog') || boolFlag(flags, 'insecure-ignore-sct');
   if (keys.length === 0 && !keylessFlags) return undefined;
