@@ -30,6 +30,7 @@ function makeRepo(remote = 'git@github.com:acme/shop.git'): string {
     'overlays/prod/kustomization.yaml': 'resources:\n  - ../../deploy\n',
     'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
     'chart/values-prod.yaml': 'replicas: 2\n',
+    'policy/deny.rego': 'package main\n\ndeny contains msg if {\n  input.kind == "Secret"\n  msg := "no Secrets in the artifact"\n}\n',
   };
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -59,7 +60,13 @@ describe('flux-oci init ci: the generated workflow', () => {
 
   const variants: Array<[string, string[], (w: Workflow) => void]> = [
     ['a plain folder, main and tags v*', ['deploy'], (w) => assert.equal(w.env['RENDERED'], 'deploy')],
-    ['a kustomize overlay', ['--kustomize', 'overlays/prod'], (w) => assert.match(w.jobs.publish.steps.find((s) => s.id === 'render')!.run!, /go run sigs\.k8s\.io\/kustomize\/kustomize\/v5@v\d+\.\d+\.\d+ build 'overlays\/prod'/)],
+    ['a kustomize overlay with a policy gate', ['--kustomize', 'overlays/prod', '--policy', 'policy'], (w) => {
+      const steps = w.jobs.publish.steps;
+      assert.match(steps.find((s) => s.id === 'render')!.run!, /go run sigs\.k8s\.io\/kustomize\/kustomize\/v5@v\d+\.\d+\.\d+ build 'overlays\/prod'/);
+      assert.match(steps.find((s) => s.id === 'policy')!.run!, /^go run github\.com\/open-policy-agent\/conftest@v\d+\.\d+\.\d+ test --policy 'policy' "\$RENDERED"$/);
+      // The gate sits between render and check, before anything is pushed.
+      assert.deepEqual(steps.filter((s) => s.id).map((s) => s.id), ['render', 'policy', 'check', 'push']);
+    }],
     ['a Helm chart with values', ['--helm-chart', 'chart', '--helm-values', 'chart/values-prod.yaml', '--helm-namespace', 'shop'], (w) => assert.match(w.jobs.publish.steps.find((s) => s.id === 'render')!.run!, /helm\/v4\/cmd\/helm@v\d+\.\d+\.\d+ template 'shop' 'chart' --values 'chart\/values-prod\.yaml' --namespace 'shop'/)],
     ['another registry with named secrets, branches only', ['deploy', '--artifact', 'oci://registry.example.com/team/shop', '--registry-username-secret', 'REG_USER', '--registry-password-secret', 'REG_PASS', '--no-tags', '--branch', 'main', '--branch', 'release/v1'], (w) => {
       assert.deepEqual(w.on.push, { branches: ['main', 'release/v1'] });
@@ -145,7 +152,7 @@ describe('flux-oci init ci --ci gitlab: the generated .gitlab-ci.yml', () => {
 
   const variants: Array<[string, string[]]> = [
     ['a plain folder, the project registry', ['deploy']],
-    ['a kustomize overlay, branches only', ['--kustomize', 'overlays/prod', '--no-tags', '--branch', 'main']],
+    ['a kustomize overlay with a policy gate, branches only', ['--kustomize', 'overlays/prod', '--policy', 'policy', '--no-tags', '--branch', 'main']],
     ['a Helm chart, another registry with named variables', ['--helm-chart', 'chart', '--helm-values', 'chart/values-prod.yaml', '--artifact', 'oci://registry.example.com/team/shop', '--registry-username-secret', 'REG_USER', '--registry-password-secret', 'REG_PASS']],
   ];
   for (const [title, args] of variants) {

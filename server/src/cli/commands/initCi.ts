@@ -34,6 +34,8 @@ Flags:
       --helm-values FILE        values file for the chart (repeatable)
       --helm-release NAME       release name for helm template (default: --name)
       --helm-namespace NS       namespace for helm template
+      --policy DIR              policy gate: the rendered manifests must pass conftest test with
+                                the Rego policies of DIR before anything is pushed
       --branch NAME             branch the workflow runs on (repeatable; default: the current branch)
       --tag-prefix P            also run on tags P* and let Flux follow their semver (default v)
       --no-tags                 branches only; Flux follows the tag named after the first branch
@@ -72,6 +74,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       'sync-file': { type: 'string' },
       'registry-username-secret': { type: 'string' },
       'registry-password-secret': { type: 'string' },
+      policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
     },
@@ -129,6 +132,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       name,
       namespace: stringFlag(flags, 'namespace') ?? 'flux-system',
       syncFile: stringFlag(flags, 'sync-file') !== undefined ? inRepo(stringFlag(flags, 'sync-file')!, 'the sync file') : `flux/${name}-sync.yaml`,
+      ...(stringFlag(flags, 'policy') !== undefined ? { policyGate: inRepo(stringFlag(flags, 'policy')!, 'the policy folder') } : {}),
       fluxOciVersion: /^\d+\.\d+\.\d+/.test(version) && !version.includes('unbundled') ? version : '0.1.0',
     });
   } catch (err) {

@@ -10,7 +10,7 @@
  */
 import { parseRepositoryUrl } from '../oci/reference';
 import { identityRegexes, validateRefName, validateTarget, type CiIdentityTarget } from './fulcioIdentity';
-import { fluxSyncManifests, objectName, pinned, q, relPath, secretName, type Pipeline, type PipelineOptions } from './pipeline';
+import { fluxSyncManifests, objectName, pinned, policyGateCommand, q, relPath, secretName, type Pipeline, type PipelineOptions } from './pipeline';
 
 export const gitlabImages = {
   node: `node:${pinned.node}-bookworm`,
@@ -64,6 +64,11 @@ export function gitlabPipeline(o: PipelineOptions): Pipeline {
     const values = o.render.values.map((v) => ` --values ${q(relPath(v, 'a values file'))}`).join('');
     const ns = o.render.namespace ? ` --namespace ${q(o.render.namespace)}` : '';
     renderScript = ['- mkdir -p "$RENDERED"', `- go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(relPath(o.render.chart, 'the chart'))}${values}${ns} > "$RENDERED/manifests.yaml"`];
+  }
+  const gate = policyGateCommand(o);
+  if (gate) {
+    renderImage = gitlabImages.go; // conftest runs with go run
+    renderScript.push(`- ${gate}`);
   }
   const rules = [
     ...o.refs.branches.map((b) => `    - if: $CI_COMMIT_BRANCH == ${JSON.stringify(b)}`),

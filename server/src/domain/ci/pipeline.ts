@@ -22,6 +22,7 @@ export const pinned = {
   cosign: 'v3.0.6',
   kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.7.1' },
   helm: { module: 'helm.sh/helm/v4/cmd/helm', version: 'v4.2.2' },
+  conftest: { module: 'github.com/open-policy-agent/conftest', version: 'v0.71.1' },
 } as const;
 
 export type RenderStep =
@@ -50,6 +51,14 @@ export interface PipelineOptions {
   syncFile: string;
   /** flux-oci's version, installed from npm by the workflow. */
   fluxOciVersion: string;
+  /** A folder of Rego policies: the rendered manifests must pass `conftest test` before anything is pushed. */
+  policyGate?: string;
+}
+
+/** The policy gate command on the rendered manifests, or undefined without one. */
+export function policyGateCommand(o: Pick<PipelineOptions, 'policyGate'>): string | undefined {
+  if (o.policyGate === undefined) return undefined;
+  return `go run ${pinned.conftest.module}@${pinned.conftest.version} test --policy ${q(relPath(o.policyGate, 'the policy folder'))} "$RENDERED"`;
 }
 
 export interface GeneratedFile {
@@ -165,6 +174,8 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
     const ns = o.render.namespace ? ` --namespace ${q(o.render.namespace)}` : '';
     add(`        run: |`, `          mkdir -p "$RENDERED"`, `          go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(chart)}${values}${ns} > "$RENDERED/manifests.yaml"`);
   }
+  const gate = policyGateCommand(o);
+  if (gate) add(`      - name: Policy gate (conftest)`, `        id: policy`, `        run: ${gate}`);
   add(`      - name: Check the rendered manifests`, `        id: check`, `        run: flux-oci check "$RENDERED"`);
   // Registry log-in: the job's token for ghcr.io, else the secrets the user named, else none.
   if (ghcr) {
