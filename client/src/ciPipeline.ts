@@ -27,7 +27,15 @@ async function pickFolder(target: Uri | undefined): Promise<Uri | undefined> {
   const active = window.activeTextEditor?.document.uri;
   if (active?.scheme === 'file') return Uri.joinPath(active, '..');
   const base = workspace.workspaceFolders?.[0]?.uri;
-  return (await window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, ...(base ? { defaultUri: base } : {}), openLabel: 'Create a pipeline for this folder' }))?.[0];
+  return (
+    await window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      ...(base ? { defaultUri: base } : {}),
+      openLabel: 'Create a pipeline for this folder',
+    })
+  )?.[0];
 }
 
 async function create(c: LanguageClient, output: LogOutputChannel, target: Uri | undefined): Promise<void> {
@@ -61,9 +69,24 @@ async function create(c: LanguageClient, output: LogOutputChannel, target: Uri |
     validateInput: (v) => ((github ? /^[\w.-]+\/[\w.-]+$/ : /^[\w.-]+(\/[\w.-]+)+$/).test(v) ? undefined : github ? 'OWNER/REPO' : 'GROUP/PROJECT'),
   });
   if (!repository) return;
-  const artifact = await window.showInputBox({ title: title('artifact repository (4/6)'), prompt: 'Where CI pushes the artifact (no tag)', value: d.system === ci.system && d.artifact ? d.artifact : github ? `ghcr.io/${repository.toLowerCase()}-manifests` : `registry.gitlab.com/${repository.toLowerCase()}/manifests`, ignoreFocusOut: true });
+  const artifact = await window.showInputBox({
+    title: title('artifact repository (4/6)'),
+    prompt: 'Where CI pushes the artifact (no tag)',
+    value:
+      d.system === ci.system && d.artifact
+        ? d.artifact
+        : github
+          ? `ghcr.io/${repository.toLowerCase()}-manifests`
+          : `registry.gitlab.com/${repository.toLowerCase()}/manifests`,
+    ignoreFocusOut: true,
+  });
   if (!artifact) return;
-  const branch = await window.showInputBox({ title: title('branch (5/6)'), prompt: 'Branch the workflow runs on', value: d.branch ?? 'main', ignoreFocusOut: true });
+  const branch = await window.showInputBox({
+    title: title('branch (5/6)'),
+    prompt: 'Branch the workflow runs on',
+    value: d.branch ?? 'main',
+    ignoreFocusOut: true,
+  });
   if (!branch) return;
   const tags = await window.showQuickPick(
     [
@@ -73,10 +96,23 @@ async function create(c: LanguageClient, output: LogOutputChannel, target: Uri |
     { title: title('releases (6/6)'), ignoreFocusOut: true },
   );
   if (!tags) return;
-  const args: CreateCiPipelineArgs = { folder: folder.toString(), system: ci.system, render: render.render, artifact, repository, branch, ...(tags.prefix !== undefined ? { tagPrefix: tags.prefix } : {}), ...(render.render === 'helm' ? { valuesFiles: d.valuesFiles } : {}) };
+  const args: CreateCiPipelineArgs = {
+    folder: folder.toString(),
+    system: ci.system,
+    render: render.render,
+    artifact,
+    repository,
+    branch,
+    ...(tags.prefix !== undefined ? { tagPrefix: tags.prefix } : {}),
+    ...(render.render === 'helm' ? { valuesFiles: d.valuesFiles } : {}),
+  };
   let answer = await runServerCommand(c, createCiPipelineCommand, args);
   if (answer && !answer.ok && answer.code === 'exists' && 'existing' in answer) {
-    const replace = await window.showWarningMessage(`Flux OCI: ${answer.existing.map((p) => workspace.asRelativePath(p)).join(', ')} already exist.`, { modal: true }, 'Replace');
+    const replace = await window.showWarningMessage(
+      `Flux OCI: ${answer.existing.map((p) => workspace.asRelativePath(p)).join(', ')} already exist.`,
+      { modal: true },
+      'Replace',
+    );
     if (replace !== 'Replace') return;
     answer = await runServerCommand(c, createCiPipelineCommand, { ...args, force: true });
   }
@@ -89,5 +125,7 @@ async function create(c: LanguageClient, output: LogOutputChannel, target: Uri |
   for (const n of answer.notes) output.info(`CI pipeline: ${n}`);
   const first = answer.written[0];
   if (first) await window.showTextDocument(Uri.file(first), { preview: false });
-  void window.showInformationMessage(`Flux OCI: wrote ${answer.written.map((p) => workspace.asRelativePath(p)).join(' and ')}${answer.notes.length ? ` — ${answer.notes[0]}` : ''}`);
+  void window.showInformationMessage(
+    `Flux OCI: wrote ${answer.written.map((p) => workspace.asRelativePath(p)).join(' and ')}${answer.notes.length ? ` — ${answer.notes[0]}` : ''}`,
+  );
 }

@@ -63,7 +63,10 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
   });
 
   it('hover on matchOIDCIdentity names the workflows and refs it accepts, and warns when it accepts none', async () => {
-    writeFileSync(path.join(repo, '.github/workflows/release.yml'), "name: release\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo\n");
+    writeFileSync(
+      path.join(repo, '.github/workflows/release.yml'),
+      "name: release\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo\n",
+    );
     const file = path.join(repo, 'flux/shop-sync.yaml');
     const uri = fileUri(file);
     const text = readFileSync(file, 'utf8');
@@ -112,7 +115,9 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
       assert.equal(d.artifact, 'registry.gitlab.com/acme/platform/shop/manifests');
       assert.equal(d.render, 'helm');
       assert.deepEqual(d.valuesFiles, ['chart/values-prod.yaml']);
-      const created = await client.executeCommand<any>(createCiPipelineCommand.command, [{ folder: path.join(gl, 'chart'), system: 'gitlab', render: 'helm', artifact: d.artifact, branch: 'main', tagPrefix: 'v', valuesFiles: d.valuesFiles }]);
+      const created = await client.executeCommand<any>(createCiPipelineCommand.command, [
+        { folder: path.join(gl, 'chart'), system: 'gitlab', render: 'helm', artifact: d.artifact, branch: 'main', tagPrefix: 'v', valuesFiles: d.valuesFiles },
+      ]);
       assert.equal(created.ok, true, created.error);
       assert.deepEqual(created.written, [path.join(gl, '.gitlab-ci.yml'), path.join(gl, 'flux/shop-sync.yaml')]);
       assert.equal(created.identity.subject, '^https://gitlab\\.com/acme/platform/shop//\\.gitlab-ci\\.yml@refs/tags/v[^/]*$');
@@ -122,7 +127,10 @@ describe('Create CI Pipeline and the matchOIDCIdentity hover', () => {
       const text = readFileSync(sync, 'utf8');
       client.open(fileUri(sync), text);
       const line = text.split('\n').findIndex((l) => l.includes('subject:'));
-      assert.match(hoverText(await client.hover(fileUri(sync), { line, character: 12 })), /accepts signatures from `\.gitlab-ci\.yml` on tags \/\^v\[\^\\\/\]\*\$\/ \(acme\/platform\/shop, keyless, as Fulcio certifies GitLab CI jobs\)/);
+      assert.match(
+        hoverText(await client.hover(fileUri(sync), { line, character: 12 })),
+        /accepts signatures from `\.gitlab-ci\.yml` on tags \/\^v\[\^\\\/\]\*\$\/ \(acme\/platform\/shop, keyless, as Fulcio certifies GitLab CI jobs\)/,
+      );
     } finally {
       rmSync(gl, { recursive: true, force: true });
     }

@@ -25,8 +25,14 @@ const gl = { system: 'gitlab' as const, host: 'gitlab.com', repository: 'acme/pl
 const GH_ISSUER = 'https://token.actions.githubusercontent.com';
 
 test('Fulcio identities: GitHub job_workflow_ref under https://github.com, GitLab ci_config_ref_uri under https://', () => {
-  assert.deepEqual(ci.fulcioIdentity(gh, 'refs/heads/main'), { subject: 'https://github.com/acme/shop/.github/workflows/flux-artifact.yml@refs/heads/main', issuer: GH_ISSUER });
-  assert.deepEqual(ci.fulcioIdentity(gl, 'refs/tags/v1.2.0'), { subject: 'https://gitlab.com/acme/platform/shop//.gitlab-ci.yml@refs/tags/v1.2.0', issuer: 'https://gitlab.com' });
+  assert.deepEqual(ci.fulcioIdentity(gh, 'refs/heads/main'), {
+    subject: 'https://github.com/acme/shop/.github/workflows/flux-artifact.yml@refs/heads/main',
+    issuer: GH_ISSUER,
+  });
+  assert.deepEqual(ci.fulcioIdentity(gl, 'refs/tags/v1.2.0'), {
+    subject: 'https://gitlab.com/acme/platform/shop//.gitlab-ci.yml@refs/tags/v1.2.0',
+    issuer: 'https://gitlab.com',
+  });
 });
 
 test('GitHub, main and tags v*: exactly this workflow of this repository on these refs', () => {
@@ -47,7 +53,10 @@ test('GitHub, main and tags v*: exactly this workflow of this repository on thes
     ['https://github.com/acme/shop/.github/workflows/flux-artifactXyml@refs/heads/main', GH_ISSUER], // '.' escaped
     ['https://github.com/acme/shop-fork/.github/workflows/flux-artifact.yml@refs/heads/main', GH_ISSUER], // another repository
     ['https://github.com/evil/shop/.github/workflows/flux-artifact.yml@refs/heads/main', GH_ISSUER], // another owner
-    ['https://github.com/evil/x/.github/workflows/a.yml@refs/heads/https://github.com/acme/shop/.github/workflows/flux-artifact.yml@refs/heads/main', GH_ISSUER], // contains it: anchored
+    [
+      'https://github.com/evil/x/.github/workflows/a.yml@refs/heads/https://github.com/acme/shop/.github/workflows/flux-artifact.yml@refs/heads/main',
+      GH_ISSUER,
+    ], // contains it: anchored
     ['https://githubXcom/acme/shop/.github/workflows/flux-artifact.yml@refs/heads/main', GH_ISSUER],
     [id('refs/heads/main'), 'https://token.actions.githubusercontent.com.evil.example'], // issuer anchored at the end
     [id('refs/heads/main'), 'https://tokenXactions.githubusercontent.com'],
@@ -110,20 +119,31 @@ test('the generated regexes pass the over-broad identity lint', () => {
   const r = ci.identityRegexes(gh, { branches: ['main'], tagPrefix: 'v' });
   const text = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: shop\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: oci://ghcr.io/acme/shop\n  ref:\n    semver: '>=0.0.0'\n  verify:\n    provider: cosign\n    matchOIDCIdentity:\n      - issuer: '${r.issuer}'\n        subject: '${r.subject}'\n`;
   const diagnostics = domain.analyzeFile(text);
-  assert.deepEqual(diagnostics.map((d) => `${d.code}: ${d.message}`), []);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.code}: ${d.message}`),
+    [],
+  );
 });
 
 test('git remotes name the CI system and repository', () => {
   assert.deepEqual(ci.repositoryOfRemote('https://user:token@github.com/acme/shop.git'), { host: 'github.com', repository: 'acme/shop', system: 'github' });
   assert.deepEqual(ci.repositoryOfRemote('git@github.com:acme/shop.git'), { host: 'github.com', repository: 'acme/shop', system: 'github' });
-  assert.deepEqual(ci.repositoryOfRemote('ssh://git@gitlab.com/acme/platform/shop.git'), { host: 'gitlab.com', repository: 'acme/platform/shop', system: 'gitlab' });
+  assert.deepEqual(ci.repositoryOfRemote('ssh://git@gitlab.com/acme/platform/shop.git'), {
+    host: 'gitlab.com',
+    repository: 'acme/platform/shop',
+    system: 'gitlab',
+  });
   assert.deepEqual(ci.repositoryOfRemote('https://git.example.com/a/b'), { host: 'git.example.com', repository: 'a/b' });
   assert.equal(ci.repositoryOfRemote('/srv/git/shop.git'), undefined);
 });
 
 test('the push runs of a workflow, as its triggers say', () => {
   const runs = (text: string) => ci.workflowRuns(text).map((r) => `${r.label} → ${r.ref}`);
-  assert.deepEqual(runs("on:\n  push:\n    branches: [main, 'release/**']\n    tags: ['v*']\n"), ['branch main → refs/heads/main', 'branches release/** → refs/heads/release/x', 'tags v* → refs/tags/v1.0.0']);
+  assert.deepEqual(runs("on:\n  push:\n    branches: [main, 'release/**']\n    tags: ['v*']\n"), [
+    'branch main → refs/heads/main',
+    'branches release/** → refs/heads/release/x',
+    'tags v* → refs/tags/v1.0.0',
+  ]);
   assert.deepEqual(runs('on: push\n'), ['any branch → refs/heads/main']);
   assert.deepEqual(runs('on: [pull_request]\n'), []);
   assert.deepEqual(runs("on:\n  push:\n    branches: ['!main', dev]\n"), ['branch dev → refs/heads/dev']);
@@ -132,12 +152,27 @@ test('the push runs of a workflow, as its triggers say', () => {
 
 test('the runs of a .gitlab-ci.yml, as its workflow rules say', () => {
   const runs = (text: string) => ci.gitlabRuns(text).map((r) => `${r.label} → ${r.ref}`);
-  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH == "main"\n    - if: $CI_COMMIT_TAG =~ /^v[^\\/]*$/\n'), ['branch main → refs/heads/main', 'tags /^v[^\\/]*$/ → refs/tags/v1.0.0']);
+  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH == "main"\n    - if: $CI_COMMIT_TAG =~ /^v[^\\/]*$/\n'), [
+    'branch main → refs/heads/main',
+    'tags /^v[^\\/]*$/ → refs/tags/v1.0.0',
+  ]);
   assert.deepEqual(runs('job:\n  script: [echo]\n'), ['any branch → refs/heads/main', 'any tag → refs/tags/v1.0.0']);
-  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\n    - if: $CI_COMMIT_BRANCH == "dev"\n      when: never\n'), ['any tag → refs/tags/v1.0.0']);
+  assert.deepEqual(runs('workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\n    - if: $CI_COMMIT_BRANCH == "dev"\n      when: never\n'), [
+    'any tag → refs/tags/v1.0.0',
+  ]);
   // The pipeline init ci writes is accepted by the policy it writes, on tags only.
   const gl = { system: 'gitlab' as const, host: 'gitlab.com', repository: 'acme/platform/shop' };
-  const pipeline = ci.gitlabPipeline({ ...gl, workflowFile: '', artifact: 'registry.gitlab.com/acme/platform/shop/manifests', render: { kind: 'plain', path: 'deploy' }, refs: { branches: ['main'], tagPrefix: 'v' }, name: 'shop', namespace: 'flux-system', syncFile: 'flux/shop.yaml', fluxOciVersion: '0.1.0' });
+  const pipeline = ci.gitlabPipeline({
+    ...gl,
+    workflowFile: '',
+    artifact: 'registry.gitlab.com/acme/platform/shop/manifests',
+    render: { kind: 'plain', path: 'deploy' },
+    refs: { branches: ['main'], tagPrefix: 'v' },
+    name: 'shop',
+    namespace: 'flux-system',
+    syncFile: 'flux/shop.yaml',
+    fluxOciVersion: '0.1.0',
+  });
   const result = ci.acceptedWorkflows(pipeline.identity, gl, [{ path: '.gitlab-ci.yml', text: pipeline.files[0]!.content }]);
   assert.deepEqual(result?.accepted, [{ path: '.gitlab-ci.yml', runs: ['tags /^v[^\\/]*$/'] }]);
 });

@@ -50,7 +50,8 @@ export class CiFeatures {
     if (rel.startsWith('..')) return { ok: false, error: `${folder} is outside its repository`, code: 'invalid' };
     const names = await readdir(folder).catch(() => [] as string[]);
     const render = names.includes('Chart.yaml') ? 'helm' : names.some((n) => /^(kustomization\.ya?ml|Kustomization)$/.test(n)) ? 'kustomize' : 'plain';
-    const valuesFiles = render === 'helm' ? names.filter((n) => /^values.*\.ya?ml$/.test(n) && n !== 'values.yaml').map((n) => (rel === '.' ? n : `${rel}/${n}`)) : [];
+    const valuesFiles =
+      render === 'helm' ? names.filter((n) => /^values.*\.ya?ml$/.test(n) && n !== 'values.yaml').map((n) => (rel === '.' ? n : `${rel}/${n}`)) : [];
     return {
       ok: true,
       root: d.root,
@@ -60,12 +61,21 @@ export class CiFeatures {
       ...(d.system ? { system: d.system } : {}),
       ...(d.system && d.repository ? { repository: d.repository } : {}),
       ...(d.branch ? { branch: d.branch } : {}),
-      ...(d.artifact ? { artifact: d.artifact } : d.system === 'gitlab' && d.repository && d.host ? { artifact: `registry.${d.host}/${d.repository.toLowerCase()}/manifests` } : {}),
+      ...(d.artifact
+        ? { artifact: d.artifact }
+        : d.system === 'gitlab' && d.repository && d.host
+          ? { artifact: `registry.${d.host}/${d.repository.toLowerCase()}/manifests` }
+          : {}),
       ...(d.name ? { name: d.name } : {}),
     };
   }
 
-  private async create(arg: Partial<CreateCiPipelineArgs>): Promise<Answer<{ written: string[]; replaced: string[]; identity: { issuer: string; subject: string }; notes: string[] }> | { ok: false; error: string; code: 'exists'; existing: string[] }> {
+  private async create(
+    arg: Partial<CreateCiPipelineArgs>,
+  ): Promise<
+    | Answer<{ written: string[]; replaced: string[]; identity: { issuer: string; subject: string }; notes: string[] }>
+    | { ok: false; error: string; code: 'exists'; existing: string[] }
+  > {
     const folder = toPath(arg.folder);
     if (!folder || !existsSync(folder)) return { ok: false, error: 'give the folder of manifests', code: 'invalid' };
     if (typeof arg.artifact !== 'string' || typeof arg.branch !== 'string' || !['plain', 'kustomize', 'helm'].includes(String(arg.render))) {
@@ -74,12 +84,18 @@ export class CiFeatures {
     const d = await ciDefaults(folder);
     const system = arg.system === 'gitlab' ? 'gitlab' : 'github';
     const repository = typeof arg.repository === 'string' && arg.repository ? arg.repository : d.system === system ? d.repository : undefined;
-    if (!repository) return { ok: false, error: `this folder has no ${system === 'github' ? 'GitHub' : 'GitLab'} remote: give the repository as ${system === 'github' ? 'OWNER/REPO' : 'GROUP/PROJECT'}`, code: 'invalid' };
+    if (!repository)
+      return {
+        ok: false,
+        error: `this folder has no ${system === 'github' ? 'GitHub' : 'GitLab'} remote: give the repository as ${system === 'github' ? 'OWNER/REPO' : 'GROUP/PROJECT'}`,
+        code: 'invalid',
+      };
     const host = system === 'github' ? 'github.com' : d.system === 'gitlab' && d.host ? d.host : 'gitlab.com';
     const rel = path.relative(d.root, folder).split(path.sep).join('/') || '.';
     const name = d.name ?? (repository.split('/').pop() ?? 'app').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
     const values = Array.isArray(arg.valuesFiles) ? arg.valuesFiles.filter((v): v is string => typeof v === 'string') : [];
-    const render: RenderStep = arg.render === 'helm' ? { kind: 'helm', chart: rel, values, releaseName: name } : { kind: arg.render as 'plain' | 'kustomize', path: rel };
+    const render: RenderStep =
+      arg.render === 'helm' ? { kind: 'helm', chart: rel, values, releaseName: name } : { kind: arg.render as 'plain' | 'kustomize', path: rel };
     try {
       const pipeline = (system === 'github' ? githubPipeline : gitlabPipeline)({
         host,
@@ -95,7 +111,13 @@ export class CiFeatures {
       });
       const r = await writeGeneratedFiles(d.root, pipeline.files, { force: arg.force === true });
       this.repoCache.clear();
-      return { ok: true, written: r.written.map((p) => path.join(d.root, p)), replaced: r.replaced.map((p) => path.join(d.root, p)), identity: pipeline.identity, notes: pipeline.notes };
+      return {
+        ok: true,
+        written: r.written.map((p) => path.join(d.root, p)),
+        replaced: r.replaced.map((p) => path.join(d.root, p)),
+        identity: pipeline.identity,
+        notes: pipeline.notes,
+      };
     } catch (err) {
       if (err instanceof FilesExistError) return { ok: false, error: err.message, code: 'exists', existing: err.existing.map((p) => path.join(d.root, p)) };
       return { ok: false, error: err instanceof Error ? err.message : String(err), code: 'invalid' };
@@ -118,7 +140,10 @@ export class CiFeatures {
       if (!result) return previous;
       const text = acceptanceMarkdown(policy, defaults.repository, result, defaults.system);
       const before = previous && typeof previous.contents === 'object' && 'value' in previous.contents ? previous.contents.value : '';
-      return { contents: { kind: MarkupKind.Markdown, value: before ? `${before}\n\n---\n\n${text}` : text }, range: previous?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, policy.range)) };
+      return {
+        contents: { kind: MarkupKind.Markdown, value: before ? `${before}\n\n---\n\n${text}` : text },
+        range: previous?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, policy.range)),
+      };
     } catch (e) {
       this.host.log(`ci hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return previous;
@@ -136,7 +161,9 @@ export class CiFeatures {
       }
       const dir = path.join(defaults.root, '.github', 'workflows');
       const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort();
-      const workflows = await Promise.all(names.map(async (n) => ({ path: `.github/workflows/${n}`, text: await readFile(path.join(dir, n), 'utf8').catch(() => '') })));
+      const workflows = await Promise.all(
+        names.map(async (n) => ({ path: `.github/workflows/${n}`, text: await readFile(path.join(dir, n), 'utf8').catch(() => '') })),
+      );
       return { defaults, workflows };
     })();
     this.repoCache.set(folder, { at: Date.now(), value });

@@ -57,4 +57,7 @@ export interface CreateCiPipelineResult {
 }
 
 /** Writes the pipeline; fails with code `exists` (and `existing` paths) when a file is there and `force` is not set. */
-export const createCiPipelineCommand = commandType<CreateCiPipelineArgs, Answer<CreateCiPipelineResult> | { ok: false; error: string; code: 'exists'; existing: string[] }>('flux-oci.ci.create');
+export const createCiPipelineCommand = commandType<
+  CreateCiPipelineArgs,
+  Answer<CreateCiPipelineResult> | { ok: false; error: string; code: 'exists'; existing: string[] }
+>('flux-oci.ci.create');

@@ -94,22 +94,42 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const system = stringFlag(flags, 'ci') ?? defaults.system ?? 'github';
   if (system !== 'github' && system !== 'gitlab') throw new UsageError(`--ci must be github or gitlab (got "${system}")`);
   const repository = stringFlag(flags, 'repository') ?? (defaults.system === system ? defaults.repository : undefined);
-  if (!repository) throw new UsageError(system === 'github' ? 'no GitHub remote in this repository: give --repository OWNER/REPO' : 'no GitLab remote in this repository: give --repository GROUP/PROJECT');
-  const host = system === 'github' ? 'github.com' : (stringFlag(flags, 'gitlab-host') ?? (defaults.system === 'gitlab' ? defaults.host : undefined) ?? 'gitlab.com');
-  const artifact = stringFlag(flags, 'artifact') ?? (system === 'github' ? `ghcr.io/${repository.toLowerCase()}-manifests` : `registry.${host}/${repository.toLowerCase()}/manifests`);
+  if (!repository)
+    throw new UsageError(
+      system === 'github'
+        ? 'no GitHub remote in this repository: give --repository OWNER/REPO'
+        : 'no GitLab remote in this repository: give --repository GROUP/PROJECT',
+    );
+  const host =
+    system === 'github' ? 'github.com' : (stringFlag(flags, 'gitlab-host') ?? (defaults.system === 'gitlab' ? defaults.host : undefined) ?? 'gitlab.com');
+  const artifact =
+    stringFlag(flags, 'artifact') ??
+    (system === 'github' ? `ghcr.io/${repository.toLowerCase()}-manifests` : `registry.${host}/${repository.toLowerCase()}/manifests`);
 
   const kustomize = stringFlag(flags, 'kustomize');
   const chart = stringFlag(flags, 'helm-chart');
   const folder = flags.positionals[0];
   if ([kustomize, chart, folder].filter((x) => x !== undefined).length > 1) throw new UsageError('give one of FOLDER, --kustomize DIR or --helm-chart DIR');
-  const name = stringFlag(flags, 'name') ?? (repository.split('/').pop() ?? 'app').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const name =
+    stringFlag(flags, 'name') ??
+    (repository.split('/').pop() ?? 'app')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
   let render: RenderStep;
   if (kustomize !== undefined) render = { kind: 'kustomize', path: inRepo(kustomize, 'the overlay') };
   else if (chart !== undefined) {
     const ns = stringFlag(flags, 'helm-namespace');
-    render = { kind: 'helm', chart: inRepo(chart, 'the chart'), values: listFlag(flags, 'helm-values', false).map((v) => inRepo(v, 'the values file')), releaseName: stringFlag(flags, 'helm-release') ?? name, ...(ns ? { namespace: ns } : {}) };
+    render = {
+      kind: 'helm',
+      chart: inRepo(chart, 'the chart'),
+      values: listFlag(flags, 'helm-values', false).map((v) => inRepo(v, 'the values file')),
+      releaseName: stringFlag(flags, 'helm-release') ?? name,
+      ...(ns ? { namespace: ns } : {}),
+    };
   } else render = { kind: 'plain', path: inRepo(folder ?? '.', 'the folder') };
-  if (render.kind !== 'helm' && (flags.values['helm-values'] || stringFlag(flags, 'helm-release') || stringFlag(flags, 'helm-namespace'))) throw new UsageError('--helm-values, --helm-release and --helm-namespace go with --helm-chart');
+  if (render.kind !== 'helm' && (flags.values['helm-values'] || stringFlag(flags, 'helm-release') || stringFlag(flags, 'helm-namespace')))
+    throw new UsageError('--helm-values, --helm-release and --helm-namespace go with --helm-chart');
 
   const branches = listFlag(flags, 'branch');
   const noTags = boolFlag(flags, 'no-tags');
@@ -157,4 +177,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-export const initCiCommand: CliCommand = { words: ['init', 'ci'], summary: 'Write a Gitless CI pipeline (render, check, push, sign) and its signature-checking OCIRepository', help, run };
+export const initCiCommand: CliCommand = {
+  words: ['init', 'ci'],
+  summary: 'Write a Gitless CI pipeline (render, check, push, sign) and its signature-checking OCIRepository',
+  help,
+  run,
+};

@@ -25,7 +25,13 @@ export async function ciDefaults(folder: string): Promise<CiDefaults> {
   const root = (facts && (await gitOrUndefined(folder, ['rev-parse', '--show-toplevel']))) || folder;
   const remote = facts?.remote ? repositoryOfRemote(facts.remote) : undefined;
   const repoName = remote?.repository.split('/').pop();
-  const name = repoName ? repoName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || undefined : undefined;
+  const name = repoName
+    ? repoName
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 63) || undefined
+    : undefined;
   return {
     root,
     inGit: facts !== undefined,

@@ -106,7 +106,11 @@ export function validateTarget(target: CiIdentityTarget): void {
   if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(target.host)) throw new Error(`"${target.host}" is not a host name`);
   const parts = target.repository.split('/');
   if (target.system === 'github' ? parts.length !== 2 : parts.length < 2) {
-    throw new Error(target.system === 'github' ? `the repository must be OWNER/REPO (got "${target.repository}")` : `the project must be GROUP/PROJECT (got "${target.repository}")`);
+    throw new Error(
+      target.system === 'github'
+        ? `the repository must be OWNER/REPO (got "${target.repository}")`
+        : `the project must be GROUP/PROJECT (got "${target.repository}")`,
+    );
   }
   if (!parts.every((p) => segment.test(p))) throw new Error(`"${target.repository}" is not a repository path`);
   if (target.system === 'github' && !/^\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml$/.test(target.workflowPath)) {

@@ -31,7 +31,10 @@ export function repositoryOfRemote(remote: string): RemoteRepository | undefined
     host = scp[1]!;
     pathPart = scp[2]!;
   } else return undefined;
-  const repository = pathPart.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  const repository = pathPart
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   if (!repository.includes('/')) return undefined;
   const lower = host.toLowerCase();
   const system: CiSystem | undefined = lower === 'github.com' ? 'github' : lower === 'gitlab.com' || lower.startsWith('gitlab.') ? 'gitlab' : undefined;

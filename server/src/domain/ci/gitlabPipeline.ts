@@ -28,7 +28,8 @@ export function gitlabPipeline(o: PipelineOptions): Pipeline {
   validateTarget(target);
   if (!objectName.test(o.name) || o.name.length > 63) throw new Error(`"${o.name}" is not a valid Flux object name (lower-case letters, digits, '-')`);
   if (!objectName.test(o.namespace)) throw new Error(`"${o.namespace}" is not a valid namespace`);
-  if (o.registrySecrets && !(secretName.test(o.registrySecrets.username) && secretName.test(o.registrySecrets.password))) throw new Error('variable names are letters, digits and underscores');
+  if (o.registrySecrets && !(secretName.test(o.registrySecrets.username) && secretName.test(o.registrySecrets.password)))
+    throw new Error('variable names are letters, digits and underscores');
   if (!/^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(o.fluxOciVersion)) throw new Error(`"${o.fluxOciVersion}" is not a published flux-oci version`);
   const repo = parseRepositoryUrl(o.artifact.startsWith('oci://') ? o.artifact : `oci://${o.artifact}`);
   const artifact = `${repo.registry}/${repo.repository}`;
@@ -42,13 +43,24 @@ export function gitlabPipeline(o: PipelineOptions): Pipeline {
   const identity = identityRegexes(target, followsTags ? { branches: [], tagPrefix: o.refs.tagPrefix! } : { branches: [o.refs.branches[0]!] });
   const notes: string[] = [];
 
-  const creds = ownRegistry ? '"$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD"' : o.registrySecrets ? `"$${o.registrySecrets.username}:$${o.registrySecrets.password}"` : undefined;
-  const cosignLogin = ownRegistry
-    ? [`- printf '%s' "$CI_REGISTRY_PASSWORD" | go run github.com/sigstore/cosign/v3/cmd/cosign@${pinned.cosign} login "$CI_REGISTRY" --username "$CI_REGISTRY_USER" --password-stdin`]
+  const creds = ownRegistry
+    ? '"$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD"'
     : o.registrySecrets
-      ? [`- printf '%s' "$${o.registrySecrets.password}" | go run github.com/sigstore/cosign/v3/cmd/cosign@${pinned.cosign} login ${q(repo.registry)} --username "$${o.registrySecrets.username}" --password-stdin`]
+      ? `"$${o.registrySecrets.username}:$${o.registrySecrets.password}"`
+      : undefined;
+  const cosignLogin = ownRegistry
+    ? [
+        `- printf '%s' "$CI_REGISTRY_PASSWORD" | go run github.com/sigstore/cosign/v3/cmd/cosign@${pinned.cosign} login "$CI_REGISTRY" --username "$CI_REGISTRY_USER" --password-stdin`,
+      ]
+    : o.registrySecrets
+      ? [
+          `- printf '%s' "$${o.registrySecrets.password}" | go run github.com/sigstore/cosign/v3/cmd/cosign@${pinned.cosign} login ${q(repo.registry)} --username "$${o.registrySecrets.username}" --password-stdin`,
+        ]
       : [];
-  if (!creds) notes.push(`the pipeline does not log in to ${repo.registry}: name the CI/CD variables holding its credentials with --registry-username-secret and --registry-password-secret`);
+  if (!creds)
+    notes.push(
+      `the pipeline does not log in to ${repo.registry}: name the CI/CD variables holding its credentials with --registry-username-secret and --registry-password-secret`,
+    );
 
   const rendered = o.render.kind === 'plain' ? relPath(o.render.path, 'the folder') : '_rendered';
   let renderScript: string[];
@@ -57,13 +69,19 @@ export function gitlabPipeline(o: PipelineOptions): Pipeline {
     renderImage = gitlabImages.node;
     renderScript = ['- test -d "$RENDERED"'];
   } else if (o.render.kind === 'kustomize') {
-    renderScript = ['- mkdir -p "$RENDERED"', `- go run ${pinned.kustomize.module}@${pinned.kustomize.version} build ${q(relPath(o.render.path, 'the kustomize overlay'))} > "$RENDERED/manifests.yaml"`];
+    renderScript = [
+      '- mkdir -p "$RENDERED"',
+      `- go run ${pinned.kustomize.module}@${pinned.kustomize.version} build ${q(relPath(o.render.path, 'the kustomize overlay'))} > "$RENDERED/manifests.yaml"`,
+    ];
   } else {
     if (!objectName.test(o.render.releaseName)) throw new Error(`"${o.render.releaseName}" is not a valid Helm release name`);
     if (o.render.namespace !== undefined && !objectName.test(o.render.namespace)) throw new Error(`"${o.render.namespace}" is not a valid namespace`);
     const values = o.render.values.map((v) => ` --values ${q(relPath(v, 'a values file'))}`).join('');
     const ns = o.render.namespace ? ` --namespace ${q(o.render.namespace)}` : '';
-    renderScript = ['- mkdir -p "$RENDERED"', `- go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(relPath(o.render.chart, 'the chart'))}${values}${ns} > "$RENDERED/manifests.yaml"`];
+    renderScript = [
+      '- mkdir -p "$RENDERED"',
+      `- go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(relPath(o.render.chart, 'the chart'))}${values}${ns} > "$RENDERED/manifests.yaml"`,
+    ];
   }
   const gate = policyGateCommand(o);
   if (gate) {
@@ -72,7 +90,9 @@ export function gitlabPipeline(o: PipelineOptions): Pipeline {
   }
   const rules = [
     ...o.refs.branches.map((b) => `    - if: $CI_COMMIT_BRANCH == ${JSON.stringify(b)}`),
-    ...(o.refs.tagPrefix !== undefined ? [`    - if: $CI_COMMIT_TAG =~ ${ruleRegex(`^${o.refs.tagPrefix.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&')}[^/]*$`)}`] : []),
+    ...(o.refs.tagPrefix !== undefined
+      ? [`    - if: $CI_COMMIT_TAG =~ ${ruleRegex(`^${o.refs.tagPrefix.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&')}[^/]*$`)}`]
+      : []),
   ];
   const indent = (xs: string[], n: number) => xs.map((x) => ' '.repeat(n) + x);
   const lines = [

@@ -1,5 +1,16 @@
 // The Gitless CI pipeline (issue 17): Fulcio identities of CI jobs, matchOIDCIdentity regexes, generated workflows.
-export { fulcioIdentity, identityRegexes, identityMatches, issuerOf, quoteMeta, githubIssuer, defaultHost, ciSystems, validateTarget, validateRefName } from './fulcioIdentity';
+export {
+  fulcioIdentity,
+  identityRegexes,
+  identityMatches,
+  issuerOf,
+  quoteMeta,
+  githubIssuer,
+  defaultHost,
+  ciSystems,
+  validateTarget,
+  validateRefName,
+} from './fulcioIdentity';
 export type { CiSystem, RefPattern, CiIdentityTarget, CertificateIdentity, IdentityRegexes } from './fulcioIdentity';
 export { repositoryOfRemote } from './gitRemote';
 export type { RemoteRepository } from './gitRemote';

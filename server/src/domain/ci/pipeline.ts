@@ -165,14 +165,22 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
     add(`        run: test -d "$RENDERED"`);
   } else if (o.render.kind === 'kustomize') {
     const overlay = relPath(o.render.path, 'the kustomize overlay');
-    add(`        run: |`, `          mkdir -p "$RENDERED"`, `          go run ${pinned.kustomize.module}@${pinned.kustomize.version} build ${q(overlay)} > "$RENDERED/manifests.yaml"`);
+    add(
+      `        run: |`,
+      `          mkdir -p "$RENDERED"`,
+      `          go run ${pinned.kustomize.module}@${pinned.kustomize.version} build ${q(overlay)} > "$RENDERED/manifests.yaml"`,
+    );
   } else {
     const chart = relPath(o.render.chart, 'the chart');
     if (!objectName.test(o.render.releaseName)) throw new Error(`"${o.render.releaseName}" is not a valid Helm release name`);
     if (o.render.namespace !== undefined && !objectName.test(o.render.namespace)) throw new Error(`"${o.render.namespace}" is not a valid namespace`);
     const values = o.render.values.map((v) => ` --values ${q(relPath(v, 'a values file'))}`).join('');
     const ns = o.render.namespace ? ` --namespace ${q(o.render.namespace)}` : '';
-    add(`        run: |`, `          mkdir -p "$RENDERED"`, `          go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(chart)}${values}${ns} > "$RENDERED/manifests.yaml"`);
+    add(
+      `        run: |`,
+      `          mkdir -p "$RENDERED"`,
+      `          go run ${pinned.helm.module}@${pinned.helm.version} template ${q(o.render.releaseName)} ${q(chart)}${values}${ns} > "$RENDERED/manifests.yaml"`,
+    );
   }
   const gate = policyGateCommand(o);
   if (gate) add(`      - name: Policy gate (conftest)`, `        id: policy`, `        run: ${gate}`);
@@ -194,7 +202,9 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
       `        run: printf '%s' "$REGISTRY_PASSWORD" | docker login ${q(registryHost)} --username "$REGISTRY_USERNAME" --password-stdin`,
     );
   } else {
-    notes.push(`the workflow does not log in to ${registryHost}: name the repository secrets holding its credentials with --registry-username-secret and --registry-password-secret, or log in on a self-hosted runner`);
+    notes.push(
+      `the workflow does not log in to ${registryHost}: name the repository secrets holding its credentials with --registry-username-secret and --registry-password-secret, or log in on a self-hosted runner`,
+    );
   }
   add(
     `      - name: Push the artifact`,
@@ -232,7 +242,13 @@ export function githubPipeline(o: PipelineOptions): Pipeline {
 }
 
 /** The OCIRepository (following what the pipeline pushes, accepting only its signatures) and its Kustomization. */
-export function fluxSyncManifests(o: Pick<PipelineOptions, 'name' | 'namespace'>, artifact: string, follows: Pipeline['follows'], identity: IdentityRegexes, workflowPath: string): string {
+export function fluxSyncManifests(
+  o: Pick<PipelineOptions, 'name' | 'namespace'>,
+  artifact: string,
+  follows: Pipeline['follows'],
+  identity: IdentityRegexes,
+  workflowPath: string,
+): string {
   const followLines = 'semver' in follows ? [`    semver: ${q(follows.semver)}`] : [`    tag: ${q(follows.tag)}`];
   return [
     `# Flux side of ${workflowPath}: pulls what it pushes and accepts only its signatures.`,

@@ -54,7 +54,8 @@ export function workflowRuns(text: string): WorkflowRun[] {
   if (events.has('push')) {
     const branches = list('branches');
     const tags = list('tags');
-    for (const b of branches ?? []) if (!b.startsWith('!')) runs.push({ label: /[*?[]/.test(b) ? `branches ${b}` : `branch ${b}`, ref: `refs/heads/${sample(b)}` });
+    for (const b of branches ?? [])
+      if (!b.startsWith('!')) runs.push({ label: /[*?[]/.test(b) ? `branches ${b}` : `branch ${b}`, ref: `refs/heads/${sample(b)}` });
     for (const t of tags ?? []) if (!t.startsWith('!')) runs.push({ label: `tags ${t}`, ref: `refs/tags/${sample(t)}` });
     if (!branches && !tags && !list('branches-ignore') && !list('tags-ignore')) runs.push({ label: 'any branch', ref: 'refs/heads/main' });
   }
@@ -77,7 +78,11 @@ export function gitlabRuns(text: string): WorkflowRun[] {
   } catch {
     return [];
   }
-  if (!isSeq(rules)) return [{ label: 'any branch', ref: 'refs/heads/main' }, { label: 'any tag', ref: 'refs/tags/v1.0.0' }];
+  if (!isSeq(rules))
+    return [
+      { label: 'any branch', ref: 'refs/heads/main' },
+      { label: 'any tag', ref: 'refs/tags/v1.0.0' },
+    ];
   const runs: WorkflowRun[] = [];
   for (const rule of rules.items) {
     if (!isMap(rule)) continue;
@@ -98,7 +103,11 @@ export function gitlabRuns(text: string): WorkflowRun[] {
 
 /** A ref name matching a GitHub filter glob: `*` / `**` → digits-and-dots a semver-ish tag would have. */
 function sample(glob: string): string {
-  return glob.replace(/\*\*/g, 'x').replace(/\*/g, (_m, i: number) => (i > 0 && glob[i - 1] === 'v' ? '1.0.0' : 'x')).replace(/\?/g, '1').replace(/\[([^\]])[^\]]*\]/g, '$1');
+  return glob
+    .replace(/\*\*/g, 'x')
+    .replace(/\*/g, (_m, i: number) => (i > 0 && glob[i - 1] === 'v' ? '1.0.0' : 'x'))
+    .replace(/\?/g, '1')
+    .replace(/\[([^\]])[^\]]*\]/g, '$1');
 }
 
 export interface IdentityAcceptance {
@@ -108,7 +117,11 @@ export interface IdentityAcceptance {
   considered: number;
 }
 
-export function acceptedWorkflows(policy: { issuer: string; subject: string }, repo: Omit<CiIdentityTarget, 'workflowPath'>, workflows: WorkflowText[]): IdentityAcceptance | undefined {
+export function acceptedWorkflows(
+  policy: { issuer: string; subject: string },
+  repo: Omit<CiIdentityTarget, 'workflowPath'>,
+  workflows: WorkflowText[],
+): IdentityAcceptance | undefined {
   const issuer = compileRe2(policy.issuer);
   const subject = compileRe2(policy.subject);
   if (!issuer.ok || !subject.ok) return undefined;
@@ -146,7 +159,12 @@ export function identityPolicies(doc: ParsedDocument): Array<{ issuer: string; s
 }
 
 /** Hover text for one policy: the workflows it accepts, or a warning that it accepts none. */
-export function acceptanceMarkdown(policy: { issuer: string; subject: string }, repository: string, result: IdentityAcceptance, system: 'github' | 'gitlab' = 'github'): string {
+export function acceptanceMarkdown(
+  policy: { issuer: string; subject: string },
+  repository: string,
+  result: IdentityAcceptance,
+  system: 'github' | 'gitlab' = 'github',
+): string {
   if (result.accepted.length) {
     return `**matchOIDCIdentity** accepts signatures from ${result.accepted.map((a) => `\`${a.path}\` on ${a.runs.join(', ')}`).join('; ')} (${repository}, keyless, as Fulcio certifies ${system === 'github' ? 'GitHub Actions jobs' : 'GitLab CI jobs'}).`;
   }
