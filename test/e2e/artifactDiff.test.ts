@@ -255,9 +255,14 @@ test('the Flux Cluster view shows what the next reconcile changes', { skip, time
     const second = (JSON.parse(cli(['push', 'artifact', `${url}:v1.0.0`, '--path', release, '-o', 'json'])) as { digest: string }).digest;
     assert.notEqual(second, first);
     await row.click({ button: 'right' });
-    const item = page.locator('.context-view .action-label').filter({ hasText: 'Compare with Registry' }).first();
+    const item = page.locator('.context-view .action-label, .monaco-menu .action-label').filter({ hasText: 'Compare with Registry' }).first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(300); // the menu settles before it takes a click
+    await item.hover();
     await item.click();
+    // A click that landed while the menu was still opening leaves it open with the item under the pointer.
+    await page.waitForTimeout(500);
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
     await diffEditor('the diff editor on what the cluster runs and what the registry has now', (o, m) => /replicas:\s2/.test(o) && /replicas:\s3/.test(m));
     const tab = await page.locator('.tabs-container .tab.active').first().innerText();
     assert.match(tab, new RegExp(`deployment\\.yaml \\(v1\\.0\\.0@${first.slice(7, 14)} ↔ v1\\.0\\.0@${second.slice(7, 14)}\\)`));

@@ -52,11 +52,12 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /**
  * A fleet row as the client needs it: serialising the answer is the fleet view's largest cost
  * (a 6 × 500 bench spent most of its busy time in JSON.stringify), so the placements drop what
- * the row already says (`url`) or only the server uses (`ociSource`, `sourceRef`).
+ * the row already says (`url`) or only the server uses (`sourceRef`). `ociSource` stays: the
+ * view's "Compare with Registry" compares the cluster's revision with what that spec resolves to.
  */
 function leanRow(row: FleetRow): FleetRow {
   const lean = (n: FluxTreeNode): FluxTreeNode => {
-    const { url: _url, ociSource: _spec, sourceRef: _source, children, ...rest } = n;
+    const { url: _url, sourceRef: _source, children, ...rest } = n;
     return { ...rest, children: children.map(lean) };
   };
   return { ...row, placements: row.placements.map((p) => ({ ...p, node: lean(p.node) })) };
