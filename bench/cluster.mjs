@@ -38,9 +38,18 @@ const rows = [];
 try {
   mkdirSync(path.join(ws, 'deploy'));
   writeFileSync(path.join(ws, 'deploy', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bench, namespace: default}\n');
-  const push = spawnSync(process.execPath, [cli, 'push', 'artifact', `oci://${registry.host}/bench/app:v1`, '-f', path.join(ws, 'deploy'), '--source', 's', '--revision', 'r'], { encoding: 'utf8' });
+  const push = spawnSync(
+    process.execPath,
+    [cli, 'push', 'artifact', `oci://${registry.host}/bench/app:v1`, '-f', path.join(ws, 'deploy'), '--source', 's', '--revision', 'r'],
+    { encoding: 'utf8' },
+  );
   if (push.status !== 0) throw new Error(push.stderr);
-  const source = (name, tag) => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name, namespace: ns }, spec: { interval: '10m', url: `oci://${registry.host}/bench/app`, insecure: true, ref: { tag } } });
+  const source = (name, tag) => ({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'OCIRepository',
+    metadata: { name, namespace: ns },
+    spec: { interval: '10m', url: `oci://${registry.host}/bench/app`, insecure: true, ref: { tag } },
+  });
   await cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, source('app', 'v1'));
   await cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, source('missing', 'v404'));
 
@@ -54,17 +63,37 @@ try {
     oursInProcess.push(JSON.parse(o.r.stdout).elapsedMs);
     if (flux) theirs.push(time(flux, ['reconcile', 'source', 'oci', 'app', '-n', ns, '--kubeconfig', cp.kubeconfig]).ms);
   }
-  rows.push(['source oci → Ready (median of ' + runs + ', whole process)', `${Math.round(median(ours))} ms (watch ${median(oursInProcess)} ms)`, flux ? `${Math.round(median(theirs))} ms (whole process)` : 'flux not built']);
+  rows.push([
+    'source oci → Ready (median of ' + runs + ', whole process)',
+    `${Math.round(median(ours))} ms (watch ${median(oursInProcess)} ms)`,
+    flux ? `${Math.round(median(theirs))} ms (whole process)` : 'flux not built',
+  ]);
   const of = time(process.execPath, [cli, 'reconcile', 'source', 'oci', 'missing', '-o', 'json'], env);
   const ff = flux ? time(flux, ['reconcile', 'source', 'oci', 'missing', '-n', ns, '--kubeconfig', cp.kubeconfig, '--timeout', '30s']) : undefined;
-  rows.push(['source oci, missing tag → failure (process)', `${Math.round(of.ms)} ms (${JSON.parse(of.r.stdout).reason})`, ff ? `${Math.round(ff.ms)} ms, exit ${ff.r.status}` : 'flux not built']);
+  rows.push([
+    'source oci, missing tag → failure (process)',
+    `${Math.round(of.ms)} ms (${JSON.parse(of.r.stdout).reason})`,
+    ff ? `${Math.round(ff.ms)} ms, exit ${ff.r.status}` : 'flux not built',
+  ]);
 
   // Kustomization --with-source: Ready, then a broken artifact (kustomize build fails).
   mkdirSync(path.join(ws, 'broken'));
-  writeFileSync(path.join(ws, 'broken', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- missing.yaml\n');
-  const pushBroken = spawnSync(process.execPath, [cli, 'push', 'artifact', `oci://${registry.host}/bench/app:broken`, '-f', path.join(ws, 'broken'), '--source', 's', '--revision', 'r'], { encoding: 'utf8' });
+  writeFileSync(
+    path.join(ws, 'broken', 'kustomization.yaml'),
+    'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- missing.yaml\n',
+  );
+  const pushBroken = spawnSync(
+    process.execPath,
+    [cli, 'push', 'artifact', `oci://${registry.host}/bench/app:broken`, '-f', path.join(ws, 'broken'), '--source', 's', '--revision', 'r'],
+    { encoding: 'utf8' },
+  );
   if (pushBroken.status !== 0) throw new Error(pushBroken.stderr);
-  const ks = (name, source) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: ns }, spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'OCIRepository', name: source } } });
+  const ks = (name, source) => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace: ns },
+    spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'OCIRepository', name: source } },
+  });
   await cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, source('broken', 'broken'));
   await cp.api('POST', `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`, ks('app', 'app'));
   await cp.api('POST', `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`, ks('broken', 'broken'));
@@ -76,23 +105,44 @@ try {
     oursKs.push(o.ms);
     if (flux) theirsKs.push(time(flux, ['reconcile', 'kustomization', 'app', '--with-source', '-n', ns, '--kubeconfig', cp.kubeconfig]).ms);
   }
-  rows.push(['kustomization --with-source → Ready (median, whole process)', `${Math.round(median(oursKs))} ms`, flux ? `${Math.round(median(theirsKs))} ms (whole process)` : 'flux not built']);
+  rows.push([
+    'kustomization --with-source → Ready (median, whole process)',
+    `${Math.round(median(oursKs))} ms`,
+    flux ? `${Math.round(median(theirsKs))} ms (whole process)` : 'flux not built',
+  ]);
   const ok = time(process.execPath, [cli, 'reconcile', 'kustomization', 'broken', '--with-source', '-o', 'json'], env);
   const okLast = JSON.parse(ok.r.stdout.trim().split('\n').pop());
-  const fk = flux ? time(flux, ['reconcile', 'kustomization', 'broken', '--with-source', '-n', ns, '--kubeconfig', cp.kubeconfig, '--timeout', '30s']) : undefined;
-  rows.push(['kustomization --with-source, build fails → failure (process)', `${Math.round(ok.ms)} ms (${okLast.reason})`, fk ? `${Math.round(fk.ms)} ms, exit ${fk.r.status}` : 'flux not built']);
+  const fk = flux
+    ? time(flux, ['reconcile', 'kustomization', 'broken', '--with-source', '-n', ns, '--kubeconfig', cp.kubeconfig, '--timeout', '30s'])
+    : undefined;
+  rows.push([
+    'kustomization --with-source, build fails → failure (process)',
+    `${Math.round(ok.ms)} ms (${okLast.reason})`,
+    fk ? `${Math.round(fk.ms)} ms, exit ${fk.r.status}` : 'flux not built',
+  ]);
 
   // 500 objects for the tree.
   const many = 500;
   const t0 = performance.now();
   for (let i = 0; i < many; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, many - i) }, (_, k) => cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, { ...source(`bulk-${i + k}`, 'v1'), spec: { ...source('x', 'v1').spec, suspend: true } })));
+    await Promise.all(
+      Array.from({ length: Math.min(50, many - i) }, (_, k) =>
+        cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, {
+          ...source(`bulk-${i + k}`, 'v1'),
+          spec: { ...source('x', 'v1').spec, suspend: true },
+        }),
+      ),
+    );
   }
   rows.push([`create ${many} OCIRepositories (API)`, `${Math.round(performance.now() - t0)} ms`, '']);
   const list = time(process.execPath, [cli, 'get', 'sources', '-A', '-o', 'json'], env);
   const countNodes = (nodes) => nodes.reduce((n, x) => n + 1 + countNodes(x.children), 0);
   if (list.r.status !== 0) throw new Error(list.r.stderr);
-  rows.push([`flux-oci get sources -A (${countNodes(JSON.parse(list.r.stdout))} objects, every kind, process)`, `${Math.round(list.ms)} ms`, flux ? `${Math.round(time(flux, ['get', 'sources', 'oci', '-A', '--kubeconfig', cp.kubeconfig]).ms)} ms (flux get sources oci -A)` : '']);
+  rows.push([
+    `flux-oci get sources -A (${countNodes(JSON.parse(list.r.stdout))} objects, every kind, process)`,
+    `${Math.round(list.ms)} ms`,
+    flux ? `${Math.round(time(flux, ['get', 'sources', 'oci', '-A', '--kubeconfig', cp.kubeconfig]).ms)} ms (flux get sources oci -A)` : '',
+  ]);
 
   // The editor's tree over LSP: the request, then a change in the API server reaching the client.
   process.env.KUBECONFIG = cp.kubeconfig; // the server inherits it, as from the editor's environment
@@ -119,7 +169,12 @@ try {
         });
       });
       t = performance.now();
-      const r = await cp.api('PATCH', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/bulk-${i}`, { metadata: { labels: { bench: String(i) } } }, 'application/merge-patch+json');
+      const r = await cp.api(
+        'PATCH',
+        `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/bulk-${i}`,
+        { metadata: { labels: { bench: String(i) } } },
+        'application/merge-patch+json',
+      );
       if (r.status !== 200) throw new Error(`patch failed: ${r.status}`);
       updates.push((await seen) - t);
     }

@@ -28,7 +28,11 @@ try {
   let t = performance.now();
   // Started two at a time: each start is CPU-bound (openssl, etcd, kube-apiserver).
   for (let i = 0; i < contexts; i += 2) {
-    planes.push(...(await Promise.all(Array.from({ length: Math.min(2, contexts - i) }, () => startControlPlane({ controllers: [], crds: ['source-controller', 'kustomize-controller'] })))));
+    planes.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(2, contexts - i) }, () => startControlPlane({ controllers: [], crds: ['source-controller', 'kustomize-controller'] })),
+      )),
+    );
   }
   rows.push([`start ${contexts} control planes`, `${Math.round(performance.now() - t)} ms`]);
 
@@ -39,11 +43,26 @@ try {
       await Promise.all(
         Array.from({ length: Math.min(50, objects - i) }, async (_, k) => {
           const name = `app-${i + k}`;
-          const r = await cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name, namespace: ns }, spec: { interval: '10m', url: 'oci://127.0.0.1:1/bench/app', ref: { tag: `v1.0.${c}` } } });
+          const r = await cp.api('POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories`, {
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'OCIRepository',
+            metadata: { name, namespace: ns },
+            spec: { interval: '10m', url: 'oci://127.0.0.1:1/bench/app', ref: { tag: `v1.0.${c}` } },
+          });
           if (r.status !== 201) throw new Error(`create ${name}: ${r.status}`);
           const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
           const d = digest(c);
-          await cp.api('PATCH', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/${name}/status`, { status: { artifact: { path: 'x', url: 'http://127.0.0.1:1/x', revision: `v1.0.${c}@${d}`, digest: d, lastUpdateTime: now }, conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok', lastTransitionTime: now }] } }, 'application/merge-patch+json');
+          await cp.api(
+            'PATCH',
+            `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/${name}/status`,
+            {
+              status: {
+                artifact: { path: 'x', url: 'http://127.0.0.1:1/x', revision: `v1.0.${c}@${d}`, digest: d, lastUpdateTime: now },
+                conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok', lastTransitionTime: now }],
+              },
+            },
+            'application/merge-patch+json',
+          );
         }),
       );
     }
@@ -62,7 +81,9 @@ try {
       'clusters:',
       ...parts.map((p) => `- name: ${p.name}\n  cluster:\n    server: ${p.cp.server}\n    certificate-authority: ${field(p.text, 'certificate-authority')}`),
       'users:',
-      ...parts.map((p) => `- name: ${p.name}\n  user:\n    client-certificate: ${field(p.text, 'client-certificate')}\n    client-key: ${field(p.text, 'client-key')}`),
+      ...parts.map(
+        (p) => `- name: ${p.name}\n  user:\n    client-certificate: ${field(p.text, 'client-certificate')}\n    client-key: ${field(p.text, 'client-key')}`,
+      ),
       'contexts:',
       ...parts.map((p) => `- name: ${p.name}\n  context: {cluster: ${p.name}, user: ${p.name}, namespace: ${ns}}`),
       'current-context: c0',
@@ -71,7 +92,11 @@ try {
   );
 
   t = performance.now();
-  const listed = spawnSync(process.execPath, [cli, 'get', 'sources', '--all-contexts', '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, KUBECONFIG: kubeconfig } });
+  const listed = spawnSync(process.execPath, [cli, 'get', 'sources', '--all-contexts', '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
   if (listed.error) throw listed.error;
   if (listed.status !== 0) throw new Error(listed.stderr);
   rows.push([`flux-oci get sources --all-contexts (${JSON.parse(listed.stdout).rows.length} rows, process)`, `${Math.round(performance.now() - t)} ms`]);
@@ -85,7 +110,10 @@ try {
     t = performance.now();
     let view = await fleet();
     if (!view || view.ok === false) throw new Error(`fleetTree failed: ${JSON.stringify(view)}`);
-    rows.push([`first paint: first fleetTree answer (${view.contexts.filter((c) => c.state === 'ready').length}/${contexts} contexts in it)`, `${Math.round(performance.now() - t)} ms`]);
+    rows.push([
+      `first paint: first fleetTree answer (${view.contexts.filter((c) => c.state === 'ready').length}/${contexts} contexts in it)`,
+      `${Math.round(performance.now() - t)} ms`,
+    ]);
     while (view.contexts.some((c) => c.state !== 'ready')) {
       await new Promise((r) => setTimeout(r, 100));
       view = await fleet();
@@ -105,7 +133,12 @@ try {
       const cp = planes[i % planes.length];
       const context = `c${i % planes.length}`;
       const a = performance.now();
-      const r = await cp.api('PATCH', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/app-${i}`, { spec: { suspend: true } }, 'application/merge-patch+json');
+      const r = await cp.api(
+        'PATCH',
+        `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/app-${i}`,
+        { spec: { suspend: true } },
+        'application/merge-patch+json',
+      );
       if (r.status !== 200) throw new Error(`patch failed: ${r.status}`);
       for (;;) {
         const v = await fleet();

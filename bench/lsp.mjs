@@ -34,44 +34,186 @@ const only = arg('only', '');
 
 // ---------- input ----------
 
-const labels = (i) => [`  labels:`, `    app.kubernetes.io/name: app-${i}`, `    app.kubernetes.io/part-of: fleet`, `    team: team-${i % 17}`, `  annotations:`, `    fluxcd.io/owner: "platform"`];
+const labels = (i) => [
+  `  labels:`,
+  `    app.kubernetes.io/name: app-${i}`,
+  `    app.kubernetes.io/part-of: fleet`,
+  `    team: team-${i % 17}`,
+  `  annotations:`,
+  `    fluxcd.io/owner: "platform"`,
+];
 
 const templates = [
   (i) => [
-    'apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 5m', `  url: oci://ghcr.io/org/manifests/app-${i}`, '  provider: generic', '  ref:', '    semver: ">=1.0.0 <2.0.0"', '  timeout: 60s',
-    '  layerSelector:', '    mediaType: application/vnd.cncf.flux.content.v1.tar+gzip', '    operation: extract', '  verify:', '    provider: cosign',
-    '    matchOIDCIdentity:', '      - issuer: ^https://token.actions.githubusercontent.com$', `        subject: ^https://github.com/org/app-${i}/.*$`, '  suspend: false',
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: OCIRepository',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 5m',
+    `  url: oci://ghcr.io/org/manifests/app-${i}`,
+    '  provider: generic',
+    '  ref:',
+    '    semver: ">=1.0.0 <2.0.0"',
+    '  timeout: 60s',
+    '  layerSelector:',
+    '    mediaType: application/vnd.cncf.flux.content.v1.tar+gzip',
+    '    operation: extract',
+    '  verify:',
+    '    provider: cosign',
+    '    matchOIDCIdentity:',
+    '      - issuer: ^https://token.actions.githubusercontent.com$',
+    `        subject: ^https://github.com/org/app-${i}/.*$`,
+    '  suspend: false',
   ],
   (i) => [
-    'apiVersion: kustomize.toolkit.fluxcd.io/v1', 'kind: Kustomization', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 10m', '  retryInterval: 2m', '  timeout: 5m', '  prune: true', '  wait: true', `  path: ./apps/app-${i}`, '  sourceRef:', '    kind: OCIRepository',
-    `    name: app-${i - 1}`, `  targetNamespace: app-${i}`, '  dependsOn:', `    - name: app-${i > 7 ? i - 7 : 1}`, '  postBuild:', '    substitute:', `      cluster: prod-${i % 3}`, '  force: false',
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+    'kind: Kustomization',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 10m',
+    '  retryInterval: 2m',
+    '  timeout: 5m',
+    '  prune: true',
+    '  wait: true',
+    `  path: ./apps/app-${i}`,
+    '  sourceRef:',
+    '    kind: OCIRepository',
+    `    name: app-${i - 1}`,
+    `  targetNamespace: app-${i}`,
+    '  dependsOn:',
+    `    - name: app-${i > 7 ? i - 7 : 1}`,
+    '  postBuild:',
+    '    substitute:',
+    `      cluster: prod-${i % 3}`,
+    '  force: false',
   ],
   (i) => [
-    'apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 10m', '  timeout: 5m', '  chartRef:', '    kind: OCIRepository', `    name: app-${i - 2}`, '  install:', '    remediation:', '      retries: 3',
-    '  upgrade:', '    cleanupOnFail: true', '  values:', '    replicaCount: 2', '    image:', `      tag: "1.${i}.0"`, '  driftDetection:', '    mode: enabled',
+    'apiVersion: helm.toolkit.fluxcd.io/v2',
+    'kind: HelmRelease',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 10m',
+    '  timeout: 5m',
+    '  chartRef:',
+    '    kind: OCIRepository',
+    `    name: app-${i - 2}`,
+    '  install:',
+    '    remediation:',
+    '      retries: 3',
+    '  upgrade:',
+    '    cleanupOnFail: true',
+    '  values:',
+    '    replicaCount: 2',
+    '    image:',
+    `      tag: "1.${i}.0"`,
+    '  driftDetection:',
+    '    mode: enabled',
   ],
   (i) => [
-    'apiVersion: source.toolkit.fluxcd.io/v1', 'kind: GitRepository', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 1m', `  url: https://github.com/org/app-${i}`, '  ref:', '    branch: main', '  timeout: 60s', '  secretRef:', '    name: git-auth', '  ignore: |',
-    '    /*', '    !/deploy', '  recurseSubmodules: false', '  provider: generic', '  suspend: false', '  include: []', '  sparseCheckout:', '    - deploy',
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: GitRepository',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 1m',
+    `  url: https://github.com/org/app-${i}`,
+    '  ref:',
+    '    branch: main',
+    '  timeout: 60s',
+    '  secretRef:',
+    '    name: git-auth',
+    '  ignore: |',
+    '    /*',
+    '    !/deploy',
+    '  recurseSubmodules: false',
+    '  provider: generic',
+    '  suspend: false',
+    '  include: []',
+    '  sparseCheckout:',
+    '    - deploy',
   ],
   (i) => [
-    'apiVersion: source.toolkit.fluxcd.io/v1', 'kind: Bucket', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 5m', '  provider: aws', `  bucketName: app-${i}`, '  endpoint: s3.amazonaws.com', '  region: us-east-1', '  timeout: 60s', '  ignore: |',
-    '    .git/', '    *.md', '  insecure: false', '  suspend: false', '  prefix: deploy/', '  certSecretRef:', '    name: ca', '  serviceAccountName: bucket-reader',
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: Bucket',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 5m',
+    '  provider: aws',
+    `  bucketName: app-${i}`,
+    '  endpoint: s3.amazonaws.com',
+    '  region: us-east-1',
+    '  timeout: 60s',
+    '  ignore: |',
+    '    .git/',
+    '    *.md',
+    '  insecure: false',
+    '  suspend: false',
+    '  prefix: deploy/',
+    '  certSecretRef:',
+    '    name: ca',
+    '  serviceAccountName: bucket-reader',
   ],
   (i) => [
-    'apiVersion: source.toolkit.fluxcd.io/v1', 'kind: HelmRepository', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  interval: 1h', `  url: https://charts.example.com/app-${i}`, '  timeout: 60s', '  passCredentials: false', '  suspend: false', '  insecure: false',
-    '  secretRef:', '    name: charts-auth', '  certSecretRef:', '    name: charts-ca', '  accessFrom:', '    namespaceSelectors:', '      - matchLabels:', '          team: a', '  provider: generic',
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: HelmRepository',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  interval: 1h',
+    `  url: https://charts.example.com/app-${i}`,
+    '  timeout: 60s',
+    '  passCredentials: false',
+    '  suspend: false',
+    '  insecure: false',
+    '  secretRef:',
+    '    name: charts-auth',
+    '  certSecretRef:',
+    '    name: charts-ca',
+    '  accessFrom:',
+    '    namespaceSelectors:',
+    '      - matchLabels:',
+    '          team: a',
+    '  provider: generic',
   ],
   (i) => [
-    'apiVersion: image.toolkit.fluxcd.io/v1', 'kind: ImagePolicy', 'metadata:', `  name: app-${i}`, '  namespace: flux-system', ...labels(i), 'spec:',
-    '  imageRepositoryRef:', `    name: app-${i}`, '  policy:', '    semver:', '      range: ">=1.0.0"', '  filterTags:', "    pattern: '^v(?P<version>.*)$'", '    extract: $version',
-    '  digestReflectionPolicy: Always', '  interval: 5m', '  suspend: false', '  # keep tags of the main line only', '  # see the runbook', '  # (padding comment)', '  # (padding comment)',
+    'apiVersion: image.toolkit.fluxcd.io/v1',
+    'kind: ImagePolicy',
+    'metadata:',
+    `  name: app-${i}`,
+    '  namespace: flux-system',
+    ...labels(i),
+    'spec:',
+    '  imageRepositoryRef:',
+    `    name: app-${i}`,
+    '  policy:',
+    '    semver:',
+    '      range: ">=1.0.0"',
+    '  filterTags:',
+    "    pattern: '^v(?P<version>.*)$'",
+    '    extract: $version',
+    '  digestReflectionPolicy: Always',
+    '  interval: 5m',
+    '  suspend: false',
+    '  # keep tags of the main line only',
+    '  # see the runbook',
+    '  # (padding comment)',
+    '  # (padding comment)',
   ],
 ];
 
@@ -160,7 +302,9 @@ class Session {
   }
 
   nextDiagnostics(uri, version) {
-    return new Promise((resolve) => this.waiters.push({ test: (p) => p.uri === uri && (version === undefined || p.version === undefined || p.version >= version), resolve }));
+    return new Promise((resolve) =>
+      this.waiters.push({ test: (p) => p.uri === uri && (version === undefined || p.version === undefined || p.version >= version), resolve }),
+    );
   }
 
   /** Longest event-loop block inside the server since the last call (only servers started with FLUX_OCI_BENCH=1 answer). */
@@ -216,7 +360,8 @@ async function measure(session, folder, fileUri, text) {
       const t = performance.now();
       await session.conn.sendRequest('textDocument/hover', { textDocument: { uri: fileUri }, position: { line: 8, character: 3 } });
       const took = performance.now() - t;
-      if (process.env.BENCH_DEBUG && took > 30) console.log(`[${session.name}] probe took ${took.toFixed(0)} ms at ${(t - opened).toFixed(0)} ms after didOpen`);
+      if (process.env.BENCH_DEBUG && took > 30)
+        console.log(`[${session.name}] probe took ${took.toFixed(0)} ms at ${(t - opened).toFixed(0)} ms after didOpen`);
       worstProbe = Math.max(worstProbe, took);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -241,7 +386,8 @@ async function measure(session, folder, fileUri, text) {
   const keyLines = [];
   const valueLines = [];
   lines.forEach((l, i) => {
-    if (/^ {2}[a-zA-Z]+:/.test(l) && !l.startsWith('  name:') && !l.startsWith('  namespace:') && !l.startsWith('  labels') && !l.startsWith('  annotations')) keyLines.push(i);
+    if (/^ {2}[a-zA-Z]+:/.test(l) && !l.startsWith('  name:') && !l.startsWith('  namespace:') && !l.startsWith('  labels') && !l.startsWith('  annotations'))
+      keyLines.push(i);
     if (/^ {2}provider: /.test(l)) valueLines.push(i);
   });
   const completionMs = [];
@@ -314,12 +460,27 @@ const schemaFile = path.join(out, 'flux-combined.schema.json');
 writeFileSync(schemaFile, JSON.stringify(combinedSchema()));
 const fileUri = pathToFileURL(file).href;
 const lineCount = text.split('\n').length;
-console.log(`bench:lsp — ${docCount} documents, ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KiB; ${samples} completions/hovers, ${editCount} edits; node ${process.version}`);
-console.log(`yaml-language-server gets ${readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.json') && f !== 'index.json').length} kind schemas from schemas/ as one combined schema (allOf of if apiVersion+kind then schema) via yaml.schemas`);
+console.log(
+  `bench:lsp — ${docCount} documents, ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KiB; ${samples} completions/hovers, ${editCount} edits; node ${process.version}`,
+);
+console.log(
+  `yaml-language-server gets ${readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.json') && f !== 'index.json').length} kind schemas from schemas/ as one combined schema (allOf of if apiVersion+kind then schema) via yaml.schemas`,
+);
 
 const results = {};
 if (only !== 'yls') {
-  const ours = new Session('flux-oci', process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), path.join(root, 'dist/server.js'), '--stdio'], { 'flux-oci': { validation: { enable: true }, registry: { offline: true }, diagnosticsDelay: 10 } }, { FLUX_OCI_BENCH: '1' });
+  const ours = new Session(
+    'flux-oci',
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      path.join(root, 'dist/server.js'),
+      '--stdio',
+    ],
+    { 'flux-oci': { validation: { enable: true }, registry: { offline: true }, diagnosticsDelay: 10 } },
+    { FLUX_OCI_BENCH: '1' },
+  );
   ours.reportsEventLoop = true;
   try {
     results.ours = await measure(ours, ws, fileUri, text);
@@ -337,7 +498,12 @@ if (only !== 'ours') {
     kubernetesCRDStore: { enable: false },
     maxItemsComputed: 5000,
   };
-  const yls = new Session('yaml-language-server', process.execPath, [path.join(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio'], { yaml: yamlSettings, '[yaml]': {}, http: {}, editor: {} });
+  const yls = new Session(
+    'yaml-language-server',
+    process.execPath,
+    [path.join(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio'],
+    { yaml: yamlSettings, '[yaml]': {}, http: {}, editor: {} },
+  );
   try {
     results.yls = await measure(yls, ws, fileUri, text);
   } finally {
@@ -367,7 +533,8 @@ for (const [label, key, unit] of rows) {
   const f = (r) => (r ? (unit === '' ? String(r[key]) : fmt(r[key], unit ?? 'ms')) : '—');
   console.log(`${label.padEnd(44)}${f(results.ours).padStart(14)}${f(results.yls).padStart(24)}`);
 }
-if (results.yls) console.log(`${'edit → diagnostics p95 minus yls 200 ms debounce'.padEnd(44)}${''.padStart(14)}${fmt(results.yls.editP95 - 200).padStart(24)}`);
+if (results.yls)
+  console.log(`${'edit → diagnostics p95 minus yls 200 ms debounce'.padEnd(44)}${''.padStart(14)}${fmt(results.yls.editP95 - 200).padStart(24)}`);
 if (results.ours && results.yls) {
   console.log('');
   const ratio = (a, b) => (b > 0 ? (a / b).toFixed(3) : 'n/a');

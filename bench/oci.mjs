@@ -73,7 +73,7 @@ function makeLargeFile(dir, bytes) {
   // Half incompressible, half text: a realistic bundled-chart/CRD mix.
   const text = Buffer.from(manifestText('large', 8 * MB));
   const parts = [];
-  for (let n = 0; n < bytes; ) {
+  for (let n = 0; n < bytes;) {
     const chunk = (parts.length % 2 === 0 ? randomBytes(8 * MB) : text).subarray(0, Math.min(8 * MB, bytes - n));
     parts.push(chunk);
     n += chunk.length;
@@ -174,28 +174,28 @@ const rows = [];
 const loadBefore = loadavg();
 try {
   for (const mb of sizesMb) {
-  const totalBytes = mb * MB;
-  for (const shape of args.shapes.split(',')) {
-    const src = path.join(work, `src-${shape}`);
-    const t0 = Date.now();
-    const files = shape === 'small' ? makeSmallFiles(src, totalBytes) : makeLargeFile(src, totalBytes);
-    console.error(`bench:oci: ${shape}: ${files} file(s), ${mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    for (let r = 0; r < runs; r++) {
-      for (const name of selected) {
-        const ref = `${registry.host}/bench/${name}-${shape}-${mb}-${r}:v1`;
-        const push = await clients[name].push(ref, src, work);
-        const out = path.join(work, `out-${name}-${shape}-${mb}-${r}`);
-        const pull = await clients[name].pull(ref, out, work);
-        rmSync(out, { recursive: true, force: true });
-        rows.push({ mb, shape, name, run: r, push, pull });
-        console.error(
-          `bench:oci: ${mb} MB ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
-            `pull ${(totalBytes / MB / pull.seconds).toFixed(1)} MB/s ${pull.rssMiB.toFixed(0)} MiB`,
-        );
+    const totalBytes = mb * MB;
+    for (const shape of args.shapes.split(',')) {
+      const src = path.join(work, `src-${shape}`);
+      const t0 = Date.now();
+      const files = shape === 'small' ? makeSmallFiles(src, totalBytes) : makeLargeFile(src, totalBytes);
+      console.error(`bench:oci: ${shape}: ${files} file(s), ${mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      for (let r = 0; r < runs; r++) {
+        for (const name of selected) {
+          const ref = `${registry.host}/bench/${name}-${shape}-${mb}-${r}:v1`;
+          const push = await clients[name].push(ref, src, work);
+          const out = path.join(work, `out-${name}-${shape}-${mb}-${r}`);
+          const pull = await clients[name].pull(ref, out, work);
+          rmSync(out, { recursive: true, force: true });
+          rows.push({ mb, shape, name, run: r, push, pull });
+          console.error(
+            `bench:oci: ${mb} MB ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
+              `pull ${(totalBytes / MB / pull.seconds).toFixed(1)} MB/s ${pull.rssMiB.toFixed(0)} MiB`,
+          );
+        }
       }
+      rmSync(src, { recursive: true, force: true });
     }
-    rmSync(src, { recursive: true, force: true });
-  }
   }
 } finally {
   await registry.stop();
@@ -212,9 +212,15 @@ for (const row of rows) {
 
 const versions = { 'flux-oci': JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, flux: peerVersions.flux, oras: peerVersions.oras };
 const loadAfter = loadavg();
-console.log(`\nflux-oci bench:oci — ${sizesMb.join(' and ')} MB artifacts, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`);
-console.log(`peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command; CPU = user+sys seconds of the client`);
-console.log(`load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores\n`);
+console.log(
+  `\nflux-oci bench:oci — ${sizesMb.join(' and ')} MB artifacts, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`,
+);
+console.log(
+  `peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command; CPU = user+sys seconds of the client`,
+);
+console.log(
+  `load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores\n`,
+);
 const header = ['MB', 'shape', 'client', 'push s', 'push MB/s', 'push CPU s', 'push RSS MiB', 'pull s', 'pull MB/s', 'pull CPU s', 'pull RSS MiB'];
 const cpu = (s) => (Number.isNaN(s) ? '-' : s.toFixed(2));
 const table = [...best.values()].map((r) => [

@@ -11,7 +11,9 @@ import { dockerRegistryAvailable, startRegistry } from '../test/peers/registry.t
 import { LspClient } from '../test/helpers/lspClient.ts';
 import { at, ociRepository, seed } from '../test/resolution/stories.ts';
 
-const { values } = parseArgs({ options: { tags: { type: 'string', default: '12' }, cold: { type: 'string', default: '15' }, cached: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { tags: { type: 'string', default: '12' }, cold: { type: 'string', default: '15' }, cached: { type: 'string', default: '200' } },
+});
 const tagCount = Number(values.tags);
 const coldRuns = Number(values.cold);
 const cachedRuns = Number(values.cached);
@@ -62,7 +64,9 @@ try {
     const t = performance.now();
     const list = spawnSync('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/bench/app`], { encoding: 'utf8' });
     if (list.status !== 0) break;
-    const inspect = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/bench/app:v1.${tagCount - 1}.0`], { encoding: 'utf8' });
+    const inspect = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/bench/app:v1.${tagCount - 1}.0`], {
+      encoding: 'utf8',
+    });
     if (inspect.status !== 0) break;
     peer.push(performance.now() - t);
   }

@@ -62,7 +62,13 @@ function timeRun(cmd, cmdArgs, cwd) {
   const started = process.hrtime.bigint();
   const r = spawnSync(file, fileArgs, { cwd, env: noCache(cmdArgs) ? envNoCache : env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const cpuMs = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0) : undefined;
+  const cpuMs = gnuTime
+    ? readFileSync(cpuFile, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .slice(-2)
+        .reduce((a, b) => a + Number(b) * 1000, 0)
+    : undefined;
   return { ms, cpuMs, code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -158,12 +164,16 @@ function table(header, body) {
   console.log('');
 }
 
-console.log(`\nflux-oci bench:startup — wall clock from spawn to exit (CLI) or to the initialize answer (server), ${runs} interleaved rounds after one warm-up`);
-console.log(`load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`);
+console.log(
+  `\nflux-oci bench:startup — wall clock from spawn to exit (CLI) or to the initialize answer (server), ${runs} interleaved rounds after one warm-up`,
+);
+console.log(
+  `load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`,
+);
 if (!node22) console.log('Node 22 is missing: bash scripts/node22.sh');
 if (!existsSync(sea)) console.log('the single executable is missing: npm run build:sea');
 if (!flux) console.log(`flux ${peerVersions.flux} is missing: bash scripts/peers/build.sh flux`);
 console.log('');
 table(['CLI', '--version median', 'min', 'CPU', 'check (2 files) median', 'min', 'CPU'], rows);
-if (gnuTime) console.log('CPU: median user+sys of the process (GNU time), which the machine\'s load moves far less than wall clock.\n');
+if (gnuTime) console.log("CPU: median user+sys of the process (GNU time), which the machine's load moves far less than wall clock.\n");
 table(['language server', 'initialize median', 'min'], serverRows);

@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const src = path.join(root, 'tools', 'semver-oracle');
 const hash = createHash('sha256');
-for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update('\0').update(readFileSync(path.join(src, f)));
+for (const f of ['go.mod', 'go.sum', 'main.go'])
+  hash
+    .update(f)
+    .update('\0')
+    .update(readFileSync(path.join(src, f)));
 const key = hash.digest('hex').slice(0, 16);
 const cache = process.env.FLUX_OCI_CACHE || path.join(homedir(), '.cache', 'flux-oci');
 const dir = path.join(cache, 'tools', `semver-oracle-${key}`);

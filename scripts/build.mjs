@@ -64,7 +64,7 @@ function writeNotices(metafiles) {
     '# Third-party notices',
     '',
     `flux-oci ${pkg.version} (${pkg.license}) bundles the following packages into dist/*.js.`,
-    'The JSON schemas are generated from Flux\'s CRDs; see schemas/ATTRIBUTION.md.',
+    "The JSON schemas are generated from Flux's CRDs; see schemas/ATTRIBUTION.md.",
     '',
   ];
   for (const p of packages) {

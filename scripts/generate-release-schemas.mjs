@@ -85,14 +85,27 @@ function controllerCrds(name, version) {
   const mod = moduleDir(module, version);
   if (mod) {
     const dir = path.join(mod.dir, 'config', 'crd', 'bases');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-    return { from: `Go module proxy ${module}@${version} (${mod.sum})`, commit: '', files: files.map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8') })) };
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
+    return {
+      from: `Go module proxy ${module}@${version} (${mod.sum})`,
+      commit: '',
+      files: files.map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8') })),
+    };
   }
   const repo = gitRepo(name);
   if (!repo) throw new Error(`${module}@${version}: the Go module proxy does not serve it and no clone of fluxcd/${name} was found under --git-mirrors`);
   const commit = git(repo, 'rev-parse', `${version}^{commit}`).trim();
-  const files = git(repo, 'ls-tree', '--name-only', commit, 'config/crd/bases/').split('\n').filter((f) => f.endsWith('.yaml')).sort();
-  return { from: `git tag ${version} of fluxcd/${name}`, commit, files: files.map((f) => ({ file: path.basename(f), text: git(repo, 'show', `${commit}:${f}`) })) };
+  const files = git(repo, 'ls-tree', '--name-only', commit, 'config/crd/bases/')
+    .split('\n')
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  return {
+    from: `git tag ${version} of fluxcd/${name}`,
+    commit,
+    files: files.map((f) => ({ file: path.basename(f), text: git(repo, 'show', `${commit}:${f}`) })),
+  };
 }
 
 /** Which controller versions a Flux release pins (flux2 manifests/bases/<controller>/kustomization.yaml). */
@@ -113,7 +126,11 @@ function pinsOf(release) {
 }
 
 const sha = (text) => createHash('sha256').update(text).digest('hex');
-const gitBlob = (text) => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0`).update(text).digest('hex');
+const gitBlob = (text) =>
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text)}\0`)
+    .update(text)
+    .digest('hex');
 
 const tmp = `${outDir}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
@@ -128,7 +145,9 @@ for (const release of releases) {
   for (const pin of pins) {
     const src = controllerCrds(pin.name, pin.version);
     for (const { file, text } of src.files) {
-      attributionRows.push(`| ${release} | fluxcd/${pin.name} | ${pin.version} | config/crd/bases/${file} | ${src.commit || '(module zip)'} | ${gitBlob(text)} | ${src.from} |`);
+      attributionRows.push(
+        `| ${release} | fluxcd/${pin.name} | ${pin.version} | config/crd/bases/${file} | ${src.commit || '(module zip)'} | ${gitBlob(text)} | ${src.from} |`,
+      );
       for (const doc of parseAllDocuments(text)) {
         const crd = doc.toJSON();
         if (crd?.kind !== 'CustomResourceDefinition') continue;
@@ -138,12 +157,21 @@ for (const release of releases) {
           if (!v.served) continue;
           const json = JSON.stringify(v.schema.openAPIV3Schema) + '\n';
           const schemaFile = `${group}_${names.kind}.${sha(json).slice(0, 10)}.json`;
-          if (!written.has(schemaFile)) writeFileSync(path.join(tmp, schemaFile), json), written.add(schemaFile);
+          if (!written.has(schemaFile)) (writeFileSync(path.join(tmp, schemaFile), json), written.add(schemaFile));
           served.push({ version: v.name, storage: !!v.storage, deprecated: !!v.deprecated, schema: `releases/${schemaFile}` });
         }
         const servedNames = new Set(served.map((s) => s.version));
         const retired = (historyByKind[`${group}/${names.kind}`] ?? history[group] ?? []).filter((v) => !servedNames.has(v)).map((version) => ({ version }));
-        kinds.push({ group, kind: names.kind, plural: names.plural, shortNames: names.shortNames ?? [], scope, served, retired, source: { repository: `fluxcd/${pin.name}`, version: pin.version, path: `config/crd/bases/${file}`, ...(src.commit ? { commit: src.commit } : {}) } });
+        kinds.push({
+          group,
+          kind: names.kind,
+          plural: names.plural,
+          shortNames: names.shortNames ?? [],
+          scope,
+          served,
+          retired,
+          source: { repository: `fluxcd/${pin.name}`, version: pin.version, path: `config/crd/bases/${file}`, ...(src.commit ? { commit: src.commit } : {}) },
+        });
       }
     }
   }
@@ -153,7 +181,13 @@ for (const release of releases) {
     const servedHere = new Set(kinds.filter((k) => k.group === group).flatMap((k) => k.served.map((s) => s.version)));
     retiredVersions[group] = versions.filter((v) => !servedHere.has(v)).map((version) => ({ version }));
   }
-  out.releases.push({ flux: release, flux2Module: `github.com/fluxcd/flux2/v2@${release} (${sum})`, controllers: Object.fromEntries(pins.map((p) => [p.name, p.version])), kinds, retiredVersions });
+  out.releases.push({
+    flux: release,
+    flux2Module: `github.com/fluxcd/flux2/v2@${release} (${sum})`,
+    controllers: Object.fromEntries(pins.map((p) => [p.name, p.version])),
+    kinds,
+    retiredVersions,
+  });
   console.log(`generate-release-schemas: ${release}: ${kinds.length} kinds from ${pins.map((p) => `${p.name}@${p.version}`).join(', ')}`);
 }
 

@@ -53,7 +53,9 @@ const retiredByKind = {
 const sources = parseSources(readFileSync(path.join(crdDir, 'SOURCES.md'), 'utf8'));
 const kinds = [];
 const written = [];
-for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()) {
+for (const file of readdirSync(crdDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()) {
   for (const doc of parseAllDocuments(readFileSync(path.join(crdDir, file), 'utf8'))) {
     const crd = doc.toJSON();
     if (crd?.kind !== 'CustomResourceDefinition') continue;
@@ -149,7 +151,11 @@ function moduleSource(written) {
   const hasReleases = existsSync(path.join(releaseDir, 'index.json'));
   const hash = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
   const byHash = new Map(written.map((w, i) => [hash(path.join(outDir, w.file)), `s${i}`]));
-  const releaseFiles = hasReleases ? readdirSync(releaseDir).filter((f) => f.endsWith('.json') && f !== 'index.json').sort() : [];
+  const releaseFiles = hasReleases
+    ? readdirSync(releaseDir)
+        .filter((f) => f.endsWith('.json') && f !== 'index.json')
+        .sort()
+    : [];
   const shared = [];
   const texts = [];
   for (const f of releaseFiles) {
@@ -174,12 +180,12 @@ function moduleSource(written) {
     '/** Older Flux releases (schemas/releases/index.json); their schema files are keys of shippedSchemas or releaseSchemaTexts. */',
     `export const releaseIndex: unknown = ${hasReleases ? 'releases' : '{ releases: [] }'};`,
     '',
-    '// Older releases\' schemas identical to a Flux 2.9 one.',
+    "// Older releases' schemas identical to a Flux 2.9 one.",
     'Object.assign(shippedSchemas, {',
     ...shared,
     '});',
     '',
-    '/** The other older releases\' schemas, as JSON text: parsed when a workspace on that release first needs them. */',
+    "/** The other older releases' schemas, as JSON text: parsed when a workspace on that release first needs them. */",
     'export const releaseSchemaTexts: Record<string, string> = {',
     ...texts,
     '};',

@@ -27,7 +27,8 @@ function run(label, command, commandArgs, options = {}) {
   return r;
 }
 
-if (process.platform !== 'linux' || process.arch !== 'x64') fail(`the single executable is built for Linux x64 only (this is ${process.platform}-${process.arch})`);
+if (process.platform !== 'linux' || process.arch !== 'x64')
+  fail(`the single executable is built for Linux x64 only (this is ${process.platform}-${process.arch})`);
 if (!args.includes('--no-build')) run('build', process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (!existsSync('dist/sea.js')) fail('dist/sea.js is missing (run npm run build)');
 
@@ -45,7 +46,7 @@ try {
   chmodSync(exe, 0o755);
   // Node's release binaries keep their symbols (~18 MB); the executable does not need them.
   if (spawnSync('sh', ['-c', 'command -v strip'], { stdio: 'ignore' }).status === 0) run('strip', 'strip', [exe]);
-  else console.warn('sea: strip (binutils) not found; the executable keeps Node\'s symbols');
+  else console.warn("sea: strip (binutils) not found; the executable keeps Node's symbols");
 
   run('postject', process.execPath, [
     path.join(root, 'node_modules/postject/dist/cli.js'),
@@ -57,7 +58,9 @@ try {
   ]);
 
   // It must start, and say the version package.json says.
-  const pkgVersion = JSON.parse(spawnSync(process.execPath, ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: root, encoding: 'utf8' }).stdout);
+  const pkgVersion = JSON.parse(
+    spawnSync(process.execPath, ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: root, encoding: 'utf8' }).stdout,
+  );
   const v = run('smoke test', exe, ['--version']);
   if (v.stdout.trim() !== `flux-oci ${pkgVersion}`) fail(`the executable says "${v.stdout.trim()}", expected "flux-oci ${pkgVersion}"`);
 

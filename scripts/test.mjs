@@ -18,9 +18,7 @@ function walk(dir) {
   return out;
 }
 
-const files = walk(path.join(root, 'test')).filter(
-  (f) => filters.length === 0 || filters.some((x) => f.includes(x)),
-);
+const files = walk(path.join(root, 'test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // --test-force-exit: a test file whose tests all finished ends even if a peer it started left a
 // handle open; once, a file sat 12 minutes after its last test in a loaded run.
 const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', ...files];

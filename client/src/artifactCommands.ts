@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { commands, env, ProgressLocation, ThemeIcon, Uri, window, workspace, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import { artifactCommands, compareArtifactsClientCommand, type AccessArgs, type ArtifactDefaults, type ParsedReference, type VerifyArgs } from '../../server/src/protocol/artifactMessages';
+import {
+  artifactCommands,
+  compareArtifactsClientCommand,
+  type AccessArgs,
+  type ArtifactDefaults,
+  type ParsedReference,
+  type VerifyArgs,
+} from '../../server/src/protocol/artifactMessages';
 import type { Answer, CommandType } from '../../server/src/protocol/messages';
 import { runServerCommand, runningClient } from './serverCommands';
 
@@ -60,12 +67,21 @@ class ArtifactPalette {
     const checked = await this.reference(ref);
     const parsed = checked?.ok ? checked : undefined;
     const suggested = path.join('pulled', `${parsed?.name ?? 'artifact'}-${(parsed?.tag ?? parsed?.digest?.slice('sha256:'.length) ?? 'latest').slice(0, 12)}`);
-    const into = await window.showInputBox({ title: title('Pull Artifact (3/3): into folder'), prompt: 'An empty or new folder (relative to the workspace)', value: suggested, ignoreFocusOut: true });
+    const into = await window.showInputBox({
+      title: title('Pull Artifact (3/3): into folder'),
+      prompt: 'An empty or new folder (relative to the workspace)',
+      value: suggested,
+      ignoreFocusOut: true,
+    });
     if (!into) return;
     const answer = await this.execute(artifactCommands.pull, `Pulling ${short(ref)}`, { url: ref, output: into });
     if (!this.succeeded('pull', answer)) return;
     this.output.info(`pulled ${answer.url} into ${answer.output} (${answer.files ?? '?'} files; revision ${answer.revision ?? 'unknown'})`);
-    const pick = await window.showInformationMessage(`Flux OCI: pulled ${answer.files ?? ''} files into ${workspace.asRelativePath(answer.output)}`, 'Open Folder', 'Copy Digest');
+    const pick = await window.showInformationMessage(
+      `Flux OCI: pulled ${answer.files ?? ''} files into ${workspace.asRelativePath(answer.output)}`,
+      'Open Folder',
+      'Copy Digest',
+    );
     if (pick === 'Open Folder') void commands.executeCommand('revealInExplorer', Uri.file(answer.output));
     if (pick === 'Copy Digest') this.copyDigest(answer.digest);
   }
@@ -74,12 +90,25 @@ class ArtifactPalette {
     const d = await this.defaults();
     const url = await this.pickReference(d, 'Tag Artifact (1/3): existing artifact', 'ref');
     if (!url) return;
-    const tags = await window.showInputBox({ title: title('Tag Artifact (3/3): new tags'), prompt: `New tags for ${url}, separated by commas`, value: 'stable', ignoreFocusOut: true });
+    const tags = await window.showInputBox({
+      title: title('Tag Artifact (3/3): new tags'),
+      prompt: `New tags for ${url}, separated by commas`,
+      value: 'stable',
+      ignoreFocusOut: true,
+    });
     if (!tags) return;
-    const answer = await this.execute(artifactCommands.tag, `Tagging ${short(url)}`, { url, tags: tags.split(',').map((t) => t.trim()).filter(Boolean) });
+    const answer = await this.execute(artifactCommands.tag, `Tagging ${short(url)}`, {
+      url,
+      tags: tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    });
     if (!this.succeeded('tag', answer)) return;
     this.output.info(`tagged ${answer.repository}@${answer.digest} as ${answer.tags.join(', ')}`);
-    void window.showInformationMessage(`Flux OCI: ${answer.tags.join(', ')} → ${answer.digest.slice(0, 19)}…`, 'Copy Digest').then((p) => p && this.copyDigest(answer.digest));
+    void window
+      .showInformationMessage(`Flux OCI: ${answer.tags.join(', ')} → ${answer.digest.slice(0, 19)}…`, 'Copy Digest')
+      .then((p) => p && this.copyDigest(answer.digest));
     void commands.executeCommand('flux-oci.refreshResolution');
   }
 
@@ -102,7 +131,14 @@ class ArtifactPalette {
     pick.title = title(`${artifacts.length} artifacts in ${answer.repository}${semver ? ` (the OCIRepository asks for ${semver})` : ''}`);
     pick.placeholder = 'Pick one to copy its digest, or compare it (buttons)';
     pick.matchOnDetail = true;
-    pick.items = artifacts.map((a) => ({ label: a.tag, description: a.digest.slice(0, 19), detail: [a.revision, a.created, a.source].filter(Boolean).join(' · '), digest: a.digest, tag: a.tag, buttons: compare }));
+    pick.items = artifacts.map((a) => ({
+      label: a.tag,
+      description: a.digest.slice(0, 19),
+      detail: [a.revision, a.created, a.source].filter(Boolean).join(' · '),
+      digest: a.digest,
+      tag: a.tag,
+      buttons: compare,
+    }));
     pick.onDidAccept(() => {
       const item = pick.activeItems[0];
       pick.hide();
@@ -160,7 +196,12 @@ class ArtifactPalette {
     if (!url) return;
     const keyFile = await this.pickFile('**/*.key', 'Sign Artifact (2/3): cosign private key', 'Sign with this key', { 'cosign keys': ['key'] });
     if (!keyFile) return;
-    const password = await window.showInputBox({ title: title('Sign Artifact (3/3): key password'), prompt: 'Password of the cosign key (COSIGN_PASSWORD)', password: true, ignoreFocusOut: true });
+    const password = await window.showInputBox({
+      title: title('Sign Artifact (3/3): key password'),
+      prompt: 'Password of the cosign key (COSIGN_PASSWORD)',
+      password: true,
+      ignoreFocusOut: true,
+    });
     if (password === undefined) return;
     const answer = await this.execute(artifactCommands.sign, `Signing ${short(url)}`, { url, keyFile, password });
     if (!this.succeeded('sign', answer)) return;
@@ -195,7 +236,12 @@ class ArtifactPalette {
     items.push({ label: '$(edit) Enter an oci:// URL…', alwaysShow: true });
     let typed: string | undefined;
     if (d.sources.length > 0) {
-      const pick = await window.showQuickPick(items, { title: title(step), placeHolder: 'Repository (from the OCIRepositories of this workspace)', matchOnDescription: true, ignoreFocusOut: true });
+      const pick = await window.showQuickPick(items, {
+        title: title(step),
+        placeHolder: 'Repository (from the OCIRepositories of this workspace)',
+        matchOnDescription: true,
+        ignoreFocusOut: true,
+      });
       if (!pick) return undefined;
       typed = pick.url;
     }
@@ -238,14 +284,26 @@ class ArtifactPalette {
     if (!pick) return undefined;
     if (!pick.label.startsWith('$(')) return pick.label;
     const base = d.workspaceFolder ? Uri.file(d.workspaceFolder) : undefined;
-    const chosen = await window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, ...(base ? { defaultUri: base } : {}), openLabel: 'Use this folder' });
+    const chosen = await window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      ...(base ? { defaultUri: base } : {}),
+      openLabel: 'Use this folder',
+    });
     return chosen?.[0]?.fsPath;
   }
 
   /** A workspace file matching `glob`, else one from the file dialog. */
   private async pickFile(glob: string, step: string, openLabel: string, filters: Record<string, string[]>): Promise<string | undefined> {
     const found = await workspace.findFiles(glob, '**/node_modules/**', 20);
-    if (found.length) return (await window.showQuickPick(found.map((u) => ({ label: workspace.asRelativePath(u), path: u.fsPath })), { title: title(step), ignoreFocusOut: true }))?.path;
+    if (found.length)
+      return (
+        await window.showQuickPick(
+          found.map((u) => ({ label: workspace.asRelativePath(u), path: u.fsPath })),
+          { title: title(step), ignoreFocusOut: true },
+        )
+      )?.path;
     return (await window.showOpenDialog({ canSelectMany: false, openLabel, filters }))?.[0]?.fsPath;
   }
 
@@ -262,9 +320,19 @@ class ArtifactPalette {
       const key = await this.pickFile('**/*.pub', 'Verify Artifact (3/3): public key', 'Use this public key', { 'Public keys': ['pub', 'pem'] });
       return key ? { url, keys: [key] } : undefined;
     }
-    const subject = await window.showInputBox({ title: title('Verify Artifact (3/3): certificate identity'), prompt: 'Identity regexp (RE2)', value: '^https://github.com/', ignoreFocusOut: true });
+    const subject = await window.showInputBox({
+      title: title('Verify Artifact (3/3): certificate identity'),
+      prompt: 'Identity regexp (RE2)',
+      value: '^https://github.com/',
+      ignoreFocusOut: true,
+    });
     if (!subject) return undefined;
-    const issuer = await window.showInputBox({ title: title('Verify Artifact (3/3): OIDC issuer'), prompt: 'Issuer regexp (RE2)', value: '^https://token.actions.githubusercontent.com$', ignoreFocusOut: true });
+    const issuer = await window.showInputBox({
+      title: title('Verify Artifact (3/3): OIDC issuer'),
+      prompt: 'Issuer regexp (RE2)',
+      value: '^https://token.actions.githubusercontent.com$',
+      ignoreFocusOut: true,
+    });
     if (!issuer) return undefined;
     return { url, identity: { subject, issuer } };
   }
@@ -276,7 +344,11 @@ class ArtifactPalette {
    * server reaches the registry with the log-ins it already holds (Log In to a Registry), so
    * no credential travels with the command.
    */
-  private async execute<Arg extends AccessArgs & { url?: string }, R>(type: CommandType<Arg, Answer<R>>, progressTitle: string, args: Arg): Promise<Answer<R> | undefined> {
+  private async execute<Arg extends AccessArgs & { url?: string }, R>(
+    type: CommandType<Arg, Answer<R>>,
+    progressTitle: string,
+    args: Arg,
+  ): Promise<Answer<R> | undefined> {
     const c = runningClient(this.client());
     const progressToken = randomUUID();
     this.output.info(`${progressTitle}: ${args.url ?? ''}`);

@@ -50,7 +50,12 @@ const title = (step: string): string => `Flux OCI: ${step}`;
 
 /** `flux-oci-artifact://host:port/org/app@sha256:…/apps/web.yaml`; `?empty` is the missing side of an added or removed file. */
 export function artifactFileUri(side: { registry: string; repository: string; digest: string }, file: string, empty = false): Uri {
-  return Uri.from({ scheme: artifactScheme, authority: side.registry, path: `/${side.repository}@${side.digest}/${file}`, ...(empty ? { query: 'empty' } : {}) });
+  return Uri.from({
+    scheme: artifactScheme,
+    authority: side.registry,
+    path: `/${side.repository}@${side.digest}/${file}`,
+    ...(empty ? { query: 'empty' } : {}),
+  });
 }
 
 function parseArtifactUri(uri: Uri): ArtifactFileParams | undefined {
@@ -169,11 +174,21 @@ export class ArtifactComparisons {
     const c = runningClient(this.client());
     const d = await runServerCommand(c, artifactCommands.defaults, window.activeTextEditor ? { uri: window.activeTextEditor.document.uri.toString() } : {});
     const sources = d?.ok ? d.sources : [];
-    const repoItems: Array<QuickPickItem & { url?: string }> = sources.map((s) => ({ label: s.url, description: [s.name, s.ref].filter(Boolean).join(' · '), url: s.url }));
+    const repoItems: Array<QuickPickItem & { url?: string }> = sources.map((s) => ({
+      label: s.url,
+      description: [s.name, s.ref].filter(Boolean).join(' · '),
+      url: s.url,
+    }));
     repoItems.push({ label: '$(edit) Enter an oci:// URL…', alwaysShow: true });
-    const picked = sources.length ? await window.showQuickPick(repoItems, { title: title('Compare Artifacts (1/3): repository'), ignoreFocusOut: true }) : repoItems[0];
+    const picked = sources.length
+      ? await window.showQuickPick(repoItems, { title: title('Compare Artifacts (1/3): repository'), ignoreFocusOut: true })
+      : repoItems[0];
     if (!picked) return;
-    const typed = picked.url ?? (await window.showInputBox({ title: title('Compare Artifacts (1/3): repository'), prompt: 'OCI repository URL', value: 'oci://', ignoreFocusOut: true }))?.trim();
+    const typed =
+      picked.url ??
+      (
+        await window.showInputBox({ title: title('Compare Artifacts (1/3): repository'), prompt: 'OCI repository URL', value: 'oci://', ignoreFocusOut: true })
+      )?.trim();
     if (!typed) return;
     const ref = await runServerCommand(c, artifactCommands.reference, { url: typed });
     if (ref && !ref.ok) throw new Error(ref.error);
@@ -187,10 +202,22 @@ export class ArtifactComparisons {
       detail: [a.revision, a.created].filter(Boolean).join(' · '),
       url: `${repository}:${a.tag}`,
     }));
-    const before = await window.showQuickPick(versions, { title: title('Compare Artifacts (2/3): old version'), placeHolder: 'The version to compare from', ignoreFocusOut: true, matchOnDetail: true });
+    const before = await window.showQuickPick(versions, {
+      title: title('Compare Artifacts (2/3): old version'),
+      placeHolder: 'The version to compare from',
+      ignoreFocusOut: true,
+      matchOnDetail: true,
+    });
     if (!before?.url) return;
-    const afterItems = [{ label: '$(folder) A workspace folder…', folder: true, alwaysShow: true } as QuickPickItem & { url?: string; folder?: boolean }, ...versions.filter((v) => v.url !== before.url)];
-    const after = await window.showQuickPick(afterItems, { title: title(`Compare Artifacts (3/3): compare ${before.label} with`), ignoreFocusOut: true, matchOnDetail: true });
+    const afterItems = [
+      { label: '$(folder) A workspace folder…', folder: true, alwaysShow: true } as QuickPickItem & { url?: string; folder?: boolean },
+      ...versions.filter((v) => v.url !== before.url),
+    ];
+    const after = await window.showQuickPick(afterItems, {
+      title: title(`Compare Artifacts (3/3): compare ${before.label} with`),
+      ignoreFocusOut: true,
+      matchOnDetail: true,
+    });
     if (!after) return;
     if (after.folder) {
       const folder = await this.pickFolder(`Compare ${before.label} with a workspace folder`);
@@ -245,7 +272,9 @@ export class ArtifactComparisons {
     const right = sideUri(answer.after, change.path, change.kind !== 'removed');
     const label = `${change.path} (${sideNames(answer)})`;
     if (change.content !== 'text') {
-      void window.showInformationMessage(`Flux OCI: ${change.path} is ${change.content === 'binary' ? 'a binary file' : 'too large to compare as text'}; it differs between the two sides.`);
+      void window.showInformationMessage(
+        `Flux OCI: ${change.path} is ${change.content === 'binary' ? 'a binary file' : 'too large to compare as text'}; it differs between the two sides.`,
+      );
       return;
     }
     await commands.executeCommand('vscode.diff', left, right, label, { preview: true, preserveFocus: true });
@@ -265,7 +294,11 @@ export class ArtifactComparisons {
   }
 
   /** Runs a server command in a cancellable notification fed by the server's progress. */
-  private async execute<Arg, R>(type: { command: string; types?: { arg: Arg; answer: Answer<R> } }, progressTitle: string, args: Arg): Promise<Answer<R> | undefined> {
+  private async execute<Arg, R>(
+    type: { command: string; types?: { arg: Arg; answer: Answer<R> } },
+    progressTitle: string,
+    args: Arg,
+  ): Promise<Answer<R> | undefined> {
     const c = runningClient(this.client());
     const progressToken = randomUUID();
     return window.withProgress({ location: ProgressLocation.Notification, title: title(progressTitle), cancellable: true }, async (progress, token) => {
@@ -295,7 +328,12 @@ type ClusterTreeElement = { type: 'object'; node: FluxTreeNode } | { type: 'row'
  * registry now, that is what the next reconcile changes.
  */
 export async function compareClusterSource(comparisons: ArtifactComparisons, element: ClusterTreeElement | undefined): Promise<void> {
-  const node = element?.type === 'object' ? (element as { node: FluxTreeNode }).node : element?.type === 'row' ? (element as { row: { placements: Array<{ node: FluxTreeNode }> } }).row.placements[0]?.node : undefined;
+  const node =
+    element?.type === 'object'
+      ? (element as { node: FluxTreeNode }).node
+      : element?.type === 'row'
+        ? (element as { row: { placements: Array<{ node: FluxTreeNode }> } }).row.placements[0]?.node
+        : undefined;
   if (!node || node.ref.kind !== 'OCIRepository' || !node.ociSource) {
     void window.showInformationMessage('Flux OCI: Compare with Registry works on an OCIRepository of the Flux Cluster view.');
     return;
@@ -308,10 +346,17 @@ export async function compareClusterSource(comparisons: ArtifactComparisons, ele
   const base = node.ociSource.url.replace(/\/+$/, '');
   const running = m[1] ? `${base}:${m[1]}@${m[2]}` : `${base}@${m[2]}`;
   const { url, ref, layerMediaType } = node.ociSource;
-  await comparisons.compare({ url: running }, { source: { url, ref, ...(layerMediaType ? { layerMediaType } : {}) } }, node.ociSource.insecure ? { insecure: true } : {});
+  await comparisons.compare(
+    { url: running },
+    { source: { url, ref, ...(layerMediaType ? { layerMediaType } : {}) } },
+    node.ociSource.insecure ? { insecure: true } : {},
+  );
 }
 
-export function registerArtifactDiffs(client: () => LanguageClient | undefined, output: LogOutputChannel): { disposables: Disposable[]; comparisons: ArtifactComparisons } {
+export function registerArtifactDiffs(
+  client: () => LanguageClient | undefined,
+  output: LogOutputChannel,
+): { disposables: Disposable[]; comparisons: ArtifactComparisons } {
   const comparisons = new ArtifactComparisons(client, output);
   const guarded = (run: () => Promise<void>) => async () => {
     try {
@@ -327,8 +372,9 @@ export function registerArtifactDiffs(client: () => LanguageClient | undefined, 
     disposables: [
       workspace.registerFileSystemProvider(artifactScheme, new ArtifactFileSystem(client), { isCaseSensitive: true, isReadonly: true }),
       commands.registerCommand(compareArtifactsClientCommand, (arg?: CompareLinkArgs) => guarded(() => comparisons.fromLink(arg))()),
-      commands.registerCommand('flux-oci.cluster.compareWithRegistry', (element?: ClusterTreeElement) => guarded(() => compareClusterSource(comparisons, element))()),
+      commands.registerCommand('flux-oci.cluster.compareWithRegistry', (element?: ClusterTreeElement) =>
+        guarded(() => compareClusterSource(comparisons, element))(),
+      ),
     ],
   };
 }
-

@@ -2,7 +2,19 @@
 // in the active editor (flux-oci.bucket.preview), shows it as a tree with sizes beside the file,
 // and offers the ignore-rule helper: the folders picked in a list go into spec.ignore through the
 // edit the server answers (flux-oci.bucket.addIgnore). No listing or rule logic here.
-import { commands, ProgressLocation, Range, Uri, ViewColumn, window, workspace, WorkspaceEdit, type Disposable, type LogOutputChannel, type QuickPickItem } from 'vscode';
+import {
+  commands,
+  ProgressLocation,
+  Range,
+  Uri,
+  ViewColumn,
+  window,
+  workspace,
+  WorkspaceEdit,
+  type Disposable,
+  type LogOutputChannel,
+  type QuickPickItem,
+} from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { addBucketIgnoreCommand, previewBucketCommand, type PreviewBucketResult } from '../../server/src/protocol/bucketMessages';
 import { runServerCommand, runningClient } from './serverCommands';
@@ -28,8 +40,9 @@ async function preview(c: LanguageClient, output: LogOutputChannel): Promise<voi
   }
   const uri = editor.document.uri.toString();
   const position = { line: editor.selection.active.line, character: editor.selection.active.character };
-  const answer = await window.withProgress({ location: ProgressLocation.Notification, title: 'Flux OCI: listing the bucket…', cancellable: true }, (_p, token) =>
-    runServerCommand(c, previewBucketCommand, { uri, position }, token),
+  const answer = await window.withProgress(
+    { location: ProgressLocation.Notification, title: 'Flux OCI: listing the bucket…', cancellable: true },
+    (_p, token) => runServerCommand(c, previewBucketCommand, { uri, position }, token),
   );
   if (!answer) return;
   if (!answer.ok) {
@@ -49,7 +62,11 @@ async function preview(c: LanguageClient, output: LogOutputChannel): Promise<voi
     description: `${bytes(size)} in ${count} file${count === 1 ? '' : 's'}`,
     pattern,
   }));
-  const chosen = await window.showQuickPick(items, { canPickMany: true, title: `Add to spec.ignore of ${answer.bucket.name}`, placeHolder: 'Pick what source-controller should leave out' });
+  const chosen = await window.showQuickPick(items, {
+    canPickMany: true,
+    title: `Add to spec.ignore of ${answer.bucket.name}`,
+    placeHolder: 'Pick what source-controller should leave out',
+  });
   if (!chosen?.length) return;
   const edit = await runServerCommand(c, addBucketIgnoreCommand, { uri, position, patterns: chosen.map((i) => i.pattern) });
   if (!edit) return;
@@ -58,7 +75,8 @@ async function preview(c: LanguageClient, output: LogOutputChannel): Promise<voi
     return;
   }
   const we = new WorkspaceEdit();
-  for (const e of edit.edits) we.replace(Uri.parse(edit.uri), new Range(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character), e.newText);
+  for (const e of edit.edits)
+    we.replace(Uri.parse(edit.uri), new Range(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character), e.newText);
   await workspace.applyEdit(we);
 }
 
@@ -86,7 +104,12 @@ function renderTree(answer: PreviewBucketResult): string {
   const lines = [
     `Bucket ${b.namespace ? `${b.namespace}/` : ''}${b.name}: s3://${b.bucketName}/${b.prefix} at ${b.endpoint}`,
     `source-controller would pack ${p.truncated ? 'at least ' : ''}${p.count} files, ${bytes(p.totalSize)} (before compression)`,
-    ...(p.dropped.length ? [`ignore rules drop ${p.droppedCount} objects, ${bytes(p.droppedSize)}:`, ...p.dropped.map((d) => `  ${d.rule}  (${d.from})  ${d.count}  ${bytes(d.size)}`)] : []),
+    ...(p.dropped.length
+      ? [
+          `ignore rules drop ${p.droppedCount} objects, ${bytes(p.droppedSize)}:`,
+          ...p.dropped.map((d) => `  ${d.rule}  (${d.from})  ${d.count}  ${bytes(d.size)}`),
+        ]
+      : []),
     '',
   ];
   interface Node {

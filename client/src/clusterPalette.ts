@@ -19,11 +19,17 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
     try {
       const tree = await runServerCommand(runningClient(client()), clusterCommands.tree, undefined);
       if (!tree) return;
-      if ('ok' in tree) return void window.showErrorMessage(`Flux OCI: ${tree.error}`, 'Switch Context').then((p) => p && commands.executeCommand('flux-oci.switchContext'));
+      if ('ok' in tree)
+        return void window.showErrorMessage(`Flux OCI: ${tree.error}`, 'Switch Context').then((p) => p && commands.executeCommand('flux-oci.switchContext'));
       const nodes = flatten(tree.nodes).filter((n) => (action === 'resume' ? n.suspended : action === 'suspend' ? !n.suspended : true));
       if (nodes.length === 0) return void window.showInformationMessage(`Flux OCI: nothing to ${action} in ${tree.context}`);
       const pick = await window.showQuickPick(
-        nodes.map((n): QuickPickItem & { node: Node } => ({ label: n.ref.name, description: `${n.ref.kind} · ${n.ref.namespace}`, detail: `${n.suspended ? 'suspended' : `Ready ${n.ready}`}${n.revision ? ` · ${n.revision}` : ''}`, node: n })),
+        nodes.map((n): QuickPickItem & { node: Node } => ({
+          label: n.ref.name,
+          description: `${n.ref.kind} · ${n.ref.namespace}`,
+          detail: `${n.suspended ? 'suspended' : `Ready ${n.ready}`}${n.revision ? ` · ${n.revision}` : ''}`,
+          node: n,
+        })),
         { title: `Flux OCI: ${action} (${tree.context})`, matchOnDescription: true },
       );
       if (!pick) return;
@@ -33,7 +39,10 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
         if (action === 'reconcile') return runServerCommand(c, clusterCommands.reconcile, ref);
         return runServerCommand(c, action === 'suspend' ? clusterCommands.suspend : clusterCommands.resume, ref);
       };
-      const answer = await window.withProgress({ location: ProgressLocation.Notification, title: `Flux OCI: ${action} ${ref.kind} ${ref.namespace}/${ref.name}` }, run);
+      const answer = await window.withProgress(
+        { location: ProgressLocation.Notification, title: `Flux OCI: ${action} ${ref.kind} ${ref.namespace}/${ref.name}` },
+        run,
+      );
       if (answer?.ok === false) {
         output.error(`${action} ${ref.kind} ${ref.name}: ${answer.error}`);
         void window.showErrorMessage(`Flux OCI: ${action} failed: ${answer.error}`, 'Open Output').then((p) => p && output.show(true));
@@ -69,7 +78,15 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
         })),
         ...silent.map((c) => ({ label: `$(warning) ${c.context}`, description: c.state, detail: c.message ?? '' })),
       ];
-      if (answer.deployments.length === 0) items.unshift({ label: `Not deployed on ${answer.contexts.filter((c) => !silent.includes(c)).map((c) => c.context).join(', ') || 'any cluster that answered'}` });
+      if (answer.deployments.length === 0)
+        items.unshift({
+          label: `Not deployed on ${
+            answer.contexts
+              .filter((c) => !silent.includes(c))
+              .map((c) => c.context)
+              .join(', ') || 'any cluster that answered'
+          }`,
+        });
       await window.showQuickPick(items, { title: `Where is ${what} deployed?`, matchOnDescription: true, matchOnDetail: true });
     } catch (e) {
       void window.showErrorMessage(`Flux OCI: ${e instanceof Error ? e.message : String(e)}`);
@@ -89,7 +106,10 @@ export function registerClusterPalette(client: () => LanguageClient | undefined,
         if (!list) return;
         if (!list.ok) return void window.showErrorMessage(`Flux OCI: ${list.error}`);
         const pick = await window.showQuickPick(
-          list.contexts.map((c) => ({ label: c.name, description: `${c.cluster ?? ''}${c.namespace ? ` · ${c.namespace}` : ''}${c.name === list.current ? ' (current)' : ''}` })),
+          list.contexts.map((c) => ({
+            label: c.name,
+            description: `${c.cluster ?? ''}${c.namespace ? ` · ${c.namespace}` : ''}${c.name === list.current ? ' (current)' : ''}`,
+          })),
           { title: 'Flux OCI: switch Kubernetes context', placeHolder: list.file },
         );
         if (!pick || pick.label === list.current) return;

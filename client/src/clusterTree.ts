@@ -88,7 +88,15 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node?.type === 'row') return node.row.placements.map((p) => ({ type: 'object', context: p.context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), ...(node.row.url ? { url: node.row.url } : {}), asPlacement: true }));
+    if (node?.type === 'row')
+      return node.row.placements.map((p) => ({
+        type: 'object',
+        context: p.context,
+        node: p.node,
+        ...(p.drift ? { drift: p.drift } : {}),
+        ...(node.row.url ? { url: node.row.url } : {}),
+        asPlacement: true,
+      }));
     if (node?.type === 'object') return node.node.children.map((c) => ({ type: 'object', context: node.context, node: c }));
     if (node) return [];
     const client = this.client();
@@ -102,7 +110,9 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (!fleet) return [];
     if (fleet.contexts.length === 1) {
       const context = fleet.contexts[0]!.context;
-      return fleet.rows.flatMap((r) => r.placements.map((p): Node => ({ type: 'object', context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), ...(r.url ? { url: r.url } : {}) })));
+      return fleet.rows.flatMap((r) =>
+        r.placements.map((p): Node => ({ type: 'object', context, node: p.node, ...(p.drift ? { drift: p.drift } : {}), ...(r.url ? { url: r.url } : {}) })),
+      );
     }
     const silent = fleet.contexts.filter((c) => c.state !== 'ready').map((status): Node => ({ type: 'context', status }));
     return [...silent, ...fleet.rows.map((row): Node => ({ type: 'row', row }))];
@@ -137,7 +147,10 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
           : new ThemeIcon('sync');
     const tip = new MarkdownString();
     tip.appendMarkdown(`**${row.ref.kind}** \`${row.ref.namespace}/${row.ref.name}\`${row.url ? ` · \`${row.url}\`` : ''}\n\n`);
-    for (const p of row.placements) tip.appendMarkdown(`- \`${p.context}\`: ${p.node.revision ? `\`${shortRevision(p.node.revision)}\`` : 'no artifact'} · Ready ${p.node.ready}${p.node.suspended ? ' · suspended' : ''}${p.drift ? ` · ${p.drift.text}` : ''}\n`);
+    for (const p of row.placements)
+      tip.appendMarkdown(
+        `- \`${p.context}\`: ${p.node.revision ? `\`${shortRevision(p.node.revision)}\`` : 'no artifact'} · Ready ${p.node.ready}${p.node.suspended ? ' · suspended' : ''}${p.drift ? ` · ${p.drift.text}` : ''}\n`,
+      );
     if (row.absent.length) tip.appendMarkdown(`\nNot on ${row.absent.map((c) => `\`${c}\``).join(', ')}`);
     item.tooltip = tip;
     item.contextValue = 'flux-row';
@@ -167,7 +180,10 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     item.tooltip = tip;
     item.contextValue = `flux-${node.suspended ? 'suspended' : 'active'}`;
     // The single-context view keeps its ids (kind/namespace/name); placements are per context.
-    item.id = this.contexts.length > 1 ? `${n.context}/${node.ref.kind}/${node.ref.namespace}/${node.ref.name}` : `${node.ref.kind}/${node.ref.namespace}/${node.ref.name}`;
+    item.id =
+      this.contexts.length > 1
+        ? `${n.context}/${node.ref.kind}/${node.ref.namespace}/${node.ref.name}`
+        : `${node.ref.kind}/${node.ref.namespace}/${node.ref.name}`;
     return item;
   }
 }
@@ -192,7 +208,9 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     const all = provider.contexts;
     const current = all.find((c) => c.current) ?? all[0];
     const troubled = all.filter((c) => c.state !== 'ready');
-    status.text = provider.error ? '$(warning) Flux: no cluster' : `$(${troubled.length ? 'warning' : 'cloud'}) ${current?.context ?? 'Flux'}${all.length > 1 ? ` +${all.length - 1}` : ''}`;
+    status.text = provider.error
+      ? '$(warning) Flux: no cluster'
+      : `$(${troubled.length ? 'warning' : 'cloud'}) ${current?.context ?? 'Flux'}${all.length > 1 ? ` +${all.length - 1}` : ''}`;
     status.tooltip =
       provider.error ??
       (all.length > 1
@@ -214,7 +232,12 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
           : undefined;
   });
 
-  const single = async <Arg, A extends { ok: boolean; error?: string; revision?: string | null }>(type: CommandType<Arg, A>, arg: Arg, what: ObjectArgs, title: string): Promise<void> => {
+  const single = async <Arg, A extends { ok: boolean; error?: string; revision?: string | null }>(
+    type: CommandType<Arg, A>,
+    arg: Arg,
+    what: ObjectArgs,
+    title: string,
+  ): Promise<void> => {
     const c = client();
     if (!c) return;
     const answer = await window.withProgress({ location: ProgressLocation.Notification, title, cancellable: false }, () => runServerCommand(c, type, arg));
@@ -229,23 +252,26 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     if (!c) return;
     const progressToken = randomUUID();
     const verb = action[0]!.toUpperCase() + action.slice(1);
-    const answer = await window.withProgress({ location: ProgressLocation.Notification, title: `Flux: ${verb} ${objects.length} objects`, cancellable: true }, async (progress, token) => {
-      let last = 0;
-      const sub = c.onProgress(WorkDoneProgress.type, progressToken, (v) => {
-        if (v.kind === 'end') return;
-        const pct = v.percentage ?? last;
-        progress.report({ ...(v.message ? { message: v.message } : {}), increment: Math.max(0, pct - last) });
-        last = pct;
-      });
-      try {
-        return await runServerCommand(c, clusterCommands.batch, { action, objects, progressToken }, token);
-      } catch (e) {
-        if (token.isCancellationRequested) return undefined;
-        throw e;
-      } finally {
-        sub.dispose();
-      }
-    });
+    const answer = await window.withProgress(
+      { location: ProgressLocation.Notification, title: `Flux: ${verb} ${objects.length} objects`, cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        const sub = c.onProgress(WorkDoneProgress.type, progressToken, (v) => {
+          if (v.kind === 'end') return;
+          const pct = v.percentage ?? last;
+          progress.report({ ...(v.message ? { message: v.message } : {}), increment: Math.max(0, pct - last) });
+          last = pct;
+        });
+        try {
+          return await runServerCommand(c, clusterCommands.batch, { action, objects, progressToken }, token);
+        } catch (e) {
+          if (token.isCancellationRequested) return undefined;
+          throw e;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
     refreshSoon();
     if (!answer) return void window.showWarningMessage(`Flux: ${action} cancelled`);
     if (!answer.ok) return void window.showErrorMessage(`Flux: ${answer.error}`);
@@ -253,20 +279,32 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
     if (!answer.failed) return void window.showInformationMessage(summary);
     const pick = await window.showWarningMessage(summary, 'Show Failures');
     if (pick !== 'Show Failures') return;
-    const lines = answer.results.filter((r) => !r.ok).map((r) => `- **${r.object.context}** ${r.object.kind} \`${r.object.namespace}/${r.object.name}\`: ${r.error ?? 'failed'}${r.reason ? ` (${r.reason})` : ''}`);
+    const lines = answer.results
+      .filter((r) => !r.ok)
+      .map(
+        (r) =>
+          `- **${r.object.context}** ${r.object.kind} \`${r.object.namespace}/${r.object.name}\`: ${r.error ?? 'failed'}${r.reason ? ` (${r.reason})` : ''}`,
+      );
     const doc = await workspace.openTextDocument({ language: 'markdown', content: `# ${action}: ${answer.failed} failed\n\n${lines.join('\n')}\n` });
     await window.showTextDocument(doc, { preview: true });
   };
 
   /** A row's inline action or a context-menu entry on one item or on a selection. */
-  const act = (action: BatchAction) => async (n: Node, selected?: Node[]): Promise<void> => {
-    const objects = targets(selected && selected.length > 1 ? selected : [n]);
-    if (objects.length === 0) return;
-    if (objects.length > 1) return many(action, objects);
-    const o = objects[0]!;
-    if (action === 'reconcile') return single(clusterCommands.reconcile, o, o, `Reconciling ${o.kind} ${o.name}`);
-    return single(action === 'suspend' ? clusterCommands.suspend : clusterCommands.resume, o, o, `${action === 'suspend' ? 'Suspending' : 'Resuming'} ${o.name}`);
-  };
+  const act =
+    (action: BatchAction) =>
+    async (n: Node, selected?: Node[]): Promise<void> => {
+      const objects = targets(selected && selected.length > 1 ? selected : [n]);
+      if (objects.length === 0) return;
+      if (objects.length > 1) return many(action, objects);
+      const o = objects[0]!;
+      if (action === 'reconcile') return single(clusterCommands.reconcile, o, o, `Reconciling ${o.kind} ${o.name}`);
+      return single(
+        action === 'suspend' ? clusterCommands.suspend : clusterCommands.resume,
+        o,
+        o,
+        `${action === 'suspend' ? 'Suspending' : 'Resuming'} ${o.name}`,
+      );
+    };
 
   const objectOf = (n: Node): ObjectArgs | undefined => targets([n])[0];
 
@@ -298,7 +336,13 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
       const answer = c && o ? await runServerCommand(c, clusterCommands.events, o) : null;
       const events = answer && 'events' in answer ? answer.events : [];
       await window.showQuickPick(
-        events.length ? events.map((e): QuickPickItem => ({ label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`, description: e.time, detail: e.message })) : [{ label: 'No recent events' } as QuickPickItem],
+        events.length
+          ? events.map((e): QuickPickItem => ({
+              label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`,
+              description: e.time,
+              detail: e.message,
+            }))
+          : [{ label: 'No recent events' } as QuickPickItem],
         { title: `Events of ${o?.kind} ${o?.namespace}/${o?.name}${o?.context ? ` on ${o.context}` : ''}`, matchOnDetail: true },
       );
     }),
@@ -311,7 +355,11 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
       const setting = workspace.getConfiguration('flux-oci').get<string[]>('cluster.contexts') ?? [];
       const shown = new Set(setting.includes('*') ? list.contexts.map((x) => x.name) : setting.length ? setting : [list.current]);
       const picks = await window.showQuickPick(
-        list.contexts.map((x) => ({ label: x.name, description: `${x.cluster ?? ''}${x.namespace ? ` · ${x.namespace}` : ''}${x.name === list.current ? ' (current)' : ''}`, picked: shown.has(x.name) })),
+        list.contexts.map((x) => ({
+          label: x.name,
+          description: `${x.cluster ?? ''}${x.namespace ? ` · ${x.namespace}` : ''}${x.name === list.current ? ' (current)' : ''}`,
+          picked: shown.has(x.name),
+        })),
         { title: 'Flux Cluster view: contexts to show', canPickMany: true, placeHolder: list.file },
       );
       if (!picks) return;
@@ -334,7 +382,11 @@ export function registerClusterView(client: () => LanguageClient | undefined): D
       if (changes.length === 0) return void window.showInformationMessage('Flux: the cluster already matches this file');
       const diffDoc = await workspace.openTextDocument({ language: 'diff', content: changes.map((o) => o.diff).join('\n') });
       await window.showTextDocument(diffDoc, { preview: true, preserveFocus: true });
-      const pick = await window.showWarningMessage(`Apply ${changes.length} Flux object(s) to the cluster (server-side apply, field manager flux-oci)?`, { modal: true }, 'Apply');
+      const pick = await window.showWarningMessage(
+        `Apply ${changes.length} Flux object(s) to the cluster (server-side apply, field manager flux-oci)?`,
+        { modal: true },
+        'Apply',
+      );
       if (pick !== 'Apply') return;
       const done = await runServerCommand(c, clusterCommands.apply, { uri, text, confirm: true });
       if (!done?.ok) void window.showErrorMessage(`Flux: apply failed: ${done?.error ?? 'the language server did not answer'}`);

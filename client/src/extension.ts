@@ -23,7 +23,12 @@ export async function activate(context: ExtensionContext): Promise<void> {
   // The Flux cluster tree, its actions and Apply to Cluster (CLU).
   context.subscriptions.push(...registerClusterView(() => client));
   // Palette commands: OCI artifacts (push, pull, tag, list, diff, verify, sign) and cluster picks.
-  context.subscriptions.push(...registerArtifactCommands(() => client, output), ...registerClusterPalette(() => client, output), ...registerBucketPreview(() => client, output), ...registerCiPipeline(() => client, output));
+  context.subscriptions.push(
+    ...registerArtifactCommands(() => client, output),
+    ...registerClusterPalette(() => client, output),
+    ...registerBucketPreview(() => client, output),
+    ...registerCiPipeline(() => client, output),
+  );
   // Artifact diffs in the diff editor: the flux-oci-artifact: file system and Compare Artifacts (issue 14).
   context.subscriptions.push(...registerArtifactDiffs(() => client, output).disposables);
   context.subscriptions.push(

@@ -35,11 +35,22 @@ export function registerRegistryCredentials(context: ExtensionContext, currentCl
       if (e.key === secretKey) push();
     }),
     commands.registerCommand('flux-oci.registryLogin', async () => {
-      const registry = (await window.showInputBox({ title: 'Flux OCI: registry login (1/3)', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', ignoreFocusOut: true }))?.trim();
+      const registry = (
+        await window.showInputBox({ title: 'Flux OCI: registry login (1/3)', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', ignoreFocusOut: true })
+      )?.trim();
       if (!registry) return;
-      const username = await window.showInputBox({ title: 'Flux OCI: registry login (2/3)', prompt: 'User name (leave empty to use a bearer token)', ignoreFocusOut: true });
+      const username = await window.showInputBox({
+        title: 'Flux OCI: registry login (2/3)',
+        prompt: 'User name (leave empty to use a bearer token)',
+        ignoreFocusOut: true,
+      });
       if (username === undefined) return;
-      const secret = await window.showInputBox({ title: 'Flux OCI: registry login (3/3)', prompt: username ? 'Password or access token' : 'Bearer token', password: true, ignoreFocusOut: true });
+      const secret = await window.showInputBox({
+        title: 'Flux OCI: registry login (3/3)',
+        prompt: username ? 'Password or access token' : 'Bearer token',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (!secret) return;
       const entry: StoredRegistryCredential = username ? { registry, username, password: secret } : { registry, token: secret };
       const others = (await readStored(secrets)).filter((c) => c.registry !== registry);
@@ -52,7 +63,10 @@ export function registerRegistryCredentials(context: ExtensionContext, currentCl
         void window.showInformationMessage('Flux OCI: no registry credentials are stored.');
         return;
       }
-      const pick = await window.showQuickPick(stored.map((c) => c.registry), { title: 'Flux OCI: forget the credentials of a registry' });
+      const pick = await window.showQuickPick(
+        stored.map((c) => c.registry),
+        { title: 'Flux OCI: forget the credentials of a registry' },
+      );
       if (!pick) return;
       await secrets.store(secretKey, JSON.stringify(stored.filter((c) => c.registry !== pick)));
     }),

@@ -11,8 +11,15 @@ export function runningClient(client: LanguageClient | undefined): LanguageClien
 }
 
 /** Runs a server command; `null` when the server answered nothing (e.g. it does not know the command). */
-export async function runServerCommand<Arg, Answer>(client: LanguageClient, type: CommandType<Arg, Answer>, arg: Arg, token?: CancellationToken): Promise<Answer | null> {
+export async function runServerCommand<Arg, Answer>(
+  client: LanguageClient,
+  type: CommandType<Arg, Answer>,
+  arg: Arg,
+  token?: CancellationToken,
+): Promise<Answer | null> {
   const params = { command: type.command, arguments: arg === undefined ? [] : [arg] };
   // The protocol module is where this answer's type is declared for both sides.
-  return (await (token ? client.sendRequest(ExecuteCommandRequest.type, params, token) : client.sendRequest(ExecuteCommandRequest.type, params))) as Answer | null;
+  return (await (token
+    ? client.sendRequest(ExecuteCommandRequest.type, params, token)
+    : client.sendRequest(ExecuteCommandRequest.type, params))) as Answer | null;
 }

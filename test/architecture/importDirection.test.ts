@@ -53,9 +53,30 @@ function areaOf(file: string): string {
 // ARCHITECTURE.md, "Import direction": use cases → mechanisms → base.
 const layer: Record<string, number> = {
   index: 4,
-  language: 3, analysis: 3, resolution: 3, cluster: 3, 'oci/operations': 3, workspace: 3, migration: 3,
-  lint: 2, validation: 2, 'oci/registry': 2, 'oci/artifact': 2, signatures: 2, ci: 2,
-  semver: 1, regex: 1, digest: 1, schema: 1, yaml: 1, text: 1, flux: 1, diagnostics: 1, 'oci/reference': 1, 'oci/manifest': 1, 'oci/mediaTypes': 1,
+  language: 3,
+  analysis: 3,
+  resolution: 3,
+  cluster: 3,
+  'oci/operations': 3,
+  workspace: 3,
+  migration: 3,
+  lint: 2,
+  validation: 2,
+  'oci/registry': 2,
+  'oci/artifact': 2,
+  signatures: 2,
+  ci: 2,
+  semver: 1,
+  regex: 1,
+  digest: 1,
+  schema: 1,
+  yaml: 1,
+  text: 1,
+  flux: 1,
+  diagnostics: 1,
+  'oci/reference': 1,
+  'oci/manifest': 1,
+  'oci/mediaTypes': 1,
 };
 
 test('the domain imports no editor or LSP library', () => {
@@ -99,7 +120,8 @@ test('the LSP layer and the CLI stay apart, and the client reaches the server on
         (i.from.startsWith('server/src/lsp/') && i.to.startsWith('server/src/cli/')) ||
         (i.from.startsWith('server/src/cli/') && i.to.startsWith('server/src/lsp/')) ||
         (i.from.startsWith('client/') && i.to.startsWith('server/') && !i.to.startsWith('server/src/protocol/')) ||
-        (i.from.startsWith('server/src/domain/') && (i.to.startsWith('server/src/lsp/') || i.to.startsWith('server/src/cli/') || i.to.startsWith('server/src/protocol/'))),
+        (i.from.startsWith('server/src/domain/') &&
+          (i.to.startsWith('server/src/lsp/') || i.to.startsWith('server/src/cli/') || i.to.startsWith('server/src/protocol/'))),
     )
     .map((i) => `${i.from} → ${i.to}`);
   assert.deepEqual(bad, []);

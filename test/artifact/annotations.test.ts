@@ -13,7 +13,15 @@ function git(cwd: string, ...args: string[]): string {
   const r = spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid', GIT_CONFIG_NOSYSTEM: '1', HOME: cwd },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.invalid',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.invalid',
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: cwd,
+    },
   });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
@@ -68,7 +76,12 @@ test('outside a git repository, a clear error says to pass --source/--revision',
     artifact.artifactAnnotations({ cwd: t.dir }),
     (e: Error & { code?: string }) => e.code === 'not-a-git-repo' && /not inside a git repository.*pass --source/.test(e.message),
   );
-  const given = await artifact.artifactAnnotations({ cwd: t.dir, source: 'https://example.invalid/r', revision: 'main@sha1:abc', created: new Date('2024-05-06T07:08:09.123Z') });
+  const given = await artifact.artifactAnnotations({
+    cwd: t.dir,
+    source: 'https://example.invalid/r',
+    revision: 'main@sha1:abc',
+    created: new Date('2024-05-06T07:08:09.123Z'),
+  });
   assert.deepEqual(given, { [created]: '2024-05-06T07:08:09Z', [source]: 'https://example.invalid/r', [revision]: 'main@sha1:abc' });
 });
 
@@ -80,7 +93,10 @@ test('extra annotations are validated k=v and may override the defaults (created
   assert.equal(a['query'], 'a=b', 'a value may contain "="');
   assert.equal(a[revision], 'override');
   for (const bad of ['novalue', '=x', 'has space=x']) {
-    await assert.rejects(artifact.artifactAnnotations({ ...base, annotations: [bad] }), (e: Error & { code?: string }) => e.code === 'bad-annotation' && e.message.includes(bad));
+    await assert.rejects(
+      artifact.artifactAnnotations({ ...base, annotations: [bad] }),
+      (e: Error & { code?: string }) => e.code === 'bad-annotation' && e.message.includes(bad),
+    );
   }
   await assert.rejects(artifact.artifactAnnotations({ ...base, annotations: [`${created}=yesterday`] }), /RFC 3339/);
   const ok = await artifact.artifactAnnotations({ ...base, annotations: [`${created}=1970-01-01T00:00:00Z`] });

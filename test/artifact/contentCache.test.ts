@@ -49,10 +49,13 @@ test('a layer is stored once by digest and its files are served from disk, modes
   const d = digestOf(tgz);
   assert.equal(await cache.layer(d), undefined);
   const stored = await cache.storeLayer(d, opener(tgz));
-  assert.deepEqual(stored.files.map((f) => [f.path, f.mode.toString(8), f.size]), [
-    ['apps/web.yaml', '644', 17],
-    ['run.sh', '755', 10],
-  ]);
+  assert.deepEqual(
+    stored.files.map((f) => [f.path, f.mode.toString(8), f.size]),
+    [
+      ['apps/web.yaml', '644', 17],
+      ['run.sh', '755', 10],
+    ],
+  );
   let opened = 0;
   const again = await cache.storeLayer(d, async () => {
     opened++;
@@ -121,7 +124,10 @@ test('the cache is trimmed to its size, least recently used first, keeping the l
   assert.ok(await cache.layer(bigDigest));
   // A layer larger than the whole cache is refused with what to do.
   const huge = await tgzOf([{ name: 'huge.bin', body: Buffer.alloc(3000, 1) }]);
-  await assert.rejects(cache.storeLayer(digestOf(huge), opener(huge)), /more than the artifact cache holds \(2500\); raise the cache size \(FLUX_OCI_ARTIFACT_CACHE_SIZE/);
+  await assert.rejects(
+    cache.storeLayer(digestOf(huge), opener(huge)),
+    /more than the artifact cache holds \(2500\); raise the cache size \(FLUX_OCI_ARTIFACT_CACHE_SIZE/,
+  );
   // Staging leftovers of a dead process are cleaned.
   const stale = path.join(t.dir, 'cache', 'staging', '0123456789abcdef');
   mkdirSync(stale, { recursive: true });
@@ -150,7 +156,14 @@ test('a changed file reads as git prints it; binary and large files are summaris
   const before = 'a: 1\nb: 2\nc: 3\n';
   const after = 'a: 1\nb: 20\nc: 3\n';
   assert.equal(
-    artifact.renderFileDiff({ kind: 'modified', path: 'x.yaml', before: e('x.yaml', before), after: e('x.yaml', after), beforeContent: Buffer.from(before), afterContent: Buffer.from(after) }),
+    artifact.renderFileDiff({
+      kind: 'modified',
+      path: 'x.yaml',
+      before: e('x.yaml', before),
+      after: e('x.yaml', after),
+      beforeContent: Buffer.from(before),
+      afterContent: Buffer.from(after),
+    }),
     'diff --git a/x.yaml b/x.yaml\n--- a/x.yaml\n+++ b/x.yaml\n@@ -1,3 +1,3 @@\n a: 1\n-b: 2\n+b: 20\n c: 3\n',
   );
   assert.equal(

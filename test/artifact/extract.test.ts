@@ -13,7 +13,14 @@ import { artifact, listTree, tempDir } from './tree.ts';
 const require = createRequire(import.meta.url);
 const tar = require('tar-stream') as typeof import('tar-stream');
 
-type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo'; body?: string; linkname?: string; size?: number; mode?: number };
+type Entry = {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
+  body?: string;
+  linkname?: string;
+  size?: number;
+  mode?: number;
+};
 
 /** A tar (uncompressed) made by tar-stream from raw headers: anything goes, like in an attacker's archive. */
 async function tarOf(entries: Entry[]): Promise<Buffer> {
@@ -53,14 +60,11 @@ async function assertRefused(source: Buffer | Readable, code: string, message: R
   const s = setup();
   using _ = s.t;
   const before = listTree(s.sandbox);
-  await assert.rejects(
-    artifact.extractLayer(Buffer.isBuffer(source) ? Readable.from([source]) : source, s.target, opts),
-    (e: Error & { code?: string }) => {
-      assert.equal(e.code, code, `error code for: ${e.message}`);
-      assert.match(e.message, message);
-      return true;
-    },
-  );
+  await assert.rejects(artifact.extractLayer(Buffer.isBuffer(source) ? Readable.from([source]) : source, s.target, opts), (e: Error & { code?: string }) => {
+    assert.equal(e.code, code, `error code for: ${e.message}`);
+    assert.match(e.message, message);
+    return true;
+  });
   assert.equal(existsSync(s.target), false, 'no target folder');
   assert.deepEqual(readdirSync(s.parent), [], 'no temporary folder left next to the target');
   assert.deepEqual(listTree(s.sandbox), before, 'nothing written anywhere else');
@@ -93,13 +97,23 @@ test('an existing empty folder is filled; a non-empty one is refused untouched',
   mkdirSync(s.target);
   await artifact.extractLayer(Readable.from([tgz]), s.target);
   assert.deepEqual(listTree(s.target), ['a.yaml']);
-  await assert.rejects(artifact.extractLayer(Readable.from([tgz]), s.target), (e: Error & { code?: string }) => e.code === 'target-not-empty' && /not empty/.test(e.message));
+  await assert.rejects(
+    artifact.extractLayer(Readable.from([tgz]), s.target),
+    (e: Error & { code?: string }) => e.code === 'target-not-empty' && /not empty/.test(e.message),
+  );
   assert.deepEqual(listTree(s.target), ['a.yaml']);
   assert.deepEqual(readdirSync(s.parent), ['out']);
 });
 
 test('path traversal with ".." is refused', async () => {
-  await assertRefused(await tgzOf([{ name: 'ok.yaml', body: 'ok' }, { name: '../precious.txt', body: 'pwned' }]), 'unsafe-path', /"\.\.\/precious\.txt" climbs out/);
+  await assertRefused(
+    await tgzOf([
+      { name: 'ok.yaml', body: 'ok' },
+      { name: '../precious.txt', body: 'pwned' },
+    ]),
+    'unsafe-path',
+    /"\.\.\/precious\.txt" climbs out/,
+  );
   await assertRefused(await tgzOf([{ name: 'a/../../../escape.txt', body: 'x' }]), 'unsafe-path', /climbs out/);
 });
 
@@ -115,14 +129,25 @@ test('absolute paths and backslashes are refused', async () => {
 });
 
 test('symlinks and hard links leaving the target are refused; links inside are skipped', async () => {
-  await assertRefused(await tgzOf([{ name: 'evil', type: 'symlink', linkname: '../../..' }, { name: 'evil/x', body: 'x' }]), 'unsafe-link', /symlink to "\.\.\/\.\.\/\.\.", outside/);
+  await assertRefused(
+    await tgzOf([
+      { name: 'evil', type: 'symlink', linkname: '../../..' },
+      { name: 'evil/x', body: 'x' },
+    ]),
+    'unsafe-link',
+    /symlink to "\.\.\/\.\.\/\.\.", outside/,
+  );
   await assertRefused(await tgzOf([{ name: 'sub/etc', type: 'symlink', linkname: '/etc' }]), 'unsafe-link', /symlink/);
   await assertRefused(await tgzOf([{ name: 'passwd', type: 'link', linkname: '../precious.txt' }]), 'unsafe-link', /hard link/);
   await assertRefused(await tgzOf([{ name: 'shadow', type: 'link', linkname: '/etc/shadow' }]), 'unsafe-link', /hard link/);
 
   const s = setup();
   using _ = s.t;
-  const tgz = await tgzOf([{ name: 'a.yaml', body: 'a' }, { name: 'dir/b.yaml', type: 'symlink', linkname: '../a.yaml' }, { name: 'c.yaml', type: 'link', linkname: 'a.yaml' }]);
+  const tgz = await tgzOf([
+    { name: 'a.yaml', body: 'a' },
+    { name: 'dir/b.yaml', type: 'symlink', linkname: '../a.yaml' },
+    { name: 'c.yaml', type: 'link', linkname: 'a.yaml' },
+  ]);
   const r = await artifact.extractLayer(Readable.from([tgz]), s.target);
   assert.deepEqual(r.skippedLinks.sort(), ['c.yaml', 'dir/b.yaml']);
   assert.deepEqual(listTree(s.target), ['a.yaml']);
@@ -131,7 +156,14 @@ test('symlinks and hard links leaving the target are refused; links inside are s
 test('character devices, block devices and fifos are refused', async () => {
   await assertRefused(await tgzOf([{ name: 'null', type: 'character-device' }]), 'unsupported-entry', /character-device/);
   await assertRefused(await tgzOf([{ name: 'sda', type: 'block-device' }]), 'unsupported-entry', /block-device/);
-  await assertRefused(await tgzOf([{ name: 'ok.yaml', body: 'ok' }, { name: 'pipe', type: 'fifo' }]), 'unsupported-entry', /fifo/);
+  await assertRefused(
+    await tgzOf([
+      { name: 'ok.yaml', body: 'ok' },
+      { name: 'pipe', type: 'fifo' },
+    ]),
+    'unsupported-entry',
+    /fifo/,
+  );
 });
 
 /** gzip members can be concatenated: a few KB that inflate to `copies` x `member` bytes. */
@@ -195,7 +227,10 @@ test('copyLayer stores the raw layer atomically and checks its digest', async ()
   assert.deepEqual(readFileSync(file), blob);
   await assert.rejects(artifact.copyLayer(Readable.from([blob]), file), (e: Error & { code?: string }) => e.code === 'target-not-empty');
   const other = path.join(s.parent, 'other.tgz');
-  await assert.rejects(artifact.copyLayer(Readable.from([blob]), other, { expectedDigest: 'sha256:' + '1'.repeat(64) }), (e: Error & { code?: string }) => e.code === 'digest-mismatch');
+  await assert.rejects(
+    artifact.copyLayer(Readable.from([blob]), other, { expectedDigest: 'sha256:' + '1'.repeat(64) }),
+    (e: Error & { code?: string }) => e.code === 'digest-mismatch',
+  );
   assert.deepEqual(readdirSync(s.parent).sort(), ['chart.tgz'], 'no temp file, no half-written copy');
 });
 

@@ -118,7 +118,11 @@ test('symlinks and fifos are left out (as flux does) and reported', async () => 
   const names = (await archiveEntries(layer.file)).map((e) => e.name);
   await layer.dispose();
   assert.ok(!names.includes('link.yaml') && !names.includes('etc') && !names.includes('pipe'));
-  assert.deepEqual(layer.skipped.map((s) => [path.basename(s.path), s.reason]).sort(), [['etc', 'symlink'], ['link.yaml', 'symlink'], ['pipe', 'special-file']]);
+  assert.deepEqual(layer.skipped.map((s) => [path.basename(s.path), s.reason]).sort(), [
+    ['etc', 'symlink'],
+    ['link.yaml', 'symlink'],
+    ['pipe', 'special-file'],
+  ]);
 });
 
 test('one file packs as that file at the root', async () => {
@@ -166,7 +170,7 @@ test('a missing path gets an error naming it', async () => {
 test('a large file is streamed into the layer and unpacks identically', async () => {
   using t = tempDir();
   const big = Buffer.alloc(5 * 1024 * 1024 + 123);
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i * 2654435761 >>> 0, i);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
   writeTree(t.dir, { 'deploy/big.bin': big, 'deploy/small.yaml': 's\n' });
   const layer = await artifact.buildLayer({ paths: ['deploy'], cwd: t.dir });
   const { createReadStream } = await import('node:fs');

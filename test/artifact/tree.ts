@@ -66,7 +66,17 @@ export async function archiveEntries(file: string): Promise<ArchiveEntry[]> {
   input.pipe(extract as unknown as NodeJS.WritableStream);
   for await (const entry of extract) {
     const h = entry.header;
-    out.push({ name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname ?? '', gname: h.gname ?? '', mtime: h.mtime.getTime(), size: h.size });
+    out.push({
+      name: h.name,
+      type: h.type,
+      mode: h.mode,
+      uid: h.uid,
+      gid: h.gid,
+      uname: h.uname ?? '',
+      gname: h.gname ?? '',
+      mtime: h.mtime.getTime(),
+      size: h.size,
+    });
     entry.resume();
   }
   return out;

@@ -34,5 +34,8 @@ test('the local tree honours the same ignore rules as the layer', async () => {
   using t = tempDir();
   writeTree(t.dir, { 'deploy/a.yaml': 'a\n', 'deploy/pic.png': 'p', 'deploy/.sourceignore': 'tmp/\n', 'deploy/tmp/x.yaml': 'x\n' });
   const local = await artifact.readLocalTree({ paths: ['deploy'], cwd: t.dir, ignorePaths: ['*.md'] });
-  assert.deepEqual(local.map((e) => e.path), ['.sourceignore', 'a.yaml']);
+  assert.deepEqual(
+    local.map((e) => e.path),
+    ['.sourceignore', 'a.yaml'],
+  );
 });

@@ -136,12 +136,19 @@ spec:
 ${specYaml}`;
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(ws, file), yaml);
-    const r = await runCli(['bucket', 'preview', name, '-n', ns, '--format', 'json'], { cwd: ws, env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
+    const r = await runCli(['bucket', 'preview', name, '-n', ns, '--format', 'json'], {
+      cwd: ws,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    });
     assert.equal(r.code, 0, r.stderr);
     return (JSON.parse(r.stdout) as { files: { path: string; size: number }[] }).files.map((f) => [f.path, f.size]);
   }
 
-  const block = (s: string) => `  ignore: |\n${s.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+  const block = (s: string) =>
+    `  ignore: |\n${s
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}\n`;
 
   it('with spec.ignore rules where go-git and git disagree, over two listing pages', async (t) => {
     if (!ready) return t.skip(missing);
@@ -159,8 +166,14 @@ ${specYaml}`;
     const [all, allOurs] = await Promise.all([controllerFiles('everything', {}), previewFiles('everything', '')]);
     assert.deepEqual(allOurs, all.files);
     assert.ok(allOurs.some(([p]) => p === '.git/HEAD') && allOurs.some(([p]) => p === 'images/logo.png'), 'no default excludes for Buckets');
-    const [pre, preOurs] = await Promise.all([controllerFiles('prefixed', { prefix: 'app/', ignore: '*.enc' }), previewFiles('prefixed', `  prefix: app/\n${block('*.enc')}`)]);
+    const [pre, preOurs] = await Promise.all([
+      controllerFiles('prefixed', { prefix: 'app/', ignore: '*.enc' }),
+      previewFiles('prefixed', `  prefix: app/\n${block('*.enc')}`),
+    ]);
     assert.deepEqual(preOurs, pre.files);
-    assert.deepEqual(preOurs.map(([p]) => p), ['.sourceignore', 'app/v1/deploy.yaml']);
+    assert.deepEqual(
+      preOurs.map(([p]) => p),
+      ['.sourceignore', 'app/v1/deploy.yaml'],
+    );
   });
 });

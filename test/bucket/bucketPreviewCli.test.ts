@@ -150,14 +150,23 @@ test('credentials: AWS environment when the Secret is not in the workspace; clea
   assert.equal(none.code, 1);
   assert.match(none.stderr, /Secret 'minio-creds' is not in the workspace, and no AWS credentials are set here/);
 
-  const wrong = await runCli(['bucket', 'preview', 'fleet'], { cwd: ws, env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' } });
+  const wrong = await runCli(['bucket', 'preview', 'fleet'], {
+    cwd: ws,
+    env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' },
+  });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /access denied \(SignatureDoesNotMatch\)/);
   assert.ok(!wrong.stderr.includes('not-the-secret-key'));
 
   // provider aws without secretRef: the AWS credentials of the environment (or ~/.aws), like the controller's AWS SDK chain.
-  const aws = workspace({ 'bucket.yaml': bucketYaml(s3.endpoint, '  region: us-east-1\n  prefix: apps/\n').replace('provider: generic', 'provider: aws').replace(/  secretRef:\n    name: minio-creds\n/, '') });
-  const home = workspace({ '.aws/credentials': `[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n[ci]\naws_access_key_id = ${s3.accessKey}\naws_secret_access_key = ${s3.secretKey}\n` });
+  const aws = workspace({
+    'bucket.yaml': bucketYaml(s3.endpoint, '  region: us-east-1\n  prefix: apps/\n')
+      .replace('provider: generic', 'provider: aws')
+      .replace(/  secretRef:\n    name: minio-creds\n/, ''),
+  });
+  const home = workspace({
+    '.aws/credentials': `[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n[ci]\naws_access_key_id = ${s3.accessKey}\naws_secret_access_key = ${s3.secretKey}\n`,
+  });
   const viaProfile = await runCli(['bucket', 'preview', 'fleet', '--format', 'json'], {
     cwd: aws,
     env: { ...process.env, ...noAws, AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws/credentials'), AWS_PROFILE: 'ci' },
@@ -170,14 +179,20 @@ test('credentials: AWS environment when the Secret is not in the workspace; clea
   assert.match(noneAws.stderr, /provider aws without spec.secretRef uses the cluster's AWS identity, and no AWS credentials are set here/);
 
   const missingBucket = workspace({ 'bucket.yaml': bucketYaml(s3.endpoint).replace('fleet-data', 'no-such-bucket') });
-  const nb = await runCli(['bucket', 'preview', 'fleet'], { cwd: missingBucket, env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey } });
+  const nb = await runCli(['bucket', 'preview', 'fleet'], {
+    cwd: missingBucket,
+    env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey },
+  });
   assert.equal(nb.code, 1);
   assert.match(nb.stderr, /bucket 'no-such-bucket' not found/);
 });
 
 test('a Bucket off loopback is never asked under the test gate', async (t) => {
   const ws = workspace({ 'bucket.yaml': bucketYaml('s3.amazonaws.com').replace('insecure: true', 'insecure: false') });
-  const r = await runCli(['bucket', 'preview', 'fleet'], { cwd: ws, env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', FLUX_OCI_REGISTRY_LOOPBACK_ONLY: '1' } });
+  const r = await runCli(['bucket', 'preview', 'fleet'], {
+    cwd: ws,
+    env: { ...process.env, ...noAws, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', FLUX_OCI_REGISTRY_LOOPBACK_ONLY: '1' },
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /limited to loopback .* s3\.amazonaws\.com is not asked/);
   void t;

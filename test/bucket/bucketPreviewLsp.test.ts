@@ -57,20 +57,28 @@ spec:
   bucketName: assets
   endpoint: ${endpoint}
   insecure: true
-${opts.secret ? `  secretRef:\n    name: ${opts.secret}\n` : ''}${opts.ignore !== undefined ? `  ignore: |\n${opts.ignore
-  .split('\n')
-  .map((l) => `    ${l}`)
-  .join('\n')}\n` : ''}`;
+${opts.secret ? `  secretRef:\n    name: ${opts.secret}\n` : ''}${
+  opts.ignore !== undefined
+    ? `  ignore: |\n${opts.ignore
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`
+    : ''
+}`;
 
 const secret = (s: StartedS3Server) =>
   `apiVersion: v1\nkind: Secret\nmetadata:\n  name: assets-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s.accessKey}\n  secretkey: ${s.secretKey}\n`;
 
 /** Applies LSP text edits (non-overlapping) to `text`. */
-function applyEdits(text: string, edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>): string {
+function applyEdits(
+  text: string,
+  edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>,
+): string {
   const lines = text.split('\n');
   const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
   let out = text;
-  for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start)))
+    out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
   return out;
 }
 
@@ -91,7 +99,10 @@ test('hover and diagnostics show what the Bucket would pack, warning past the th
     const many = diags.find((d) => d.code === 'bucket/many-files')!;
     assert.equal(large.severity, 2);
     assert.equal(many.severity, 2);
-    assert.equal(large.range.start.line, text.split('\n').findIndex((l) => l.includes('bucketName:')));
+    assert.equal(
+      large.range.start.line,
+      text.split('\n').findIndex((l) => l.includes('bucketName:')),
+    );
     assert.match(plain(large.message), /dumps\/prod\.sql \(195 KiB\)/);
     assert.match(plain(many.message), new RegExp(`would pack ${fileCount + 1} files`));
     assert.ok(!diags.some((d) => d.severity === 1), 'never an error');
@@ -113,7 +124,9 @@ test('hover and diagnostics show what the Bucket would pack, warning past the th
       assert.deepEqual(answer.bucket, { name: 'assets', namespace: 'flux-system', endpoint: s3.endpoint, bucketName: 'assets', prefix: '' });
       assert.ok(!JSON.stringify(answer).includes(s3.secretKey));
     }
-    const byName = await client.executeCommand<Answer<PreviewBucketResult>>(previewBucketCommand.command, [{ name: 'assets', namespace: 'flux-system', refresh: true }]);
+    const byName = await client.executeCommand<Answer<PreviewBucketResult>>(previewBucketCommand.command, [
+      { name: 'assets', namespace: 'flux-system', refresh: true },
+    ]);
     assert.ok(byName.ok && byName.preview.count === fileCount + 1, JSON.stringify(byName).slice(0, 300));
     // The quick fix on the size warning adds the heaviest folder to spec.ignore; the warning goes, the listing is reused.
     const actions = await client.codeActions(uri, large.range, [large]);
@@ -122,11 +135,18 @@ test('hover and diagnostics show what the Bucket would pack, warning past the th
     const fixed = applyEdits(text, fix.edit!.changes![uri]!);
     assert.match(fixed, /  ignore: \|\n    \*\.mp4\n    \/dumps\/\n/);
     client.replaceAll(uri, fixed);
-    const after = await client.nextDiagnostics(uri, (d) => d.some((x) => x.code === 'bucket/many-files') && !d.some((x) => x.code === 'bucket/large-artifact'), 30_000);
+    const after = await client.nextDiagnostics(
+      uri,
+      (d) => d.some((x) => x.code === 'bucket/many-files') && !d.some((x) => x.code === 'bucket/large-artifact'),
+      30_000,
+    );
     assert.ok(after.every((d) => d.severity !== 1));
 
     // The ignore-rule helper: patterns picked in the preview, as an edit the client applies.
-    const helper = await client.executeCommand<{ ok: true; uri: string; edits: Array<{ range: any; newText: string }> } | { ok: false; error: string }>('flux-oci.bucket.addIgnore', [{ uri, patterns: ['/dumps/', 'manifests/cm-1*.yaml'] }]);
+    const helper = await client.executeCommand<{ ok: true; uri: string; edits: Array<{ range: any; newText: string }> } | { ok: false; error: string }>(
+      'flux-oci.bucket.addIgnore',
+      [{ uri, patterns: ['/dumps/', 'manifests/cm-1*.yaml'] }],
+    );
     assert.ok(helper.ok, JSON.stringify(helper));
     if (helper.ok) {
       const withHelper = applyEdits(fixed, helper.edits);
@@ -147,7 +167,10 @@ test('missing credentials and an unreachable endpoint are information, and offli
   if (!requirePeer(t, 'minio') || !s3) return;
   const closed = `127.0.0.1:${await freePort()}`;
   // Also: a store off loopback (the suite's gate refuses it) and a gcp Bucket are never asked, and get no diagnostic.
-  const faraway = bucket('s3.amazonaws.com').replace('name: assets\n  namespace', 'name: faraway\n  namespace').replace('provider: generic', 'provider: aws').replace('  insecure: true\n', '');
+  const faraway = bucket('s3.amazonaws.com')
+    .replace('name: assets\n  namespace', 'name: faraway\n  namespace')
+    .replace('provider: generic', 'provider: aws')
+    .replace('  insecure: true\n', '');
   const gcp = bucket('storage.googleapis.com').replace('name: assets\n  namespace', 'name: gcs\n  namespace').replace('provider: generic', 'provider: gcp');
   const text = `${bucket(s3.endpoint, { secret: 'not-here' })}---\n${bucket(closed).replace('name: assets\n  namespace', 'name: offline-store\n  namespace')}---\n${faraway}---\n${gcp}`;
   const ws = workspace({ 'b.yaml': text });
@@ -165,7 +188,10 @@ test('missing credentials and an unreachable endpoint are information, and offli
     const farStart = lines.findIndex((l) => l.includes('name: faraway'));
     const farBucket = lines.findIndex((l, i) => i > farStart && l.includes('bucketName:'));
     const farHover = await client.hover(uri, { line: farBucket, character: 4 });
-    assert.match(farHover && typeof farHover.contents === 'object' && 'value' in farHover.contents ? farHover.contents.value : '', /limited to loopback .*s3\.amazonaws\.com is not asked/);
+    assert.match(
+      farHover && typeof farHover.contents === 'object' && 'value' in farHover.contents ? farHover.contents.value : '',
+      /limited to loopback .*s3\.amazonaws\.com is not asked/,
+    );
 
     client.setSettings({ registry: { offline: true } });
     const quiet = await client.nextDiagnostics(uri, (d) => !d.some((x) => String(x.code ?? '').startsWith('bucket/')), 15_000);

@@ -29,7 +29,12 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const indent = (text: string, n: number) => text.trimEnd().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const indent = (text: string, n: number) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 
 test('spec.certSecretRef ca.crt is trusted for an HTTPS store; without it the certificate is refused with what to do', async (t) => {
   if (!requirePeer(t, 'minio') || !s3) return;
@@ -62,12 +67,18 @@ ${cert ? '  certSecretRef:\n    name: s3-ca\n' : ''}`;
   const proxy = await startForwardProxy();
   try {
     const noProxyEnv = { HTTP_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: '' };
-    const via = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], { cwd: trusted, env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '' } });
+    const via = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], {
+      cwd: trusted,
+      env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '' },
+    });
     assert.equal(via.code, 0, via.stderr);
     assert.equal(JSON.parse(via.stdout).count, 2);
     assert.ok(proxy.targets.includes(s3.endpoint), `the proxy carried ${JSON.stringify(proxy.targets)}`);
     const carried = proxy.targets.length;
-    const direct = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], { cwd: trusted, env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+    const direct = await runCli(['bucket', 'preview', 'secure', '--format', 'json'], {
+      cwd: trusted,
+      env: { ...env, ...noProxyEnv, HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' },
+    });
     assert.equal(direct.code, 0, direct.stderr);
     assert.equal(proxy.targets.length, carried, 'NO_PROXY goes direct');
   } finally {
@@ -78,7 +89,10 @@ ${cert ? '  certSecretRef:\n    name: s3-ca\n' : ''}`;
   dirs.push(untrusted);
   const refused = await runCli(['bucket', 'preview', 'secure'], { cwd: untrusted, env });
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /TLS certificate is not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); give spec.certSecretRef a Secret with the CA as ca.crt/);
+  assert.match(
+    refused.stderr,
+    /TLS certificate is not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); give spec.certSecretRef a Secret with the CA as ca.crt/,
+  );
 
   const missing = makeWorkspace({ 'bucket.yaml': bucket(true), 'keys.yaml': keys });
   dirs.push(missing);

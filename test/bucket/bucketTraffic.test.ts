@@ -54,12 +54,16 @@ function write(rel: string, text: string): string {
   return fileUri(path.join(ws, rel));
 }
 
-const hoverText = (h: Awaited<ReturnType<LspClient['hover']>>): string => (h && typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '');
+const hoverText = (h: Awaited<ReturnType<LspClient['hover']>>): string =>
+  h && typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
 
 test('one listing per bucket, nothing for a cached hover, a stalled store never holds the editor, offline sends nothing', async (t) => {
   if (!requirePeer(t, 'minio') || !s3 || !proxy) return;
   const endpoint = `127.0.0.1:${proxy.port}`;
-  write('secret.yaml', `apiVersion: v1\nkind: Secret\nmetadata:\n  name: shared-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s3.accessKey}\n  secretkey: ${s3.secretKey}\n`);
+  write(
+    'secret.yaml',
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: shared-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s3.accessKey}\n  secretkey: ${s3.secretKey}\n`,
+  );
   const aText = bucket('a', endpoint);
   const bText = bucket('b', endpoint);
   const a = write('a.yaml', aText);
@@ -68,7 +72,13 @@ test('one listing per bucket, nothing for a cached hover, a stalled store never 
     workspaceFolders: [ws],
     configuration: true,
     settings: { bucket: { maxArtifactFiles: 100 } },
-    env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', FLUX_OCI_REGISTRY_TIMEOUT_MS: '3000' },
+    env: {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent',
+      FLUX_OCI_REGISTRY_TIMEOUT_MS: '3000',
+    },
   });
   try {
     client.open(a, aText);

@@ -21,15 +21,27 @@ interface Case {
 function oracle(): string | undefined {
   const src = path.join(repoRoot, 'tools', 'sourceignore-oracle');
   const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update('\0').update(readFileSync(path.join(src, f)));
-  const dir = path.join(process.env['FLUX_OCI_CACHE'] || path.join(homedir(), '.cache', 'flux-oci'), 'tools', `sourceignore-oracle-${hash.digest('hex').slice(0, 16)}`);
+  for (const f of ['go.mod', 'go.sum', 'main.go'])
+    hash
+      .update(f)
+      .update('\0')
+      .update(readFileSync(path.join(src, f)));
+  const dir = path.join(
+    process.env['FLUX_OCI_CACHE'] || path.join(homedir(), '.cache', 'flux-oci'),
+    'tools',
+    `sourceignore-oracle-${hash.digest('hex').slice(0, 16)}`,
+  );
   const bin = path.join(dir, 'sourceignore-oracle');
   if (existsSync(bin)) return bin;
   const probe = spawnSync('go', ['version']);
   if (probe.error || probe.status !== 0) return undefined;
   mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.tmp-${process.pid}`;
-  const r = spawnSync('go', ['build', '-trimpath', '-o', tmp, '.'], { cwd: src, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' } });
+  const r = spawnSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+    cwd: src,
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
+  });
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
     throw new Error(`building tools/sourceignore-oracle failed:\n${r.stderr}`);

@@ -41,9 +41,29 @@ test('a developer checks a folder and reads compiler-style lines with 1-based po
   const r = check(fixtures, '.');
   assert.equal(r.code, 1, 'errors found → exit 1');
   const lines = r.stdout.trim().split('\n');
-  assert.ok(lines.includes('release.yaml:13:11: error: spec.upgrade.crds: unsupported value "Sometimes": supported values: "Skip", "Create", "CreateReplace" [schema/enum]'), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('sources.yaml:31:3: error: spec.branch: unknown field "branch"') && l.includes('did you mean spec.ref.branch?') && l.endsWith('[schema/unknown-field]')), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('sources.yaml:35:13: error: source.toolkit.fluxcd.io/v1beta2 HelmRepository is not served by Flux 2.9') && l.includes('change apiVersion to source.toolkit.fluxcd.io/v1')), r.stdout);
+  assert.ok(
+    lines.includes(
+      'release.yaml:13:11: error: spec.upgrade.crds: unsupported value "Sometimes": supported values: "Skip", "Create", "CreateReplace" [schema/enum]',
+    ),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some(
+      (l) =>
+        l.startsWith('sources.yaml:31:3: error: spec.branch: unknown field "branch"') &&
+        l.includes('did you mean spec.ref.branch?') &&
+        l.endsWith('[schema/unknown-field]'),
+    ),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some(
+      (l) =>
+        l.startsWith('sources.yaml:35:13: error: source.toolkit.fluxcd.io/v1beta2 HelmRepository is not served by Flux 2.9') &&
+        l.includes('change apiVersion to source.toolkit.fluxcd.io/v1'),
+    ),
+    r.stdout,
+  );
   assert.ok(!r.stdout.includes('unknownField'), 'the plain Namespace is not ours to judge');
   assert.ok(!r.stdout.includes('REPLICAS'), '${VAR} substitutions pass');
   assert.equal(lines.length, 3, r.stdout);
@@ -115,7 +135,8 @@ test('files ignored by .gitignore are not checked, an explicitly named file alwa
 test('patches named by a kustomization.yaml are not held to required fields', () => {
   const patch = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\nspec:\n  interval: 1h\n  wait: yes\n';
   const dir = workspace({
-    'overlay/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\npatches:\n  - path: apps-patch.yaml\n',
+    'overlay/kustomization.yaml':
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\npatches:\n  - path: apps-patch.yaml\n',
     'overlay/apps-patch.yaml': patch,
     'standalone/apps.yaml': patch,
   });
@@ -125,11 +146,20 @@ test('patches named by a kustomization.yaml are not held to required fields', ()
     const inPatch = out.filter((d) => d.file === 'overlay/apps-patch.yaml').map((d) => d.code);
     assert.deepEqual(inPatch, ['schema/type'], 'a patch still gets type errors (YAML 1.2: yes is a string), not required-field errors');
     const standalone = out.filter((d) => d.file === 'standalone/apps.yaml').map((d) => d.message);
-    assert.ok(standalone.some((m) => m.startsWith('spec.prune is required')), standalone.join('\n'));
-    assert.ok(standalone.some((m) => m.startsWith('spec.sourceRef is required')), standalone.join('\n'));
+    assert.ok(
+      standalone.some((m) => m.startsWith('spec.prune is required')),
+      standalone.join('\n'),
+    );
+    assert.ok(
+      standalone.some((m) => m.startsWith('spec.sourceRef is required')),
+      standalone.join('\n'),
+    );
     // checking only the patch still finds its kustomization.yaml beside it
     const alone = JSON.parse(check(dir, '--format', 'json', 'overlay/apps-patch.yaml').stdout) as { code: string }[];
-    assert.deepEqual(alone.map((d) => d.code), ['schema/type']);
+    assert.deepEqual(
+      alone.map((d) => d.code),
+      ['schema/type'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -137,7 +167,9 @@ test('patches named by a kustomization.yaml are not held to required fields', ()
 
 test('a YAML syntax error in one document does not hide the problems of the others', () => {
   const dir = workspace({
-    'mixed.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  a: "unterminated\n---\n' + cleanSource.replace('interval: 5m', 'interval: 5 minutes'),
+    'mixed.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  a: "unterminated\n---\n' +
+      cleanSource.replace('interval: 5m', 'interval: 5 minutes'),
   });
   try {
     const out = JSON.parse(check(dir, '--format', 'json').stdout) as { code: string; range: { start: { line: number } } }[];
@@ -166,7 +198,9 @@ test('mistakes in the command line are usage errors (exit 2) with a message to a
 });
 
 test('hints are left out of text output unless asked for', () => {
-  const dir = workspace({ 'frag.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\nspec:\n  values:\n    replicas: 2\n' });
+  const dir = workspace({
+    'frag.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\nspec:\n  values:\n    replicas: 2\n',
+  });
   try {
     const quiet = check(dir);
     assert.equal(quiet.code, 0);
@@ -178,11 +212,13 @@ test('hints are left out of text output unless asked for', () => {
   }
 });
 
-
 test('rendered output can be piped in: flux build kustomization ... | flux-oci check -', () => {
   const rendered = cleanSource.replace('interval: 5m', 'interval: 5 minutes');
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '-'], { input: rendered, encoding: 'utf8' });
   assert.equal(r.status, 1);
   // Flux's explanation first, then the schema's words.
-  assert.match(r.stdout, /^<stdin>:7:13: error: spec\.interval '5 minutes' is not a duration Flux accepts.*\(Schema: spec\.interval: "5 minutes" does not match/m);
+  assert.match(
+    r.stdout,
+    /^<stdin>:7:13: error: spec\.interval '5 minutes' is not a duration Flux accepts.*\(Schema: spec\.interval: "5 minutes" does not match/m,
+  );
 });

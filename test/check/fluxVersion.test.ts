@@ -73,7 +73,10 @@ test('gotk-components.yaml of Flux 2.7 in the workspace: v2beta2 is served there
   try {
     const r = check(dir, '.');
     assert.match(r.stderr, /^checked against Flux 2\.7 \(from clusters\/dev\/flux-system\/gotk-components\.yaml\)$/m);
-    assert.match(r.stdout, /hr\.yaml:1:13: warning: helm\.toolkit\.fluxcd\.io\/v2beta2 HelmRelease is deprecated in Flux 2\.7 and removed in Flux 2\.8: change apiVersion to helm\.toolkit\.fluxcd\.io\/v2 \[schema\/api-version-deprecated\]/);
+    assert.match(
+      r.stdout,
+      /hr\.yaml:1:13: warning: helm\.toolkit\.fluxcd\.io\/v2beta2 HelmRelease is deprecated in Flux 2\.7 and removed in Flux 2\.8: change apiVersion to helm\.toolkit\.fluxcd\.io\/v2 \[schema\/api-version-deprecated\]/,
+    );
     assert.doesNotMatch(r.stdout, /api-version-not-served/);
     assert.match(r.stdout, /oci\.yaml:13:5: error: .*trustedRootSecretRef/);
     assert.equal(r.code, 1);
@@ -89,7 +92,9 @@ test('gotk-components.yaml of Flux 2.7 in the workspace: v2beta2 is served there
 
 test('CRDs without a version label are used as they are: a patched enum value is accepted', () => {
   const crds = fluxCrds('2.9', { versionLabel: false });
-  const oci = crds.find((c) => (c as { spec: { names: { kind: string } } }).spec.names.kind === 'OCIRepository') as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { provider: { enum: string[] } } } } } } }[] } };
+  const oci = crds.find((c) => (c as { spec: { names: { kind: string } } }).spec.names.kind === 'OCIRepository') as {
+    spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { provider: { enum: string[] } } } } } } }[] };
+  };
   oci.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.provider.enum.push('acme');
   const source = trustedRoot.replace('  interval: 5m\n', '  interval: 5m\n  provider: acme\n');
   const plain = workspace({ 'oci.yaml': source });

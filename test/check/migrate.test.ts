@@ -30,8 +30,14 @@ test('migrate --dry-run shows the diff and writes nothing; migrate rewrites, and
     assert.equal(readFileSync(path.join(dir, 'old-apis.yaml'), 'utf8'), before, '--dry-run writes nothing');
     assert.match(dry.stdout, /^-apiVersion: kustomize\.toolkit\.fluxcd\.io\/v1beta2$/m);
     assert.match(dry.stdout, /^\+apiVersion: kustomize\.toolkit\.fluxcd\.io\/v1$/m);
-    assert.match(dry.stderr, /old-apis\.yaml:2: Kustomization: apiVersion kustomize\.toolkit\.fluxcd\.io\/v1beta2 → kustomize\.toolkit\.fluxcd\.io\/v1; spec\.patchesStrategicMerge → spec\.patches \(1 patch\); spec\.patchesJson6902 → spec\.patches \(1 patch\); spec\.validation dropped/);
-    assert.match(dry.stderr, /HelmRelease: apiVersion helm\.toolkit\.fluxcd\.io\/v2beta1 → helm\.toolkit\.fluxcd\.io\/v2; spec\.chart\.spec\.valuesFile → spec\.chart\.spec\.valuesFiles; spec\.postRenderers\[0\]\.kustomize\.patchesStrategicMerge → spec\.postRenderers\[0\]\.kustomize\.patches/);
+    assert.match(
+      dry.stderr,
+      /old-apis\.yaml:2: Kustomization: apiVersion kustomize\.toolkit\.fluxcd\.io\/v1beta2 → kustomize\.toolkit\.fluxcd\.io\/v1; spec\.patchesStrategicMerge → spec\.patches \(1 patch\); spec\.patchesJson6902 → spec\.patches \(1 patch\); spec\.validation dropped/,
+    );
+    assert.match(
+      dry.stderr,
+      /HelmRelease: apiVersion helm\.toolkit\.fluxcd\.io\/v2beta1 → helm\.toolkit\.fluxcd\.io\/v2; spec\.chart\.spec\.valuesFile → spec\.chart\.spec\.valuesFiles; spec\.postRenderers\[0\]\.kustomize\.patchesStrategicMerge → spec\.postRenderers\[0\]\.kustomize\.patches/,
+    );
     assert.match(dry.stderr, /GitRepository: .*spec\.gitImplementation dropped/);
     assert.match(dry.stderr, /Alert: apiVersion notification\.toolkit\.fluxcd\.io\/v1beta2 → notification\.toolkit\.fluxcd\.io\/v1beta3/);
     assert.match(dry.stderr, /would migrate 5 objects in 1 file to Flux 2\.9/);
@@ -66,11 +72,15 @@ test('migrate --dry-run shows the diff and writes nothing; migrate rewrites, and
 test('an API version no bundled release serves any more (Kustomization v1beta1) still loses the fields the current one lacks', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-migrate-v1beta1-'));
   try {
-    const text = 'apiVersion: kustomize.toolkit.fluxcd.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./\n  prune: true\n  validation: client\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+    const text =
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./\n  prune: true\n  validation: client\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
     writeFileSync(path.join(dir, 'k.yaml'), text);
     const r = cli(dir, 'migrate', 'k.yaml');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /k\.yaml:1: Kustomization: apiVersion kustomize\.toolkit\.fluxcd\.io\/v1beta1 → kustomize\.toolkit\.fluxcd\.io\/v1; spec\.validation dropped/);
+    assert.match(
+      r.stderr,
+      /k\.yaml:1: Kustomization: apiVersion kustomize\.toolkit\.fluxcd\.io\/v1beta1 → kustomize\.toolkit\.fluxcd\.io\/v1; spec\.validation dropped/,
+    );
     assert.equal(cli(dir, 'check', 'k.yaml').code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

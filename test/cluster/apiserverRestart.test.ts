@@ -42,7 +42,11 @@ function ociRepository(name: string, tag = 'v1.0.0'): Record<string, unknown> {
 
 /** The CLI as a process whose output the test reads while it runs; `exited` never waits past `limitMs`. */
 function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv, limitMs: number) {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], { cwd, env: { PATH: process.env['PATH'], HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'], HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stdout: '', stderr: '' };
   const listeners: Array<() => void> = [];
   const notify = (): void => listeners.forEach((l) => l());
@@ -115,8 +119,23 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
           status: {
             observedGeneration: 1,
             lastHandledReconcileAt: token,
-            artifact: { path: 'ocirepository/flux-system/app/x.tar.gz', url: 'http://127.0.0.1:1/x.tar.gz', revision: `v1.0.0@${digest}`, digest, lastUpdateTime: now },
-            conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `stored artifact for digest 'v1.0.0@${digest}'`, observedGeneration: 1, lastTransitionTime: now }],
+            artifact: {
+              path: 'ocirepository/flux-system/app/x.tar.gz',
+              url: 'http://127.0.0.1:1/x.tar.gz',
+              revision: `v1.0.0@${digest}`,
+              digest,
+              lastUpdateTime: now,
+            },
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'Succeeded',
+                message: `stored artifact for digest 'v1.0.0@${digest}'`,
+                observedGeneration: 1,
+                lastTransitionTime: now,
+              },
+            ],
           },
         },
         'application/merge-patch+json',
@@ -146,12 +165,18 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       assert.equal(r.hung, false, 'the reconcile did not hang');
       assert.equal(r.code, 1, reconcile.out.stdout + reconcile.out.stderr);
       assert.ok(r.seconds < 10 + 8, `the reconcile ended at its timeout (took ${r.seconds}s)`);
-      assert.match(reconcile.out.stderr, /✗ timed out after 10s waiting for OCIRepository flux-system\/app \(last attempt: cannot (watch|reach).*connection refused/);
+      assert.match(
+        reconcile.out.stderr,
+        /✗ timed out after 10s waiting for OCIRepository flux-system\/app \(last attempt: cannot (watch|reach).*connection refused/,
+      );
 
       assert.equal(a.hung, false, 'the apply did not hang');
       assert.equal(a.code, 1, apply.out.stdout + apply.out.stderr);
       assert.ok(a.seconds < 5, `the apply said so at once (took ${a.seconds}s)`);
-      assert.match(apply.out.stderr, /✗ cannot reach the API server https:\/\/127\.0\.0\.1:\d+ \(context "flux-oci-test"\): connection refused \(is the cluster running and the kubeconfig current\?\)/);
+      assert.match(
+        apply.out.stderr,
+        /✗ cannot reach the API server https:\/\/127\.0\.0\.1:\d+ \(context "flux-oci-test"\): connection refused \(is the cluster running and the kubeconfig current\?\)/,
+      );
       assert.equal((await plane.api('GET', ociPath('late'))).status, 404, 'nothing was applied');
       t.diagnostic(`reconcile gave up after ${r.seconds}s (--timeout 10s), apply after ${a.seconds}s:\n${reconcile.out.stderr}${apply.out.stderr}`);
     });
@@ -165,7 +190,8 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       const changes: number[] = [];
       lsp.connection.onNotification('flux-oci/clusterChanged', () => void changes.push(Date.now()));
       type Tree = { nodes: Array<{ ref: { kind: string; name: string }; suspended: boolean }>; stale?: string; ok?: boolean; error?: string };
-      const tree = async (): Promise<Tree> => (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as Tree;
+      const tree = async (): Promise<Tree> =>
+        (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as Tree;
       const app = (tr: Tree) => tr.nodes.find((n) => n.ref.kind === 'OCIRepository' && n.ref.name === 'app');
       try {
         // Right after a restart the API server answers watches 429 "storage is (re)initializing"
@@ -207,8 +233,14 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
         assert.equal((await tree()).stale, undefined);
         assert.ok(last >= suspendedAt, 'the recovery was announced with clusterChanged');
         assert.ok(lsp.alive, 'the language server is still running');
-        assert.ok(lsp.logs.some((l) => /cluster: (?:[\w.-]+: )?(watching|listing) OCIRepository: .*retrying in the background/.test(l)), `the outage is logged once per kind (logs: ${lsp.logs.join(' | ')})`);
-        assert.ok(lsp.logs.some((l) => /cluster: (?:[\w.-]+: )?following OCIRepository again/.test(l)), 'and so is the recovery');
+        assert.ok(
+          lsp.logs.some((l) => /cluster: (?:[\w.-]+: )?(watching|listing) OCIRepository: .*retrying in the background/.test(l)),
+          `the outage is logged once per kind (logs: ${lsp.logs.join(' | ')})`,
+        );
+        assert.ok(
+          lsp.logs.some((l) => /cluster: (?:[\w.-]+: )?following OCIRepository again/.test(l)),
+          'and so is the recovery',
+        );
         const outageLines = lsp.logs.filter((l) => /cluster: (?:[\w.-]+: )?(watching|listing) OCIRepository:/.test(l)).length;
         assert.ok(outageLines <= 2, `retries do not flood the log (${outageLines} lines for OCIRepository)`);
         t.diagnostic(`server log:\n${lsp.logs.filter((l) => l.startsWith('cluster:')).join('\n')}`);
@@ -228,7 +260,8 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       const changes: number[] = [];
       lsp.connection.onNotification('flux-oci/clusterChanged', () => void changes.push(Date.now()));
       type Tree = { nodes: Array<{ ref: { kind: string; name: string } }>; stale?: string };
-      const tree = async (): Promise<Tree> => (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as Tree;
+      const tree = async (): Promise<Tree> =>
+        (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as Tree;
       try {
         const t0 = Date.now();
         const empty = await tree();
@@ -244,7 +277,10 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
           return tr.nodes.some((n) => n.ref.kind === 'OCIRepository' && n.ref.name === 'app') && !tr.stale ? tr : undefined;
         });
         // (the view may fill in before /readyz says ready, so count from the start)
-        assert.ok(changes.some((c) => c >= starting), 'the client was told to refresh');
+        assert.ok(
+          changes.some((c) => c >= starting),
+          'the client was told to refresh',
+        );
         t.diagnostic(`view filled ${(Date.now() - up) / 1000}s after the API server was ready (${full.nodes.length} nodes)`);
       } finally {
         await lsp.stop();
@@ -260,7 +296,9 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       // comes once some objects are in the cluster and most are not.
       await apply.waitFor('stdout', new RegExp(`OCIRepository flux-system/${names[count - 1]} created`));
       const before = await until('the apply is under way', 60_000, async () => {
-        const n = ((await plane.api('GET', `${ociPath()}?limit=500`)).body.items as Array<{ metadata: { name: string } }>).filter((o) => o.metadata.name.startsWith('many-')).length;
+        const n = ((await plane.api('GET', `${ociPath()}?limit=500`)).body.items as Array<{ metadata: { name: string } }>).filter((o) =>
+          o.metadata.name.startsWith('many-'),
+        ).length;
         return n >= 5 ? n : undefined;
       });
       const down = await plane.restartApiServer({ signal: 'SIGKILL' });
@@ -270,11 +308,20 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       assert.ok(before < count, `the restart came in the middle of the apply (${before} of ${count} applied before it)`);
       if (first.code === 0) {
         assert.match(apply.out.stdout, new RegExp(`✔ applied ${count} of ${count} object\\(s\\)`));
-        assert.match(apply.out.stderr, /◎ cannot reach the API server .*; retrying\n[^]*◎ the API server https:\/\/127\.0\.0\.1:\d+ answers again/, 'the user saw the apply wait for the API server');
+        assert.match(
+          apply.out.stderr,
+          /◎ cannot reach the API server .*; retrying\n[^]*◎ the API server https:\/\/127\.0\.0\.1:\d+ answers again/,
+          'the user saw the apply wait for the API server',
+        );
       } else assert.match(apply.out.stderr, /Run the same apply again once the API server answers: server-side apply is idempotent/, apply.out.stderr);
       t.diagnostic(`first apply: exit ${first.code} after ${first.seconds}s`);
 
-      const list = async () => ((await plane.api('GET', ociPath())).body.items as Array<{ metadata: { name: string; resourceVersion: string; generation: number; managedFields: Array<{ manager: string; operation: string }> } }>).filter((o) => o.metadata.name.startsWith('many-'));
+      const list = async () =>
+        (
+          (await plane.api('GET', ociPath())).body.items as Array<{
+            metadata: { name: string; resourceVersion: string; generation: number; managedFields: Array<{ manager: string; operation: string }> };
+          }>
+        ).filter((o) => o.metadata.name.startsWith('many-'));
       const afterFirst = new Map((await list()).map((o) => [o.metadata.name, o.metadata.resourceVersion]));
 
       const again = await runCli(['apply', '-f', 'many.yaml'], { cwd: ws, env });
@@ -288,39 +335,59 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       assert.deepEqual(final.map((o) => o.metadata.name).sort(), names, 'each object exactly once');
       for (const o of final) {
         assert.equal(o.metadata.generation, 1, `${o.metadata.name}: its spec was written once`);
-        assert.equal(o.metadata.managedFields.filter((m) => m.manager === 'flux-oci' && m.operation === 'Apply').length, 1, `${o.metadata.name}: one flux-oci field manager entry`);
-        if (afterFirst.has(o.metadata.name)) assert.equal(o.metadata.resourceVersion, afterFirst.get(o.metadata.name), `${o.metadata.name}: the second apply did not write it again`);
+        assert.equal(
+          o.metadata.managedFields.filter((m) => m.manager === 'flux-oci' && m.operation === 'Apply').length,
+          1,
+          `${o.metadata.name}: one flux-oci field manager entry`,
+        );
+        if (afterFirst.has(o.metadata.name))
+          assert.equal(o.metadata.resourceVersion, afterFirst.get(o.metadata.name), `${o.metadata.name}: the second apply did not write it again`);
       }
     });
 
-    await t.test('an apply whose API server does not come back within --timeout stops there, says how far it got, and running it again finishes it', async () => {
-      const count = 120;
-      const names = Array.from({ length: count }, (_, i) => `late-${String(i).padStart(3, '0')}`);
-      writeFileSync(path.join(ws, 'late.yaml'), names.map((n) => JSON.stringify(ociRepository(n))).join('\n---\n'));
-      const apply = startCli(['apply', '-f', 'late.yaml', '--timeout', '20s'], ws, env, 60_000);
-      await apply.waitFor('stdout', new RegExp(`OCIRepository flux-system/${names[count - 1]} created`));
-      await until('the apply is under way', 20_000, async () => {
-        const n = ((await plane.api('GET', `${ociPath()}?limit=500`)).body.items as Array<{ metadata: { name: string } }>).filter((o) => o.metadata.name.startsWith('late-')).length;
-        return n >= 5 ? n : undefined;
-      });
-      await plane.stopApiServer('SIGKILL');
-      const first = await apply.exited;
-      await plane.startApiServer();
-      assert.equal(first.hung, false, 'the apply did not hang');
-      assert.equal(first.code, 1, apply.out.stdout + apply.out.stderr);
-      assert.ok(first.seconds < 20 + 8, `it ended at its timeout (took ${first.seconds}s)`);
-      assert.match(
-        apply.out.stderr,
-        /✗ timed out after 20s applying late\.yaml \(last attempt: applying OCIRepository flux-system\/late-\d+ failed: cannot reach the API server .*\. \d+ of 120 change\(s\) were applied before it; .*Run the same apply again once the API server answers/,
-      );
-      t.diagnostic(`what the user saw:\n${apply.out.stderr.split('\n').filter((l) => l.startsWith('✗') || l.startsWith('◎')).join('\n')}`);
+    await t.test(
+      'an apply whose API server does not come back within --timeout stops there, says how far it got, and running it again finishes it',
+      async () => {
+        const count = 120;
+        const names = Array.from({ length: count }, (_, i) => `late-${String(i).padStart(3, '0')}`);
+        writeFileSync(path.join(ws, 'late.yaml'), names.map((n) => JSON.stringify(ociRepository(n))).join('\n---\n'));
+        const apply = startCli(['apply', '-f', 'late.yaml', '--timeout', '20s'], ws, env, 60_000);
+        await apply.waitFor('stdout', new RegExp(`OCIRepository flux-system/${names[count - 1]} created`));
+        await until('the apply is under way', 20_000, async () => {
+          const n = ((await plane.api('GET', `${ociPath()}?limit=500`)).body.items as Array<{ metadata: { name: string } }>).filter((o) =>
+            o.metadata.name.startsWith('late-'),
+          ).length;
+          return n >= 5 ? n : undefined;
+        });
+        await plane.stopApiServer('SIGKILL');
+        const first = await apply.exited;
+        await plane.startApiServer();
+        assert.equal(first.hung, false, 'the apply did not hang');
+        assert.equal(first.code, 1, apply.out.stdout + apply.out.stderr);
+        assert.ok(first.seconds < 20 + 8, `it ended at its timeout (took ${first.seconds}s)`);
+        assert.match(
+          apply.out.stderr,
+          /✗ timed out after 20s applying late\.yaml \(last attempt: applying OCIRepository flux-system\/late-\d+ failed: cannot reach the API server .*\. \d+ of 120 change\(s\) were applied before it; .*Run the same apply again once the API server answers/,
+        );
+        t.diagnostic(
+          `what the user saw:\n${apply.out.stderr
+            .split('\n')
+            .filter((l) => l.startsWith('✗') || l.startsWith('◎'))
+            .join('\n')}`,
+        );
 
-      const again = await runCli(['apply', '-f', 'late.yaml'], { cwd: ws, env });
-      assert.equal(again.code, 0, again.stderr);
-      const all = ((await plane.api('GET', ociPath())).body.items as Array<{ metadata: { name: string; generation: number } }>).filter((o) => o.metadata.name.startsWith('late-'));
-      assert.deepEqual(all.map((o) => o.metadata.name).sort(), names, 'each object exactly once');
-      assert.ok(all.every((o) => o.metadata.generation === 1), 'each written once');
-    });
+        const again = await runCli(['apply', '-f', 'late.yaml'], { cwd: ws, env });
+        assert.equal(again.code, 0, again.stderr);
+        const all = ((await plane.api('GET', ociPath())).body.items as Array<{ metadata: { name: string; generation: number } }>).filter((o) =>
+          o.metadata.name.startsWith('late-'),
+        );
+        assert.deepEqual(all.map((o) => o.metadata.name).sort(), names, 'each object exactly once');
+        assert.ok(
+          all.every((o) => o.metadata.generation === 1),
+          'each written once',
+        );
+      },
+    );
   } finally {
     if (restarts.length) t.diagnostic(`restarts:\n  ${restarts.join('\n  ')}`);
     await cp?.stop();

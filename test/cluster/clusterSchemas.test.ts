@@ -20,7 +20,20 @@ import { parse, stringify } from 'yaml';
 
 type Crd = { metadata: { name: string; resourceVersion?: string }; spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: any } }[] } };
 
-const source = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: default', 'spec:', '  interval: 5m', '  url: oci://ghcr.io/org/app', '  provider: acme', '  ref:', '    tag: latest', ''].join('\n');
+const source = [
+  'apiVersion: source.toolkit.fluxcd.io/v1',
+  'kind: OCIRepository',
+  'metadata:',
+  '  name: app',
+  '  namespace: default',
+  'spec:',
+  '  interval: 5m',
+  '  url: oci://ghcr.io/org/app',
+  '  provider: acme',
+  '  ref:',
+  '    tag: latest',
+  '',
+].join('\n');
 const text = (m: Diagnostic['message']) => (typeof m === 'string' ? m : m.value);
 const enumError = (d: Diagnostic[]) => d.some((x) => x.range.start.line === 8 && /acme/.test(text(x.message)));
 
@@ -65,7 +78,12 @@ describe('schemas from the cluster', { timeout: 240_000 }, () => {
   }
 
   async function apiServerVerdict(): Promise<boolean> {
-    const obj = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'app', namespace: 'default' }, spec: { interval: '5m', url: 'oci://ghcr.io/org/app', provider: 'acme', ref: { tag: 'latest' } } };
+    const obj = {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: 'app', namespace: 'default' },
+      spec: { interval: '5m', url: 'oci://ghcr.io/org/app', provider: 'acme', ref: { tag: 'latest' } },
+    };
     for (let i = 0; ; i++) {
       const r = await cp!.api('POST', '/apis/source.toolkit.fluxcd.io/v1/namespaces/default/ocirepositories?dryRun=All', obj);
       if (r.status === 201) return true;
@@ -103,7 +121,11 @@ describe('schemas from the cluster', { timeout: 240_000 }, () => {
     await setAcme(true);
     // a kubeconfig of our own with a second context, so the test can switch like `kubectl config use-context`
     const kubeconfig = path.join(ws, 'kubeconfig');
-    const config = parse(readFileSync(cp.kubeconfig, 'utf8')) as { clusters: unknown[]; contexts: { name: string; context: Record<string, string> }[]; 'current-context': string };
+    const config = parse(readFileSync(cp.kubeconfig, 'utf8')) as {
+      clusters: unknown[];
+      contexts: { name: string; context: Record<string, string> }[];
+      'current-context': string;
+    };
     config.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:1' } });
     config.contexts.push({ name: 'elsewhere', context: { ...config.contexts[0]!.context, cluster: 'nowhere' } });
     const useContext = (name: string) => writeFileSync(kubeconfig, stringify({ ...config, 'current-context': name }));

@@ -33,15 +33,24 @@ test('cluster commands live on the server’s one executeCommand dispatcher', as
   try {
     const commands = lsp.capabilities.executeCommandProvider?.commands ?? [];
     for (const c of clusterCommandNames) assert.ok(commands.includes(c), `${c} is advertised (got ${commands.join(', ')})`);
-    assert.ok(commands.some((c) => c.startsWith('flux-oci.artifact.')), 'the artifact commands are advertised by the same list');
+    assert.ok(
+      commands.some((c) => c.startsWith('flux-oci.artifact.')),
+      'the artifact commands are advertised by the same list',
+    );
     assert.equal(new Set(commands).size, commands.length, 'each command is advertised once');
     assert.ok(lsp.capabilities.codeLensProvider, 'the drift code lens is offered');
 
-    const tree = (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as { ok: boolean; error: string };
+    const tree = (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterTree', arguments: [] })) as {
+      ok: boolean;
+      error: string;
+    };
     assert.equal(tree.ok, false);
     assert.match(tree.error, /no kubeconfig found .*missing-kubeconfig.*set KUBECONFIG/);
 
-    const reconcile = (await lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.reconcile', arguments: [{ kind: 'OCIRepository', name: 'app' }] })) as { ok: boolean; error: string };
+    const reconcile = (await lsp.connection.sendRequest('workspace/executeCommand', {
+      command: 'flux-oci.reconcile',
+      arguments: [{ kind: 'OCIRepository', name: 'app' }],
+    })) as { ok: boolean; error: string };
     assert.equal(reconcile.ok, false);
     assert.match(reconcile.error, /kubeconfig/);
 

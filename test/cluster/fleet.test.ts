@@ -28,7 +28,12 @@ const digestB = `sha256:${'b2'.repeat(32)}`;
 
 /** Creates an OCIRepository and writes the status source-controller would (Ready, artifact at `revision`). */
 async function source(cp: ControlPlane, name: string, tag: string, digest: string, url: string): Promise<void> {
-  const created = await cp.api('POST', ociPath(), { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name, namespace: ns }, spec: { interval: '10m', url, ref: { tag } } });
+  const created = await cp.api('POST', ociPath(), {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'OCIRepository',
+    metadata: { name, namespace: ns },
+    spec: { interval: '10m', url, ref: { tag } },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   await setRevision(cp, name, `${tag}@${digest}`, digest);
 }
@@ -42,7 +47,16 @@ async function setRevision(cp: ControlPlane, name: string, revision: string, dig
       status: {
         observedGeneration: 1,
         artifact: { path: `ocirepository/${ns}/${name}/x.tar.gz`, url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `stored artifact for digest '${revision}'`, observedGeneration: 1, lastTransitionTime: now }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Succeeded',
+            message: `stored artifact for digest '${revision}'`,
+            observedGeneration: 1,
+            lastTransitionTime: now,
+          },
+        ],
       },
     },
     'application/merge-patch+json',
@@ -84,7 +98,14 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 type TreeNode = { ref: { kind: string; name: string; namespace: string }; revision?: string; suspended: boolean; children: TreeNode[] };
 type Tree = { context: string; nodes: TreeNode[]; ok?: false; error?: string };
 type Status = { context: string; state: string; message?: string; count: number; current: boolean };
-type Row = { id: string; agree: boolean; drifted: number; absent: string[]; summary: string; placements: Array<{ context: string; node: TreeNode; drift?: { state: string; text: string } }> };
+type Row = {
+  id: string;
+  agree: boolean;
+  drifted: number;
+  absent: string[];
+  summary: string;
+  placements: Array<{ context: string; node: TreeNode; drift?: { state: string; text: string } }>;
+};
 type Fleet = { contexts: Status[]; rows: Row[] };
 
 test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 15 * 60_000 }, async (t) => {
@@ -107,7 +128,10 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
     const [e, w] = [east, west];
     // What the registry resolves now for team/app:v1.0.0.
     const ws = makeWorkspace();
-    const pushed = await runCli(['push', 'artifact', `oci://${registry.host}/team/app:v1.0.0`, '-f', 'deploy', '--source', 's', '--revision', 'r', '-o', 'json'], { cwd: ws });
+    const pushed = await runCli(
+      ['push', 'artifact', `oci://${registry.host}/team/app:v1.0.0`, '-f', 'deploy', '--source', 's', '--revision', 'r', '-o', 'json'],
+      { cwd: ws },
+    );
     assert.equal(pushed.code, 0, pushed.stderr);
     const digestNow = (JSON.parse(pushed.stdout) as { digest: string }).digest;
     rmSync(ws, { recursive: true, force: true });
@@ -156,16 +180,26 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
     ].join('\n');
     writeFileSync(kubeconfig, original);
 
-    lsp = await LspClient.start({ workspaceFolders: [dir], env: { KUBECONFIG: kubeconfig }, settings: { cluster: { contexts: ['east', 'west', 'dead', 'slow'] } } });
+    lsp = await LspClient.start({
+      workspaceFolders: [dir],
+      env: { KUBECONFIG: kubeconfig },
+      settings: { cluster: { contexts: ['east', 'west', 'dead', 'slow'] } },
+    });
     const server = lsp;
     const changes: Array<{ context: string; at: number }> = [];
     server.connection.onNotification('flux-oci/clusterChanged', (p: { context: string }) => void changes.push({ context: p.context, at: Date.now() }));
-    const run = async <T>(command: string, arg?: unknown): Promise<T> => (await server.connection.sendRequest('workspace/executeCommand', { command, arguments: arg === undefined ? [] : [arg] })) as T;
+    const run = async <T>(command: string, arg?: unknown): Promise<T> =>
+      (await server.connection.sendRequest('workspace/executeCommand', { command, arguments: arg === undefined ? [] : [arg] })) as T;
     const tree = () => run<Tree>('flux-oci.clusterTree');
     const pid = server.process.pid;
 
     await t.test('the server lists the kubeconfig contexts', async () => {
-      const list = await run<{ ok: boolean; file: string; current: string; contexts: Array<{ name: string; cluster?: string; namespace?: string; server?: string }> }>('flux-oci.kubeContexts');
+      const list = await run<{
+        ok: boolean;
+        file: string;
+        current: string;
+        contexts: Array<{ name: string; cluster?: string; namespace?: string; server?: string }>;
+      }>('flux-oci.kubeContexts');
       assert.equal(list.ok, true, JSON.stringify(list));
       assert.equal(list.file, kubeconfig);
       assert.equal(list.current, 'east');
@@ -184,19 +218,35 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
     await t.test('switching context rewrites current-context only, and the tree follows without a restart', async () => {
       const before = await tree();
       assert.equal(before.context, 'east', JSON.stringify(before));
-      assert.deepEqual(before.nodes.map((n) => n.ref.name), ['app']);
-      assert.deepEqual(before.nodes[0]!.children.map((c) => `${c.ref.kind}/${c.ref.name}`), ['Kustomization/app']);
+      assert.deepEqual(
+        before.nodes.map((n) => n.ref.name),
+        ['app'],
+      );
+      assert.deepEqual(
+        before.nodes[0]!.children.map((c) => `${c.ref.kind}/${c.ref.name}`),
+        ['Kustomization/app'],
+      );
 
       const t0 = Date.now();
       const switched = await run<{ ok: boolean; file: string; previous: string; current: string; error?: string }>('flux-oci.useContext', { context: 'west' });
       assert.deepEqual(switched, { ok: true, file: kubeconfig, previous: 'east', current: 'west' });
       const text = readFileSync(kubeconfig, 'utf8');
-      assert.equal(text, original.replace('current-context: east # what kubectl uses', 'current-context: west # what kubectl uses'), 'only current-context changed; comments and layout kept');
+      assert.equal(
+        text,
+        original.replace('current-context: east # what kubectl uses', 'current-context: west # what kubectl uses'),
+        'only current-context changed; comments and layout kept',
+      );
 
-      assert.ok(changes.some((c) => c.context === 'west' && c.at >= t0), 'the client is told to refresh (flux-oci/clusterChanged)');
+      assert.ok(
+        changes.some((c) => c.context === 'west' && c.at >= t0),
+        'the client is told to refresh (flux-oci/clusterChanged)',
+      );
       const after = await tree();
       assert.equal(after.context, 'west');
-      assert.deepEqual(after.nodes.map((n) => `${n.ref.name} ${n.revision}`), [`app v1.0.0@${digestB}`, `only-west v2.0.0@${digestA}`]);
+      assert.deepEqual(
+        after.nodes.map((n) => `${n.ref.name} ${n.revision}`),
+        [`app v1.0.0@${digestB}`, `only-west v2.0.0@${digestA}`],
+      );
       assert.equal(server.process.pid, pid);
       assert.ok(server.alive, 'same server process');
 
@@ -233,7 +283,11 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         return app && app.placements.every((p) => p.drift) ? v : undefined;
       });
       const app = rowOf(f, 'OCIRepository/flux-system/app')!;
-      assert.deepEqual(app.placements.map((p) => p.context), ['east', 'west'], 'one row, both clusters');
+      assert.deepEqual(
+        app.placements.map((p) => p.context),
+        ['east', 'west'],
+        'one row, both clusters',
+      );
       assert.equal(app.agree, false);
       assert.equal(app.drifted, 1);
       const [pe, pw] = app.placements;
@@ -242,21 +296,41 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       assert.equal(pw!.drift!.state, 'drifted');
       assert.match(pw!.drift!.text, /cluster at v1\.0\.0 \(sha256:b2b2b2b\), registry resolves v1\.0\.0 \(sha256:[a-f0-9]{7}\)/);
       assert.match(app.summary, /^east v1\.0\.0@sha256:[a-f0-9]{7} · west v1\.0\.0@sha256:b2b2b2b · 1 behind the registry$/);
-      assert.deepEqual(pe!.node.children.map((c) => `${c.ref.kind}/${c.ref.name}`), ['Kustomization/app'], 'the consumers per cluster');
+      assert.deepEqual(
+        pe!.node.children.map((c) => `${c.ref.kind}/${c.ref.name}`),
+        ['Kustomization/app'],
+        'the consumers per cluster',
+      );
       const other = rowOf(f, 'OCIRepository/flux-system/only-west')!;
-      assert.deepEqual(other.placements.map((p) => p.context), ['west']);
+      assert.deepEqual(
+        other.placements.map((p) => p.context),
+        ['west'],
+      );
       assert.deepEqual(other.absent, ['east']);
       assert.ok(server.alive);
     });
 
     await t.test('where is this deployed: by repository, by digest, and in the hover of an OCIRepository', async () => {
-      type Where = { ok: boolean; deployments: Array<{ context: string; ref: { kind: string; name: string }; revision?: string; consumers: Array<{ ref: { name: string } }> }>; contexts: Status[] };
+      type Where = {
+        ok: boolean;
+        deployments: Array<{ context: string; ref: { kind: string; name: string }; revision?: string; consumers: Array<{ ref: { name: string } }> }>;
+        contexts: Status[];
+      };
       const byUrl = await run<Where>('flux-oci.whereDeployed', { url: appUrl + '/' });
       assert.equal(byUrl.ok, true, JSON.stringify(byUrl));
-      assert.deepEqual(byUrl.deployments.map((d) => `${d.context} ${d.ref.name} ${d.revision}`), [`east app v1.0.0@${digestNow}`, `west app v1.0.0@${digestB}`]);
-      assert.deepEqual(byUrl.deployments[0]!.consumers.map((c) => c.ref.name), ['app']);
+      assert.deepEqual(
+        byUrl.deployments.map((d) => `${d.context} ${d.ref.name} ${d.revision}`),
+        [`east app v1.0.0@${digestNow}`, `west app v1.0.0@${digestB}`],
+      );
+      assert.deepEqual(
+        byUrl.deployments[0]!.consumers.map((c) => c.ref.name),
+        ['app'],
+      );
       const byDigest = await run<Where>('flux-oci.whereDeployed', { digest: digestB });
-      assert.deepEqual(byDigest.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name}`), ['west OCIRepository app']);
+      assert.deepEqual(
+        byDigest.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name}`),
+        ['west OCIRepository app'],
+      );
       // East's source moved on, but its Kustomization still runs what it applied from an older build.
       const applied = await e.api('PATCH', `${ksPath('app')}/status`, { status: { lastAppliedRevision: `v0.9.0@${digestA}` } }, 'application/merge-patch+json');
       assert.equal(applied.status, 200, JSON.stringify(applied.body));
@@ -264,7 +338,10 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         const r = await run<Where>('flux-oci.whereDeployed', { digest: digestA });
         return r.deployments.length === 2 ? r : undefined;
       });
-      assert.deepEqual(older.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name} ${d.revision}`), [`east Kustomization app v0.9.0@${digestA}`, `west OCIRepository only-west v2.0.0@${digestA}`]);
+      assert.deepEqual(
+        older.deployments.map((d) => `${d.context} ${d.ref.kind} ${d.ref.name} ${d.revision}`),
+        [`east Kustomization app v0.9.0@${digestA}`, `west OCIRepository only-west v2.0.0@${digestA}`],
+      );
 
       const uri = `file://${dir}/app.yaml`;
       const text = [
@@ -294,7 +371,14 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
     });
 
     await t.test('many objects at once: suspend and resume across clusters, a dead cluster fails alone, a cancelled reconcile stops', async () => {
-      type Batch = { ok: boolean; results: Array<{ object: { context: string; name: string }; ok: boolean; error?: string; cancelled?: boolean }>; succeeded: number; failed: number; cancelled: boolean; error?: string };
+      type Batch = {
+        ok: boolean;
+        results: Array<{ object: { context: string; name: string }; ok: boolean; error?: string; cancelled?: boolean }>;
+        succeeded: number;
+        failed: number;
+        cancelled: boolean;
+        error?: string;
+      };
       const objects = [
         { context: 'east', kind: 'OCIRepository', name: 'app', namespace: ns },
         { context: 'west', kind: 'OCIRepository', name: 'app', namespace: ns },
@@ -307,10 +391,18 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       assert.equal(suspended.ok, true, JSON.stringify(suspended));
       assert.equal(suspended.succeeded, 3);
       assert.equal(suspended.failed, 1);
-      assert.deepEqual(suspended.results.filter((r) => !r.ok).map((r) => r.object.context), ['dead']);
+      assert.deepEqual(
+        suspended.results.filter((r) => !r.ok).map((r) => r.object.context),
+        ['dead'],
+      );
       assert.match(suspended.results[3]!.error!, /dead: .*connection refused/);
       assert.ok(Date.now() - t0 < 10_000, 'the dead cluster failed at once');
-      for (const [cp, name] of [[e, 'app'], [w, 'app'], [w, 'only-west']] as const) assert.equal((await cp.api('GET', ociPath(name))).body.spec.suspend, true, name);
+      for (const [cp, name] of [
+        [e, 'app'],
+        [w, 'app'],
+        [w, 'only-west'],
+      ] as const)
+        assert.equal((await cp.api('GET', ociPath(name))).body.spec.suspend, true, name);
       const view = await until('the view shows them suspended', 15_000, async () => {
         const v = await fleet();
         return rowOf(v, 'OCIRepository/flux-system/app')!.placements.every((p) => p.node.suspended) ? v : undefined;
@@ -319,7 +411,11 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
 
       // Resume waits for the controller (played here) to handle the request: cancel half-way.
       const cancel = new CancellationTokenSource();
-      const resuming = server.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.clusterBatch', arguments: [{ action: 'resume', objects: objects.slice(0, 2) }] }, cancel.token) as Promise<Batch>;
+      const resuming = server.connection.sendRequest(
+        'workspace/executeCommand',
+        { command: 'flux-oci.clusterBatch', arguments: [{ action: 'resume', objects: objects.slice(0, 2) }] },
+        cancel.token,
+      ) as Promise<Batch>;
       await new Promise((r) => setTimeout(r, 1500));
       const c0 = Date.now();
       cancel.cancel();
@@ -331,7 +427,10 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       assert.ok(Date.now() - c0 < 10_000, 'cancellation ends the batch');
       if (!(outcome instanceof Error)) {
         assert.equal(outcome.cancelled, true);
-        assert.ok(outcome.results.every((r) => r.cancelled), JSON.stringify(outcome.results));
+        assert.ok(
+          outcome.results.every((r) => r.cancelled),
+          JSON.stringify(outcome.results),
+        );
       }
       assert.notEqual((await e.api('GET', ociPath('app'))).body.spec.suspend, true, 'the resume itself was sent before the wait');
       assert.ok(server.alive);
@@ -350,7 +449,12 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         const lines = all.stdout.trim().split('\n');
         assert.match(lines[0]!, /^CONTEXT\s+NAME\s+READY\s+SUSPENDED\s+REVISION/);
         const names = lines.slice(1).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '));
-        assert.deepEqual(names, ['east OCIRepository/flux-system/app', '└ Kustomization/flux-system/app', 'west OCIRepository/flux-system/app', 'west OCIRepository/flux-system/only-west']);
+        assert.deepEqual(names, [
+          'east OCIRepository/flux-system/app',
+          '└ Kustomization/flux-system/app',
+          'west OCIRepository/flux-system/app',
+          'west OCIRepository/flux-system/only-west',
+        ]);
         assert.match(all.stdout, new RegExp(`west\\s+OCIRepository/flux-system/app\\s+True\\s+\\w+\\s+v1\\.0\\.0@${digestB}`));
         assert.match(all.stderr, /✗ context dead \(https:\/\/127\.0\.0\.1:\d+\): .*connection refused/);
         assert.match(all.stderr, /✗ context slow \(https:\/\/127\.0\.0\.1:\d+\): no answer from .* within 4s/);
@@ -358,7 +462,10 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         const two = await runCli(['get', 'sources', '--context', 'east,west', '-o', 'json'], { cwd: home, env: { KUBECONFIG: kubeconfig } });
         assert.equal(two.code, 0, two.stderr);
         const json = JSON.parse(two.stdout) as Fleet;
-        assert.deepEqual(json.contexts.map((c) => `${c.context}=${c.state}:${c.count}`), ['east=ready:2', 'west=ready:2']);
+        assert.deepEqual(
+          json.contexts.map((c) => `${c.context}=${c.state}:${c.count}`),
+          ['east=ready:2', 'west=ready:2'],
+        );
         assert.equal(json.rows.find((r) => r.id === 'OCIRepository/flux-system/app')!.placements.length, 2);
 
         const one = await runCli(['get', 'sources', '--context', 'west'], { cwd: home, env: { KUBECONFIG: kubeconfig } });
@@ -379,7 +486,11 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       });
       t.diagnostic(`west stale after ${(Date.now() - t0) / 1000}s: ${seen.contexts.find((c) => c.context === 'west')!.message}`);
       assert.equal(state(seen)['east'], 'ready');
-      assert.deepEqual(rowOf(seen, 'OCIRepository/flux-system/app')!.placements.map((p) => p.context), ['east', 'west'], 'what west showed is kept');
+      assert.deepEqual(
+        rowOf(seen, 'OCIRepository/flux-system/app')!.placements.map((p) => p.context),
+        ['east', 'west'],
+        'what west showed is kept',
+      );
       const a0 = Date.now();
       await fleet();
       assert.ok(Date.now() - a0 < 4_000, 'the view still answers at once');
@@ -387,7 +498,9 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       await setRevision(e, 'app', `v1.0.1@${digestA}`, digestA);
       await until('east change seen', 15_000, async () => {
         const v = await fleet();
-        return rowOf(v, 'OCIRepository/flux-system/app')!.placements.find((p) => p.context === 'east')!.node.revision === `v1.0.1@${digestA}` ? true : undefined;
+        return rowOf(v, 'OCIRepository/flux-system/app')!.placements.find((p) => p.context === 'east')!.node.revision === `v1.0.1@${digestA}`
+          ? true
+          : undefined;
       });
       const cli = await runCli(['get', 'sources', '--context', 'east,west', '--timeout', '4s'], { cwd: dir, env: { KUBECONFIG: kubeconfig } });
       assert.equal(cli.code, 1);

@@ -19,11 +19,31 @@ import { repoRoot } from '../helpers/lspClient.ts';
 import { bundledReleases, fluxCrds } from '../helpers/fluxCrds.ts';
 
 const meta = (name: string) => ({ name, namespace: 'default' });
-const oci = (spec: Record<string, unknown> = {}, apiVersion = 'source.toolkit.fluxcd.io/v1') => ({ apiVersion, kind: 'OCIRepository', metadata: meta('app'), spec: { interval: '5m', url: 'oci://ghcr.io/org/app', ref: { tag: '1.0.0' }, ...spec } });
+const oci = (spec: Record<string, unknown> = {}, apiVersion = 'source.toolkit.fluxcd.io/v1') => ({
+  apiVersion,
+  kind: 'OCIRepository',
+  metadata: meta('app'),
+  spec: { interval: '5m', url: 'oci://ghcr.io/org/app', ref: { tag: '1.0.0' }, ...spec },
+});
 const chart = { chart: { spec: { chart: 'podinfo', sourceRef: { kind: 'HelmRepository', name: 'podinfo' } } } };
-const hr = (spec: Record<string, unknown> = chart, apiVersion = 'helm.toolkit.fluxcd.io/v2') => ({ apiVersion, kind: 'HelmRelease', metadata: meta('podinfo'), spec: { interval: '10m', ...spec } });
-const ks = (spec: Record<string, unknown> = {}, apiVersion = 'kustomize.toolkit.fluxcd.io/v1') => ({ apiVersion, kind: 'Kustomization', metadata: meta('apps'), spec: { interval: '10m', path: './apps', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec } });
-const alert = (apiVersion: string) => ({ apiVersion, kind: 'Alert', metadata: meta('slack'), spec: { providerRef: { name: 'slack' }, eventSources: [{ kind: 'Kustomization', name: '*' }] } });
+const hr = (spec: Record<string, unknown> = chart, apiVersion = 'helm.toolkit.fluxcd.io/v2') => ({
+  apiVersion,
+  kind: 'HelmRelease',
+  metadata: meta('podinfo'),
+  spec: { interval: '10m', ...spec },
+});
+const ks = (spec: Record<string, unknown> = {}, apiVersion = 'kustomize.toolkit.fluxcd.io/v1') => ({
+  apiVersion,
+  kind: 'Kustomization',
+  metadata: meta('apps'),
+  spec: { interval: '10m', path: './apps', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec },
+});
+const alert = (apiVersion: string) => ({
+  apiVersion,
+  kind: 'Alert',
+  metadata: meta('slack'),
+  spec: { providerRef: { name: 'slack' }, eventSources: [{ kind: 'Kustomization', name: '*' }] },
+});
 
 /** name → object; the names say what each probes. */
 const corpus: Record<string, Record<string, unknown>> = {
@@ -40,11 +60,19 @@ const corpus: Record<string, Record<string, unknown>> = {
   'helmrelease-post-render-strategy-2.9': hr({ ...chart, postRenderStrategy: 'Default' }),
   'kustomization-valid': ks(),
   'kustomization-patches-strategic-merge-v1': ks({ patchesStrategicMerge: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }] }),
-  'kustomization-v1beta2-patches-strategic-merge': ks({ patchesStrategicMerge: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }] }, 'kustomize.toolkit.fluxcd.io/v1beta2'),
+  'kustomization-v1beta2-patches-strategic-merge': ks(
+    { patchesStrategicMerge: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }] },
+    'kustomize.toolkit.fluxcd.io/v1beta2',
+  ),
   'kustomization-ignore-2.9': ks({ ignore: [{ paths: ['*.md'] }] }),
   'alert-v1beta3': alert('notification.toolkit.fluxcd.io/v1beta3'),
   'alert-v1beta2': alert('notification.toolkit.fluxcd.io/v1beta2'),
-  'imagepolicy-v1beta2': { apiVersion: 'image.toolkit.fluxcd.io/v1beta2', kind: 'ImagePolicy', metadata: meta('app'), spec: { imageRepositoryRef: { name: 'app' }, policy: { semver: { range: '>=1.0.0' } } } },
+  'imagepolicy-v1beta2': {
+    apiVersion: 'image.toolkit.fluxcd.io/v1beta2',
+    kind: 'ImagePolicy',
+    metadata: meta('app'),
+    spec: { imageRepositoryRef: { name: 'app' }, policy: { semver: { range: '>=1.0.0' } } },
+  },
 };
 
 describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', { timeout: 600_000 }, () => {
@@ -71,13 +99,19 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
         const apiServer: Record<string, boolean> = {};
         for (const [name, obj] of Object.entries(corpus)) apiServer[name] = await accepts(cp, obj, plural.get(obj['kind'] as string)!);
 
-        const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '.', '--format', 'json', '--flux-version', minor], { cwd: ws, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '.', '--format', 'json', '--flux-version', minor], {
+          cwd: ws,
+          encoding: 'utf8',
+        });
         const found = JSON.parse(r.stdout) as { file: string; severity: string; message: string; code: string }[];
         const ours: Record<string, boolean> = {};
         for (const name of Object.keys(corpus)) ours[name] = !found.some((d) => d.file === `${name}.yaml` && d.severity === 'error');
         const disagree = Object.keys(corpus).filter((n) => ours[n] !== apiServer[n]);
         assert.deepEqual(
-          disagree.map((n) => `${n}: API server ${apiServer[n] ? 'accepts' : 'rejects'}, flux-oci ${ours[n] ? 'accepts' : 'rejects'} ${JSON.stringify(found.filter((d) => d.file === `${n}.yaml`).map((d) => d.message))}`),
+          disagree.map(
+            (n) =>
+              `${n}: API server ${apiServer[n] ? 'accepts' : 'rejects'}, flux-oci ${ours[n] ? 'accepts' : 'rejects'} ${JSON.stringify(found.filter((d) => d.file === `${n}.yaml`).map((d) => d.message))}`,
+          ),
           [],
         );
         verdicts.set(minor, apiServer);
@@ -86,12 +120,16 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
         const migrated = path.join(ws, `migrated-${minor}`);
         mkdirSync(migrated);
         copyFileSync(path.join(repoRoot, 'test/fixtures/migrate/old-apis.yaml'), path.join(migrated, 'old-apis.yaml'));
-        const m = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'migrate', '.', '--flux-version', minor], { cwd: migrated, encoding: 'utf8' });
+        const m = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'migrate', '.', '--flux-version', minor], {
+          cwd: migrated,
+          encoding: 'utf8',
+        });
         assert.equal(m.status, 0, m.stderr);
         const objects = parseAllDocuments(readFileSync(path.join(migrated, 'old-apis.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
         const refused: string[] = [];
         for (const obj of objects.filter((o) => String(o['apiVersion']).includes('fluxcd.io'))) {
-          if (!(await accepts(cp, obj, plural.get(obj['kind'])!, obj['metadata']?.['namespace'] ?? 'default'))) refused.push(`${obj['apiVersion']} ${obj['kind']}`);
+          if (!(await accepts(cp, obj, plural.get(obj['kind'])!, obj['metadata']?.['namespace'] ?? 'default')))
+            refused.push(`${obj['apiVersion']} ${obj['kind']}`);
         }
         assert.deepEqual(refused, [], `migrated to Flux ${minor}, refused by its API server`);
       } finally {

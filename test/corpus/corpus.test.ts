@@ -48,11 +48,15 @@ const mustNotBeErrors = new Set(['partial-patch-doc', 'null-value-pruned', 'yaml
 function readExpected(): ExpectedRow[] {
   // The shared list is read-only here; rows it lacks (with the reason) are kept beside this test.
   const shared = readFileSync(path.join(corpus, 'EXPECTED_DIAGNOSTICS.tsv'), 'utf8').split('\n').slice(1);
-  const additions = readFileSync(path.join(import.meta.dirname, 'EXPECTED_ADDITIONS.tsv'), 'utf8').split('\n').slice(1);
-  return [...shared, ...additions].filter((l) => l.trim()).map((l) => {
-    const [file, category, detail] = l.split('\t');
-    return { file: file!, category: category!, detail: detail ?? '' };
-  });
+  const additions = readFileSync(path.join(import.meta.dirname, 'EXPECTED_ADDITIONS.tsv'), 'utf8')
+    .split('\n')
+    .slice(1);
+  return [...shared, ...additions]
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [file, category, detail] = l.split('\t');
+      return { file: file!, category: category!, detail: detail ?? '' };
+    });
 }
 
 /** `Kind/name` of the document a line falls in, read with the domain library (same splitting as the checker). */
@@ -94,40 +98,56 @@ function matches(row: ExpectedRow, d: JsonDiagnostic): boolean {
   return true; // yaml-syntax: any syntax error in the file
 }
 
-test('flux-oci check finds every true problem of the real-world corpus and raises no false error', { skip: existsSync(corpus) ? false : `skipped: ${corpus} is absent (the corpus exists only in the flux-oci workplace)` }, () => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '--format', 'json', '.'], { cwd: corpus, encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.ok(r.status === 0 || r.status === 1, `check must not crash (exit ${r.status}): ${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /internal error/);
-  const diagnostics = JSON.parse(r.stdout) as JsonDiagnostic[];
-  const files = new Set(diagnostics.map((d) => d.file));
-  assert.ok(diagnostics.length > 0 && files.size > 10, 'the corpus has known problems in many files');
+test(
+  'flux-oci check finds every true problem of the real-world corpus and raises no false error',
+  { skip: existsSync(corpus) ? false : `skipped: ${corpus} is absent (the corpus exists only in the flux-oci workplace)` },
+  () => {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '--format', 'json', '.'], {
+      cwd: corpus,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    assert.ok(r.status === 0 || r.status === 1, `check must not crash (exit ${r.status}): ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    const diagnostics = JSON.parse(r.stdout) as JsonDiagnostic[];
+    const files = new Set(diagnostics.map((d) => d.file));
+    assert.ok(diagnostics.length > 0 && files.size > 10, 'the corpus has known problems in many files');
 
-  const expected = readExpected();
-  const used = new Set<JsonDiagnostic>();
-  const missing: ExpectedRow[] = [];
-  for (const row of expected.filter((e) => trueProblemCodes[e.category])) {
-    const found = diagnostics.find((d) => !used.has(d) && d.severity === 'error' && matches(row, d));
-    if (found) used.add(found);
-    else missing.push(row);
-    // a file that is not valid YAML may well have several syntax errors: all of them are true
-    if (found && row.category === 'yaml-syntax') for (const d of diagnostics) if (d.file === row.file && d.code === 'yaml/syntax') used.add(d);
-  }
-  const unknownCategories = expected.filter((e) => !trueProblemCodes[e.category] && !mustNotBeErrors.has(e.category));
-  const falseErrors = diagnostics.filter((d) => d.severity === 'error' && !used.has(d));
+    const expected = readExpected();
+    const used = new Set<JsonDiagnostic>();
+    const missing: ExpectedRow[] = [];
+    for (const row of expected.filter((e) => trueProblemCodes[e.category])) {
+      const found = diagnostics.find((d) => !used.has(d) && d.severity === 'error' && matches(row, d));
+      if (found) used.add(found);
+      else missing.push(row);
+      // a file that is not valid YAML may well have several syntax errors: all of them are true
+      if (found && row.category === 'yaml-syntax') for (const d of diagnostics) if (d.file === row.file && d.code === 'yaml/syntax') used.add(d);
+    }
+    const unknownCategories = expected.filter((e) => !trueProblemCodes[e.category] && !mustNotBeErrors.has(e.category));
+    const falseErrors = diagnostics.filter((d) => d.severity === 'error' && !used.has(d));
 
-  const table: string[] = [];
-  for (const m of missing) table.push(`MISSING      ${m.file}\t${m.category}\t${m.detail}`);
-  for (const f of falseErrors) table.push(`FALSE ERROR  ${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}\t${f.code}\t${f.message}`);
-  for (const u of unknownCategories) table.push(`UNKNOWN CATEGORY ${u.category} (${u.file}): teach this test about it`);
-  assert.equal(table.length, 0, `corpus check differs from EXPECTED_DIAGNOSTICS.tsv:\n${table.join('\n')}`);
-});
+    const table: string[] = [];
+    for (const m of missing) table.push(`MISSING      ${m.file}\t${m.category}\t${m.detail}`);
+    for (const f of falseErrors) table.push(`FALSE ERROR  ${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}\t${f.code}\t${f.message}`);
+    for (const u of unknownCategories) table.push(`UNKNOWN CATEGORY ${u.category} (${u.file}): teach this test about it`);
+    assert.equal(table.length, 0, `corpus check differs from EXPECTED_DIAGNOSTICS.tsv:\n${table.join('\n')}`);
+  },
+);
 
 test('the must-not-be-error constructs of the corpus get at most hints', { skip: existsSync(corpus) ? false : `skipped: ${corpus} is absent` }, () => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '--format', 'json', '.'], { cwd: corpus, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flux-oci'), 'check', '--format', 'json', '.'], {
+    cwd: corpus,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const diagnostics = JSON.parse(r.stdout) as JsonDiagnostic[];
   for (const row of readExpected().filter((e) => mustNotBeErrors.has(e.category))) {
     const loud = diagnostics.filter((d) => d.file === row.file && (d.severity === 'error' || d.severity === 'warning'));
-    assert.deepEqual(loud.map((d) => `${d.code}: ${d.message}`), [], `${row.file} (${row.category}) must not get errors or warnings`);
+    assert.deepEqual(
+      loud.map((d) => `${d.code}: ${d.message}`),
+      [],
+      `${row.file} (${row.category}) must not get errors or warnings`,
+    );
   }
   // the null the API server prunes is explained, not hidden
   const pruned = diagnostics.filter((d) => d.code === 'schema/null-pruned' && d.file.includes('cloudflare-dns'));

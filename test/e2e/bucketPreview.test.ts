@@ -14,7 +14,8 @@ import { startS3Server, type StartedS3Server } from '../peers/s3Server.ts';
 import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
 import { repoRoot } from './sampleWorkspace.ts';
 
-const skip = skipUnlessTools() || (peerBinary('minio') ? false : process.env['CI'] === 'true' ? false : 'minio is not built (bash scripts/peers/build.sh minio)');
+const skip =
+  skipUnlessTools() || (peerBinary('minio') ? false : process.env['CI'] === 'true' ? false : 'minio is not built (bash scripts/peers/build.sh minio)');
 let s3: StartedS3Server;
 let ws: string;
 let server: CodeServer;
@@ -77,7 +78,10 @@ before(async () => {
   ws = mkdtempSync(path.join(tmpdir(), 'flux-oci-e2e-bucket-'));
   mkdirSync(path.join(ws, 'clusters'), { recursive: true });
   writeFileSync(path.join(ws, 'clusters', 'bucket.yaml'), bucketFile(s3.endpoint));
-  writeFileSync(path.join(ws, 'clusters', 'secret.yaml'), `apiVersion: v1\nkind: Secret\nmetadata:\n  name: site-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s3.accessKey}\n  secretkey: ${s3.secretKey}\n`);
+  writeFileSync(
+    path.join(ws, 'clusters', 'secret.yaml'),
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: site-s3\n  namespace: flux-system\nstringData:\n  accesskey: ${s3.accessKey}\n  secretkey: ${s3.secretKey}\n`,
+  );
   server = await startCodeServer({
     vsix,
     workspace: ws,
@@ -97,58 +101,76 @@ after(async () => {
   if (ws) rmSync(ws, { recursive: true, force: true });
 });
 
-test('a Bucket shows what Flux would pack; Preview Bucket Artifact opens the tree and adds a picked folder to spec.ignore', { skip, timeout: 180_000 }, async (t) => {
-  try {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
-    await page.keyboard.insertText(path.join(ws, 'clusters', 'bucket.yaml'));
-    await eventually('quick open lists bucket.yaml', async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'bucket.yaml' }).count()) > 0);
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active[data-resource-name$="bucket.yaml"]').first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.waitForTimeout(500);
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await goTo(9, 5);
-    const hover = await eventually(
-      'the hover with the preview',
-      async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+K');
-        await page.keyboard.press('Control+I');
-        const h = page.locator('.monaco-hover:not(.hidden)').first();
-        await h.waitFor({ state: 'visible', timeout: 3000 });
-        await page.waitForTimeout(300);
-        const text = await h.innerText();
-        return text.includes('would pack') ? text : undefined;
-      },
-      45_000,
-      1000,
-    );
-    assert.match(hover, /41 files/);
-    assert.match(hover, /dumps\/prod\.sql/);
-    await shot('bucket-hover');
-    await page.keyboard.press('Escape');
+test(
+  'a Bucket shows what Flux would pack; Preview Bucket Artifact opens the tree and adds a picked folder to spec.ignore',
+  { skip, timeout: 180_000 },
+  async (t) => {
+    try {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
+      await page.keyboard.insertText(path.join(ws, 'clusters', 'bucket.yaml'));
+      await eventually(
+        'quick open lists bucket.yaml',
+        async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'bucket.yaml' }).count()) > 0,
+      );
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active[data-resource-name$="bucket.yaml"]').first().waitFor({ state: 'visible', timeout: 15_000 });
+      await page.waitForTimeout(500);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await goTo(9, 5);
+      const hover = await eventually(
+        'the hover with the preview',
+        async () => {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('Control+K');
+          await page.keyboard.press('Control+I');
+          const h = page.locator('.monaco-hover:not(.hidden)').first();
+          await h.waitFor({ state: 'visible', timeout: 3000 });
+          await page.waitForTimeout(300);
+          const text = await h.innerText();
+          return text.includes('would pack') ? text : undefined;
+        },
+        45_000,
+        1000,
+      );
+      assert.match(hover, /41 files/);
+      assert.match(hover, /dumps\/prod\.sql/);
+      await shot('bucket-hover');
+      await page.keyboard.press('Escape');
 
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
-    await page.keyboard.type('Flux OCI: Preview Bucket Artifact');
-    await eventually('the palette lists Preview Bucket Artifact', async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Preview Bucket Artifact' }).count()) > 0);
-    await page.keyboard.press('Enter');
-    await eventually('the tree beside the file', async () => (await editorTexts()).some((x) => x.includes('would pack 41 files') && x.includes('dumps/')), 30_000);
-    await shot('bucket-preview-tree');
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
+      await page.keyboard.type('Flux OCI: Preview Bucket Artifact');
+      await eventually(
+        'the palette lists Preview Bucket Artifact',
+        async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Preview Bucket Artifact' }).count()) > 0,
+      );
+      await page.keyboard.press('Enter');
+      await eventually(
+        'the tree beside the file',
+        async () => (await editorTexts()).some((x) => x.includes('would pack 41 files') && x.includes('dumps/')),
+        30_000,
+      );
+      await shot('bucket-preview-tree');
 
-    const add = page.locator('.notifications-toasts .monaco-button').filter({ hasText: 'Add Paths to spec.ignore' }).first();
-    await eventually('the ignore helper button', async () => (await add.count()) > 0 && (await add.isVisible()), 20_000);
-    await add.click();
-    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: '/dumps/' }).first();
-    await eventually('the folders to pick', async () => (await row.count()) > 0 && (await row.isVisible()), 20_000);
-    await row.locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox').first().click().catch(async () => row.click());
-    await eventually('one folder picked', async () => (await page.locator('.quick-input-widget').first().innerText()).includes('1 Selected'), 10_000);
-    await shot('bucket-ignore-pick');
-    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: 'OK' }).first().click();
-    await eventually('spec.ignore holds /dumps/', async () => (await editorTexts()).some((x) => /\*\.mp4\s+\/dumps\//.test(x)), 20_000);
-    await shot('bucket-ignore-added');
-  } catch (e) {
-    await shot(`failed-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}`).catch(() => undefined);
-    throw e;
-  }
-});
+      const add = page.locator('.notifications-toasts .monaco-button').filter({ hasText: 'Add Paths to spec.ignore' }).first();
+      await eventually('the ignore helper button', async () => (await add.count()) > 0 && (await add.isVisible()), 20_000);
+      await add.click();
+      const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: '/dumps/' }).first();
+      await eventually('the folders to pick', async () => (await row.count()) > 0 && (await row.isVisible()), 20_000);
+      await row
+        .locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox')
+        .first()
+        .click()
+        .catch(async () => row.click());
+      await eventually('one folder picked', async () => (await page.locator('.quick-input-widget').first().innerText()).includes('1 Selected'), 10_000);
+      await shot('bucket-ignore-pick');
+      await page.locator('.quick-input-widget .monaco-button').filter({ hasText: 'OK' }).first().click();
+      await eventually('spec.ignore holds /dumps/', async () => (await editorTexts()).some((x) => /\*\.mp4\s+\/dumps\//.test(x)), 20_000);
+      await shot('bucket-ignore-added');
+    } catch (e) {
+      await shot(`failed-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}`).catch(() => undefined);
+      throw e;
+    }
+  },
+);

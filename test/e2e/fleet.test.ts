@@ -23,14 +23,34 @@ const ociPath = (name = '') => `/apis/source.toolkit.fluxcd.io/v1/namespaces/${n
 const oldBuild = `sha256:${'b2'.repeat(32)}`;
 
 async function source(cp: ControlPlane, name: string, tag: string, digest: string, url: string): Promise<void> {
-  const created = await cp.api('POST', ociPath(), { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name, namespace: ns }, spec: { interval: '10m', url, ref: { tag } } });
+  const created = await cp.api('POST', ociPath(), {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'OCIRepository',
+    metadata: { name, namespace: ns },
+    spec: { interval: '10m', url, ref: { tag } },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const revision = `${tag}@${digest}`;
   const r = await cp.api(
     'PATCH',
     `${ociPath(name)}/status`,
-    { status: { observedGeneration: 1, artifact: { path: 'x', url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now }, conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `stored artifact for digest '${revision}'`, observedGeneration: 1, lastTransitionTime: now }] } },
+    {
+      status: {
+        observedGeneration: 1,
+        artifact: { path: 'x', url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now },
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Succeeded',
+            message: `stored artifact for digest '${revision}'`,
+            observedGeneration: 1,
+            lastTransitionTime: now,
+          },
+        ],
+      },
+    },
     'application/merge-patch+json',
   );
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -65,10 +85,44 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
     // CI pushed team/app:v1.0.0; east runs it, west still runs the build before it.
     mkdirSync(path.join(dir, 'ws', 'deploy'), { recursive: true });
     writeFileSync(path.join(dir, 'ws', 'deploy', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: default}\n');
-    const push = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), 'push', 'artifact', `oci://${registry.host}/team/app:v1.0.0`, '-f', 'deploy', '--source', 's', '--revision', 'r', '-o', 'json'], { cwd: path.join(dir, 'ws'), encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir } });
+    const push = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'flux-oci'),
+        'push',
+        'artifact',
+        `oci://${registry.host}/team/app:v1.0.0`,
+        '-f',
+        'deploy',
+        '--source',
+        's',
+        '--revision',
+        'r',
+        '-o',
+        'json',
+      ],
+      { cwd: path.join(dir, 'ws'), encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir } },
+    );
     assert.equal(push.status, 0, push.stderr);
     const now = (JSON.parse(push.stdout) as { digest: string }).digest;
-    const pushWeb = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), 'push', 'artifact', `oci://${registry.host}/team/web:v2.1.0`, '-f', 'deploy', '--source', 's', '--revision', 'web', '-o', 'json'], { cwd: path.join(dir, 'ws'), encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir } });
+    const pushWeb = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'flux-oci'),
+        'push',
+        'artifact',
+        `oci://${registry.host}/team/web:v2.1.0`,
+        '-f',
+        'deploy',
+        '--source',
+        's',
+        '--revision',
+        'web',
+        '-o',
+        'json',
+      ],
+      { cwd: path.join(dir, 'ws'), encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir } },
+    );
     assert.equal(pushWeb.status, 0, pushWeb.stderr);
     const web = (JSON.parse(pushWeb.stdout) as { digest: string }).digest;
     const url = `oci://${registry.host}/team/app`;
@@ -77,7 +131,10 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
     await source(e, 'web', 'v2.1.0', web, `oci://${registry.host}/team/web`);
     await source(w, 'web', 'v2.1.0', web, `oci://${registry.host}/team/web`);
 
-    const field = (cp: ControlPlane, key: string): string => readFileSync(cp.kubeconfig, 'utf8').match(new RegExp(`${key}: (.+)`))![1]!.trim();
+    const field = (cp: ControlPlane, key: string): string =>
+      readFileSync(cp.kubeconfig, 'utf8')
+        .match(new RegExp(`${key}: (.+)`))![1]!
+        .trim();
     const entry = (cp: ControlPlane, name: string) => ({
       cluster: `- name: ${name}\n  cluster:\n    server: ${cp.server}\n    certificate-authority: ${field(cp, 'certificate-authority')}`,
       user: `- name: ${name}\n  user:\n    client-certificate: ${field(cp, 'client-certificate')}\n    client-key: ${field(cp, 'client-key')}`,
@@ -106,7 +163,16 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
       ].join('\n'),
     );
 
-    server = await startCodeServer({ vsix, workspace: path.join(dir, 'ws'), env: { KUBECONFIG: kubeconfig }, settings: { 'flux-oci.cluster.contexts': ['east', 'west', 'staging'], 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.tree.expandMode': 'doubleClick' } });
+    server = await startCodeServer({
+      vsix,
+      workspace: path.join(dir, 'ws'),
+      env: { KUBECONFIG: kubeconfig },
+      settings: {
+        'flux-oci.cluster.contexts': ['east', 'west', 'staging'],
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.tree.expandMode': 'doubleClick',
+      },
+    });
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const shot = (name: string) => page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
@@ -135,7 +201,11 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
         'the view shows app on east and west, west behind the registry',
         async () => {
           const all = (await pane.innerText()).replace(/\s+/g, ' ');
-          return /east v1\.0\.0@sha256:[a-f0-9]{7} · west v1\.0\.0@sha256:b2b2b2b · 1 behind the registry/.test(all) && /staging/.test(all) && /unreachable/.test(all) ? all : undefined;
+          return /east v1\.0\.0@sha256:[a-f0-9]{7} · west v1\.0\.0@sha256:b2b2b2b · 1 behind the registry/.test(all) &&
+            /staging/.test(all) &&
+            /unreachable/.test(all)
+            ? all
+            : undefined;
         },
         90_000,
         500,
@@ -151,7 +221,10 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
       // Ctrl+click adds to the selection (the harness types only what the other stories use).
       await (webRow as unknown as { click(o: { modifiers: string[] }): Promise<void> }).click({ modifiers: ['Control'] });
       await webRow.click({ button: 'right' });
-      const suspend = page.locator('.context-view .action-label, .monaco-menu .action-label').filter({ hasText: /^Suspend$/ }).first();
+      const suspend = page
+        .locator('.context-view .action-label, .monaco-menu .action-label')
+        .filter({ hasText: /^Suspend$/ })
+        .first();
       await suspend.waitFor({ state: 'visible', timeout: 10_000 });
       await page.waitForTimeout(300); // the menu settles before it takes a click
       await suspend.hover();
@@ -169,9 +242,15 @@ test('the Flux Cluster view over two clusters: drift per cluster, a dead one, su
         300,
       );
       assert.match(toast, /suspend 4 of 4 done/);
-      for (const cp of [e, w]) for (const name of ['app', 'web']) assert.equal((await cp.api('GET', ociPath(name))).body.spec.suspend, true, `${name} suspended`);
+      for (const cp of [e, w])
+        for (const name of ['app', 'web']) assert.equal((await cp.api('GET', ociPath(name))).body.spec.suspend, true, `${name} suspended`);
       await eventually('the view shows the clusters suspended', async () => ((await pane.innerText()).match(/suspended/g) ?? []).length >= 4, 30_000, 500);
-      await eventually('the batch progress closes', async () => !(await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).some((x) => x.includes('Suspend 4 objects')), 15_000, 300);
+      await eventually(
+        'the batch progress closes',
+        async () => !(await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).some((x) => x.includes('Suspend 4 objects')),
+        15_000,
+        300,
+      );
       await page.mouse.move(1000, 300);
       await shot('fleet-suspended');
     } catch (err) {

@@ -103,7 +103,12 @@ function userSettings(extra: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Starts code-server with `vsix` installed and `workspace` open; stop() kills its process group. */
-export async function startCodeServer(opts: { vsix: string; workspace: string; settings?: Record<string, unknown>; env?: Record<string, string> }): Promise<CodeServer> {
+export async function startCodeServer(opts: {
+  vsix: string;
+  workspace: string;
+  settings?: Record<string, unknown>;
+  env?: Record<string, string>;
+}): Promise<CodeServer> {
   const run = mkdtempSync(path.join(tmpdir(), 'flux-oci-code-server-'));
   const env: NodeJS.ProcessEnv = {
     PATH: `${nodeBin}:${process.env['PATH'] ?? ''}`,
@@ -120,13 +125,35 @@ export async function startCodeServer(opts: { vsix: string; workspace: string; s
   mkdirSync(path.join(userDir, 'User'), { recursive: true });
   writeFileSync(path.join(userDir, 'User', 'settings.json'), JSON.stringify(userSettings(opts.settings ?? {}), null, 2));
   writeFileSync(path.join(run, 'config.yaml'), 'auth: none\ncert: false\n');
-  const install = spawnSync(path.join(nodeBin, 'node'), [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', opts.vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  const install = spawnSync(path.join(nodeBin, 'node'), [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', opts.vsix], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (install.status !== 0) throw new Error(`code-server --install-extension failed: ${install.stderr || install.stdout}`);
   const port = await freePort();
   let logs = '';
   const child: ChildProcess = spawn(
     path.join(nodeBin, 'node'),
-    [entry, '--config', path.join(run, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userDir, '--extensions-dir', extDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', opts.workspace],
+    [
+      entry,
+      '--config',
+      path.join(run, 'config.yaml'),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--user-data-dir',
+      userDir,
+      '--extensions-dir',
+      extDir,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      opts.workspace,
+    ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (b: Buffer) => (logs += b.toString()));
@@ -175,7 +202,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -15,7 +15,8 @@ import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeSer
 import { repoRoot } from './sampleWorkspace.ts';
 
 const helm = peerBinary('helm');
-const skip = skipUnlessTools() || (helm ? false : process.env['CI'] === 'true' ? false : `helm ${peerVersions.helm} is not built (bash scripts/peers/build.sh helm)`);
+const skip =
+  skipUnlessTools() || (helm ? false : process.env['CI'] === 'true' ? false : `helm ${peerVersions.helm} is not built (bash scripts/peers/build.sh helm)`);
 let registry: StartedRegistry;
 let ws: string;
 let server: CodeServer;
@@ -33,7 +34,17 @@ function vsixPath(): string {
 
 function runHelm(args: string[]): string {
   const home = path.join(ws, '.helm');
-  const r = spawnSync(helm!, args, { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: home, HELM_CONFIG_HOME: path.join(home, 'config'), HELM_CACHE_HOME: path.join(home, 'cache'), HELM_DATA_HOME: path.join(home, 'data') } });
+  const r = spawnSync(helm!, args, {
+    cwd: ws,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'],
+      HOME: home,
+      HELM_CONFIG_HOME: path.join(home, 'config'),
+      HELM_CACHE_HOME: path.join(home, 'cache'),
+      HELM_DATA_HOME: path.join(home, 'data'),
+    },
+  });
   assert.equal(r.status, 0, `helm ${args.join(' ')}: ${r.stderr}`);
   return r.stdout + r.stderr;
 }
@@ -91,7 +102,11 @@ before(async () => {
   runHelm(['push', archive!, `oci://${registry.host}/charts`, '--plain-http']);
   mkdirSync(path.join(ws, 'apps'), { recursive: true });
   writeFileSync(path.join(ws, 'apps', 'webapp.yaml'), releaseFile(registry.host));
-  server = await startCodeServer({ vsix, workspace: ws, settings: { 'flux-oci.diagnosticsDelay': 10, 'workbench.secondarySideBar.defaultVisibility': 'hidden' } });
+  server = await startCodeServer({
+    vsix,
+    workspace: ws,
+    settings: { 'flux-oci.diagnosticsDelay': 10, 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+  });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
@@ -105,78 +120,85 @@ after(async () => {
   if (ws) rmSync(ws, { recursive: true, force: true });
 });
 
-test('writing spec.values: completion shows the chart\'s values with their defaults, accepting one writes the default, hover explains it', { skip, timeout: 150_000 }, async (t) => {
-  try {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
-    await page.keyboard.insertText(path.join(ws, 'apps', 'webapp.yaml'));
-    await eventually('quick open lists webapp.yaml', async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'webapp.yaml' }).count()) > 0);
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active[data-resource-name$="webapp.yaml"]').first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.waitForTimeout(500);
-    await page.locator('.monaco-editor .view-lines').first().click();
-    // The empty line under `image:` (line 28), after its six spaces.
-    await goTo(28, 7);
-    const labels = await eventually(
-      'completion with the chart\'s image values',
-      async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+Space');
-        await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ state: 'visible', timeout: 3000 });
-        const l = await page.locator('.suggest-widget.visible .monaco-list-row .label-name').allInnerTexts();
-        return l.includes('pullPolicy') ? l : undefined;
-      },
-      60_000,
-      1000,
-    );
-    assert.deepEqual([...labels].sort(), ['pullPolicy', 'repository', 'tag']);
-    // The required repository comes first; move to pullPolicy and open its details (the chart's description, allowed values, default).
-    const details = page.locator('.suggest-details-container .suggest-details');
-    if (!(await details.isVisible())) await page.keyboard.press('Control+Space');
-    const detailText = await eventually('the suggestion details of pullPolicy', async () => {
-      const d = await details.innerText().catch(() => '');
-      if (d.includes('When the kubelet pulls the image')) return d;
-      await page.keyboard.press('ArrowDown');
-      await page.waitForTimeout(300);
-      return undefined;
-    });
-    assert.match(detailText, /string · default "IfNotPresent"/);
-    assert.match(detailText, /Allowed: "Always", "IfNotPresent", "Never"/);
-    await shot('helm-values-completion');
-    await page.keyboard.type('pull');
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+S');
-    const saved = await eventually('the accepted value on disk', async () => {
-      const c = readFileSync(path.join(ws, 'apps', 'webapp.yaml'), 'utf8');
-      return c.includes('pullPolicy: IfNotPresent') ? c : undefined;
-    });
-    assert.match(saved, /^ {6}pullPolicy: IfNotPresent$/m);
-
-    await goTo(28, 9);
-    const hover = await eventually(
-      'a hover with the value\'s description and default',
-      async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+K');
-        await page.keyboard.press('Control+I');
-        const h = page.locator('.monaco-hover:not(.hidden)').first();
-        await h.waitFor({ state: 'visible', timeout: 3000 });
+test(
+  "writing spec.values: completion shows the chart's values with their defaults, accepting one writes the default, hover explains it",
+  { skip, timeout: 150_000 },
+  async (t) => {
+    try {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
+      await page.keyboard.insertText(path.join(ws, 'apps', 'webapp.yaml'));
+      await eventually(
+        'quick open lists webapp.yaml',
+        async () => (await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'webapp.yaml' }).count()) > 0,
+      );
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active[data-resource-name$="webapp.yaml"]').first().waitFor({ state: 'visible', timeout: 15_000 });
+      await page.waitForTimeout(500);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      // The empty line under `image:` (line 28), after its six spaces.
+      await goTo(28, 7);
+      const labels = await eventually(
+        "completion with the chart's image values",
+        async () => {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('Control+Space');
+          await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ state: 'visible', timeout: 3000 });
+          const l = await page.locator('.suggest-widget.visible .monaco-list-row .label-name').allInnerTexts();
+          return l.includes('pullPolicy') ? l : undefined;
+        },
+        60_000,
+        1000,
+      );
+      assert.deepEqual([...labels].sort(), ['pullPolicy', 'repository', 'tag']);
+      // The required repository comes first; move to pullPolicy and open its details (the chart's description, allowed values, default).
+      const details = page.locator('.suggest-details-container .suggest-details');
+      if (!(await details.isVisible())) await page.keyboard.press('Control+Space');
+      const detailText = await eventually('the suggestion details of pullPolicy', async () => {
+        const d = await details.innerText().catch(() => '');
+        if (d.includes('When the kubelet pulls the image')) return d;
+        await page.keyboard.press('ArrowDown');
         await page.waitForTimeout(300);
-        const text = await h.innerText();
-        return text.includes('When the kubelet pulls the image') ? text : undefined;
-      },
-      45_000,
-      1000,
-    );
-    assert.match(hover, /image\.pullPolicy/);
-    assert.match(hover, /"IfNotPresent"/);
-    assert.match(hover, /From chart webapp 1\.2\.0/);
-    await shot('helm-values-hover');
-    await page.keyboard.press('Escape');
-  } catch (e) {
-    await shot(`failed-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}`).catch(() => undefined);
-    throw e;
-  }
-});
+        return undefined;
+      });
+      assert.match(detailText, /string · default "IfNotPresent"/);
+      assert.match(detailText, /Allowed: "Always", "IfNotPresent", "Never"/);
+      await shot('helm-values-completion');
+      await page.keyboard.type('pull');
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+S');
+      const saved = await eventually('the accepted value on disk', async () => {
+        const c = readFileSync(path.join(ws, 'apps', 'webapp.yaml'), 'utf8');
+        return c.includes('pullPolicy: IfNotPresent') ? c : undefined;
+      });
+      assert.match(saved, /^ {6}pullPolicy: IfNotPresent$/m);
+
+      await goTo(28, 9);
+      const hover = await eventually(
+        "a hover with the value's description and default",
+        async () => {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('Control+K');
+          await page.keyboard.press('Control+I');
+          const h = page.locator('.monaco-hover:not(.hidden)').first();
+          await h.waitFor({ state: 'visible', timeout: 3000 });
+          await page.waitForTimeout(300);
+          const text = await h.innerText();
+          return text.includes('When the kubelet pulls the image') ? text : undefined;
+        },
+        45_000,
+        1000,
+      );
+      assert.match(hover, /image\.pullPolicy/);
+      assert.match(hover, /"IfNotPresent"/);
+      assert.match(hover, /From chart webapp 1\.2\.0/);
+      await shot('helm-values-hover');
+      await page.keyboard.press('Escape');
+    } catch (e) {
+      await shot(`failed-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}`).catch(() => undefined);
+      throw e;
+    }
+  },
+);

@@ -21,7 +21,17 @@ function rewrite(dir: string, host: string): void {
 }
 
 function git(cwd: string, args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Flux OCI', GIT_AUTHOR_EMAIL: 'e2e@flux-oci.invalid', GIT_COMMITTER_NAME: 'Flux OCI', GIT_COMMITTER_EMAIL: 'e2e@flux-oci.invalid' } });
+  const r = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Flux OCI',
+      GIT_AUTHOR_EMAIL: 'e2e@flux-oci.invalid',
+      GIT_COMMITTER_NAME: 'Flux OCI',
+      GIT_COMMITTER_EMAIL: 'e2e@flux-oci.invalid',
+    },
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();
 }

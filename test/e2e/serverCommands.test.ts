@@ -75,11 +75,17 @@ test('push reports progress into the editor’s notification, then list, tag, di
   assert.equal(progress[0]?.kind, 'begin');
   assert.equal(progress[0]?.title, 'Pushing artifact');
   assert.equal(progress[0]?.cancellable, true);
-  assert.ok(progress.some((p) => p.kind === 'report' && /uploading layer/.test(p.message ?? '')), JSON.stringify(progress));
+  assert.ok(
+    progress.some((p) => p.kind === 'report' && /uploading layer/.test(p.message ?? '')),
+    JSON.stringify(progress),
+  );
   assert.equal(progress.at(-1)?.kind, 'end');
 
   const listed = await run('flux-oci.artifact.list', { url: `oci://${registry.host}/flux-oci-demo/app` });
-  assert.deepEqual((listed['artifacts'] as Array<{ tag: string }>).map((a) => a.tag), ['1.0.0']);
+  assert.deepEqual(
+    (listed['artifacts'] as Array<{ tag: string }>).map((a) => a.tag),
+    ['1.0.0'],
+  );
 
   const tagged = await run('flux-oci.artifact.tag', { url, tags: ['stable'] });
   assert.equal(tagged['digest'], pushed['digest']);
@@ -88,7 +94,10 @@ test('push reports progress into the editor’s notification, then list, tag, di
   assert.equal(same['identical'], true, JSON.stringify(same));
   writeFileSync(path.join(ws, 'deploy/app/service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: app2\n');
   const changed = await run('flux-oci.artifact.diff', { url, path: 'deploy/app' });
-  assert.deepEqual((changed['changes'] as Array<{ path: string; change: string }>).map((c) => c.path), ['service.yaml']);
+  assert.deepEqual(
+    (changed['changes'] as Array<{ path: string; change: string }>).map((c) => c.path),
+    ['service.yaml'],
+  );
 
   const out = mkdtempSync(path.join(tmpdir(), 'flux-oci-pull-'));
   try {
@@ -125,10 +134,20 @@ test('non-Flux YAML gets nothing from us, so Red Hat YAML alone answers there', 
 });
 
 test('the palette checks what the user types the way Flux reads references', { skip }, async () => {
-  const ok = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app:v1` })) as Answer & { repository: string; name: string; tag: string };
-  assert.deepEqual({ ok: ok.ok, repository: ok.repository, name: ok.name, tag: ok.tag }, { ok: true, repository: `oci://${registry.host}/team/app`, name: 'app', tag: 'v1' });
+  const ok = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app:v1` })) as Answer & {
+    repository: string;
+    name: string;
+    tag: string;
+  };
+  assert.deepEqual(
+    { ok: ok.ok, repository: ok.repository, name: ok.name, tag: ok.tag },
+    { ok: true, repository: `oci://${registry.host}/team/app`, name: 'app', tag: 'v1' },
+  );
   const digest = `sha256:${'a'.repeat(64)}`;
-  const pinned = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app`, tag: `@${digest}` })) as Answer & { url: string; digest: string };
+  const pinned = (await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app`, tag: `@${digest}` })) as Answer & {
+    url: string;
+    digest: string;
+  };
   assert.equal(pinned.url, `oci://${registry.host}/team/app@${digest}`);
   const badTag = await run('flux-oci.artifact.reference', { url: `oci://${registry.host}/team/app`, tag: 'v1 beta' });
   assert.equal(badTag.ok, false);

@@ -63,8 +63,12 @@ function scopesOf(lines: Token[][], text: string): string[] {
 }
 
 test('package.json injects our grammar into YAML instead of adding a YAML grammar', () => {
-  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { grammars: Array<{ scopeName: string; injectTo?: string[]; language?: string }>; languages?: unknown } };
-  assert.deepEqual(pkg.contributes.grammars, [{ scopeName: 'flux-oci.injection', path: './syntaxes/flux-oci.injection.tmLanguage.json', injectTo: ['source.yaml'] }]);
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { grammars: Array<{ scopeName: string; injectTo?: string[]; language?: string }>; languages?: unknown };
+  };
+  assert.deepEqual(pkg.contributes.grammars, [
+    { scopeName: 'flux-oci.injection', path: './syntaxes/flux-oci.injection.tmLanguage.json', injectTo: ['source.yaml'] },
+  ]);
   assert.equal(pkg.contributes.languages, undefined, 'no language of our own: YAML stays YAML');
 });
 
@@ -85,7 +89,10 @@ test('an OCIRepository highlights its URL, semver operators and digest on top of
     ].join('\n'),
   );
   // YAML keeps its keys.
-  assert.ok(scopesOf(lines, 'kind').some((s) => s.startsWith('entity.name.tag')), scopesOf(lines, 'kind').join(' '));
+  assert.ok(
+    scopesOf(lines, 'kind').some((s) => s.startsWith('entity.name.tag')),
+    scopesOf(lines, 'kind').join(' '),
+  );
   // oci:// URL parts.
   assert.ok(scopesOf(lines, 'oci://').includes('keyword.other.scheme.oci.flux-oci'));
   assert.ok(scopesOf(lines, 'ghcr.io').includes('entity.name.namespace.registry.flux-oci'));
@@ -93,7 +100,10 @@ test('an OCIRepository highlights its URL, semver operators and digest on top of
   // Semver operators and versions inside the quoted string, which stays a YAML string.
   const ge = scopesOf(lines, '>=');
   assert.ok(ge.includes('keyword.operator.comparison.semver.flux-oci'), ge.join(' '));
-  assert.ok(ge.some((s) => s.startsWith('string.quoted.double')), 'still inside the YAML string');
+  assert.ok(
+    ge.some((s) => s.startsWith('string.quoted.double')),
+    'still inside the YAML string',
+  );
   assert.ok(scopesOf(lines, '1.0.0').includes('constant.numeric.version.semver.flux-oci'));
   assert.ok(scopesOf(lines, '||').includes('keyword.operator.logical.or.semver.flux-oci'));
   assert.ok(scopesOf(lines, '~').includes('keyword.operator.comparison.semver.flux-oci'));

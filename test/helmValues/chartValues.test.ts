@@ -46,11 +46,19 @@ test('a chart archive is read in memory: the chart, an unpacked and a packed sub
   const sub = await tgz([
     { name: 'db/Chart.yaml', content: 'apiVersion: v2\nname: db\nversion: 2.0.0\n' },
     { name: 'db/values.yaml', content: '# -- Port of the database\nport: 5432\nglobal:\n  # -- Shared zone\n  zone: eu\n' },
-    { name: 'db/values.schema.json', content: '{"$schema":"https://json-schema.org/draft/2019-09/schema","$defs":{"port":{"type":"integer","maximum":65535}},"properties":{"port":{"$ref":"#/$defs/port"}}}' },
+    {
+      name: 'db/values.schema.json',
+      content:
+        '{"$schema":"https://json-schema.org/draft/2019-09/schema","$defs":{"port":{"type":"integer","maximum":65535}},"properties":{"port":{"$ref":"#/$defs/port"}}}',
+    },
   ]);
   const archive = await tgz([
     { name: 'app/', type: 'directory' },
-    { name: 'app/Chart.yaml', content: 'apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    alias: primary\n  - name: db\n    alias: replica\n  - name: cache\n' },
+    {
+      name: 'app/Chart.yaml',
+      content:
+        'apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    alias: primary\n  - name: db\n    alias: replica\n  - name: cache\n',
+    },
     { name: 'app/values.yaml', content: 'replicas: 1\nprimary:\n  port: 6000\nglobal:\n  zone: us\n' },
     { name: 'app/templates/values.yaml', content: 'not: read' },
     { name: 'app/values.schema.json', type: 'symlink', linkname: '/etc/passwd' },
@@ -74,7 +82,13 @@ test('a chart archive is read in memory: the chart, an unpacked and a packed sub
 
   // The subchart's 2019-09 schema ($defs, $ref) judges each alias.
   const values = new domain.ParsedDocument('replica:\n  port: 70000\nprimary:\n  port: 7000\n');
-  const ds = domain.checkChartValues({ chart, target: { doc: values, node: values.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } }, below: [], above: [], complete: true });
+  const ds = domain.checkChartValues({
+    chart,
+    target: { doc: values, node: values.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } },
+    below: [],
+    above: [],
+    complete: true,
+  });
   assert.equal(ds.length, 1, JSON.stringify(ds));
   assert.deepEqual(ds[0]!.range, { start: { line: 1, character: 8 }, end: { line: 1, character: 13 } });
   assert.match(ds[0]!.message, /replica\.port: must be <= 65535 \(values\.schema\.json of chart db/);
@@ -83,7 +97,10 @@ test('a chart archive is read in memory: the chart, an unpacked and a packed sub
 test('caps: a decompression bomb, an oversized values.yaml, an oversized archive and too many entries stop the read', async () => {
   const limits = { ...defaultChartLimits, maxInflatedBytes: 1 << 20, maxFileBytes: 64 * 1024, maxCompressedBytes: 256 * 1024, maxEntries: 50 };
   // 8 MiB of zeros compress to a few KiB: stopped at 1 MiB inflated, though the file is never read.
-  const bomb = await tgz([{ name: 'app/Chart.yaml', content: 'name: app\n' }, { name: 'app/templates/blob.bin', content: Buffer.alloc(8 << 20) }]);
+  const bomb = await tgz([
+    { name: 'app/Chart.yaml', content: 'name: app\n' },
+    { name: 'app/templates/blob.bin', content: Buffer.alloc(8 << 20) },
+  ]);
   assert.ok(bomb.length < 64 * 1024);
   await refused(readChartArchive(bomb, limits), 'too-large', /unpacks to more than 1048576 bytes/);
   const bigValues = await tgz([{ name: 'app/values.yaml', content: `a: ${'x'.repeat(100 * 1024)}\n` }]);
@@ -119,7 +136,13 @@ test('validation follows Helm: defaults fill required values, null removes a def
   const chart = domain.chartValuesOf(files);
   const check = (text: string, complete = true) => {
     const doc = new domain.ParsedDocument(text);
-    return domain.checkChartValues({ chart, target: { doc, node: doc.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, below: [], above: [], complete });
+    return domain.checkChartValues({
+      chart,
+      target: { doc, node: doc.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+      below: [],
+      above: [],
+      complete,
+    });
   };
   assert.deepEqual(check('image:\n  tag: "1.28"\n'), [], 'repository comes from the defaults');
   const removed = check('image:\n  repository: null\n');
@@ -140,10 +163,27 @@ test('a schema with a remote $ref is never fetched: it documents values but vali
   const check = (schema: object, text: string) => {
     const chart = domain.chartValuesOf({ chartYaml: 'name: app\n', valuesYaml: 'a: 1\n', schemaJson: JSON.stringify(schema), subcharts: [] });
     const doc = new domain.ParsedDocument(text);
-    return domain.checkChartValues({ chart, target: { doc, node: doc.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, below: [], above: [], complete: true });
+    return domain.checkChartValues({
+      chart,
+      target: { doc, node: doc.yaml.contents as YAMLMap, anchor: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+      below: [],
+      above: [],
+      complete: true,
+    });
   };
-  assert.deepEqual(check({ properties: { a: { $ref: 'https://kubernetesjsonschema.dev/v1.18.0/_definitions.json#/definitions/io.k8s.api.core.v1.Probe' }, b: { type: 'integer' } } }, 'b: nope\n'), []);
-  const unevaluated = check({ $schema: 'https://json-schema.org/draft/2020-12/schema', allOf: [{ properties: { a: { type: 'integer' } } }], unevaluatedProperties: false }, 'a: 2\nextra: true\n');
+  assert.deepEqual(
+    check(
+      {
+        properties: { a: { $ref: 'https://kubernetesjsonschema.dev/v1.18.0/_definitions.json#/definitions/io.k8s.api.core.v1.Probe' }, b: { type: 'integer' } },
+      },
+      'b: nope\n',
+    ),
+    [],
+  );
+  const unevaluated = check(
+    { $schema: 'https://json-schema.org/draft/2020-12/schema', allOf: [{ properties: { a: { type: 'integer' } } }], unevaluatedProperties: false },
+    'a: 2\nextra: true\n',
+  );
   assert.equal(unevaluated.length, 1, JSON.stringify(unevaluated));
   assert.deepEqual(unevaluated[0]!.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } });
   assert.match(unevaluated[0]!.message, /extra is not a value of the chart/);

@@ -36,7 +36,11 @@ let docCount = 0;
 const chartMedia = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
 async function runHelm(args: string[]): Promise<string> {
-  const env = { HELM_CONFIG_HOME: path.join(work, 'helm/config'), HELM_CACHE_HOME: path.join(work, 'helm/cache'), HELM_DATA_HOME: path.join(work, 'helm/data') };
+  const env = {
+    HELM_CONFIG_HOME: path.join(work, 'helm/config'),
+    HELM_CACHE_HOME: path.join(work, 'helm/cache'),
+    HELM_DATA_HOME: path.join(work, 'helm/data'),
+  };
   const r = await runProcess(helm, args, { cwd: work, env });
   if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout + r.stderr;
@@ -93,35 +97,72 @@ function markdown(h: Hover | null): string {
 
 /** An OCIRepository `app` and a HelmRelease whose chartRef points at it, with `values` lines (indented 4) and extra spec lines. */
 function release(url: string, values: string[], options: { layerSelector?: boolean; ref?: string; extra?: string[] } = {}): string {
-  const oci = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: apps', 'spec:', '  interval: 10m', `  url: ${url}`, '  ref:', `    ${options.ref ?? 'semver: ">=1.0.0"'}`];
+  const oci = [
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: OCIRepository',
+    'metadata:',
+    '  name: app',
+    '  namespace: apps',
+    'spec:',
+    '  interval: 10m',
+    `  url: ${url}`,
+    '  ref:',
+    `    ${options.ref ?? 'semver: ">=1.0.0"'}`,
+  ];
   if (options.layerSelector !== false) oci.push('  layerSelector:', `    mediaType: ${chartMedia}`, '    operation: copy');
-  const hr = ['apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata:', '  name: app', '  namespace: apps', 'spec:', '  interval: 10m', '  chartRef:', '    kind: OCIRepository', '    name: app', ...(options.extra ?? []), '  values:', ...values.map((l) => `    ${l}`)];
+  const hr = [
+    'apiVersion: helm.toolkit.fluxcd.io/v2',
+    'kind: HelmRelease',
+    'metadata:',
+    '  name: app',
+    '  namespace: apps',
+    'spec:',
+    '  interval: 10m',
+    '  chartRef:',
+    '    kind: OCIRepository',
+    '    name: app',
+    ...(options.extra ?? []),
+    '  values:',
+    ...values.map((l) => `    ${l}`),
+  ];
   return `${oci.join('\n')}\n---\n${hr.join('\n')}\n`;
 }
 
 /** Completion items once the chart has arrived (the first ask may come before it). */
 function completionAt(client: LspClient, uri: string, text: string, needle: string, offset: number, want: string): Promise<CompletionItem[]> {
-  return eventually(async () => {
-    const items = await client.completion(uri, at(text, needle, offset));
-    return items.some((i) => i.label === want) ? items : undefined;
-  }, `completion of ${want}`, 20_000);
+  return eventually(
+    async () => {
+      const items = await client.completion(uri, at(text, needle, offset));
+      return items.some((i) => i.label === want) ? items : undefined;
+    },
+    `completion of ${want}`,
+    20_000,
+  );
 }
 
 function hoverUntil(client: LspClient, uri: string, text: string, needle: string, ready: (md: string) => boolean, offset = 1): Promise<string> {
-  return eventually(async () => {
-    const md = markdown(await client.hover(uri, at(text, needle, offset)));
-    return ready(md) ? md : undefined;
-  }, `hover on ${needle}`, 20_000);
+  return eventually(
+    async () => {
+      const md = markdown(await client.hover(uri, at(text, needle, offset)));
+      return ready(md) ? md : undefined;
+    },
+    `hover on ${needle}`,
+    20_000,
+  );
 }
 
 function latestDiagnostics(client: LspClient, uri: string, ok: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
-  return eventually(async () => {
-    const last = [...client.published].reverse().find((p) => p.uri === uri);
-    return last && ok(last.diagnostics) ? last.diagnostics : undefined;
-  }, `diagnostics of ${uri}`, 20_000);
+  return eventually(
+    async () => {
+      const last = [...client.published].reverse().find((p) => p.uri === uri);
+      return last && ok(last.diagnostics) ? last.diagnostics : undefined;
+    },
+    `diagnostics of ${uri}`,
+    20_000,
+  );
 }
 
-test('completion inside spec.values offers the chart\'s keys with their defaults, subcharts and global included', { skip }, async () => {
+test("completion inside spec.values offers the chart's keys with their defaults, subcharts and global included", { skip }, async () => {
   const text = release(`oci://${registry.host}/charts/webapp`, ['image:', '    ', 'replicaCount: 3']);
   const uri = open(lsp, text);
   // The cursor on the empty line under image: (4 + 4 spaces of indentation).
@@ -141,13 +182,16 @@ test('completion inside spec.values offers the chart\'s keys with their defaults
   for (const k of ['image', 'service', 'logLevel', 'ingress', 'global', 'sessionCache']) assert.ok(labels.includes(k), `${k} in ${labels.join(', ')}`);
   assert.ok(!labels.includes('replicaCount'), 'a key already written is not offered again');
   const byOrder = [...topItems].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? '')).map((i) => i.label);
-  assert.deepEqual(byOrder, ['image', 'service', 'logLevel', 'ingress', 'global', 'sessionCache'], 'in the order of the chart\'s values.yaml');
+  assert.deepEqual(byOrder, ['image', 'service', 'logLevel', 'ingress', 'global', 'sessionCache'], "in the order of the chart's values.yaml");
 
   // A value: the enum, the chart's default preselected.
   const valueText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: ']);
   const valueUri = open(lsp, valueText);
   const values = await completionAt(lsp, valueUri, valueText, 'logLevel: ', 'logLevel: '.length, 'debug');
-  assert.deepEqual(values.map((i) => i.label), ['debug', 'info', 'warn', 'error']);
+  assert.deepEqual(
+    values.map((i) => i.label),
+    ['debug', 'info', 'warn', 'error'],
+  );
   const info = values.find((i) => i.label === 'info')!;
   assert.equal(info.detail, 'chart default');
   assert.equal(info.preselect, true);
@@ -176,11 +220,21 @@ test('hover on a value shows its description, type and default; on values: where
 });
 
 test('a value the schema refuses is an error at its exact range; values from substitution and defaults are not judged', { skip }, async () => {
-  const text = release(`oci://${registry.host}/charts/webapp`, ['replicaCount: many', 'image:', '  pullPolicy: Sometimes', '  registry: ghcr.io', 'service:', '  port: ${PORT}', 'sessionCache:', '  maxMemoryMb: 9000']);
+  const text = release(`oci://${registry.host}/charts/webapp`, [
+    'replicaCount: many',
+    'image:',
+    '  pullPolicy: Sometimes',
+    '  registry: ghcr.io',
+    'service:',
+    '  port: ${PORT}',
+    'sessionCache:',
+    '  maxMemoryMb: 9000',
+  ]);
   const uri = open(lsp, text);
   const ds = await latestDiagnostics(lsp, uri, (d) => d.filter((x) => x.code === 'helm-values/schema').length >= 4);
   const values = ds.filter((d) => d.code === 'helm-values/schema');
-  const byStart = (needle: string, offset = 0) => values.find((d) => d.range.start.line === at(text, needle, offset).line && d.range.start.character === at(text, needle, offset).character);
+  const byStart = (needle: string, offset = 0) =>
+    values.find((d) => d.range.start.line === at(text, needle, offset).line && d.range.start.character === at(text, needle, offset).character);
   const replicas = byStart('many');
   assert.ok(replicas, JSON.stringify(values, null, 1));
   assert.equal(replicas.range.end.character - replicas.range.start.character, 'many'.length);
@@ -230,7 +284,10 @@ test('a chart without values.schema.json: completion and hover from values.yaml 
   assert.match(md, /Name of the queue to read from/);
   assert.match(md, /values\.yaml_/);
   const ds = await latestDiagnostics(lsp, uri, () => true);
-  assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values')), []);
+  assert.deepEqual(
+    ds.filter((d) => String(d.code).startsWith('helm-values')),
+    [],
+  );
 });
 
 test('a chart with neither values.schema.json nor values.yaml: no help, no error, and the hover says why', { skip }, async () => {
@@ -240,47 +297,56 @@ test('a chart with neither values.schema.json nor values.yaml: no help, no error
   assert.match(md, /No values help\*\*: the chart bare has neither values\.schema\.json nor values\.yaml/);
   assert.deepEqual(await lsp.completion(uri, at(text, 'anything: ', 'anything: '.length)), []);
   const ds = await latestDiagnostics(lsp, uri, () => true);
-  assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values')), []);
+  assert.deepEqual(
+    ds.filter((d) => String(d.code).startsWith('helm-values')),
+    [],
+  );
 });
 
 test('chart.spec from an OCI HelmRepository: the version range picks the chart', { skip }, async () => {
-  const text = [
-    'apiVersion: source.toolkit.fluxcd.io/v1',
-    'kind: HelmRepository',
-    'metadata:',
-    '  name: charts',
-    '  namespace: apps',
-    'spec:',
-    '  type: oci',
-    '  interval: 10m',
-    `  url: oci://${registry.host}/charts`,
-    '---',
-    'apiVersion: helm.toolkit.fluxcd.io/v2',
-    'kind: HelmRelease',
-    'metadata:',
-    '  name: app',
-    '  namespace: apps',
-    'spec:',
-    '  interval: 10m',
-    '  chart:',
-    '    spec:',
-    '      chart: webapp',
-    '      version: "1.x"',
-    '      sourceRef:',
-    '        kind: HelmRepository',
-    '        name: charts',
-    '  values:',
-    '    service:',
-    '      type: ',
-  ].join('\n') + '\n';
+  const text =
+    [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: HelmRepository',
+      'metadata:',
+      '  name: charts',
+      '  namespace: apps',
+      'spec:',
+      '  type: oci',
+      '  interval: 10m',
+      `  url: oci://${registry.host}/charts`,
+      '---',
+      'apiVersion: helm.toolkit.fluxcd.io/v2',
+      'kind: HelmRelease',
+      'metadata:',
+      '  name: app',
+      '  namespace: apps',
+      'spec:',
+      '  interval: 10m',
+      '  chart:',
+      '    spec:',
+      '      chart: webapp',
+      '      version: "1.x"',
+      '      sourceRef:',
+      '        kind: HelmRepository',
+      '        name: charts',
+      '  values:',
+      '    service:',
+      '      type: ',
+    ].join('\n') + '\n';
   const uri = open(lsp, text);
   const items = await completionAt(lsp, uri, text, 'type: \n', 'type: '.length, 'NodePort');
-  assert.deepEqual(items.map((i) => i.label), ['ClusterIP', 'NodePort', 'LoadBalancer']);
+  assert.deepEqual(
+    items.map((i) => i.label),
+    ['ClusterIP', 'NodePort', 'LoadBalancer'],
+  );
   const status = await hoverUntil(lsp, uri, text, '  values:', (m) => m.includes('Values help'), 3);
   assert.match(status, /via HelmRepository apps\/charts, chart webapp/);
 
   // valuesFiles replace values.yaml as the chart's defaults (values.yaml only when listed), as source-controller packages the chart.
-  const prod = text.replace("      version: \"1.x\"\n", "      version: \"1.x\"\n      valuesFiles:\n        - values-prod.yaml\n").replace('    service:\n      type: \n', '    replicaCount: 3\n    service:\n      type: \n');
+  const prod = text
+    .replace('      version: "1.x"\n', '      version: "1.x"\n      valuesFiles:\n        - values-prod.yaml\n')
+    .replace('    service:\n      type: \n', '    replicaCount: 3\n    service:\n      type: \n');
   const prodUri = open(lsp, prod);
   const replicas = await hoverUntil(lsp, prodUri, prod, 'replicaCount', (m) => m.includes('replicaCount'));
   assert.match(replicas, /\*\*replicaCount\*\*: `integer` · default `5`/);
@@ -300,7 +366,10 @@ test('offline or unreachable: no help and no error, and the hover says why', { s
     assert.match(md, /No values help\*\*: registry lookups are turned off \(flux-oci\.registry\.offline\)/);
     assert.deepEqual(await offline.completion(uri, at(text, 'logLevel: ', 'logLevel: '.length)), []);
     const ds = await latestDiagnostics(offline, uri, () => true);
-    assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values')), []);
+    assert.deepEqual(
+      ds.filter((d) => String(d.code).startsWith('helm-values')),
+      [],
+    );
   } finally {
     await offline.stop();
   }
@@ -310,34 +379,45 @@ test('offline or unreachable: no help and no error, and the hover says why', { s
   const md = await hoverUntil(lsp, uri, text, 'logLevel', (m) => m.includes('No values help') && m.includes(String(port)));
   assert.match(md, /No values help\*\*: .*127\.0\.0\.1:\d+/);
   const ds = await latestDiagnostics(lsp, uri, () => true);
-  assert.deepEqual(ds.filter((d) => String(d.code).startsWith('helm-values') || d.severity === 1), []);
+  assert.deepEqual(
+    ds.filter((d) => String(d.code).startsWith('helm-values') || d.severity === 1),
+    [],
+  );
 });
 
-test('valuesFrom: a ConfigMap\'s values.yaml block and a Secret\'s key are checked as layers of the release, the block with exact ranges', { skip }, async () => {
+test("valuesFrom: a ConfigMap's values.yaml block and a Secret's key are checked as layers of the release, the block with exact ranges", { skip }, async () => {
   const hrText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: debug'], {
-    extra: ['  valuesFrom:', '    - kind: ConfigMap', '      name: webapp-values', '    - kind: Secret', '      name: webapp-secret-values', '      valuesKey: extra.yaml'],
+    extra: [
+      '  valuesFrom:',
+      '    - kind: ConfigMap',
+      '      name: webapp-values',
+      '    - kind: Secret',
+      '      name: webapp-secret-values',
+      '      valuesKey: extra.yaml',
+    ],
   });
-  const cmText = [
-    'apiVersion: v1',
-    'kind: ConfigMap',
-    'metadata:',
-    '  name: webapp-values',
-    '  namespace: apps',
-    'data:',
-    '  values.yaml: |',
-    '    replicaCount: 0',
-    '    logLevel: loud',
-    '    service:',
-    '      type: Internal',
-    '---',
-    'apiVersion: v1',
-    'kind: Secret',
-    'metadata:',
-    '  name: webapp-secret-values',
-    '  namespace: apps',
-    'data:',
-    `  extra.yaml: ${Buffer.from('ingress:\n  enabled: "yes"\n').toString('base64')}`,
-  ].join('\n') + '\n';
+  const cmText =
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: webapp-values',
+      '  namespace: apps',
+      'data:',
+      '  values.yaml: |',
+      '    replicaCount: 0',
+      '    logLevel: loud',
+      '    service:',
+      '      type: Internal',
+      '---',
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata:',
+      '  name: webapp-secret-values',
+      '  namespace: apps',
+      'data:',
+      `  extra.yaml: ${Buffer.from('ingress:\n  enabled: "yes"\n').toString('base64')}`,
+    ].join('\n') + '\n';
   const hrUri = open(lsp, hrText);
   const cmUri = open(lsp, cmText);
   const ds = await latestDiagnostics(lsp, cmUri, (d) => d.filter((x) => x.code === 'helm-values/schema').length >= 3);
@@ -359,7 +439,10 @@ test('valuesFrom: a ConfigMap\'s values.yaml block and a Secret\'s key are check
   assert.equal(values.length, 3, JSON.stringify(values.map(message)));
   // The release's own values are judged with these layers below: nothing wrong there.
   const hrDs = await latestDiagnostics(lsp, hrUri, () => true);
-  assert.deepEqual(hrDs.filter((d) => d.code === 'helm-values/schema'), []);
+  assert.deepEqual(
+    hrDs.filter((d) => d.code === 'helm-values/schema'),
+    [],
+  );
 });
 
 test('an authenticated registry: the hover says why there is no help; once the editor hands over credentials, help arrives', { skip }, async () => {
@@ -373,9 +456,14 @@ test('an authenticated registry: the hover says why there is no help; once the e
     const why = await hoverUntil(client, uri, text, 'logLevel', (m) => m.includes('No values help'));
     assert.match(why, /No values help\*\*: .*authentication/);
     const before = await latestDiagnostics(client, uri, (ds) => ds.some((d) => d.code === 'registry/unauthorized') || ds.length === 0);
-    assert.deepEqual(before.filter((d) => d.code === 'helm-values/schema' || d.severity === 1), []);
+    assert.deepEqual(
+      before.filter((d) => d.code === 'helm-values/schema' || d.severity === 1),
+      [],
+    );
 
-    void client.connection.sendNotification('flux-oci/registryCredentials', { credentials: [{ registry: secured.host, username: user.name, password: user.password }] });
+    void client.connection.sendNotification('flux-oci/registryCredentials', {
+      credentials: [{ registry: secured.host, username: user.name, password: user.password }],
+    });
     const md = await hoverUntil(client, uri, text, 'logLevel', (m) => m.includes('Log verbosity'));
     assert.match(md, /private\/webapp:1\.2\.0@sha256:/);
     const after = await latestDiagnostics(client, uri, (ds) => ds.some((d) => d.code === 'helm-values/schema'));
@@ -389,8 +477,21 @@ test('an authenticated registry: the hover says why there is no help; once the e
 });
 
 test('inside a valuesFrom ConfigMap block: completion and hover from the chart of the release that reads it', { skip }, async () => {
-  const hrText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: debug'], { extra: ['  valuesFrom:', '    - kind: ConfigMap', '      name: webapp-block-values'] });
-  const cmText = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: webapp-block-values', '  namespace: apps', 'data:', '  values.yaml: |', '    replicaCount: 2', '    service:', '      '].join('\n');
+  const hrText = release(`oci://${registry.host}/charts/webapp`, ['logLevel: debug'], {
+    extra: ['  valuesFrom:', '    - kind: ConfigMap', '      name: webapp-block-values'],
+  });
+  const cmText = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: webapp-block-values',
+    '  namespace: apps',
+    'data:',
+    '  values.yaml: |',
+    '    replicaCount: 2',
+    '    service:',
+    '      ',
+  ].join('\n');
   open(lsp, hrText);
   const cmUri = open(lsp, cmText);
   const items = await completionAt(lsp, cmUri, cmText, '    service:\n      ', '    service:\n      '.length, 'port');
@@ -403,43 +504,44 @@ test('inside a valuesFrom ConfigMap block: completion and hover from the chart o
 });
 
 test('chartRef to a HelmChart of the workspace: its chart, version and HelmRepository (type oci) decide the chart', { skip }, async () => {
-  const text = [
-    'apiVersion: source.toolkit.fluxcd.io/v1',
-    'kind: HelmRepository',
-    'metadata:',
-    '  name: oci-charts',
-    '  namespace: apps',
-    'spec:',
-    '  type: oci',
-    '  interval: 10m',
-    `  url: oci://${registry.host}/charts`,
-    '---',
-    'apiVersion: source.toolkit.fluxcd.io/v1',
-    'kind: HelmChart',
-    'metadata:',
-    '  name: webapp-chart',
-    '  namespace: apps',
-    'spec:',
-    '  interval: 10m',
-    '  chart: webapp',
-    '  version: ">=1.0.0"',
-    '  sourceRef:',
-    '    kind: HelmRepository',
-    '    name: oci-charts',
-    '---',
-    'apiVersion: helm.toolkit.fluxcd.io/v2',
-    'kind: HelmRelease',
-    'metadata:',
-    '  name: from-helmchart',
-    '  namespace: apps',
-    'spec:',
-    '  interval: 10m',
-    '  chartRef:',
-    '    kind: HelmChart',
-    '    name: webapp-chart',
-    '  values:',
-    '    logLevel: verbose',
-  ].join('\n') + '\n';
+  const text =
+    [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: HelmRepository',
+      'metadata:',
+      '  name: oci-charts',
+      '  namespace: apps',
+      'spec:',
+      '  type: oci',
+      '  interval: 10m',
+      `  url: oci://${registry.host}/charts`,
+      '---',
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: HelmChart',
+      'metadata:',
+      '  name: webapp-chart',
+      '  namespace: apps',
+      'spec:',
+      '  interval: 10m',
+      '  chart: webapp',
+      '  version: ">=1.0.0"',
+      '  sourceRef:',
+      '    kind: HelmRepository',
+      '    name: oci-charts',
+      '---',
+      'apiVersion: helm.toolkit.fluxcd.io/v2',
+      'kind: HelmRelease',
+      'metadata:',
+      '  name: from-helmchart',
+      '  namespace: apps',
+      'spec:',
+      '  interval: 10m',
+      '  chartRef:',
+      '    kind: HelmChart',
+      '    name: webapp-chart',
+      '  values:',
+      '    logLevel: verbose',
+    ].join('\n') + '\n';
   const uri = open(lsp, text);
   const ds = await latestDiagnostics(lsp, uri, (d) => d.some((x) => x.code === 'helm-values/schema'));
   const d = ds.find((x) => x.code === 'helm-values/schema')!;

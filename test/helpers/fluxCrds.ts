@@ -43,7 +43,13 @@ export function fluxCrds(minor: string, options: { versionLabel?: boolean } = {}
     },
     spec: {
       group: k.group,
-      names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, singular: k.kind.toLowerCase(), ...(k.shortNames?.length ? { shortNames: k.shortNames } : {}) },
+      names: {
+        kind: k.kind,
+        listKind: `${k.kind}List`,
+        plural: k.plural,
+        singular: k.kind.toLowerCase(),
+        ...(k.shortNames?.length ? { shortNames: k.shortNames } : {}),
+      },
       scope: k.scope,
       versions: k.served.map((s) => ({
         name: s.version,
@@ -59,5 +65,7 @@ export function fluxCrds(minor: string, options: { versionLabel?: boolean } = {}
 
 /** The CRDs as one multi-document YAML stream (JSON documents are YAML). */
 export function fluxCrdsYaml(minor: string, options: { versionLabel?: boolean } = {}): string {
-  return fluxCrds(minor, options).map((c) => `---\n${JSON.stringify(c, null, 1)}\n`).join('');
+  return fluxCrds(minor, options)
+    .map((c) => `---\n${JSON.stringify(c, null, 1)}\n`)
+    .join('');
 }

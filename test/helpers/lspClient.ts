@@ -3,12 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import type {
   CodeAction,
   CompletionItem,
@@ -223,13 +218,19 @@ export class LspClient {
   }
 
   async definition(uri: string, position: Position): Promise<Array<Location | LocationLink>> {
-    const r = await this.connection.sendRequest<Location | Array<Location | LocationLink> | null>('textDocument/definition', { textDocument: { uri }, position });
+    const r = await this.connection.sendRequest<Location | Array<Location | LocationLink> | null>('textDocument/definition', {
+      textDocument: { uri },
+      position,
+    });
     if (!r) return [];
     return Array.isArray(r) ? r : [r];
   }
 
   async references(uri: string, position: Position, includeDeclaration = false): Promise<Location[]> {
-    return (await this.connection.sendRequest<Location[] | null>('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration } })) ?? [];
+    return (
+      (await this.connection.sendRequest<Location[] | null>('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration } })) ??
+      []
+    );
   }
 
   async documentSymbols(uri: string): Promise<DocumentSymbol[]> {
@@ -237,7 +238,9 @@ export class LspClient {
   }
 
   async codeActions(uri: string, range: Range, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
-    return (await this.connection.sendRequest<CodeAction[] | null>('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics } })) ?? [];
+    return (
+      (await this.connection.sendRequest<CodeAction[] | null>('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics } })) ?? []
+    );
   }
 
   async stop(): Promise<void> {

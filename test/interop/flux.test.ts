@@ -123,7 +123,7 @@ test('what `flux push artifact` pushes, flux-oci pulls with identical files and 
   const changed = await fluxOci(['diff', 'artifact', url, '-f', src, '-o', 'json'], { cwd: work });
   assert.equal(changed.code, 1, changed.stderr);
   const changes = JSON.parse(changed.stdout) as { changes?: Array<{ kind: string; path: string }> } | Array<{ kind: string; path: string }>;
-  const list = (Array.isArray(changes) ? changes : changes.changes ?? []).map((c) => `${c.kind} ${c.path}`).sort();
+  const list = (Array.isArray(changes) ? changes : (changes.changes ?? [])).map((c) => `${c.kind} ${c.path}`).sort();
   assert.deepEqual(list, ['added empty.yaml', 'modified apps/web.yaml', 'modified kustomization.yaml', 'removed apps/new.yaml']);
 });
 
@@ -190,7 +190,15 @@ test('hostile layers pushed with oras are refused by flux-oci pull, nothing writ
     const ref = `${host}/interop/hostile:${h.name}`;
     const push = await run(
       oras,
-      ['push', '--plain-http', '--disable-path-validation', '--config', 'config.json:application/vnd.cncf.flux.config.v1+json', ref, 'layer.tgz:application/vnd.cncf.flux.content.v1.tar+gzip'],
+      [
+        'push',
+        '--plain-http',
+        '--disable-path-validation',
+        '--config',
+        'config.json:application/vnd.cncf.flux.config.v1+json',
+        ref,
+        'layer.tgz:application/vnd.cncf.flux.content.v1.tar+gzip',
+      ],
       { cwd: sandbox },
     );
     assert.equal(push.code, 0, push.stderr);

@@ -15,7 +15,6 @@ const corpus = realWorldCorpus;
 const require = createRequire(import.meta.url);
 const domain = require(path.join(root, 'dist', 'domain.js'));
 
-
 test('no Flux lint reports an error on real-world Flux files that Flux accepts', (t) => {
   if (!existsSync(corpus)) {
     t.skip('the real-world corpus (../shared) is not present outside the flux-oci workplace');
@@ -27,7 +26,9 @@ test('no Flux lint reports an error on real-world Flux files that Flux accepts',
     .filter(Boolean)
     .map((l) => l.split('\t'));
   // Files whose listed problems include a bad duration (the only error class our lints share with the list).
-  const withBadDurations = new Set(expected.filter(([, cat, detail]) => (cat === 'pattern' || cat === 'type') && /interval/.test(detail ?? '')).map(([f]) => f));
+  const withBadDurations = new Set(
+    expected.filter(([, cat, detail]) => (cat === 'pattern' || cat === 'type') && /interval/.test(detail ?? '')).map(([f]) => f),
+  );
   const byCode: Record<string, number> = {};
   const wrongErrors: string[] = [];
   let files = 0;

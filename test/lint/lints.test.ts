@@ -163,7 +163,10 @@ test('semverFilter is compiled as Go RE2: lookahead is rejected, named groups ar
   assert.match(d.message, /RE2/);
   // With a digest Flux never reads semver or its filter: no error, only the ignored-field warnings.
   const pinned = lintFile(oci(`  url: oci://ghcr.io/acme/app\n  ref:\n    digest: sha256:${'0'.repeat(64)}\n    semver: latest\n    semverFilter: "(?!x)"\n`));
-  assert.deepEqual(pinned.map((x) => x.code), ['flux/ref-ignored', 'flux/ref-ignored']);
+  assert.deepEqual(
+    pinned.map((x) => x.code),
+    ['flux/ref-ignored', 'flux/ref-ignored'],
+  );
 });
 
 test('a malformed digest is explained, and upper-case hex is lower-cased', () => {
@@ -184,7 +187,8 @@ test('ref fields Flux ignores are marked unnecessary and removed by the fix', ()
 });
 
 test('a Bucket without ignore gets the default excludes Flux does not apply to Buckets', () => {
-  const bucket = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\nspec:\n  interval: 5m\n  bucketName: manifests\n  endpoint: minio:9000\n';
+  const bucket =
+    'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\nspec:\n  interval: 5m\n  bucketName: manifests\n  endpoint: minio:9000\n';
   const out = fixed(bucket, 'flux/bucket-no-ignore');
   assert.ok(out.startsWith(bucket + '  ignore: |\n    # Flux applies no default excludes'));
   assert.match(out, /\n {4}\.git\/\n/);
@@ -192,7 +196,8 @@ test('a Bucket without ignore gets the default excludes Flux does not apply to B
 });
 
 test('a Helm chart OCIRepository consumed by a HelmRelease chartRef gets a layerSelector for the chart layer', () => {
-  const release = '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: app\n';
+  const release =
+    '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: app\n';
   const text = oci('  url: oci://registry.example.com/acme/app\n') + release;
   const d = only(lintFile(text), 'flux/helm-chart-layer-selector');
   assert.equal(d.severity, 2);
@@ -214,7 +219,12 @@ test('durations: a source timeout in hours becomes minutes; a day-long interval 
 test('cosign keyless verification: any-identity and multiple-identity pitfalls', () => {
   const out = fixed(oci('  url: oci://ghcr.io/acme/app\n  verify:\n    provider: cosign\n'), 'flux/verify-any-identity');
   // The guess names the repository (acme/app from ghcr.io/acme/app): `acme/.*` would let every repository of acme sign.
-  assert.ok(out.includes('    matchOIDCIdentity:\n      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n        subject: ^https://github\\.com/acme/app/.*$\n'), out);
+  assert.ok(
+    out.includes(
+      '    matchOIDCIdentity:\n      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n        subject: ^https://github\\.com/acme/app/.*$\n',
+    ),
+    out,
+  );
   assert.deepEqual(lintFile(out), []);
   const two = oci(
     '  url: oci://ghcr.io/acme/app\n  verify:\n    provider: cosign\n    matchOIDCIdentity:\n      - issuer: "^https://a$"\n        subject: ".*"\n      - issuer: "^https://b$"\n        subject: "(?=x)"\n',

@@ -159,8 +159,14 @@ describe('Flux lints in the editor (language server over stdio)', () => {
   });
 
   test('semver ranges and tag filters are judged as Flux parses them (Masterminds, Go RE2)', async () => {
-    assert.match(only(await lint(oci('  url: oci://ghcr.io/acme/app\n  ref:\n    semver: ">=1.0.0 && <2.0.0"\n')), 'flux/semver-invalid').message, /Masterminds/);
-    assert.match(only(await lint(oci('  url: oci://ghcr.io/acme/app\n  ref:\n    semver: ">=1.0.0"\n    semverFilter: "^(?!dev).*"\n')), 'flux/regex-invalid').message, /RE2/);
+    assert.match(
+      only(await lint(oci('  url: oci://ghcr.io/acme/app\n  ref:\n    semver: ">=1.0.0 && <2.0.0"\n')), 'flux/semver-invalid').message,
+      /Masterminds/,
+    );
+    assert.match(
+      only(await lint(oci('  url: oci://ghcr.io/acme/app\n  ref:\n    semver: ">=1.0.0"\n    semverFilter: "^(?!dev).*"\n')), 'flux/regex-invalid').message,
+      /RE2/,
+    );
   });
 
   test('a malformed digest is explained and upper-case hex is lower-cased', async () => {
@@ -180,7 +186,10 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     const out = await fixed(uri, text, d, /Move the digest into spec.ref.digest/);
     assert.equal(out, oci(`  url: oci://ghcr.io/acme/app\n  ref:\n    tag: 6.6.2\n    digest: ${digest}\n`));
     // Afterwards only the hint that the digest wins over the tag remains.
-    assert.deepEqual((await lint(out)).map((x) => [x.code, x.severity]), [['flux/ref-ignored', HINT]]);
+    assert.deepEqual(
+      (await lint(out)).map((x) => [x.code, x.severity]),
+      [['flux/ref-ignored', HINT]],
+    );
   });
 
   test('durations: Flux explains the pattern error and rewrites an hour-long source timeout', async () => {
@@ -193,12 +202,18 @@ describe('Flux lints in the editor (language server over stdio)', () => {
   });
 
   test('a Bucket without ignore, a Helm chart OCIRepository without layerSelector, HelmRepository type oci', async () => {
-    const bucket = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\nspec:\n  interval: 5m\n  bucketName: manifests\n  endpoint: minio:9000\n';
+    const bucket =
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\nspec:\n  interval: 5m\n  bucketName: manifests\n  endpoint: minio:9000\n';
     assert.equal(only(await lint(bucket), 'flux/bucket-no-ignore').severity, WARNING);
     // Named apart from the other stories' OCIRepositories: the editor shares what it knows across open files.
-    const release = '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: chart-app\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: chart-app\n';
-    assert.equal(only(await lint(oci('  url: oci://registry.example.com/acme/app\n', 'chart-app') + release), 'flux/helm-chart-layer-selector').severity, WARNING);
-    const repo = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\nspec:\n  interval: 1h\n  type: oci\n  url: oci://ghcr.io/acme/charts\n';
+    const release =
+      '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: chart-app\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: chart-app\n';
+    assert.equal(
+      only(await lint(oci('  url: oci://registry.example.com/acme/app\n', 'chart-app') + release), 'flux/helm-chart-layer-selector').severity,
+      WARNING,
+    );
+    const repo =
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\nspec:\n  interval: 1h\n  type: oci\n  url: oci://ghcr.io/acme/charts\n';
     assert.equal(only(await lint(repo), 'flux/helmrepository-oci').severity, INFO);
   });
 
@@ -209,7 +224,10 @@ describe('Flux lints in the editor (language server over stdio)', () => {
         '      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n        subject: ^https://github\\.com/acme/app/.*$\n' +
         '      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n        subject: ^https://github\\.com/acme/lib/.*$\n',
     );
-    assert.deepEqual((await lint(two)).map((d) => d.code), ['flux/verify-multiple-identities']);
+    assert.deepEqual(
+      (await lint(two)).map((d) => d.code),
+      ['flux/verify-multiple-identities'],
+    );
     assert.equal(only(await lint(oci('  url: oci://ghcr.io/acme/app\n  verify:\n    provider: notation\n')), 'flux/verify-notation-secret').severity, ERROR);
   });
 
@@ -232,9 +250,16 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     assert.equal(await fixed(r.uri, open2, broad, /wildcard after/), identity(good, '^https://github\\.com/acme/app/.*$'));
     assert.match(only(await lint(identity(good, '^https://github\\.com/acme/.*$')), 'flux/verify-identity-regex').message, /any repository of acme/);
     // Unescaped dots in the host: information, with a fix.
-    const dots = only(await lint(identity('^https://token.actions.githubusercontent.com$', '^https://github\\.com/acme/app/.*$')), 'flux/verify-identity-regex');
+    const dots = only(
+      await lint(identity('^https://token.actions.githubusercontent.com$', '^https://github\\.com/acme/app/.*$')),
+      'flux/verify-identity-regex',
+    );
     assert.equal(dots.severity, INFO);
-    assert.deepEqual(await lint(identity(good, '^https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/tags/v.*$')), [], 'a precise identity is clean');
+    assert.deepEqual(
+      await lint(identity(good, '^https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/tags/v.*$')),
+      [],
+      'a precise identity is clean',
+    );
   });
 
   test('trustedRootSecretRef outside an OCIRepository: Flux says where it belongs before the schema says "unknown field"', async () => {
@@ -247,7 +272,9 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     assert.match(d.message, /^Only OCIRepository supports spec\.verify\.trustedRootSecretRef.*\(Schema: .*unknown field/);
     assert.ok(!(await fixed(uri, chart, d, /Remove trustedRootSecretRef/)).includes('trustedRootSecretRef'));
     // With notation on an OCIRepository it is accepted but unused.
-    const notation = oci('  url: oci://ghcr.io/acme/app\n  verify:\n    provider: notation\n    secretRef:\n      name: notation-certs\n    trustedRootSecretRef:\n      name: root\n');
+    const notation = oci(
+      '  url: oci://ghcr.io/acme/app\n  verify:\n    provider: notation\n    secretRef:\n      name: notation-certs\n    trustedRootSecretRef:\n      name: root\n',
+    );
     assert.equal(only(await lint(notation), 'flux/verify-trusted-root-unsupported').severity, WARNING);
   });
 
@@ -261,7 +288,10 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     assert.match(d.message, /must be base64.*stringData/);
     assert.ok(!d.message.includes(auth) && !d.message.includes(password), 'the message never shows the secret');
     const moved = await fixed(uri, text, d, /Move it to stringData/);
-    assert.equal(moved, secret('ghcr-auth', `type: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: '{"auths":{"ghcr.io":{"auth":"${auth}"}}}'\n`));
+    assert.equal(
+      moved,
+      secret('ghcr-auth', `type: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: '{"auths":{"ghcr.io":{"auth":"${auth}"}}}'\n`),
+    );
     assert.deepEqual(await lint(moved), []);
     const encoded = await fixed(uri, text, d, /Encode it as base64/);
     assert.deepEqual(await lint(encoded), [], 'the base64 form is clean too');
@@ -279,7 +309,10 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     assert.equal(legacy.severity, WARNING);
     assert.match(legacy.message, /old \.dockercfg layout/);
     const plain = 'robot:hunter2';
-    const bad = only(await lint(secret('d', `${type}stringData:\n  .dockerconfigjson: '{"auths":{"ghcr.io":{"auth":"${plain}"}}}'\n`)), 'flux/dockerconfig-auth');
+    const bad = only(
+      await lint(secret('d', `${type}stringData:\n  .dockerconfigjson: '{"auths":{"ghcr.io":{"auth":"${plain}"}}}'\n`)),
+      'flux/dockerconfig-auth',
+    );
     assert.match(bad.message, /auths\["ghcr\.io"\]\.auth is not base64/);
     assert.ok(!bad.message.includes('hunter2'));
     // A Secret with no data at all is a placeholder another tool fills (copyFrom annotations, webhooks).

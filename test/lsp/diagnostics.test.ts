@@ -7,7 +7,10 @@ import path from 'node:path';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
 
 /** Applies non-overlapping single-line edits (what our fixes produce for these cases) to a text. */
-function applyEdits(text: string, edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>): string {
+function applyEdits(
+  text: string,
+  edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>,
+): string {
   const lines = text.split('\n');
   const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
   const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
@@ -23,7 +26,10 @@ describe('diagnostics and code actions', () => {
   before(async () => {
     ws = mkdtempSync(path.join(tmpdir(), 'flux-oci-lsp-diag-'));
     mkdirSync(path.join(ws, 'overlay'));
-    writeFileSync(path.join(ws, 'overlay/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: podinfo-patch.yaml\n');
+    writeFileSync(
+      path.join(ws, 'overlay/kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: podinfo-patch.yaml\n',
+    );
     const patch = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: podinfo\nspec:\n  interval: 1m\n';
     writeFileSync(path.join(ws, 'overlay/podinfo-patch.yaml'), patch);
     client = await LspClient.start({ workspaceFolders: [ws] });
@@ -36,7 +42,16 @@ describe('diagnostics and code actions', () => {
 
   test('schema errors come with exact ranges, codes and the flux-oci source', async () => {
     const uri = fileUri(path.join(ws, 'bad.yaml'));
-    const text = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', 'spec:', '  interval: 5m', '  url: oci://ghcr.io/org/app', '  provider: docker'].join('\n');
+    const text = [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: OCIRepository',
+      'metadata:',
+      '  name: app',
+      'spec:',
+      '  interval: 5m',
+      '  url: oci://ghcr.io/org/app',
+      '  provider: docker',
+    ].join('\n');
     const pending = client.diagnostics(uri, 1);
     client.open(uri, text);
     const diags = await pending;
@@ -50,7 +65,17 @@ describe('diagnostics and code actions', () => {
 
   test('a lint with a fix becomes a preferred quick fix that yields the corrected YAML', async () => {
     const uri = fileUri(path.join(ws, 'tagged.yaml'));
-    const text = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: apps', 'spec:', '  interval: 5m', '  url: oci://ghcr.io/org/app:1.2.3', ''].join('\n');
+    const text = [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: OCIRepository',
+      'metadata:',
+      '  name: app',
+      '  namespace: apps',
+      'spec:',
+      '  interval: 5m',
+      '  url: oci://ghcr.io/org/app:1.2.3',
+      '',
+    ].join('\n');
     const pending = client.diagnostics(uri, 1);
     client.open(uri, text);
     const diags = await pending;
@@ -78,13 +103,20 @@ describe('diagnostics and code actions', () => {
     const pending = client.diagnostics(uri, 1);
     client.open(uri, 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: podinfo\nspec:\n  interval: 1m\n');
     const diags = await pending;
-    assert.deepEqual(diags.filter((d) => d.severity === 1), [], 'no error: url is set by the base');
+    assert.deepEqual(
+      diags.filter((d) => d.severity === 1),
+      [],
+      'no error: url is set by the base',
+    );
     // The same text elsewhere is a full object and misses spec.url.
     const other = fileUri(path.join(ws, 'full.yaml'));
     const p2 = client.diagnostics(other, 1);
     client.open(other, 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: podinfo\nspec:\n  interval: 1m\n');
     const full = await p2;
-    assert.ok(full.some((d) => d.severity === 1 && /url/.test(String(d.message))), JSON.stringify(full));
+    assert.ok(
+      full.some((d) => d.severity === 1 && /url/.test(String(d.message))),
+      JSON.stringify(full),
+    );
     client.close(uri);
     client.close(other);
   });

@@ -87,7 +87,26 @@ describe('Flux version per workspace folder', () => {
 
   test('a removed apiVersion offers "Migrate to …", which moves the fields that changed with it', async () => {
     const uri = fileUri(path.join(plain, 'ks.yaml'));
-    const text = ['apiVersion: kustomize.toolkit.fluxcd.io/v1beta2', 'kind: Kustomization', 'metadata:', '  name: apps', 'spec:', '  interval: 10m', '  path: ./apps', '  prune: true', '  sourceRef:', '    kind: GitRepository', '    name: flux-system', '  # keep me', '  patchesStrategicMerge:', '    - apiVersion: v1', '      kind: ConfigMap', '      metadata:', '        name: x', ''].join('\n');
+    const text = [
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1beta2',
+      'kind: Kustomization',
+      'metadata:',
+      '  name: apps',
+      'spec:',
+      '  interval: 10m',
+      '  path: ./apps',
+      '  prune: true',
+      '  sourceRef:',
+      '    kind: GitRepository',
+      '    name: flux-system',
+      '  # keep me',
+      '  patchesStrategicMerge:',
+      '    - apiVersion: v1',
+      '      kind: ConfigMap',
+      '      metadata:',
+      '        name: x',
+      '',
+    ].join('\n');
     const pending = client.nextDiagnostics(uri, (d) => codes(d).includes('schema/api-version-not-served'));
     client.open(uri, text);
     const diag = (await pending).find((d) => d.code === 'schema/api-version-not-served')!;

@@ -15,12 +15,38 @@ const seed = Number(process.env['FUZZ_SEED'] ?? 20261122);
 const mutations = Number(process.env['FUZZ_MUTATIONS'] ?? 5000);
 const budgetMs = Number(process.env['FUZZ_BUDGET_MS'] ?? 75_000);
 
-
-
 const random = rng(seed);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-const noise = ['\t', ':', '- ', '---', '"', "'", '{', '}', '[', ']', '#', '&a', '*a', '!!str', '|', '>', '?', '%', '\u00e9', '\u{1F680}', '\u200b', '\r', '${VAR}', 'sourceRef:', 'name: x', '\\', '\u0000'];
+const noise = [
+  '\t',
+  ':',
+  '- ',
+  '---',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  '#',
+  '&a',
+  '*a',
+  '!!str',
+  '|',
+  '>',
+  '?',
+  '%',
+  '\u00e9',
+  '\u{1F680}',
+  '\u200b',
+  '\r',
+  '${VAR}',
+  'sourceRef:',
+  'name: x',
+  '\\',
+  '\u0000',
+];
 
 function mutate(text: string): string {
   const lines = text.split('\n');

@@ -10,12 +10,13 @@ import { seededRandom as rng } from '../helpers/seededRandom.ts';
 const require = createRequire(import.meta.url);
 const domain = require(path.join(repoRoot, 'dist/domain.js'));
 
-
 test('parseAfterEdit gives the same documents as a full re-split, for 3000 random edits', () => {
   const random = rng(42);
   const int = (n: number) => Math.floor(random() * n);
   const inserts = ['', 'x', '\n', '---\n', '\n---\n', '---', 'a: b\n', '\n\n', '- ', '  ', '#---\n'];
-  const base = ['a.yaml', 'b.yml'].map((f) => readFileSync(path.join(repoRoot, 'test/fixtures/lsp/workspace', f === 'a.yaml' ? 'apps/podinfo.yaml' : 'infra/charts.yml'), 'utf8')).join('---\n');
+  const base = ['a.yaml', 'b.yml']
+    .map((f) => readFileSync(path.join(repoRoot, 'test/fixtures/lsp/workspace', f === 'a.yaml' ? 'apps/podinfo.yaml' : 'infra/charts.yml'), 'utf8'))
+    .join('---\n');
   let text = base;
   let file = domain.YamlFile.parse(text);
   for (let i = 0; i < 3000; i++) {

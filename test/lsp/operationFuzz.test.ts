@@ -98,7 +98,11 @@ function workspaceFiles(): Record<string, string> {
   const consumers = [
     'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: app-semver\n',
     'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: chart\n  namespace: flux-system\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: app-tag\n',
-    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: cosign-pub\n  namespace: flux-system\nstringData:\n  cosign.pub: |\n${pem.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`,
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: cosign-pub\n  namespace: flux-system\nstringData:\n  cosign.pub: |\n${pem
+      .trimEnd()
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}\n`,
   ];
   return {
     'fleet.yaml': repos.slice(0, 6).join('---\n'),
@@ -130,7 +134,19 @@ interface SequenceReport {
 
 const tagValues = ['v1.0.0', 'v1.1.0', 'v2.0.0', 'v9.9.9', 'latest', 'not a tag!', ''];
 const semverValues = ['>=1.0.0', '~1.1', '^2', '>=5.0.0', '1.x', 'not a range', '>= 1.0.0 < 2.0.0-0'];
-const junk = ['    - ', '  spec: [', '\t', '---', 'kind: OCIRepository', '  ref:', '    tag: "v1.0.0"', '  interval: 1s', '  url: oci://', 'x: "unterminated', '# comment'];
+const junk = [
+  '    - ',
+  '  spec: [',
+  '\t',
+  '---',
+  'kind: OCIRepository',
+  '  ref:',
+  '    tag: "v1.0.0"',
+  '  interval: 1s',
+  '  url: oci://',
+  'x: "unterminated',
+  '# comment',
+];
 
 function faultChoices(): Array<{ name: string; fault?: Fault; path?: RegExp; times?: number }> {
   return [
@@ -179,17 +195,19 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
   const track = (what: string, promise: Promise<unknown>, source?: CancellationTokenSource): Outstanding => {
     report.requests++;
     const o: Outstanding = { what, fault: currentFault, started: Date.now(), done: false, promise: Promise.resolve() };
-    o.promise = promise.then(
-      () => undefined,
-      (e: unknown) => {
-        // An answer that is an error is still an answer; a dead connection is not.
-        if (!lsp.alive && !stopping) violations.push(`${what}: no answer, the server exited (${String(e)})`);
-      },
-    ).finally(() => {
-      o.done = true;
-      const ms = Date.now() - o.started;
-      if (ms > report.slowest.ms) report.slowest = { what, ms };
-    });
+    o.promise = promise
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          // An answer that is an error is still an answer; a dead connection is not.
+          if (!lsp.alive && !stopping) violations.push(`${what}: no answer, the server exited (${String(e)})`);
+        },
+      )
+      .finally(() => {
+        o.done = true;
+        const ms = Date.now() - o.started;
+        if (ms > report.slowest.ms) report.slowest = { what, ms };
+      });
     outstanding.push(o);
     if (source) {
       o.cancel = () => {
@@ -212,7 +230,9 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
       // A command waits on a registry at most its idle timeout (60 s) per try; the user may cancel sooner.
       const bound = o.cancelledAt ? o.cancelledAt + cancelBoundMs : o.started + (o.what.startsWith('command ') ? 150_000 : requestBoundMs);
       if (now > bound) {
-        violations.push(`${o.what} unanswered after ${now - o.started} ms${o.cancelledAt ? ` (cancelled ${now - o.cancelledAt} ms ago)` : ''}, sent under fault ${o.fault}`);
+        violations.push(
+          `${o.what} unanswered after ${now - o.started} ms${o.cancelledAt ? ` (cancelled ${now - o.cancelledAt} ms ago)` : ''}, sent under fault ${o.fault}`,
+        );
         o.done = true;
       }
     }
@@ -262,7 +282,10 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
       lsp.replaceAll(uri, files[name]!);
       return;
     }
-    const change: TextDocumentContentChangeEvent = { range: { start: { line: i, character: 0 }, end: { line: i, character: lines[i]?.length ?? 0 } }, text: replacement };
+    const change: TextDocumentContentChangeEvent = {
+      range: { start: { line: i, character: 0 }, end: { line: i, character: lines[i]?.length ?? 0 } },
+      text: replacement,
+    };
     lines[i] = replacement;
     texts.set(uri, lines.join('\n'));
     lsp.change(uri, [change]);
@@ -283,9 +306,15 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
     } else if (!nowOffline && wasOffline) {
       clearTimeout(offlineTimer);
       if (offlineSince !== undefined && proxy.log.length > offlineSince.proxy) {
-        violations.push(`offline, yet the proxy saw ${proxy.log.slice(offlineSince.proxy).map((e) => `${e.method} ${e.path}`).join(', ')}`);
+        violations.push(
+          `offline, yet the proxy saw ${proxy.log
+            .slice(offlineSince.proxy)
+            .map((e) => `${e.method} ${e.path}`)
+            .join(', ')}`,
+        );
       }
-      if (offlineSince !== undefined && relay.connections > offlineSince.relay) violations.push(`offline, yet the TLS registry saw ${relay.connections - offlineSince.relay} connection(s)`);
+      if (offlineSince !== undefined && relay.connections > offlineSince.relay)
+        violations.push(`offline, yet the TLS registry saw ${relay.connections - offlineSince.relay} connection(s)`);
       offlineSince = undefined;
     }
   };
@@ -294,101 +323,181 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
   type Op = [weight: number, name: string, run: () => void | Promise<void>];
   const openUris = () => [...texts.keys()];
   const ops: Op[] = [
-    [6, 'open', () => {
-      const name = pick(Object.keys(files));
-      const uri = uriOf(name);
-      if (texts.has(uri)) return;
-      texts.set(uri, files[name]!);
-      lsp.open(uri, files[name]!);
-    }],
-    [10, 'edit', () => {
-      const uris = openUris();
-      if (uris.length) edit(pick(uris));
-    }],
-    [3, 'close', () => {
-      const uris = openUris();
-      if (!uris.length) return;
-      const uri = pick(uris);
-      texts.delete(uri);
-      lsp.close(uri);
-    }],
-    [8, 'hover', () => {
-      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
-      const text = texts.get(uri) ?? '';
-      const position = (random() < 0.7 && positionOf(text, pick(['url: ', 'tag: ', 'semver: ', 'digest: ', 'provider: ']))) || positionIn(text);
-      const source = new CancellationTokenSource();
-      track('hover', lsp.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }, source.token), source);
-    }],
-    [8, 'completion', () => {
-      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
-      const text = texts.get(uri) ?? '';
-      const position = (random() < 0.6 && positionOf(text, pick(['tag: ', 'semver: ', 'digest: ']))) || positionIn(text);
-      const source = new CancellationTokenSource();
-      track('completion', lsp.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }, source.token), source);
-    }],
-    [4, 'inlayHint', () => {
-      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
-      const lines = (texts.get(uri) ?? '').split('\n').length;
-      track('inlayHint', lsp.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } } }));
-    }],
-    [4, 'codeAction', () => {
-      const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
-      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-      const diags = last?.diagnostics ?? [];
-      const d = diags.length ? pick(diags) : undefined;
-      const range = d?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-      track('codeAction', lsp.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: d ? [d] : [] } }));
-    }],
-    [2, 'documentSymbol/references', () => {
-      const uri = pick(openUris().length ? openUris() : [uriOf('consumers.yaml')]);
-      const text = texts.get(uri) ?? '';
-      track('documentSymbol', lsp.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
-      track('references', lsp.connection.sendRequest('textDocument/references', { textDocument: { uri }, position: positionOf(text, 'name: ') ?? positionIn(text), context: { includeDeclaration: true } }));
-    }],
-    [4, 'refresh', () => {
-      track('command refresh', lsp.executeCommand('flux-oci.refreshResolution'));
-    }],
-    [4, 'artifact command', () => {
-      const source = new CancellationTokenSource();
-      const url = `oci://${proxy.host}/team/app`;
-      // Artifact commands reach the registry the user names even offline; keep the offline check about live lookups.
-      if (isOffline()) return;
-      const which = int(4);
-      const [command, args] =
-        which === 0
-          ? ['flux-oci.artifact.list', { url }]
-          : which === 1
-            ? ['flux-oci.artifact.pull', { url: `${url}:v1.0.0`, output: path.join(home, `pull-${sequenceSeed}-${int(1e9)}`) }]
-            : which === 2
-              ? ['flux-oci.artifact.push', { url: `${url}:fuzz-${int(5)}`, path: pushFolder, source: 'https://example.invalid/fuzz', revision: 'main@sha1:0123abcd' }]
-              : ['flux-oci.artifact.defaults', { uri: pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]) }];
-      track(`command ${command}`, lsp.connection.sendRequest('workspace/executeCommand', { command, arguments: [args] }, source.token), source);
-    }],
-    [2, 'cluster command', () => {
-      const source = new CancellationTokenSource();
-      const command = pick(['flux-oci.clusterTree', 'flux-oci.reconcile', 'flux-oci.events']);
-      track(`command ${command}`, lsp.connection.sendRequest('workspace/executeCommand', { command, arguments: [{ kind: 'OCIRepository', name: 'app-tag', namespace: 'flux-system' }] }, source.token), source);
-    }],
-    [5, 'settings', () => {
-      const next = { ...settings };
-      const which = int(4);
-      if (which === 0) next['registry'] = { offline: !isOffline() };
-      else if (which === 1) next['validation'] = { enable: random() < 0.7 };
-      else if (which === 2) next['diagnosticsDelay'] = pick([0, 10, 50, 200]);
-      else next['verify'] = { publicKeyFiles: random() < 0.5 ? [] : [path.join(home, 'missing.pub')] };
-      setSettings(next);
-    }],
-    [3, 'log-in/log-out', () => {
-      credentials = random() < 0.6 ? [{ registry: relay.host, username: user.name, password: random() < 0.8 ? user.password : 'wrong' }] : [];
-      void lsp.connection.sendNotification('flux-oci/registryCredentials', { credentials });
-    }],
-    [6, 'fault', () => {
-      const f = pick(faultChoices());
-      count(report.faults, f.name);
-      currentFault = f.name;
-      proxy.setRules(f.fault ? [{ path: f.path ?? /./, fault: f.fault, ...(f.times ? { times: f.times } : {}) }] : []);
-      relay.setDelay(random() < 0.3 ? 500 + int(2500) : 0);
-    }],
+    [
+      6,
+      'open',
+      () => {
+        const name = pick(Object.keys(files));
+        const uri = uriOf(name);
+        if (texts.has(uri)) return;
+        texts.set(uri, files[name]!);
+        lsp.open(uri, files[name]!);
+      },
+    ],
+    [
+      10,
+      'edit',
+      () => {
+        const uris = openUris();
+        if (uris.length) edit(pick(uris));
+      },
+    ],
+    [
+      3,
+      'close',
+      () => {
+        const uris = openUris();
+        if (!uris.length) return;
+        const uri = pick(uris);
+        texts.delete(uri);
+        lsp.close(uri);
+      },
+    ],
+    [
+      8,
+      'hover',
+      () => {
+        const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+        const text = texts.get(uri) ?? '';
+        const position = (random() < 0.7 && positionOf(text, pick(['url: ', 'tag: ', 'semver: ', 'digest: ', 'provider: ']))) || positionIn(text);
+        const source = new CancellationTokenSource();
+        track('hover', lsp.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }, source.token), source);
+      },
+    ],
+    [
+      8,
+      'completion',
+      () => {
+        const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+        const text = texts.get(uri) ?? '';
+        const position = (random() < 0.6 && positionOf(text, pick(['tag: ', 'semver: ', 'digest: ']))) || positionIn(text);
+        const source = new CancellationTokenSource();
+        track('completion', lsp.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }, source.token), source);
+      },
+    ],
+    [
+      4,
+      'inlayHint',
+      () => {
+        const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+        const lines = (texts.get(uri) ?? '').split('\n').length;
+        track(
+          'inlayHint',
+          lsp.connection.sendRequest('textDocument/inlayHint', {
+            textDocument: { uri },
+            range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } },
+          }),
+        );
+      },
+    ],
+    [
+      4,
+      'codeAction',
+      () => {
+        const uri = pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]);
+        const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+        const diags = last?.diagnostics ?? [];
+        const d = diags.length ? pick(diags) : undefined;
+        const range = d?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+        track('codeAction', lsp.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: d ? [d] : [] } }));
+      },
+    ],
+    [
+      2,
+      'documentSymbol/references',
+      () => {
+        const uri = pick(openUris().length ? openUris() : [uriOf('consumers.yaml')]);
+        const text = texts.get(uri) ?? '';
+        track('documentSymbol', lsp.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
+        track(
+          'references',
+          lsp.connection.sendRequest('textDocument/references', {
+            textDocument: { uri },
+            position: positionOf(text, 'name: ') ?? positionIn(text),
+            context: { includeDeclaration: true },
+          }),
+        );
+      },
+    ],
+    [
+      4,
+      'refresh',
+      () => {
+        track('command refresh', lsp.executeCommand('flux-oci.refreshResolution'));
+      },
+    ],
+    [
+      4,
+      'artifact command',
+      () => {
+        const source = new CancellationTokenSource();
+        const url = `oci://${proxy.host}/team/app`;
+        // Artifact commands reach the registry the user names even offline; keep the offline check about live lookups.
+        if (isOffline()) return;
+        const which = int(4);
+        const [command, args] =
+          which === 0
+            ? ['flux-oci.artifact.list', { url }]
+            : which === 1
+              ? ['flux-oci.artifact.pull', { url: `${url}:v1.0.0`, output: path.join(home, `pull-${sequenceSeed}-${int(1e9)}`) }]
+              : which === 2
+                ? [
+                    'flux-oci.artifact.push',
+                    { url: `${url}:fuzz-${int(5)}`, path: pushFolder, source: 'https://example.invalid/fuzz', revision: 'main@sha1:0123abcd' },
+                  ]
+                : ['flux-oci.artifact.defaults', { uri: pick(openUris().length ? openUris() : [uriOf('fleet.yaml')]) }];
+        track(`command ${command}`, lsp.connection.sendRequest('workspace/executeCommand', { command, arguments: [args] }, source.token), source);
+      },
+    ],
+    [
+      2,
+      'cluster command',
+      () => {
+        const source = new CancellationTokenSource();
+        const command = pick(['flux-oci.clusterTree', 'flux-oci.reconcile', 'flux-oci.events']);
+        track(
+          `command ${command}`,
+          lsp.connection.sendRequest(
+            'workspace/executeCommand',
+            { command, arguments: [{ kind: 'OCIRepository', name: 'app-tag', namespace: 'flux-system' }] },
+            source.token,
+          ),
+          source,
+        );
+      },
+    ],
+    [
+      5,
+      'settings',
+      () => {
+        const next = { ...settings };
+        const which = int(4);
+        if (which === 0) next['registry'] = { offline: !isOffline() };
+        else if (which === 1) next['validation'] = { enable: random() < 0.7 };
+        else if (which === 2) next['diagnosticsDelay'] = pick([0, 10, 50, 200]);
+        else next['verify'] = { publicKeyFiles: random() < 0.5 ? [] : [path.join(home, 'missing.pub')] };
+        setSettings(next);
+      },
+    ],
+    [
+      3,
+      'log-in/log-out',
+      () => {
+        credentials = random() < 0.6 ? [{ registry: relay.host, username: user.name, password: random() < 0.8 ? user.password : 'wrong' }] : [];
+        void lsp.connection.sendNotification('flux-oci/registryCredentials', { credentials });
+      },
+    ],
+    [
+      6,
+      'fault',
+      () => {
+        const f = pick(faultChoices());
+        count(report.faults, f.name);
+        currentFault = f.name;
+        proxy.setRules(f.fault ? [{ path: f.path ?? /./, fault: f.fault, ...(f.times ? { times: f.times } : {}) }] : []);
+        relay.setDelay(random() < 0.3 ? 500 + int(2500) : 0);
+      },
+    ],
     [5, 'pause', () => new Promise((r) => setTimeout(r, int(400)))],
   ];
   const totalWeight = ops.reduce((n, [w]) => n + w, 0);
@@ -454,7 +563,8 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
     if (lsp.alive) {
       const end = await lsp.connection.sendRequest<{ heapUsed: number }>('flux-oci/test/heap');
       const grownMiB = (end.heapUsed - baseline.heapUsed) / 2 ** 20;
-      if (grownMiB > 24) violations.push(`heap grew by ${grownMiB.toFixed(1)} MiB over the sequence (baseline ${(baseline.heapUsed / 2 ** 20).toFixed(1)} MiB)`);
+      if (grownMiB > 24)
+        violations.push(`heap grew by ${grownMiB.toFixed(1)} MiB over the sequence (baseline ${(baseline.heapUsed / 2 ** 20).toFixed(1)} MiB)`);
     }
 
     const unhandled = lsp.logs.filter((l) => l.includes('flux-oci: unhandled'));
@@ -466,7 +576,11 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
     await lsp.stop();
     rmSync(ws, { recursive: true, force: true });
   }
-  assert.deepEqual(violations, [], `sequence seed ${sequenceSeed} (reproduce: FUZZ_OPS_SEED=${baseSeed} FUZZ_OPS=${opsPerSequence}); operations ${JSON.stringify(report.operations)}`);
+  assert.deepEqual(
+    violations,
+    [],
+    `sequence seed ${sequenceSeed} (reproduce: FUZZ_OPS_SEED=${baseSeed} FUZZ_OPS=${opsPerSequence}); operations ${JSON.stringify(report.operations)}`,
+  );
   return report;
 }
 
@@ -501,7 +615,9 @@ async function converge(a: LspClient, b: LspClient, uris: string[], violations: 
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const u of differing) {
-    violations.push(`diagnostics of ${u} did not converge:\n--- fuzzed server\n${normalised(lastOf(a, u)?.diagnostics ?? [])}\n--- fresh server\n${normalised(lastOf(b, u)?.diagnostics ?? [])}`);
+    violations.push(
+      `diagnostics of ${u} did not converge:\n--- fuzzed server\n${normalised(lastOf(a, u)?.diagnostics ?? [])}\n--- fresh server\n${normalised(lastOf(b, u)?.diagnostics ?? [])}`,
+    );
   }
 }
 
@@ -517,7 +633,9 @@ test('random operation sequences against faulty registries never kill the server
   const requests = reports.reduce((n, r) => n + r.requests, 0);
   const faults: Record<string, number> = {};
   for (const r of reports) for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
-  process.stdout.write(`# operation fuzz: ${reports.length} sequences, ${ops} operations, ${requests} requests, faults ${JSON.stringify(faults)}, slowest answer ${Math.max(...reports.map((r) => r.slowest.ms))} ms\n`);
+  process.stdout.write(
+    `# operation fuzz: ${reports.length} sequences, ${ops} operations, ${requests} requests, faults ${JSON.stringify(faults)}, slowest answer ${Math.max(...reports.map((r) => r.slowest.ms))} ms\n`,
+  );
   assert.ok(reports.length > 0);
 });
 
@@ -541,7 +659,10 @@ test('cluster commands while kube-apiserver restarts never kill the server, and 
   const ws = mkdtempSync(path.join(tmpdir(), 'flux-oci-fuzz-cluster-'));
   const names = Array.from({ length: 6 }, (_, i) => `fuzz-${i}`);
   const text = names
-    .map((n) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${n}\n  namespace: flux-system\nspec:\n  interval: 10m\n  url: oci://127.0.0.1:5999/team/${n}\n  ref:\n    tag: v1.0.0\n`)
+    .map(
+      (n) =>
+        `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${n}\n  namespace: flux-system\nspec:\n  interval: 10m\n  url: oci://127.0.0.1:5999/team/${n}\n  ref:\n    tag: v1.0.0\n`,
+    )
     .join('---\n');
   const file = path.join(ws, 'sources.yaml');
   writeFileSync(file, text);
@@ -560,7 +681,13 @@ test('cluster commands while kube-apiserver restarts never kill the server, and 
     lsp.open(uri, text);
     const send = (what: string, command: string, arg: unknown, cancelAfterMs?: number) => {
       const source = new CancellationTokenSource();
-      const o = { what, started: Date.now(), bound: cancelAfterMs !== undefined ? cancelAfterMs + cancelBoundMs : 150_000, done: false, promise: Promise.resolve() as Promise<unknown> };
+      const o = {
+        what,
+        started: Date.now(),
+        bound: cancelAfterMs !== undefined ? cancelAfterMs + cancelBoundMs : 150_000,
+        done: false,
+        promise: Promise.resolve() as Promise<unknown>,
+      };
       o.promise = lsp.connection
         .sendRequest('workspace/executeCommand', { command, arguments: arg === undefined ? [] : [arg] }, source.token)
         .then(
@@ -605,21 +732,36 @@ test('cluster commands while kube-apiserver restarts never kill the server, and 
         break;
       }
       const now = Date.now();
-      for (const o of outstanding) if (!o.done && now - o.started > o.bound) ((o.done = true), violations.push(`${o.what} unanswered after ${now - o.started} ms`));
+      for (const o of outstanding)
+        if (!o.done && now - o.started > o.bound) ((o.done = true), violations.push(`${o.what} unanswered after ${now - o.started} ms`));
     }
     await restarting;
     const settle = Date.now() + 160_000;
     while (outstanding.some((o) => !o.done) && Date.now() < settle) await new Promise((r) => setTimeout(r, 200));
-    for (const o of outstanding) if (!o.done) violations.push(`${o.what} (sent ${Math.round((Date.now() - o.started) / 1000)} s ago) never answered; the server's last cluster lines: ${lsp.logs.filter((l) => l.startsWith('cluster')).slice(-8).join(' | ')}`);
+    for (const o of outstanding)
+      if (!o.done)
+        violations.push(
+          `${o.what} (sent ${Math.round((Date.now() - o.started) / 1000)} s ago) never answered; the server's last cluster lines: ${lsp.logs
+            .filter((l) => l.startsWith('cluster'))
+            .slice(-8)
+            .join(' | ')}`,
+        );
 
     // Converged: the tree lists exactly the OCIRepositories the API server holds, with their suspend state.
     const truth = async () => {
       const r = await plane.api('GET', '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/ocirepositories');
-      return ((r.body?.items ?? []) as Array<{ metadata: { name: string }; spec: { suspend?: boolean } }>).map((o) => `${o.metadata.name}:${o.spec.suspend === true}`).sort().join(',');
+      return ((r.body?.items ?? []) as Array<{ metadata: { name: string }; spec: { suspend?: boolean } }>)
+        .map((o) => `${o.metadata.name}:${o.spec.suspend === true}`)
+        .sort()
+        .join(',');
     };
     const shown = async () => {
       const tree = (await lsp.executeCommand('flux-oci.clusterTree')) as { nodes?: Array<{ ref: { kind: string; name: string }; suspended: boolean }> };
-      return (tree.nodes ?? []).filter((n) => n.ref.kind === 'OCIRepository').map((n) => `${n.ref.name}:${n.suspended}`).sort().join(',');
+      return (tree.nodes ?? [])
+        .filter((n) => n.ref.kind === 'OCIRepository')
+        .map((n) => `${n.ref.name}:${n.suspended}`)
+        .sort()
+        .join(',');
     };
     let last = '';
     const converged = await (async () => {
@@ -635,7 +777,9 @@ test('cluster commands while kube-apiserver restarts never kill the server, and 
     if (!converged) violations.push(`the tree did not converge to the cluster: ${last}`);
     const unhandled = lsp.logs.filter((l) => l.includes('flux-oci: unhandled'));
     if (unhandled.length) violations.push(`the process guard caught ${unhandled.length} slip(s); first: ${unhandled[0]!.slice(0, 1500)}`);
-    process.stdout.write(`# cluster fuzz: ${Object.values(ops).reduce((a, b) => a + b, 0)} operations ${JSON.stringify(ops)}, ${restarts} API server restarts, ${outstanding.length} commands\n`);
+    process.stdout.write(
+      `# cluster fuzz: ${Object.values(ops).reduce((a, b) => a + b, 0)} operations ${JSON.stringify(ops)}, ${restarts} API server restarts, ${outstanding.length} commands\n`,
+    );
     assert.deepEqual(violations, [], `seed ${baseSeed + 1000}`);
   } finally {
     await lsp.stop();

@@ -56,17 +56,28 @@ describe('flux-oci-language-server over stdio', () => {
     const pending = client.diagnostics(uri, 1);
     client.open(uri, text);
     const diags = await pending;
-    assert.ok(diags.some((d) => d.range.start.line >= 8 && d.severity === 1), 'syntax error reported in the second document');
-    assert.ok(diags.every((d) => d.range.start.line >= 8 || d.severity !== 1), 'no error in the first document');
+    assert.ok(
+      diags.some((d) => d.range.start.line >= 8 && d.severity === 1),
+      'syntax error reported in the second document',
+    );
+    assert.ok(
+      diags.every((d) => d.range.start.line >= 8 || d.severity !== 1),
+      'no error in the first document',
+    );
     const v2 = client.replaceAll(uri, text.replace('data: [unclosed', 'data: {}'));
     const after = await client.diagnostics(uri, v2);
-    assert.ok(after.every((d) => d.severity !== 1), `no errors after the fix: ${JSON.stringify(after)}`);
+    assert.ok(
+      after.every((d) => d.severity !== 1),
+      `no errors after the fix: ${JSON.stringify(after)}`,
+    );
     client.close(uri);
   });
 
   test('completion offers OCIRepository spec keys, required ones first, with CRD docs', async () => {
     const uri = fileUri(path.join(ws, 'scratch-keys.yaml'));
-    const { text, position } = cursor(['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', 'spec:', '  |'].join('\n'));
+    const { text, position } = cursor(
+      ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', 'spec:', '  |'].join('\n'),
+    );
     client.open(uri, text);
     const items = await client.completion(uri, position);
     const names = labels(items);
@@ -85,7 +96,17 @@ describe('flux-oci-language-server over stdio', () => {
   test('completion skips keys already present and knows nested blocks', async () => {
     const uri = fileUri(path.join(ws, 'scratch-nested.yaml'));
     const { text, position } = cursor(
-      ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', 'spec:', '  interval: 5m', '  ref:', '    tag: v1', '    |'].join('\n'),
+      [
+        'apiVersion: source.toolkit.fluxcd.io/v1',
+        'kind: OCIRepository',
+        'metadata:',
+        '  name: app',
+        'spec:',
+        '  interval: 5m',
+        '  ref:',
+        '    tag: v1',
+        '    |',
+      ].join('\n'),
     );
     client.open(uri, text);
     const names = labels(await client.completion(uri, position));
@@ -177,7 +198,8 @@ describe('flux-oci-language-server over stdio', () => {
 
   test('go to definition follows sourceRef, dependsOn and secretRef across files', async () => {
     const uri = fileUri(path.join(ws, 'apps/podinfo.yaml'));
-    const target = (r: Location | LocationLink) => ('targetUri' in r ? { uri: r.targetUri, line: r.targetSelectionRange.start.line } : { uri: r.uri, line: r.range.start.line });
+    const target = (r: Location | LocationLink) =>
+      'targetUri' in r ? { uri: r.targetUri, line: r.targetSelectionRange.start.line } : { uri: r.uri, line: r.range.start.line };
     const source = (await client.definition(uri, { line: 23, character: 11 })).map(target);
     assert.deepEqual(source, [{ uri, line: 3 }], 'sourceRef → the OCIRepository above');
     const dep = (await client.definition(uri, { line: 25, character: 14 })).map(target);
@@ -198,7 +220,10 @@ describe('flux-oci-language-server over stdio', () => {
   test('document symbols: one per object, Kind/name', async () => {
     const uri = fileUri(path.join(ws, 'apps/podinfo.yaml'));
     const symbols = await client.documentSymbols(uri);
-    assert.deepEqual(symbols.map((s) => s.name), ['OCIRepository/podinfo', 'Kustomization/podinfo', 'ConfigMap/settings']);
+    assert.deepEqual(
+      symbols.map((s) => s.name),
+      ['OCIRepository/podinfo', 'Kustomization/podinfo', 'ConfigMap/settings'],
+    );
     assert.equal(symbols[1]!.selectionRange.start.line, 16);
   });
 
@@ -227,7 +252,10 @@ describe('flux-oci-language-server over stdio', () => {
     // Declaring it elsewhere resolves the reference.
     const other = fileUri(path.join(ws, 'scratch-nowhere.yaml'));
     const resolved = client.nextDiagnostics(uri, (d) => !d.some((x) => x.code === 'flux/unresolved-reference'));
-    client.open(other, 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: nowhere\nspec:\n  interval: 1m\n  url: oci://r.example/x\n');
+    client.open(
+      other,
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: nowhere\nspec:\n  interval: 1m\n  url: oci://r.example/x\n',
+    );
     await resolved;
     client.close(other);
     client.close(uri);
@@ -235,10 +263,15 @@ describe('flux-oci-language-server over stdio', () => {
 
   test('files created on disk are indexed from file-watcher events', async () => {
     const file = path.join(ws, 'apps/late.yaml');
-    writeFileSync(file, 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: late-bucket\nspec:\n  interval: 1m\n  bucketName: b\n  endpoint: s3.example\n');
+    writeFileSync(
+      file,
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: late-bucket\nspec:\n  interval: 1m\n  bucketName: b\n  endpoint: s3.example\n',
+    );
     client.notifyWatchedFiles([{ uri: fileUri(file), type: 1 }]);
     const uri = fileUri(path.join(ws, 'scratch-watch.yaml'));
-    const { text, position } = cursor('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: x\nspec:\n  sourceRef:\n    kind: Bucket\n    name: |\n');
+    const { text, position } = cursor(
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: x\nspec:\n  sourceRef:\n    kind: Bucket\n    name: |\n',
+    );
     client.open(uri, text);
     let names: string[] = [];
     for (let i = 0; i < 50 && !names.includes('late-bucket'); i++) {
@@ -251,7 +284,12 @@ describe('flux-oci-language-server over stdio', () => {
 
   test('code actions are offered only for diagnostics we published', async () => {
     const uri = fileUri(path.join(ws, 'apps/podinfo.yaml'));
-    const foreign = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: 'from another tool', code: 'x', severity: 2 as const };
+    const foreign = {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      message: 'from another tool',
+      code: 'x',
+      severity: 2 as const,
+    };
     assert.deepEqual(await client.codeActions(uri, foreign.range, [foreign]), []);
   });
 

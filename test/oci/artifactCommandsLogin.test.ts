@@ -48,12 +48,19 @@ test('after Log In, List and Push Artifact use the log-in the server holds; befo
     assert.equal(before.code, 'unauthorized');
     assert.match(before.error ?? '', /requires authentication/);
 
-    await lsp.connection.sendNotification('flux-oci/registryCredentials', { credentials: [{ registry: secured.host, username: user.name, password: user.password }] });
+    await lsp.connection.sendNotification('flux-oci/registryCredentials', {
+      credentials: [{ registry: secured.host, username: user.name, password: user.password }],
+    });
     const listed = await lsp.executeCommand<Answer>('flux-oci.artifact.list', [{ url }]);
     assert.equal(listed.ok, true, listed.error);
-    assert.deepEqual(listed.artifacts?.map((a) => a.tag), ['v1.0.0']);
+    assert.deepEqual(
+      listed.artifacts?.map((a) => a.tag),
+      ['v1.0.0'],
+    );
 
-    const pushed = await lsp.executeCommand<Answer>('flux-oci.artifact.push', [{ url: `${url}:v1.1.0`, path: 'deploy', source: 'https://github.com/org/app', revision: 'main@sha1:0123abcd' }]);
+    const pushed = await lsp.executeCommand<Answer>('flux-oci.artifact.push', [
+      { url: `${url}:v1.1.0`, path: 'deploy', source: 'https://github.com/org/app', revision: 'main@sha1:0123abcd' },
+    ]);
     assert.equal(pushed.ok, true, pushed.error);
     assert.match(pushed.digest ?? '', /^sha256:/);
     // The password went from the editor to the server once, and never into a log line.

@@ -23,9 +23,29 @@ let lsp: LspClient;
 let repo: string;
 const digests: Record<string, string> = {};
 
-interface Side { kind: string; url?: string; tag?: string; digest?: string; root?: string; offline?: boolean }
-interface CompareAnswer { ok: boolean; error?: string; before: Side; after: Side; identical: boolean; changes: Array<{ kind: string; path: string; content: string }> }
-interface FileAnswer { ok: boolean; error?: string; content?: string; size?: number; mode?: number }
+interface Side {
+  kind: string;
+  url?: string;
+  tag?: string;
+  digest?: string;
+  root?: string;
+  offline?: boolean;
+}
+interface CompareAnswer {
+  ok: boolean;
+  error?: string;
+  before: Side;
+  after: Side;
+  identical: boolean;
+  changes: Array<{ kind: string; path: string; content: string }>;
+}
+interface FileAnswer {
+  ok: boolean;
+  error?: string;
+  content?: string;
+  size?: number;
+  mode?: number;
+}
 
 const compare = (before: object, after: object) => lsp.executeCommand<CompareAnswer>('flux-oci.artifact.compare', [{ before, after }]);
 const file = (url: string, p: string) => lsp.connection.sendRequest<FileAnswer>('flux-oci/artifactFile', { url, path: p });
@@ -63,7 +83,10 @@ test('tag to tag: the changed files, then each file served from the cache', { sk
   assert.equal(r.before.digest, digests['v1.0.0']);
   assert.equal(r.before.tag, 'v1.0.0');
   assert.equal(r.after.url, `${repo}@${digests['v1.1.0']}`);
-  assert.deepEqual(r.changes.map((c) => `${c.kind} ${c.path} ${c.content}`), ['modified apps/deployment.yaml text', 'removed old.yaml text']);
+  assert.deepEqual(
+    r.changes.map((c) => `${c.kind} ${c.path} ${c.content}`),
+    ['modified apps/deployment.yaml text', 'removed old.yaml text'],
+  );
   const old = await file(r.before.url!, 'apps/deployment.yaml');
   assert.equal(old.ok, true, old.error);
   assert.equal(text(old), 'kind: Deployment\nspec:\n  replicas: 1\n');
@@ -89,7 +112,11 @@ test('"the version before" is the previous semver tag; a folder is compared with
   assert.equal(folder.ok, true, folder.error);
   assert.equal(folder.after.kind, 'folder');
   assert.equal(folder.after.root, path.join(ws, 'deploy'));
-  assert.deepEqual(folder.changes.map((c) => `${c.kind} ${c.path}`), ['modified apps/deployment.yaml'], 'logo.png is ignored as push ignores it');
+  assert.deepEqual(
+    folder.changes.map((c) => `${c.kind} ${c.path}`),
+    ['modified apps/deployment.yaml'],
+    'logo.png is ignored as push ignores it',
+  );
 });
 
 test('what a cluster runs against what its OCIRepository spec resolves to now (the next reconcile)', { skip }, async () => {
@@ -100,7 +127,10 @@ test('what a cluster runs against what its OCIRepository spec resolves to now (t
   assert.equal(next.before.tag, 'v1.0.0');
   assert.equal(next.after.tag, 'v1.1.0');
   assert.equal(next.after.digest, digests['v1.1.0']);
-  assert.deepEqual(next.changes.map((c) => `${c.kind} ${c.path}`), ['modified apps/deployment.yaml', 'removed old.yaml']);
+  assert.deepEqual(
+    next.changes.map((c) => `${c.kind} ${c.path}`),
+    ['modified apps/deployment.yaml', 'removed old.yaml'],
+  );
   const pinned = await compare(running, { source: { url: repo, ref: { tag: 'v1.0.0' } } });
   assert.equal(pinned.identical, true);
   const none = await compare(running, { source: { url: repo, ref: { semver: '>=3.0.0' } } });

@@ -28,7 +28,10 @@ describe('Basic auth over TLS', { skip }, () => {
     rmSync(ws, { recursive: true, force: true });
   });
   const push = (tag: string, extra: string[], env?: NodeJS.ProcessEnv) =>
-    runCli(['push', 'artifact', `oci://${registry.host}/secure/app:${tag}`, '-f', 'deploy', '--source', 's', '--revision', 'r', ...extra], { cwd: ws, ...(env ? { env } : {}) });
+    runCli(['push', 'artifact', `oci://${registry.host}/secure/app:${tag}`, '-f', 'deploy', '--source', 's', '--revision', 'r', ...extra], {
+      cwd: ws,
+      ...(env ? { env } : {}),
+    });
 
   test('a registry whose certificate we do not trust is refused, with the fix in the message', async () => {
     const run = await push('v1', ['--creds', `alice:${password}`]);
@@ -53,7 +56,10 @@ describe('Basic auth over TLS', { skip }, () => {
   test('--creds and --ca-file push and pull', async () => {
     const ok = await push('v1', ['--ca-file', registry.caFile!, '--creds', `alice:${password}`]);
     assert.equal(ok.code, 0, ok.stderr);
-    const pull = await runCli(['pull', 'artifact', `oci://${registry.host}/secure/app:v1`, '-o', 'out1', '--ca-file', registry.caFile!, '--creds', `alice:${password}`], { cwd: ws });
+    const pull = await runCli(
+      ['pull', 'artifact', `oci://${registry.host}/secure/app:v1`, '-o', 'out1', '--ca-file', registry.caFile!, '--creds', `alice:${password}`],
+      { cwd: ws },
+    );
     assert.equal(pull.code, 0, pull.stderr);
     assertNoSecret(pull);
   });
@@ -61,12 +67,21 @@ describe('Basic auth over TLS', { skip }, () => {
   test('docker config auths and SSL_CERT_FILE work without flags', async () => {
     const dockerDir = path.join(ws, 'docker-auths');
     mkdirSync(dockerDir, { recursive: true });
-    writeFileSync(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { [`https://${registry.host}`]: { auth: Buffer.from(`alice:${password}`).toString('base64') } } }));
+    writeFileSync(
+      path.join(dockerDir, 'config.json'),
+      JSON.stringify({ auths: { [`https://${registry.host}`]: { auth: Buffer.from(`alice:${password}`).toString('base64') } } }),
+    );
     const run = await push('v2', [], { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: registry.caFile! });
     assert.equal(run.code, 0, run.stderr);
-    const list = await runCli(['list', 'artifacts', `oci://${registry.host}/secure/app`, '-o', 'json'], { cwd: ws, env: { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: registry.caFile! } });
+    const list = await runCli(['list', 'artifacts', `oci://${registry.host}/secure/app`, '-o', 'json'], {
+      cwd: ws,
+      env: { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: registry.caFile! },
+    });
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual((JSON.parse(list.stdout) as Array<{ tag: string }>).map((a) => a.tag), ['v2', 'v1']);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as Array<{ tag: string }>).map((a) => a.tag),
+      ['v2', 'v1'],
+    );
   });
 
   test('docker config credHelpers run docker-credential-<name> get', async () => {
@@ -74,7 +89,10 @@ describe('Basic auth over TLS', { skip }, () => {
     mkdirSync(bin, { recursive: true });
     const helper = path.join(bin, 'docker-credential-testvault');
     // A credential helper speaking docker's protocol: server URL on stdin, JSON on stdout.
-    writeFileSync(helper, `#!/bin/sh\nread server\nif [ "$1" = get ] && [ "$server" = "${registry.host}" ]; then\n  printf '{"ServerURL":"%s","Username":"alice","Secret":"${password}"}' "$server"\nelse\n  echo "credentials not found in native keychain"; exit 1\nfi\n`);
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nread server\nif [ "$1" = get ] && [ "$server" = "${registry.host}" ]; then\n  printf '{"ServerURL":"%s","Username":"alice","Secret":"${password}"}' "$server"\nelse\n  echo "credentials not found in native keychain"; exit 1\nfi\n`,
+    );
     chmodSync(helper, 0o755);
     const dockerDir = path.join(ws, 'docker-helpers');
     mkdirSync(dockerDir, { recursive: true });
@@ -98,7 +116,10 @@ describe('Bearer tokens', { skip }, () => {
   let registry: StartedRegistry;
   let ws: string;
   before(async () => {
-    registry = await startRegistry({ auth: 'token', users: { ci: { password, access: 'push', refreshToken: `refresh-${password}` }, reader: { password, access: 'pull' } } });
+    registry = await startRegistry({
+      auth: 'token',
+      users: { ci: { password, access: 'push', refreshToken: `refresh-${password}` }, reader: { password, access: 'pull' } },
+    });
     ws = makeWorkspace();
   });
   after(async () => {
@@ -108,7 +129,10 @@ describe('Bearer tokens', { skip }, () => {
 
   test('CI pushes with a push token; one token covers the whole push', async () => {
     const before = registry.tokenRequests.length;
-    const run = await runCli(['push', 'artifact', `oci://${registry.host}/tok/app:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--creds', `ci:${password}`], { cwd: ws });
+    const run = await runCli(
+      ['push', 'artifact', `oci://${registry.host}/tok/app:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--creds', `ci:${password}`],
+      { cwd: ws },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(registry.tokenRequests.length - before, 1, 'tokens are cached per scope');
     assert.deepEqual(registry.tokenRequests.at(-1)!.scope, ['repository:tok/app:pull,push']);
@@ -121,7 +145,10 @@ describe('Bearer tokens', { skip }, () => {
   });
 
   test('a pull-only user trying to push gets a clear denial', async () => {
-    const run = await runCli(['push', 'artifact', `oci://${registry.host}/tok/app:v2`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--creds', `reader:${password}`], { cwd: ws });
+    const run = await runCli(
+      ['push', 'artifact', `oci://${registry.host}/tok/app:v2`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--creds', `reader:${password}`],
+      { cwd: ws },
+    );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /denied access \(tok\/app:pull,push\) to the credentials from --creds/);
     assertNoSecret(run);
@@ -144,7 +171,10 @@ describe('Bearer tokens', { skip }, () => {
     const dockerDir = path.join(ws, 'docker-identity');
     mkdirSync(dockerDir, { recursive: true });
     writeFileSync(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { identitytoken: `refresh-${password}` } } }));
-    const run = await runCli(['push', 'artifact', `oci://${registry.host}/tok/app:v3`, '-f', 'deploy', '--source', 's', '--revision', 'r'], { cwd: ws, env: { DOCKER_CONFIG: dockerDir } });
+    const run = await runCli(['push', 'artifact', `oci://${registry.host}/tok/app:v3`, '-f', 'deploy', '--source', 's', '--revision', 'r'], {
+      cwd: ws,
+      env: { DOCKER_CONFIG: dockerDir },
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(registry.tokenRequests.at(-1)!.user, 'ci');
     assertNoSecret(run);

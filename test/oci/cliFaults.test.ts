@@ -277,7 +277,10 @@ test('the registry dies half-way through a push: a clear error naming it, exit 1
       const run = startCli(pushArgs(doomed.host, 'cli-faults/crash:v1'));
       // The registry writes an upload into _uploads/<id>/data as it arrives: kill it once some has.
       const uploads = path.join(doomed.dir, 'data', 'docker', 'registry', 'v2', 'repositories', 'cli-faults', 'crash', '_uploads');
-      const received = () => (existsSync(uploads) ? readdirSync(uploads).reduce((n, id) => n + (existsSync(path.join(uploads, id, 'data')) ? statSync(path.join(uploads, id, 'data')).size : 0), 0) : 0);
+      const received = () =>
+        existsSync(uploads)
+          ? readdirSync(uploads).reduce((n, id) => n + (existsSync(path.join(uploads, id, 'data')) ? statSync(path.join(uploads, id, 'data')).size : 0), 0)
+          : 0;
       await until('the registry to receive part of the layer', () => received() > 2 * MiB, 60_000);
       await doomed.kill();
       const killedAt = Date.now();
@@ -286,7 +289,10 @@ test('the registry dies half-way through a push: a clear error naming it, exit 1
       assert.ok(Date.now() - killedAt < 25_000, `gave up in ${Date.now() - killedAt} ms:\n${exit.stderr}`);
       assert.equal(exit.code, 1, exit.stderr);
       const last = exit.stderr.trimEnd().split('\n').at(-1)!;
-      assert.match(last, new RegExp(`^✗ .*connection to ${doomed.host.replace(/\./g, '\\.')} failed .*check that the registry is running and reachable, then try again`));
+      assert.match(
+        last,
+        new RegExp(`^✗ .*connection to ${doomed.host.replace(/\./g, '\\.')} failed .*check that the registry is running and reachable, then try again`),
+      );
       assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
       assertCleanTmp(run.tmp);
     } finally {
@@ -316,7 +322,9 @@ test('a file-size limit reached while pulling (ulimit -f): "disk full" with the 
     { name: 'the layer kept as it is', limitKiB: 1024, output: 'limited.tgz', operation: 'copy', writing: /limited\.tgz/ },
   ];
   for (const c of cases) {
-    const run = startCli(['pull', 'artifact', `oci://${registry.host}/cli-faults/limit:v1`, '-o', c.output, '--layer-operation', c.operation], { fileSizeLimitKiB: c.limitKiB });
+    const run = startCli(['pull', 'artifact', `oci://${registry.host}/cli-faults/limit:v1`, '-o', c.output, '--layer-operation', c.operation], {
+      fileSizeLimitKiB: c.limitKiB,
+    });
     const exit = await run.exit;
     assert.equal(exit.signal, null, `${c.name}: not killed by SIGXFSZ`);
     assert.equal(exit.code, 1, `${c.name}:\n${exit.stderr}`);
@@ -370,7 +378,10 @@ test('build artifact into a folder that is a file: a clear message, exit 1, no t
     const run = startCli(['build', 'artifact', '-p', 'deploy', '-o', 'notes.txt/artifact.tgz']);
     const exit = await run.exit;
     assert.equal(exit.code, 1, exit.stderr);
-    assert.match(exit.stderr.trimEnd().split('\n').at(-1)!, /^✗ cannot write to .*notes\.txt\/artifact\.tgz: .*notes\.txt is a file, not a folder; choose another output file/);
+    assert.match(
+      exit.stderr.trimEnd().split('\n').at(-1)!,
+      /^✗ cannot write to .*notes\.txt\/artifact\.tgz: .*notes\.txt is a file, not a folder; choose another output file/,
+    );
     assert.deepEqual(strayTempsInWorkspace(), []);
     assertCleanTmp(run.tmp);
   } finally {

@@ -31,7 +31,19 @@ before(async () => {
   });
   base = `oci://${registry.host}/team/diffs`;
   const push = async (tag: string) => {
-    const r = await cli(['push', 'artifact', `${base}:${tag}`, '-f', 'deploy', '--source', 'https://github.com/org/app', '--revision', `${tag}@sha1:0123abc`, '-o', 'json']);
+    const r = await cli([
+      'push',
+      'artifact',
+      `${base}:${tag}`,
+      '-f',
+      'deploy',
+      '--source',
+      'https://github.com/org/app',
+      '--revision',
+      `${tag}@sha1:0123abc`,
+      '-o',
+      'json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     digests[tag] = (JSON.parse(r.stdout) as { digest: string }).digest;
   };
@@ -98,12 +110,20 @@ test('digest to digest in summary and json formats', { skip }, async () => {
   assert.deepEqual(summary.stdout.trim().split('\n'), ['~ apps/deployment.yaml', '~ blob.dat', '+ new.yaml', '- old.yaml']);
   const json = await cli(['diff', 'artifact', a, b, '--format', 'json']);
   assert.equal(json.code, 1);
-  const result = JSON.parse(json.stdout) as { identical: boolean; before: { digest: string; revision: string }; after: { digest: string }; changes: Array<{ kind: string; path: string; content: string }> };
+  const result = JSON.parse(json.stdout) as {
+    identical: boolean;
+    before: { digest: string; revision: string };
+    after: { digest: string };
+    changes: Array<{ kind: string; path: string; content: string }>;
+  };
   assert.equal(result.identical, false);
   assert.equal(result.before.digest, digests['v1']);
   assert.equal(result.before.revision, 'v1@sha1:0123abc');
   assert.equal(result.after.digest, digests['v2']);
-  assert.deepEqual(result.changes.map((c) => `${c.kind} ${c.path} ${c.content}`), ['modified apps/deployment.yaml text', 'modified blob.dat binary', 'added new.yaml text', 'removed old.yaml text']);
+  assert.deepEqual(
+    result.changes.map((c) => `${c.kind} ${c.path} ${c.content}`),
+    ['modified apps/deployment.yaml text', 'modified blob.dat binary', 'added new.yaml text', 'removed old.yaml text'],
+  );
 });
 
 test('tag to folder: the folder is read with push ignore rules, the artifact is the new side', { skip }, async () => {
@@ -117,10 +137,20 @@ test('tag to folder: the folder is read with push ignore rules, the artifact is 
   assert.match(older.stdout, /^diff --git a\/old.yaml b\/old.yaml\nnew file mode 100644$/m, 'only in the artifact = added');
   assert.match(older.stderr, /differ from the local ones: 4 files changed/);
   const json = await cli(['diff', 'artifact', `${base}:v1`, '-f', 'deploy', '-o', 'json']);
-  const r = JSON.parse(json.stdout) as { url: string; digest: string; identical: boolean; localFiles: number; remoteFiles: number; changes: Array<{ kind: string; path: string; local?: unknown; remote?: unknown }> };
+  const r = JSON.parse(json.stdout) as {
+    url: string;
+    digest: string;
+    identical: boolean;
+    localFiles: number;
+    remoteFiles: number;
+    changes: Array<{ kind: string; path: string; local?: unknown; remote?: unknown }>;
+  };
   assert.equal(r.digest, digests['v1']);
   assert.equal(r.localFiles, 4);
-  assert.deepEqual(r.changes.map((c) => `${c.kind} ${c.path} ${c.local ? 'L' : ''}${c.remote ? 'R' : ''}`), ['modified apps/deployment.yaml LR', 'modified blob.dat LR', 'removed new.yaml L', 'added old.yaml R']);
+  assert.deepEqual(
+    r.changes.map((c) => `${c.kind} ${c.path} ${c.local ? 'L' : ''}${c.remote ? 'R' : ''}`),
+    ['modified apps/deployment.yaml LR', 'modified blob.dat LR', 'removed new.yaml L', 'added old.yaml R'],
+  );
 });
 
 test('usage errors say what to give', { skip }, async () => {
@@ -132,7 +162,10 @@ test('usage errors say what to give', { skip }, async () => {
   const fmt = await cli(['diff', 'artifact', `${base}:v1`, `${base}:v2`, '--format', 'html']);
   assert.equal(fmt.code, 2);
   assert.match(fmt.stderr, /--format must be unified, summary or json/);
-  const size = await runCli(['diff', 'artifact', `${base}:v1`, `${base}:v2`], { cwd: ws, env: { FLUX_OCI_ARTIFACT_CACHE: cacheDir, FLUX_OCI_ARTIFACT_CACHE_SIZE: 'lots' } });
+  const size = await runCli(['diff', 'artifact', `${base}:v1`, `${base}:v2`], {
+    cwd: ws,
+    env: { FLUX_OCI_ARTIFACT_CACHE: cacheDir, FLUX_OCI_ARTIFACT_CACHE_SIZE: 'lots' },
+  });
   assert.equal(size.code, 2);
   assert.match(size.stderr, /FLUX_OCI_ARTIFACT_CACHE_SIZE must be a size such as/);
 });

@@ -106,7 +106,10 @@ test('a layer corrupted once on the way down is fetched again; the files are int
   const run = await runCli(['pull', 'artifact', `oci://${proxy.host}/faults/down:v1`, '-o', 'down-once'], { cwd: ws });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /does not match its digest.*retrying/);
-  assert.equal(readFileSync(path.join(ws, 'down-once', 'apps', 'deployment.yaml'), 'utf8'), readFileSync(path.join(ws, 'deploy', 'apps', 'deployment.yaml'), 'utf8'));
+  assert.equal(
+    readFileSync(path.join(ws, 'down-once', 'apps', 'deployment.yaml'), 'utf8'),
+    readFileSync(path.join(ws, 'deploy', 'apps', 'deployment.yaml'), 'utf8'),
+  );
 });
 
 test('a layer always corrupted on the way down: clear error, no output folder', { skip }, async () => {
@@ -116,7 +119,9 @@ test('a layer always corrupted on the way down: clear error, no output folder', 
   assert.match(run.stderr, /✗ .*does not match its digest/);
   assert.equal(existsSync(path.join(ws, 'down-always')), false);
   assert.deepEqual(
-    require('node:fs').readdirSync(ws).filter((n: string) => n.includes('flux-oci')),
+    require('node:fs')
+      .readdirSync(ws)
+      .filter((n: string) => n.includes('flux-oci')),
     [],
     'no temporary folder is left behind',
   );
@@ -143,10 +148,14 @@ test('a registry that stalls hits --timeout with a clear message', { skip }, asy
 test('Ctrl-C during a push stops at once with exit 130 and no tag', { skip }, async () => {
   proxy.setRules([{ method: 'PUT', path: /\/manifests\//, fault: { kind: 'stall' } }]);
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), 'push', 'artifact', `oci://${proxy.host}/faults/cancel:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r'], {
-    cwd: ws,
-    env: { PATH: process.env['PATH'], HOME: ws },
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'flux-oci'), 'push', 'artifact', `oci://${proxy.host}/faults/cancel:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r'],
+    {
+      cwd: ws,
+      env: { PATH: process.env['PATH'], HOME: ws },
+    },
+  );
   let stderr = '';
   let interrupted = false;
   child.stderr.on('data', (d: Buffer) => {

@@ -25,10 +25,13 @@ after(async () => {
 });
 
 test('HTTPS_PROXY carries the registry traffic, TLS to the registry still verified end to end', { skip }, async () => {
-  const run = await runCli(['push', 'artifact', `oci://${registry.host}/proxied/app:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--ca-file', registry.caFile!], {
-    cwd: ws,
-    env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' },
-  });
+  const run = await runCli(
+    ['push', 'artifact', `oci://${registry.host}/proxied/app:v1`, '-f', 'deploy', '--source', 's', '--revision', 'r', '--ca-file', registry.caFile!],
+    {
+      cwd: ws,
+      env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' },
+    },
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.ok(proxy.targets.includes(registry.host), `the proxy carried ${proxy.targets.join(', ')}`);
 });

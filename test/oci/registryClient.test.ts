@@ -19,14 +19,17 @@ const { RegistryClient, digestOf } = domain.registry;
 type Client = InstanceType<typeof RegistryClient>;
 
 const skip = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
-const peerSkip = (name: 'registry' | 'ggcr-registry') =>
-  peerBinary(name) ? false : `${name} is not built; run: bash scripts/peers/build.sh ${name}`;
+const peerSkip = (name: 'registry' | 'ggcr-registry') => (peerBinary(name) ? false : `${name} is not built; run: bash scripts/peers/build.sh ${name}`);
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const emptyConfig = Buffer.from('{}');
 
 function blob(bytes: Buffer) {
-  return { digest: digestOf(bytes), size: bytes.length, open: (r?: { start: number; end: number }) => Readable.from([r ? bytes.subarray(r.start, r.end + 1) : bytes]) };
+  return {
+    digest: digestOf(bytes),
+    size: bytes.length,
+    open: (r?: { start: number; end: number }) => Readable.from([r ? bytes.subarray(r.start, r.end + 1) : bytes]),
+  };
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -45,7 +48,11 @@ async function pushManifest(client: Client, repo: string, ref: string, extra: Re
     mediaType: ociManifest,
     // go-containerregistry's registry reports config.mediaType as the artifact type
     // (an early OCI 1.1 draft), so referrers carry their type in both places.
-    config: { mediaType: typeof extra['artifactType'] === 'string' ? extra['artifactType'] : 'application/vnd.oci.empty.v1+json', digest: digestOf(emptyConfig), size: 2 },
+    config: {
+      mediaType: typeof extra['artifactType'] === 'string' ? extra['artifactType'] : 'application/vnd.oci.empty.v1+json',
+      digest: digestOf(emptyConfig),
+      size: 2,
+    },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
     ...extra,
   };
@@ -89,7 +96,14 @@ describe('docker-registry (distribution 2.8)', { skip }, () => {
     await client.uploadBlob('docker/app', blob(layer));
     await client.uploadBlob('docker/app', blob(emptyConfig));
     const mediaType = 'application/vnd.docker.distribution.manifest.v2+json';
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: digestOf(emptyConfig), size: 2 }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: digestOf(layer), size: layer.length }] }));
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType,
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: digestOf(emptyConfig), size: 2 },
+        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: digestOf(layer), size: layer.length }],
+      }),
+    );
     const digest = await client.putManifest('docker/app', 'v1', bytes, mediaType);
     const got = await client.getManifest('docker/app', 'v1');
     assert.equal(got.mediaType, mediaType);
@@ -100,14 +114,16 @@ describe('docker-registry (distribution 2.8)', { skip }, () => {
   test('an index resolves to its linux/amd64 manifest, keeping the index digest as Flux does', async () => {
     const amd = await pushManifest(client, 'multi/app', 'amd');
     const arm = await pushManifest(client, 'multi/app', 'arm');
-    const index = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [
-        { mediaType: ociManifest, digest: arm.digest, size: arm.bytes.length, platform: { os: 'linux', architecture: 'arm64' } },
-        { mediaType: ociManifest, digest: amd.digest, size: amd.bytes.length, platform: { os: 'linux', architecture: 'amd64' } },
-      ],
-    }));
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { mediaType: ociManifest, digest: arm.digest, size: arm.bytes.length, platform: { os: 'linux', architecture: 'arm64' } },
+          { mediaType: ociManifest, digest: amd.digest, size: amd.bytes.length, platform: { os: 'linux', architecture: 'amd64' } },
+        ],
+      }),
+    );
     const indexDigest = await client.putManifest('multi/app', 'v1', index, 'application/vnd.oci.image.index.v1+json');
     const resolved = await domain.ociOperations.resolveArtifact(client, { registry: registry.host, repository: 'multi/app', tag: 'v1' });
     assert.equal(resolved.digest, indexDigest);
@@ -118,14 +134,19 @@ describe('docker-registry (distribution 2.8)', { skip }, () => {
     const subject = await pushManifest(client, 'refs/app', 'v1');
     assert.deepEqual(await client.referrers('refs/app', subject.digest), []);
     const sig = await pushManifest(client, 'refs/app', 'sig', { artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' });
-    const fallback = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ mediaType: ociManifest, digest: sig.digest, size: sig.bytes.length, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' }],
-    }));
+    const fallback = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ mediaType: ociManifest, digest: sig.digest, size: sig.bytes.length, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' }],
+      }),
+    );
     await client.putManifest('refs/app', subject.digest.replace(':', '-'), fallback, 'application/vnd.oci.image.index.v1+json');
     const found = await client.referrers('refs/app', subject.digest);
-    assert.deepEqual(found.map((d) => d.digest), [sig.digest]);
+    assert.deepEqual(
+      found.map((d) => d.digest),
+      [sig.digest],
+    );
     assert.deepEqual(await client.referrers('refs/app', subject.digest, 'application/spdx+json'), []);
   });
 
@@ -156,7 +177,10 @@ describe('go-containerregistry registry (referrers API, n/last paging)', { skip:
     const all = await client.referrers('api/app', subject.digest);
     assert.deepEqual(all.map((d) => d.digest).sort(), [sbom.digest, sig.digest].sort());
     const onlySbom = await client.referrers('api/app', subject.digest, 'application/spdx+json');
-    assert.deepEqual(onlySbom.map((d) => d.digest), [sbom.digest]);
+    assert.deepEqual(
+      onlySbom.map((d) => d.digest),
+      [sbom.digest],
+    );
   });
 
   test('a registry that pages by n without Link headers is walked with last=', async () => {
@@ -188,7 +212,10 @@ describe('CNCF distribution v3 (Link pagination)', { skip: peerSkip('registry') 
       assert.equal(new Set(tags).size, 23);
       const pages = proxy.log.filter((l) => l.path.includes('/tags/list'));
       assert.equal(pages.length, 3);
-      assert.ok(pages.slice(1).every((p) => p.path.includes('last=')), 'later pages come from the Link header');
+      assert.ok(
+        pages.slice(1).every((p) => p.path.includes('last=')),
+        'later pages come from the Link header',
+      );
     } finally {
       await client.close();
       await proxy.stop();

@@ -40,12 +40,22 @@ test('plain HTTP is allowed only for loopback registries or ones marked insecure
 });
 
 test('WWW-Authenticate challenges parse with quoted commas and escapes', () => {
-  const c = r.parseChallenge('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:org/app:pull,push",error="insufficient_scope"');
+  const c = r.parseChallenge(
+    'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:org/app:pull,push",error="insufficient_scope"',
+  );
   assert.equal(c?.scheme, 'bearer');
-  assert.deepEqual(c?.params, { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:org/app:pull,push', error: 'insufficient_scope' });
+  assert.deepEqual(c?.params, {
+    realm: 'https://auth.example.com/token',
+    service: 'registry.example.com',
+    scope: 'repository:org/app:pull,push',
+    error: 'insufficient_scope',
+  });
   assert.deepEqual(r.parseChallenge('Basic realm="Registry \\"R\\""'), { scheme: 'basic', params: { realm: 'Registry "R"' } });
   assert.equal(r.parseChallenge(undefined), undefined);
-  assert.deepEqual(r.mergeScopes(['repository:a:pull', 'repository:a:push repository:b:pull', 'repository:a:pull']), ['repository:a:pull,push', 'repository:b:pull']);
+  assert.deepEqual(r.mergeScopes(['repository:a:pull', 'repository:a:push repository:b:pull', 'repository:a:pull']), [
+    'repository:a:pull,push',
+    'repository:b:pull',
+  ]);
 });
 
 test('Retry-After is read as seconds or an HTTP date', () => {
@@ -55,8 +65,14 @@ test('Retry-After is read as seconds or an HTTP date', () => {
   assert.equal(r.parseRetryAfter('soon'), undefined);
   assert.equal(r.parseRetryAfter(undefined), undefined);
   const policy = { ...r.defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.equal(r.backoffDelay(policy, 1, () => 0.5), 100);
-  assert.equal(r.backoffDelay(policy, 10, () => 0.5), 1000);
+  assert.equal(
+    r.backoffDelay(policy, 1, () => 0.5),
+    100,
+  );
+  assert.equal(
+    r.backoffDelay(policy, 10, () => 0.5),
+    1000,
+  );
 });
 
 test('--creds: user:password is Basic, a bare value is a registry token (as flux)', () => {
@@ -80,11 +96,17 @@ test('cloud providers check the registry host and name the CLI to install', asyn
   assert.throws(() => r.providerLogin('gcp', 'ghcr.io'), /invalid GCP registry/);
   const emptyPath = mkdtempSync(path.join(tmpdir(), 'flux-oci-nopath-'));
   const aws = new r.CloudProviderCredentials('aws', { PATH: emptyPath });
-  await assert.rejects(aws.resolve('123456789012.dkr.ecr.us-east-1.amazonaws.com'), /--provider aws needs the AWS CLI \(aws\), which is not installed; install the AWS CLI \(aws\) and log in, or use --creds/);
+  await assert.rejects(
+    aws.resolve('123456789012.dkr.ecr.us-east-1.amazonaws.com'),
+    /--provider aws needs the AWS CLI \(aws\), which is not installed; install the AWS CLI \(aws\) and log in, or use --creds/,
+  );
 });
 
 test('registry error bodies are read defensively', () => {
-  assert.deepEqual(r.parseErrorBody('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v1"}}]}'), { codes: ['MANIFEST_UNKNOWN'], summary: 'MANIFEST_UNKNOWN: manifest unknown' });
+  assert.deepEqual(r.parseErrorBody('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v1"}}]}'), {
+    codes: ['MANIFEST_UNKNOWN'],
+    summary: 'MANIFEST_UNKNOWN: manifest unknown',
+  });
   assert.deepEqual(r.parseErrorBody('{"errors":[{"code":"DENIED","detail":["x"]},{"message":"m"}]}'), { codes: ['DENIED'], summary: 'DENIED; m' });
   assert.deepEqual(r.parseErrorBody('404 page not found\n'), { codes: [], summary: '404 page not found' });
   assert.deepEqual(r.parseErrorBody('{"errors":null}'), { codes: [], summary: '' });

@@ -84,11 +84,26 @@ describe('ArtifactGenerator and ExternalArtifact in the editor', () => {
 
     const decl = positionOf(generator, 'name: apps');
     const refs = await client.references(generatorUri, { line: decl.line, character: decl.character + 7 });
-    assert.deepEqual(refs.map((r) => [r.uri, r.range.start.line]), [[appsUri, ref.line]]);
+    assert.deepEqual(
+      refs.map((r) => [r.uri, r.range.start.line]),
+      [[appsUri, ref.line]],
+    );
   });
 
   test('the generator reads its sources by name: definition on a source goes to it', async () => {
-    const source = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: GitRepository', 'metadata:', '  name: flux-system', '  namespace: flux-system', 'spec:', '  interval: 1m', '  url: https://github.com/fluxcd/flux2-kustomize-helm-example', '  ref:', '    branch: main', ''].join('\n');
+    const source = [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: GitRepository',
+      'metadata:',
+      '  name: flux-system',
+      '  namespace: flux-system',
+      'spec:',
+      '  interval: 1m',
+      '  url: https://github.com/fluxcd/flux2-kustomize-helm-example',
+      '  ref:',
+      '    branch: main',
+      '',
+    ].join('\n');
     const sourceUri = fileUri(path.join(ws, 'source.yaml'));
     const pending = client.diagnostics(sourceUri, 1);
     client.open(sourceUri, source);

@@ -106,7 +106,10 @@ describe('Flux objects inside a ResourceSet', () => {
     await client.diagnostics(uri, version);
     const p = at(edited, '        lay', 11);
     const items = await client.completion(uri, p);
-    assert.ok(items.some((i) => i.label === 'layerSelector'), items.map((i) => i.label).join(', '));
+    assert.ok(
+      items.some((i) => i.label === 'layerSelector'),
+      items.map((i) => i.label).join(', '),
+    );
     assert.ok(!items.some((i) => i.label === 'inputs'), 'ResourceSet fields are not offered inside an embedded object');
   });
 
@@ -116,17 +119,24 @@ describe('Flux objects inside a ResourceSet', () => {
     assert.equal(symbols.length, 1);
     const rs = symbols[0] as DocumentSymbol;
     assert.equal(rs.name, 'ResourceSet/tenants');
-    assert.deepEqual(rs.children?.map((c) => [c.name, c.range.start.line]), [
-      ['OCIRepository/<< inputs.tenant >>-apps', 10],
-      ['Kustomization/<< inputs.tenant >>', 20],
-    ]);
+    assert.deepEqual(
+      rs.children?.map((c) => [c.name, c.range.start.line]),
+      [
+        ['OCIRepository/<< inputs.tenant >>-apps', 10],
+        ['Kustomization/<< inputs.tenant >>', 20],
+      ],
+    );
   });
 
   test('real ResourceSets (xunholy/k8s-gitops, Apache-2.0) open with no false error', async () => {
     for (const f of ['preview-resourceset.yaml', 'flux-instance-resourceset.yaml']) {
       const body = readFileSync(path.join(repoRoot, 'test/fixtures/operator/xunholy-k8s-gitops', f), 'utf8');
       const { diags } = await open(body, f);
-      assert.deepEqual(diags.filter((d) => d.severity === ERROR).map((d) => `${d.code}: ${text(d)}`), [], f);
+      assert.deepEqual(
+        diags.filter((d) => d.severity === ERROR).map((d) => `${d.code}: ${text(d)}`),
+        [],
+        f,
+      );
     }
   });
 
@@ -134,21 +144,46 @@ describe('Flux objects inside a ResourceSet', () => {
     const body = readFileSync(path.join(repoRoot, 'test/fixtures/operator/xunholy-k8s-gitops/flux-instance-resourceset.yaml'), 'utf8');
     const { uri } = await open(body, 'chartref.yaml');
     const lines = body.split('\n');
-    const chartRefLine = lines.findIndex((l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('kind: OCIRepository') && lines[i - 2]?.includes('chartRef'));
+    const chartRefLine = lines.findIndex(
+      (l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('kind: OCIRepository') && lines[i - 2]?.includes('chartRef'),
+    );
     assert.ok(chartRefLine > 0);
     const defs = await client.definition(uri, { line: chartRefLine, character: lines[chartRefLine]!.indexOf('flux-instance') + 1 });
-    const ociNameLine = lines.findIndex((l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('metadata:') && lines[i - 2]?.includes('kind: OCIRepository'));
+    const ociNameLine = lines.findIndex(
+      (l, i) => l.includes('name: flux-instance') && lines[i - 1]?.includes('metadata:') && lines[i - 2]?.includes('kind: OCIRepository'),
+    );
     // (the same fixture is open under another name too: only this file's answers are looked at)
     const here = defs.filter((d) => ('targetUri' in d ? d.targetUri : d.uri) === uri);
-    assert.deepEqual(here.map((d) => ('targetSelectionRange' in d ? d.targetSelectionRange.start.line : d.range.start.line)), [ociNameLine]);
+    assert.deepEqual(
+      here.map((d) => ('targetSelectionRange' in d ? d.targetSelectionRange.start.line : d.range.start.line)),
+      [ociNameLine],
+    );
     const refs = await client.references(uri, { line: ociNameLine, character: lines[ociNameLine]!.indexOf('flux-instance') + 1 });
-    assert.deepEqual(refs.filter((r) => r.uri === uri).map((r) => r.range.start.line), [chartRefLine]);
+    assert.deepEqual(
+      refs.filter((r) => r.uri === uri).map((r) => r.range.start.line),
+      [chartRefLine],
+    );
   });
 
   test('a top-level semver range that merely contains << is still judged', async () => {
-    const body = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: apps', 'spec:', '  interval: 10m', '  url: oci://ghcr.io/org/app', '  ref:', '    semver: ">=1.0.0 <<2"', ''].join('\n');
+    const body = [
+      'apiVersion: source.toolkit.fluxcd.io/v1',
+      'kind: OCIRepository',
+      'metadata:',
+      '  name: app',
+      '  namespace: apps',
+      'spec:',
+      '  interval: 10m',
+      '  url: oci://ghcr.io/org/app',
+      '  ref:',
+      '    semver: ">=1.0.0 <<2"',
+      '',
+    ].join('\n');
     const { diags } = await open(body);
-    assert.deepEqual(diags.filter((d) => d.severity === ERROR).map((d) => [d.code, d.range.start.line]), [['flux/semver-invalid', 9]]);
+    assert.deepEqual(
+      diags.filter((d) => d.severity === ERROR).map((d) => [d.code, d.range.start.line]),
+      [['flux/semver-invalid', 9]],
+    );
   });
 
   test('the d1/d2 fleet ResourceSets open with no false error, and the embedded OCIRepository is documented on hover', { skip: noCorpus }, async () => {

@@ -66,15 +66,19 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
     }, `hover on ${needle}`);
   }
 
-  test("d1-fleet's flux-operator.yaml: no false error, and the OCIRepository inside the ResourceSet resolves on hover", { skip: existsSync(d1FluxOperator) ? false : `skipped: ${realWorldCorpus} is absent` }, async () => {
-    const text = readFileSync(d1FluxOperator, 'utf8').replace('oci://ghcr.io/', `oci://${host}/`);
-    const uri = open(text);
-    const diags = await lsp.diagnostics(uri, 1);
-    assert.deepEqual(diags.filter((d) => d.severity === 1).map(message), []);
-    const md = await resolvedHover(uri, text, 'url: oci://', (m) => m.includes('Flux will deploy') && !m.includes('Resolving'));
-    assert.ok(md.includes(`flux-operator:0.41.2@${operatorChart.digests['0.41.2']}`), md);
-    assert.match(md, /OCIRepository\.spec\.url/); // the schema hover of the embedded kind follows
-  });
+  test(
+    "d1-fleet's flux-operator.yaml: no false error, and the OCIRepository inside the ResourceSet resolves on hover",
+    { skip: existsSync(d1FluxOperator) ? false : `skipped: ${realWorldCorpus} is absent` },
+    async () => {
+      const text = readFileSync(d1FluxOperator, 'utf8').replace('oci://ghcr.io/', `oci://${host}/`);
+      const uri = open(text);
+      const diags = await lsp.diagnostics(uri, 1);
+      assert.deepEqual(diags.filter((d) => d.severity === 1).map(message), []);
+      const md = await resolvedHover(uri, text, 'url: oci://', (m) => m.includes('Flux will deploy') && !m.includes('Resolving'));
+      assert.ok(md.includes(`flux-operator:0.41.2@${operatorChart.digests['0.41.2']}`), md);
+      assert.match(md, /OCIRepository\.spec\.url/); // the schema hover of the embedded kind follows
+    },
+  );
 
   test('a templated url and tag resolve once per literal input set, each named; non-literal inputs and unevaluated templates never reach the registry', async () => {
     const text = [
@@ -119,10 +123,14 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
     assert.doesNotMatch(md, /team-c/);
 
     // The missing tag of one input set is a registry warning that names the input set, and offers no edit of the template.
-    const diags = await eventually(async () => {
-      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-      return last?.diagnostics.some((d) => d.code === 'registry/tag-not-found') ? last.diagnostics : undefined;
-    }, 'registry diagnostics', 15_000);
+    const diags = await eventually(
+      async () => {
+        const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+        return last?.diagnostics.some((d) => d.code === 'registry/tag-not-found') ? last.diagnostics : undefined;
+      },
+      'registry diagnostics',
+      15_000,
+    );
     const missing = diags.filter((d) => d.code === 'registry/tag-not-found');
     assert.equal(missing.length, 1);
     assert.match(message(missing[0]!), /^inputs\[1\] \(tenant: team-b, tag: 9\.9\.9\): /);
@@ -132,8 +140,14 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
     const other = markdown(await lsp.hover(uri, at(text, 'upper >>/never')));
     assert.doesNotMatch(other, /Flux will deploy/);
     const paths = proxy.log.map((l) => decodeURIComponent(l.path));
-    assert.ok(paths.some((p) => p.startsWith('/v2/team-a/app/')), paths.join('\n'));
-    assert.ok(paths.some((p) => p.startsWith('/v2/team-b/app/')), paths.join('\n'));
+    assert.ok(
+      paths.some((p) => p.startsWith('/v2/team-a/app/')),
+      paths.join('\n'),
+    );
+    assert.ok(
+      paths.some((p) => p.startsWith('/v2/team-b/app/')),
+      paths.join('\n'),
+    );
     for (const p of paths) assert.doesNotMatch(p, /<<|>>|inputs|\$\{|team-c|never|TEAM/, `a templated value reached the registry: ${p}`);
   });
 

@@ -12,7 +12,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +38,14 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(repoRoot, 'test/fixtures/check');
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; files: string[] };
 const node22Version = /^NODE22_VERSION=(\S+)/m.exec(readFileSync(path.join(repoRoot, 'scripts/node22.sh'), 'utf8'))![1]!;
-const node22 = path.join(process.env['FLUX_OCI_CACHE'] || path.join(homedir(), '.cache', 'flux-oci'), `node-${node22Version}`, 'node_modules', 'node', 'bin', 'node');
+const node22 = path.join(
+  process.env['FLUX_OCI_CACHE'] || path.join(homedir(), '.cache', 'flux-oci'),
+  `node-${node22Version}`,
+  'node_modules',
+  'node',
+  'bin',
+  'node',
+);
 const skipRegistry = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
 
 /** The folder on PATH that holds npm and npx (the machine's, as a user has it). */
@@ -50,7 +71,10 @@ before(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'flux-oci-install-'));
   release = path.join(scratch, 'release');
   // The VSIX is left out here: package.test.ts and test/e2e build and install it.
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/release.mjs'), '--out', release, '--only', 'npm,sea'], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/release.mjs'), '--out', release, '--only', 'npm,sea'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   tarball = path.join(release, `${pkg.name}-${pkg.version}.tgz`);
   binary = path.join(release, `${pkg.name}-${pkg.version}-linux-x64`);
@@ -88,8 +112,16 @@ function npmEnv(home: string, nodeDir: string): NodeJS.ProcessEnv {
 function checkOutput(r: ProcessRun): void {
   assert.equal(r.code, 1, `errors found → exit 1\n${r.stdout}\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
-  assert.ok(lines.includes('release.yaml:13:11: error: spec.upgrade.crds: unsupported value "Sometimes": supported values: "Skip", "Create", "CreateReplace" [schema/enum]'), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('sources.yaml:31:3: error: spec.branch: unknown field "branch"')), r.stdout);
+  assert.ok(
+    lines.includes(
+      'release.yaml:13:11: error: spec.upgrade.crds: unsupported value "Sometimes": supported values: "Skip", "Create", "CreateReplace" [schema/enum]',
+    ),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('sources.yaml:31:3: error: spec.branch: unknown field "branch"')),
+    r.stdout,
+  );
   assert.equal(lines.length, 3, r.stdout);
   assert.match(r.stderr, /✗ 3 errors, 0 warnings in 2 files \(2 files checked\)/);
 }
@@ -98,7 +130,11 @@ function checkOutput(r: ProcessRun): void {
 async function lspRoundTrip(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   const workspace = path.join(cwd, 'lsp-workspace');
   cpSync(fixtures, workspace, { recursive: true });
-  const client = await LspClient.start({ command: { file, args, cwd: workspace, env }, workspaceFolders: [workspace], settings: { registry: { offline: true } } });
+  const client = await LspClient.start({
+    command: { file, args, cwd: workspace, env },
+    workspaceFolders: [workspace],
+    settings: { registry: { offline: true } },
+  });
   try {
     assert.deepEqual(client.serverInfo, { name: 'flux-oci-language-server', version: pkg.version });
     const uri = pathToFileURL(path.join(workspace, 'release.yaml')).href;
@@ -119,7 +155,11 @@ async function pushPull(file: string, pre: string[], cwd: string, env: NodeJS.Pr
   const deploy = path.join(cwd, 'deploy');
   cpSync(fixtures, deploy, { recursive: true });
   const url = `oci://${registry!.host}/install/${repository}:v1`;
-  const push = await runProcess(file, [...pre, 'push', 'artifact', url, '-f', 'deploy', '--source', 'https://example.invalid/app', '--revision', 'v1@sha1:0123abc', '-o', 'json'], { cwd, env });
+  const push = await runProcess(
+    file,
+    [...pre, 'push', 'artifact', url, '-f', 'deploy', '--source', 'https://example.invalid/app', '--revision', 'v1@sha1:0123abc', '-o', 'json'],
+    { cwd, env },
+  );
   assert.equal(push.code, 0, push.stderr);
   const pushed = JSON.parse(push.stdout) as { digest: string };
   assert.match(pushed.digest, /^sha256:[a-f0-9]{64}$/);
@@ -133,7 +173,11 @@ async function pushPull(file: string, pre: string[], cwd: string, env: NodeJS.Pr
 test('the npm tarball holds the bundles, bin/, the docs and the licences, and declares no dependencies', () => {
   const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   assert.equal(list.status, 0, list.stderr);
-  const entries = list.stdout.trim().split('\n').map((e) => e.replace(/^package\//, '')).sort();
+  const entries = list.stdout
+    .trim()
+    .split('\n')
+    .map((e) => e.replace(/^package\//, ''))
+    .sort();
   assert.deepEqual(entries, [
     'LICENSE',
     'README.md',
@@ -150,16 +194,20 @@ test('the npm tarball holds the bundles, bin/, the docs and the licences, and de
   const size = statSync(tarball).size;
   assert.ok(size < 4 * 1024 * 1024, `the tarball is small (${(size / 1024).toFixed(0)} KiB)`);
   const manifest = JSON.parse(spawnSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
-  for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) assert.equal(manifest[field], undefined, `no ${field}`);
+  for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies'])
+    assert.equal(manifest[field], undefined, `no ${field}`);
   assert.equal(manifest['private'], undefined, 'publishable');
   const notices = readFileSync(path.join(repoRoot, 'dist/THIRD-PARTY-NOTICES.md'), 'utf8');
-  for (const bundled of ['yaml@', 'undici@', 'vscode-languageserver@', '@sigstore/verify@']) assert.ok(notices.includes(`## ${bundled}`), `${bundled} is credited`);
+  for (const bundled of ['yaml@', 'undici@', 'vscode-languageserver@', '@sigstore/verify@'])
+    assert.ok(notices.includes(`## ${bundled}`), `${bundled} is credited`);
 });
 
 test('every artifact has a sha256 file sha256sum can check', () => {
   for (const name of [path.basename(tarball), path.basename(binary)]) {
     const line = readFileSync(path.join(release, `${name}.sha256`), 'utf8');
-    const hash = createHash('sha256').update(readFileSync(path.join(release, name))).digest('hex');
+    const hash = createHash('sha256')
+      .update(readFileSync(path.join(release, name)))
+      .digest('hex');
     assert.equal(line, `${hash}  ${name}\n`);
   }
   const r = spawnSync('sha256sum', ['-c', `${path.basename(tarball)}.sha256`, `${path.basename(binary)}.sha256`], { cwd: release, encoding: 'utf8' });
@@ -234,7 +282,16 @@ test('the single executable on a PATH without Node: same commands, output and ex
   checkOutput(await runProcess(exe, ['check', '.'], { cwd: work, env }));
 
   // The same answers as the bundle under Node, exit codes included.
-  const cases = [['--help'], [], ['no-such-command'], ['check', '--format', 'json', 'release.yaml'], ['check', '--format', 'sarif', '.'], ['check', '--format', 'nope', '.'], ['push', 'artifact', '--help'], ['pull', 'artifact']];
+  const cases = [
+    ['--help'],
+    [],
+    ['no-such-command'],
+    ['check', '--format', 'json', 'release.yaml'],
+    ['check', '--format', 'sarif', '.'],
+    ['check', '--format', 'nope', '.'],
+    ['push', 'artifact', '--help'],
+    ['pull', 'artifact'],
+  ];
   for (const args of cases) {
     const ours = await runProcess(exe, args, { cwd: work, env });
     const bundle = await runProcess(process.execPath, [path.join(repoRoot, 'dist/cli.js'), ...args], { cwd: work, env });

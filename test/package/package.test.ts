@@ -36,15 +36,41 @@ test('npm run package writes a small VSIX with only the bundles, schemas, manife
   const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-vsix-'));
   try {
     const out = path.join(dir, 'flux-oci.vsix');
-    const r = spawnSync(process.execPath, ['scripts/package.mjs', '--out', out], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env['PATH']}` } });
+    const r = spawnSync(process.execPath, ['scripts/package.mjs', '--out', out], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env['PATH']}` },
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-    const entries = zipEntries(out).filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
-    const allowed = [/^dist\/server\.js$/, /^dist\/cli\.js$/, /^dist\/client\/extension\.js$/, /^schemas\/(releases\/ATTRIBUTION\.md|[\w.-]+\.(json|md))$/, /^bin\/(flux-oci(-language-server)?|nodeVersion\.js)$/, /^dist\/THIRD-PARTY-NOTICES\.md$/, /^package\.json$/, /^readme\.md$/i, /^LICENSE(\.txt)?$/, /^changelog\.md$/i, /^media\//, /^syntaxes\/[\w.-]+\.tmLanguage\.json$/];
+    const entries = zipEntries(out)
+      .filter((e) => e.startsWith('extension/'))
+      .map((e) => e.slice('extension/'.length));
+    const allowed = [
+      /^dist\/server\.js$/,
+      /^dist\/cli\.js$/,
+      /^dist\/client\/extension\.js$/,
+      /^schemas\/(releases\/ATTRIBUTION\.md|[\w.-]+\.(json|md))$/,
+      /^bin\/(flux-oci(-language-server)?|nodeVersion\.js)$/,
+      /^dist\/THIRD-PARTY-NOTICES\.md$/,
+      /^package\.json$/,
+      /^readme\.md$/i,
+      /^LICENSE(\.txt)?$/,
+      /^changelog\.md$/i,
+      /^media\//,
+      /^syntaxes\/[\w.-]+\.tmLanguage\.json$/,
+    ];
     const unexpected = entries.filter((e) => !allowed.some((a) => a.test(e)));
     assert.deepEqual(unexpected, [], 'nothing but the shipped files');
-    for (const needed of ['dist/server.js', 'dist/client/extension.js', 'package.json', 'dist/THIRD-PARTY-NOTICES.md']) assert.ok(entries.includes(needed), `${needed} is in the VSIX`);
-    assert.ok(entries.some((e) => /^LICENSE/.test(e)), 'the licence ships');
-    assert.ok(entries.some((e) => e.startsWith('schemas/') && e.endsWith('OCIRepository.json')), 'the schemas ship');
+    for (const needed of ['dist/server.js', 'dist/client/extension.js', 'package.json', 'dist/THIRD-PARTY-NOTICES.md'])
+      assert.ok(entries.includes(needed), `${needed} is in the VSIX`);
+    assert.ok(
+      entries.some((e) => /^LICENSE/.test(e)),
+      'the licence ships',
+    );
+    assert.ok(
+      entries.some((e) => e.startsWith('schemas/') && e.endsWith('OCIRepository.json')),
+      'the schemas ship',
+    );
     const size = statSync(out).size;
     assert.ok(size < 3 * 1024 * 1024, `VSIX is small (${(size / 1024).toFixed(0)} KiB)`);
     const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string; activationEvents: string[] };

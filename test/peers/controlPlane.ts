@@ -20,7 +20,6 @@ import { parseAllDocuments } from 'yaml';
 import { peerVersionSetting, stopProcessGroup } from './goPeers.ts';
 import { freePort, httpStatus, openssl } from './loopback.ts';
 
-
 export type ClusterPeer = 'kube-apiserver' | 'source-controller' | 'kustomize-controller';
 export type FluxController = 'source-controller' | 'kustomize-controller';
 
@@ -100,18 +99,37 @@ function crdFiles(controllers: FluxController[]): string[] | undefined {
   return files;
 }
 
-
-
-
 function makePki(dir: string): void {
   const ext = path.join(dir, 'server.ext');
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=flux-oci-test-ca'], dir);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', ext], dir);
+  openssl(
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', ext],
+    dir,
+  );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'admin.key', '-out', 'admin.csr', '-subj', '/O=system:masters/CN=flux-oci-admin'], dir);
-  openssl(['x509', '-req', '-in', 'admin.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'admin.crt', '-days', '2', '-extfile', path.join(dir, 'client.ext')], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'admin.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'admin.crt',
+      '-days',
+      '2',
+      '-extfile',
+      path.join(dir, 'client.ext'),
+    ],
+    dir,
+  );
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
 }
 
@@ -154,12 +172,13 @@ function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number,
   })();
 }
 
-
 /**
  * `controllers` run; `crds` (default: the same) are installed. A test that plays the
  * controller itself installs the CRDs and runs none.
  */
-export async function startControlPlane(options: { controllers?: FluxController[]; crds?: FluxController[]; namespaces?: string[] } = {}): Promise<ControlPlane> {
+export async function startControlPlane(
+  options: { controllers?: FluxController[]; crds?: FluxController[]; namespaces?: string[] } = {},
+): Promise<ControlPlane> {
   const controllers = options.controllers ?? ['source-controller', 'kustomize-controller'];
   const crdsOf = options.crds ?? controllers;
   const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-cluster-'));
@@ -193,17 +212,36 @@ export async function startControlPlane(options: { controllers?: FluxController[
     makePki(dir);
     const [etcdClient, etcdPeer, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     let t0 = Date.now();
-    const etcd = spawnLogged('etcd', etcdBinary()!, [
-      '--name', 'default',
-      '--data-dir', path.join(dir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${etcdClient}`,
-      '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-      '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`,
-      '--log-level', 'warn',
-    ], { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch });
-    await waitFor('etcd', async () => (await httpStatus(`http://127.0.0.1:${etcdClient}/health`)) === 200, 30_000, () => logTail('etcd'), etcd);
+    const etcd = spawnLogged(
+      'etcd',
+      etcdBinary()!,
+      [
+        '--name',
+        'default',
+        '--data-dir',
+        path.join(dir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdClient}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdClient}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPeer}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPeer}`,
+        '--initial-cluster',
+        `default=http://127.0.0.1:${etcdPeer}`,
+        '--log-level',
+        'warn',
+      ],
+      { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch },
+    );
+    await waitFor(
+      'etcd',
+      async () => (await httpStatus(`http://127.0.0.1:${etcdClient}/health`)) === 200,
+      30_000,
+      () => logTail('etcd'),
+      etcd,
+    );
     startup['etcd'] = (Date.now() - t0) / 1000;
 
     t0 = Date.now();
@@ -266,27 +304,37 @@ export async function startControlPlane(options: { controllers?: FluxController[
     const apiOnce = (method: string, apiPath: string, body: unknown, contentType: string): Promise<{ status: number; body: any }> =>
       new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-        const req = https.request(`${server}${apiPath}`, { method, agent, headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              /* plain text (readyz) */
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
-          });
-        });
+        const req = https.request(
+          `${server}${apiPath}`,
+          { method, agent, headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown = text;
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                /* plain text (readyz) */
+              }
+              resolve({ status: res.statusCode ?? 0, body: parsed });
+            });
+          },
+        );
         req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
           err.reusedSocket = req.reusedSocket;
           reject(err);
         });
         req.end(payload);
       });
-    await waitFor('kube-apiserver', async () => (await api('GET', '/readyz')).status === 200, 90_000, () => logTail('kube-apiserver'), apiserver);
+    await waitFor(
+      'kube-apiserver',
+      async () => (await api('GET', '/readyz')).status === 200,
+      90_000,
+      () => logTail('kube-apiserver'),
+      apiserver,
+    );
     startup['kube-apiserver'] = (Date.now() - t0) / 1000;
 
     const stopApiServer = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
@@ -302,10 +350,19 @@ export async function startControlPlane(options: { controllers?: FluxController[
       if (apiserver.exitCode === null && apiserver.signalCode === null) throw new Error('kube-apiserver is already running');
       const old = apiserver;
       apiserver = spawnLogged('kube-apiserver', clusterPeerBinary('kube-apiserver')!, apiserverArgs);
-      children.splice(children.findIndex((c) => c.child === old), 1);
+      children.splice(
+        children.findIndex((c) => c.child === old),
+        1,
+      );
       // Same place in the stop order as before: after the controllers, before etcd is stopped.
       children.splice(children.findIndex((c) => c.name === 'etcd') + 1, 0, children.pop()!);
-      await waitFor('kube-apiserver (restarted)', async () => (await api('GET', '/readyz')).status === 200, 90_000, () => logTail('kube-apiserver'), apiserver);
+      await waitFor(
+        'kube-apiserver (restarted)',
+        async () => (await api('GET', '/readyz')).status === 200,
+        90_000,
+        () => logTail('kube-apiserver'),
+        apiserver,
+      );
     };
     const restartApiServer = async (options: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number } = {}): Promise<number> => {
       const t = Date.now();
@@ -322,7 +379,8 @@ export async function startControlPlane(options: { controllers?: FluxController[
         const crd = doc.toJS() as { metadata?: { name?: string } } | null;
         if (!crd?.metadata?.name) continue;
         const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-        if (r.status !== 201 && r.status !== 409) throw new Error(`creating CRD ${crd.metadata.name} failed (${r.status}): ${JSON.stringify(r.body).slice(0, 500)}`);
+        if (r.status !== 201 && r.status !== 409)
+          throw new Error(`creating CRD ${crd.metadata.name} failed (${r.status}): ${JSON.stringify(r.body).slice(0, 500)}`);
         crdNames.push(crd.metadata.name);
       }
     }
@@ -360,7 +418,13 @@ export async function startControlPlane(options: { controllers?: FluxController[
           : []),
       ];
       const child = spawnLogged(name, clusterPeerBinary(name)!, args, { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system', TMPDIR: dir });
-      await waitFor(name, async () => (await httpStatus(`http://127.0.0.1:${health}/readyz`)) === 200, 60_000, () => logTail(name), child);
+      await waitFor(
+        name,
+        async () => (await httpStatus(`http://127.0.0.1:${health}/readyz`)) === 200,
+        60_000,
+        () => logTail(name),
+        child,
+      );
       startup[name] = (Date.now() - t0) / 1000;
     }
     return {

@@ -99,8 +99,7 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
           }
         });
         upRes.on('end', () => res.end());
-      }
-      else upRes.pipe(res);
+      } else upRes.pipe(res);
     });
     up.on('error', () => res.destroy());
     if (fault?.kind === 'stall-after' && fault.direction === 'request') {

@@ -20,10 +20,13 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     const target = new URL(req.url ?? '/');
     if (target.hostname !== '127.0.0.1') return void res.writeHead(403).end();
     targets.push(target.host);
-    const up = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = http.request(
+      { host: '127.0.0.1', port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

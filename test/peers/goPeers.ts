@@ -85,8 +85,6 @@ export interface StartedGoRegistry {
   stop(): Promise<void>;
 }
 
-
-
 /** Stops a process started with `detached: true` by signalling its whole process group. */
 export async function stopProcessGroup(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;

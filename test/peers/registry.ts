@@ -53,15 +53,19 @@ export function dockerRegistryAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v docker-registry'], { encoding: 'utf8' }).status === 0;
 }
 
-
-
 /** A CA and a 127.0.0.1/localhost server certificate signed by it, valid one day. */
 export function makeTestCa(dir: string): { caFile: string; certFile: string; keyFile: string } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=flux-oci test CA'], dir);
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext.cnf'], dir);
+  writeFileSync(
+    path.join(dir, 'ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext.cnf'],
+    dir,
+  );
   return { caFile: path.join(dir, 'ca.crt'), certFile: path.join(dir, 'server.crt'), keyFile: path.join(dir, 'server.key') };
 }
 
@@ -124,16 +128,29 @@ async function startTokenIssuer(
     seen.push({ scope: scopes, ...(user ? { user } : {}) });
     const granted = scopes.flatMap((s) => {
       const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
-      const allowed = actions.split(',').filter((a) => (access === 'push' ? a === 'pull' || a === 'push' || a === 'delete' : access === 'pull' ? a === 'pull' : false));
+      const allowed = actions
+        .split(',')
+        .filter((a) => (access === 'push' ? a === 'pull' || a === 'push' || a === 'delete' : access === 'pull' ? a === 'pull' : false));
       return type === 'repository' && allowed.length ? [{ type, name, actions: allowed }] : [];
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'ES256', typ: 'JWT', x5c: [x5c] };
-    const claims = { iss: 'flux-oci-test-issuer', sub: user ?? '', aud: 'flux-oci-test-registry', exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: granted };
+    const claims = {
+      iss: 'flux-oci-test-issuer',
+      sub: user ?? '',
+      aud: 'flux-oci-test-registry',
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access: granted,
+    };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
     const token = `${signingInput}.${b64url(signature)}`;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

@@ -50,7 +50,10 @@ export async function startS3Server(options: { tls?: boolean } = {}): Promise<St
     writeFileSync(path.join(certs, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=flux-oci-test-s3-ca'], certs);
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'private.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], certs);
-    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'public.crt', '-days', '2', '-extfile', 'san.ext'], certs);
+    openssl(
+      ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'public.crt', '-days', '2', '-extfile', 'san.ext'],
+      certs,
+    );
     caPem = readFileSync(path.join(certs, 'ca.crt'), 'utf8');
   }
   const logFile = path.join(dir, 'minio.log');

@@ -53,10 +53,14 @@ async function resolvedHover(uri: string, text: string, needle: string): Promise
 
 /** The latest diagnostics published for `uri` once they satisfy `test` (already published, or still to come). */
 function latestDiagnostics(uri: string, test: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
-  return eventually(async () => {
-    const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-    return last && test(last.diagnostics) ? last.diagnostics : undefined;
-  }, `diagnostics of ${uri}`, 15_000);
+  return eventually(
+    async () => {
+      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+      return last && test(last.diagnostics) ? last.diagnostics : undefined;
+    },
+    `diagnostics of ${uri}`,
+    15_000,
+  );
 }
 
 function registryDiagnostics(uri: string, code?: string): Promise<Diagnostic[]> {
@@ -65,7 +69,10 @@ function registryDiagnostics(uri: string, code?: string): Promise<Diagnostic[]> 
 
 async function inlayHints(uri: string): Promise<InlayHint[]> {
   return eventually(async () => {
-    const hints = await lsp.connection.sendRequest<InlayHint[] | null>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } });
+    const hints = await lsp.connection.sendRequest<InlayHint[] | null>('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
+    });
     return hints && hints.length ? hints : undefined;
   }, 'inlay hints');
 }
@@ -152,7 +159,11 @@ test('semverFilter is an unanchored RE2 applied before parsing; a filter that ke
 });
 
 test('Helm chart layers: _ in a tag reads as + and the original tag is returned', { skip }, async () => {
-  const helm = ociRepository(`oci://${registry.host}/team/chart`, { semver: '>=1.0.0' }, 'layerSelector:\n  mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n  operation: copy');
+  const helm = ociRepository(
+    `oci://${registry.host}/team/chart`,
+    { semver: '>=1.0.0' },
+    'layerSelector:\n  mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n  operation: copy',
+  );
   const uri = open(helm);
   const md = await resolvedHover(uri, helm, 'semver:');
   assert.ok(md.includes(`team/chart:1.1.0_build.7@${chart.digests['1.1.0_build.7']}`), md);

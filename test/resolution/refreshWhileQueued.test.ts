@@ -61,11 +61,15 @@ test('refreshing and changing settings while 40 lookups are queued neither kills
     const text = ociRepository(`oci://${healthy.host}/team/app`, { tag: 'v1.0.0' });
     const healthyUri = 'file:///work/healthy.yaml';
     lsp.open(healthyUri, text);
-    const shown = await eventually(async () => {
-      const h: Hover | null = await lsp.hover(healthyUri, at(text, 'tag:', 6));
-      const md = h ? (h.contents as MarkupContent).value : '';
-      return md.includes(digest.slice(7, 19)) ? md : undefined;
-    }, 'the healthy registry to resolve after the refreshes', 20_000);
+    const shown = await eventually(
+      async () => {
+        const h: Hover | null = await lsp.hover(healthyUri, at(text, 'tag:', 6));
+        const md = h ? (h.contents as MarkupContent).value : '';
+        return md.includes(digest.slice(7, 19)) ? md : undefined;
+      },
+      'the healthy registry to resolve after the refreshes',
+      20_000,
+    );
     assert.match(shown, /v1\.0\.0/);
     assert.ok(lsp.alive, `server exited with ${lsp.exitCode}: ${lsp.stderr.join('')}`);
     assert.deepEqual(unhandled(lsp), []);

@@ -51,10 +51,14 @@ function open(lsp: LspClient, text: string): string {
 }
 
 function latestDiagnostics(lsp: LspClient, uri: string, test: (ds: Diagnostic[]) => boolean, timeoutMs = 15_000): Promise<Diagnostic[]> {
-  return eventually(async () => {
-    const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-    return last && test(last.diagnostics) ? last.diagnostics : undefined;
-  }, `diagnostics of ${uri}`, timeoutMs);
+  return eventually(
+    async () => {
+      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+      return last && test(last.diagnostics) ? last.diagnostics : undefined;
+    },
+    `diagnostics of ${uri}`,
+    timeoutMs,
+  );
 }
 
 /** Starts a server with extra environment (the server reads it at start). */
@@ -82,7 +86,10 @@ test('offline: no registry traffic at all, and the hover says lookups are off', 
     const text = ociRepository(`oci://${proxy.host}/team/app`, { tag: 'v1.0.0' });
     const uri = open(lsp, text);
     const diags = await lsp.diagnostics(uri);
-    assert.deepEqual(diags.filter((d) => String(d.code).startsWith('registry/')), []);
+    assert.deepEqual(
+      diags.filter((d) => String(d.code).startsWith('registry/')),
+      [],
+    );
     assert.match(markdown(await lsp.hover(uri, at(text, 'tag:'))), /Registry lookups are off/);
     const items = await lsp.completion(uri, at(text, 'v1.0.0'));
     assert.ok(Array.isArray(items));
@@ -130,7 +137,7 @@ test('an unreachable registry is information on the url, never an error', { skip
 test('a registry that stalls: hover answers at once with "resolving", completion never blocks, then information', { skip }, async () => {
   const lsp = await startServer({ FLUX_OCI_REGISTRY_TIMEOUT_MS: '4000' });
   try {
-    proxy.setRules([{ path: /^\/v2\// , fault: { kind: 'stall' } }]);
+    proxy.setRules([{ path: /^\/v2\//, fault: { kind: 'stall' } }]);
     const text = ociRepository(`oci://${proxy.host}/team/app`, { tag: 'v1.0.0' });
     const uri = open(lsp, text);
     let t = performance.now();
@@ -174,7 +181,10 @@ test('a rate-limited registry is waited for as it asks (Retry-After), then resol
     }, 'resolution after 429');
     assert.ok(md);
     const seen = proxy.log.slice(before).filter((r) => r.path.includes('/tags/list'));
-    assert.deepEqual(seen.map((r) => r.fault ?? 'ok'), ['status', 'ok']);
+    assert.deepEqual(
+      seen.map((r) => r.fault ?? 'ok'),
+      ['status', 'ok'],
+    );
   } finally {
     proxy.setRules([]);
     await lsp.stop();
@@ -191,7 +201,9 @@ test('an authenticated registry: information until the editor hands over credent
     assert.equal(d.severity, 3);
     assert.match(message(d), /requires authentication/);
 
-    void lsp.connection.sendNotification('flux-oci/registryCredentials', { credentials: [{ registry: secured.host, username: user.name, password: user.password }] });
+    void lsp.connection.sendNotification('flux-oci/registryCredentials', {
+      credentials: [{ registry: secured.host, username: user.name, password: user.password }],
+    });
     await latestDiagnostics(lsp, uri, (ds) => !ds.some((x) => String(x.code).startsWith('registry/')));
     const md = await eventually(async () => {
       const m = markdown(await lsp.hover(uri, at(text, 'semver:')));
@@ -230,7 +242,10 @@ test('under the test suite only loopback registries are asked: a ghcr.io source 
     const text = ociRepository('oci://ghcr.io/stefanprodan/manifests/podinfo', { semver: '6.x' });
     const uri = open(lsp, text);
     const diags = await lsp.diagnostics(uri);
-    assert.deepEqual(diags.filter((d) => String(d.code).startsWith('registry/')), []);
+    assert.deepEqual(
+      diags.filter((d) => String(d.code).startsWith('registry/')),
+      [],
+    );
     const md = await eventually(async () => {
       const m = markdown(await lsp.hover(uri, at(text, 'semver:')));
       return m.includes('Resolving') ? undefined : m;

@@ -85,5 +85,8 @@ test('a task whose signal aborts while it waits leaves the queue with the abort 
   await assert.rejects(waiting, /document closed/);
   assert.equal(limiter.pending, 0);
   await blocker;
-  await assert.rejects(limiter.run('r', async () => 'x', controller.signal), /document closed/);
+  await assert.rejects(
+    limiter.run('r', async () => 'x', controller.signal),
+    /document closed/,
+  );
 });

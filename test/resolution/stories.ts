@@ -10,12 +10,35 @@ export interface Seeded {
 }
 
 /** Pushes one artifact per tag (a different revision each, so digests differ); `alias` adds tags to existing ones. */
-export async function seed(host: string, repo: string, tags: string[], alias: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}, extra: string[] = []): Promise<Seeded> {
+export async function seed(
+  host: string,
+  repo: string,
+  tags: string[],
+  alias: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+  extra: string[] = [],
+): Promise<Seeded> {
   const ws = makeWorkspace();
   const digests: Record<string, string> = {};
   try {
     for (const tag of tags) {
-      const r = await runCli(['push', 'artifact', `oci://${host}/${repo}:${tag}`, '-f', 'deploy', '--source', `https://github.com/org/${repo}`, '--revision', `${tag}@sha1:0123abcd`, '-o', 'json', ...extra], { cwd: ws, env });
+      const r = await runCli(
+        [
+          'push',
+          'artifact',
+          `oci://${host}/${repo}:${tag}`,
+          '-f',
+          'deploy',
+          '--source',
+          `https://github.com/org/${repo}`,
+          '--revision',
+          `${tag}@sha1:0123abcd`,
+          '-o',
+          'json',
+          ...extra,
+        ],
+        { cwd: ws, env },
+      );
       if (r.code !== 0) throw new Error(`push ${tag} failed: ${r.stderr}`);
       digests[tag] = (JSON.parse(r.stdout) as { digest: string }).digest;
     }
@@ -32,7 +55,16 @@ export async function seed(host: string, repo: string, tags: string[], alias: Re
 
 /** An OCIRepository; `ref` lines are written under `ref:` (indented by the caller's text), `extra` under spec. */
 export function ociRepository(url: string, ref: Record<string, string> | undefined, extra = ''): string {
-  const lines = ['apiVersion: source.toolkit.fluxcd.io/v1', 'kind: OCIRepository', 'metadata:', '  name: app', '  namespace: flux-system', 'spec:', '  interval: 5m', `  url: ${url}`];
+  const lines = [
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: OCIRepository',
+    'metadata:',
+    '  name: app',
+    '  namespace: flux-system',
+    'spec:',
+    '  interval: 5m',
+    `  url: ${url}`,
+  ];
   if (ref) {
     lines.push('  ref:');
     for (const [k, v] of Object.entries(ref)) lines.push(`    ${k}: ${JSON.stringify(v)}`);

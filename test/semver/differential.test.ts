@@ -20,9 +20,8 @@ function buildOracle(): string | null {
   return r.stdout.trim();
 }
 
-
 const rand = rng(20260807);
-const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const chance = (p: number): boolean => rand() < p;
 
 const NUMS = ['0', '1', '2', '3', '10', '01', '007', '00', '12', '99', '2025', '18446744073709551615', '18446744073709551616'];
@@ -64,7 +63,24 @@ function genConstraint(): string {
   return g.join(pick(OR));
 }
 
-const FILTERS = ['', '', '', '^v', '^1\\.', '.*-rc.*', '^[0-9]+\\.[0-9]+\\.[0-9]+$', '(?i)RC', 'beta', '(', '[a-', 'a{1001}', '\\d+\\.0\\.', '(?P<n>\\d)', '^(?!v)', 'x*'];
+const FILTERS = [
+  '',
+  '',
+  '',
+  '^v',
+  '^1\\.',
+  '.*-rc.*',
+  '^[0-9]+\\.[0-9]+\\.[0-9]+$',
+  '(?i)RC',
+  'beta',
+  '(',
+  '[a-',
+  'a{1001}',
+  '\\d+\\.0\\.',
+  '(?P<n>\\d)',
+  '^(?!v)',
+  'x*',
+];
 
 function genTags(): string[] {
   const n = pick([0, 1, 2, 5, 8, 13, 20, 40, 60]);
@@ -162,7 +178,10 @@ test('our semver engine agrees with Masterminds/semver v3.5.0 and fluxcd/pkg/ver
   const input = cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
   const r = spawnSync(oracle, [], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
-  const answers = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const answers = r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(answers.length, cases.length);
 
   const disagreements: string[] = [];

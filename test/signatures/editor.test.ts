@@ -41,7 +41,9 @@ let docCount = 0;
 
 /** A Secret manifest as written in Git, from a fixture with the key filled in. */
 function secretManifest(fixture: string, pem: string): string {
-  return readFileSync(path.join(fixtures, fixture), 'utf8').replace('${PEM_BASE64}', Buffer.from(pem).toString('base64')).replace('${PEM_INDENTED}', pem.trimEnd().split('\n').join('\n    '));
+  return readFileSync(path.join(fixtures, fixture), 'utf8')
+    .replace('${PEM_BASE64}', Buffer.from(pem).toString('base64'))
+    .replace('${PEM_INDENTED}', pem.trimEnd().split('\n').join('\n    '));
 }
 
 before(async () => {
@@ -85,18 +87,26 @@ function markdown(h: Hover | null): string {
 
 /** Hovers on the url until the signature section is no longer waiting. */
 function signatureHover(lsp: LspClient, uri: string, text: string, needle = 'url:'): Promise<string> {
-  return eventually(async () => {
-    const m = markdown(await lsp.hover(uri, at(text, needle)));
-    return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
-  }, 'signature hover', 20_000);
+  return eventually(
+    async () => {
+      const m = markdown(await lsp.hover(uri, at(text, needle)));
+      return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
+    },
+    'signature hover',
+    20_000,
+  );
 }
 
 /** The latest diagnostics published for `uri` once they satisfy `test`. */
 function latest(lsp: LspClient, uri: string, test: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
-  return eventually(async () => {
-    const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-    return last && test(last.diagnostics) ? last.diagnostics : undefined;
-  }, `diagnostics of ${uri}`, 20_000);
+  return eventually(
+    async () => {
+      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+      return last && test(last.diagnostics) ? last.diagnostics : undefined;
+    },
+    `diagnostics of ${uri}`,
+    20_000,
+  );
 }
 
 const signatureCodes = (ds: Diagnostic[]) => ds.filter((d) => String(d.code).startsWith('signature/'));
@@ -113,7 +123,7 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
     await lsp?.stop();
   });
 
-  it('a legacy signature made with the Secret\'s key: hover says verified, no signature diagnostic', async () => {
+  it("a legacy signature made with the Secret's key: hover says verified, no signature diagnostic", async () => {
     const text = source('legacy', keyed('cosign-pub'));
     const uri = open(lsp, text);
     const md = await signatureHover(lsp, uri, text);
@@ -188,7 +198,10 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
       assert.equal(i!.code, 'signature/unchecked');
       assert.equal(i!.severity, 3);
       assert.match(message(i!), /^Signature not checked: /);
-      assert.ok(proxy.log.some((r) => r.fault === 'status'), 'the faults were hit');
+      assert.ok(
+        proxy.log.some((r) => r.fault === 'status'),
+        'the faults were hit',
+      );
     } finally {
       await proxy.stop();
     }
@@ -205,7 +218,10 @@ describe('signature status in the editor, keys from a Secret manifest in the wor
   });
 
   it('keyless without a trusted root that can be reached here: information, not an error', async () => {
-    const text = source('legacy', 'verify:\n  provider: cosign\n  matchOIDCIdentity:\n    - issuer: "^https://token.actions.githubusercontent.com$"\n      subject: "^https://github.com/org/.*$"');
+    const text = source(
+      'legacy',
+      'verify:\n  provider: cosign\n  matchOIDCIdentity:\n    - issuer: "^https://token.actions.githubusercontent.com$"\n      subject: "^https://github.com/org/.*$"',
+    );
     const uri = open(lsp, text);
     const ds = await latest(lsp, uri, (d) => signatureCodes(d).length > 0);
     const [i] = signatureCodes(ds);

@@ -60,17 +60,32 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
   });
 
   async function secret(name: string, level: string, ca: string): Promise<void> {
-    const policy = { version: '1.0', trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }] };
-    const r = await cp!.api('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: { 'trustpolicy.json': JSON.stringify(policy), 'ca.crt': readFileSync(ca, 'utf8') } });
+    const policy = {
+      version: '1.0',
+      trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }],
+    };
+    const r = await cp!.api('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: ns },
+      stringData: { 'trustpolicy.json': JSON.stringify(policy), 'ca.crt': readFileSync(ca, 'utf8') },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
   }
 
   /** Pushes an artifact, lets `sign` sign it, asks source-controller and flux-oci, returns both verdicts. */
-  async function both(level: string, ca: string, sign: (ref: string) => Promise<void>): Promise<{ controller: FluxVerdict; ours: FluxVerdict; message: string; reason: string }> {
+  async function both(
+    level: string,
+    ca: string,
+    sign: (ref: string) => Promise<void>,
+  ): Promise<{ controller: FluxVerdict; ours: FluxVerdict; message: string; reason: string }> {
     const name = `notary${++counter}`;
     const host = registry!.host;
     writeFileSync(path.join(ws, 'deploy', 'version.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v\ndata:\n  n: "${counter}"\n`);
-    const push = await runCli(['push', 'artifact', `oci://${host}/team/${name}:v1`, '--path', 'deploy', '--source', 's', '--revision', `main@sha1:${counter}`, '-o', 'json'], { cwd: ws });
+    const push = await runCli(
+      ['push', 'artifact', `oci://${host}/team/${name}:v1`, '--path', 'deploy', '--source', 's', '--revision', `main@sha1:${counter}`, '-o', 'json'],
+      { cwd: ws },
+    );
     assert.equal(push.code, 0, push.stderr);
     const digest = (JSON.parse(push.stdout) as { digest: string }).digest;
     await sign(`${host}/team/${name}@${digest}`);
@@ -79,7 +94,13 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'OCIRepository',
       metadata: { name, namespace: ns },
-      spec: { interval: '10m', url: `oci://${host}/team/${name}`, insecure: true, ref: { tag: 'v1' }, verify: { provider: 'notation', secretRef: { name: `${name}-trust` } } },
+      spec: {
+        interval: '10m',
+        url: `oci://${host}/team/${name}`,
+        insecure: true,
+        ref: { tag: 'v1' },
+        verify: { provider: 'notation', secretRef: { name: `${name}-trust` } },
+      },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const deadline = Date.now() + 90_000;
@@ -88,8 +109,10 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
       const got = await cp!.api('GET', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/${name}`);
       conditions = (got.body?.status?.conditions ?? []) as Condition[];
       const readyC = conditions.find((c) => c.type === 'Ready');
-      if (readyC && (readyC.status === 'True' || (readyC.status === 'False' && readyC.reason !== 'Progressing' && readyC.reason !== 'ProgressingWithRetry'))) break;
-      if (Date.now() > deadline) throw new Error(`source-controller gave no verdict on ${name} in 90 s: ${JSON.stringify(conditions)}\n${cp!.logTail('source-controller')}`);
+      if (readyC && (readyC.status === 'True' || (readyC.status === 'False' && readyC.reason !== 'Progressing' && readyC.reason !== 'ProgressingWithRetry')))
+        break;
+      if (Date.now() > deadline)
+        throw new Error(`source-controller gave no verdict on ${name} in 90 s: ${JSON.stringify(conditions)}\n${cp!.logTail('source-controller')}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const readyC = conditions.find((c) => c.type === 'Ready')!;
@@ -97,7 +120,22 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
     const controller: FluxVerdict = verifiedC?.status === 'True' ? 'verified' : readyC.status === 'True' ? 'ignored' : 'failed';
     if (controller === 'failed') assert.equal(readyC.reason, 'VerificationError', readyC.message);
 
-    const ours = await runCli(['verify', 'artifact', `oci://${host}/team/${name}:v1`, '--verify-provider', 'notation', '--trust-policy', writePolicyFile(level), '--trust-ca-file', ca, '--format', 'json'], { cwd: dir });
+    const ours = await runCli(
+      [
+        'verify',
+        'artifact',
+        `oci://${host}/team/${name}:v1`,
+        '--verify-provider',
+        'notation',
+        '--trust-policy',
+        writePolicyFile(level),
+        '--trust-ca-file',
+        ca,
+        '--format',
+        'json',
+      ],
+      { cwd: dir },
+    );
     const result = JSON.parse(ours.stdout) as { outcome: string; fluxIgnores?: boolean; reason?: string };
     const mine: FluxVerdict = result.outcome === 'verified' ? 'verified' : result.fluxIgnores ? 'ignored' : 'failed';
     assert.equal(mine, controller, `flux-oci: ${mine} (${result.reason ?? ''}); source-controller: ${controller} (${readyC.message ?? ''})`);
@@ -106,11 +144,17 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
 
   function writePolicyFile(level: string): string {
     const f = path.join(dir, `policy-${level}.json`);
-    writeFileSync(f, JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        version: '1.0',
+        trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }],
+      }),
+    );
     return f;
   }
 
-  it('JWS signature by a leaf of the Secret\'s CA: SourceVerified=True, and we say verified', async (t) => {
+  it("JWS signature by a leaf of the Secret's CA: SourceVerified=True, and we say verified", async (t) => {
     if (!ready) return t.skip(missing);
     const r = await both('strict', pki.rootCert, (ref) => notarySign(notationBin!, ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws' }));
     assert.equal(r.controller, 'verified');
@@ -119,13 +163,28 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
   it('COSE signature made by flux-oci sign (RSA leaf): source-controller verifies it', async (t) => {
     if (!ready) return t.skip(missing);
     const r = await both('strict', pki.rootCert, async (ref) => {
-      const s = await runCli(['sign', 'artifact', `oci://${ref}`, '--sign-provider', 'notation', '--key', pki.rsaKey, '--certificate-chain', pki.rsaChain, '--signature-format', 'cose'], { cwd: dir });
+      const s = await runCli(
+        [
+          'sign',
+          'artifact',
+          `oci://${ref}`,
+          '--sign-provider',
+          'notation',
+          '--key',
+          pki.rsaKey,
+          '--certificate-chain',
+          pki.rsaChain,
+          '--signature-format',
+          'cose',
+        ],
+        { cwd: dir },
+      );
       assert.equal(s.code, 0, s.stderr);
     });
     assert.equal(r.controller, 'verified');
   });
 
-  it('another CA\'s signature: strict fails with VerificationError, audit pulls it unverified', async (t) => {
+  it("another CA's signature: strict fails with VerificationError, audit pulls it unverified", async (t) => {
     if (!ready) return t.skip(missing);
     const sign = (ref: string) => notarySign(notationBin!, ref, { key: pki.otherKey, chain: pki.otherChain, envelope: 'cose' });
     const strict = await both('strict', pki.rootCert, sign);
@@ -137,7 +196,8 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
 
   it('expired signing certificate: strict fails, permissive verifies', async (t) => {
     if (!ready) return t.skip(missing);
-    const sign = (ref: string) => notarySign(notationBin!, ref, { key: pki.ecKey, chain: pki.expiredChain, envelope: 'jws', signingTime: '2020-01-01T12:00:00Z' });
+    const sign = (ref: string) =>
+      notarySign(notationBin!, ref, { key: pki.ecKey, chain: pki.expiredChain, envelope: 'jws', signingTime: '2020-01-01T12:00:00Z' });
     assert.equal((await both('strict', pki.rootCert, sign)).controller, 'failed');
     assert.equal((await both('permissive', pki.rootCert, sign)).controller, 'verified');
   });
@@ -145,6 +205,10 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
   it('unsigned and tampered: both fail', async (t) => {
     if (!ready) return t.skip(missing);
     assert.equal((await both('strict', pki.rootCert, async () => undefined)).controller, 'failed');
-    assert.equal((await both('audit', pki.rootCert, (ref) => notarySign(notationBin!, ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws', tamper: true }))).controller, 'failed');
+    assert.equal(
+      (await both('audit', pki.rootCert, (ref) => notarySign(notationBin!, ref, { key: pki.ecKey, chain: pki.ecChain, envelope: 'jws', tamper: true })))
+        .controller,
+      'failed',
+    );
   });
 });

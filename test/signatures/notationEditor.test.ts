@@ -35,13 +35,31 @@ const digests: Record<string, string> = {};
 let docCount = 0;
 
 function trustPolicy(level: string): string {
-  return JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }] }, null, 2);
+  return JSON.stringify(
+    {
+      version: '1.0',
+      trustPolicies: [{ name: 'flux', registryScopes: ['*'], signatureVerification: { level }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }],
+    },
+    null,
+    2,
+  );
 }
 
 /** A notation Secret as written in Git: the trust policy and the CA under data (base64). */
 function secret(name: string, policy: string, ca: string): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return ['apiVersion: v1', 'kind: Secret', 'metadata:', `  name: ${name}`, '  namespace: flux-system', 'type: Opaque', 'data:', `  trustpolicy.json: ${b64(policy)}`, `  ca.crt: ${b64(ca)}`, ''].join('\n');
+  return [
+    'apiVersion: v1',
+    'kind: Secret',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: flux-system',
+    'type: Opaque',
+    'data:',
+    `  trustpolicy.json: ${b64(policy)}`,
+    `  ca.crt: ${b64(ca)}`,
+    '',
+  ].join('\n');
 }
 
 before(async () => {
@@ -85,15 +103,23 @@ describe('Notary signature status in the editor, trust from the Secret manifest'
     return uri;
   };
   const hover = (uri: string, text: string): Promise<string> =>
-    eventually(async () => {
-      const m = markdown(await lsp.hover(uri, at(text, 'url:')));
-      return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
-    }, 'signature hover', 20_000);
+    eventually(
+      async () => {
+        const m = markdown(await lsp.hover(uri, at(text, 'url:')));
+        return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
+      },
+      'signature hover',
+      20_000,
+    );
   const latest = (uri: string, test: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> =>
-    eventually(async () => {
-      const last = [...lsp.published].reverse().find((p) => p.uri === uri);
-      return last && test(last.diagnostics) ? last.diagnostics : undefined;
-    }, `diagnostics of ${uri}`, 20_000);
+    eventually(
+      async () => {
+        const last = [...lsp.published].reverse().find((p) => p.uri === uri);
+        return last && test(last.diagnostics) ? last.diagnostics : undefined;
+      },
+      `diagnostics of ${uri}`,
+      20_000,
+    );
 
   before(async () => {
     lsp = await LspClient.start({ workspaceFolders: [ws] });
@@ -103,11 +129,14 @@ describe('Notary signature status in the editor, trust from the Secret manifest'
     await lsp?.stop();
   });
 
-  it('signed by a leaf of the Secret\'s CA (COSE): hover says verified, with the signer and the trust policy; no diagnostic', async () => {
+  it("signed by a leaf of the Secret's CA (COSE): hover says verified, with the signer and the trust policy; no diagnostic", async () => {
     const text = source('signed', notation('notation-strict'));
     const uri = open(text);
     const md = await hover(uri, text);
-    assert.match(md, /✔ verified signed by `CN=flux-oci signer,O=Notary Test,L=Seattle,ST=WA,C=US` \(issuer `CN=root CA,O=Notary Test,L=Seattle,ST=WA,C=US`\) \(Notary Project COSE signature, trust policy `flux \(strict\)`\)/);
+    assert.match(
+      md,
+      /✔ verified signed by `CN=flux-oci signer,O=Notary Test,L=Seattle,ST=WA,C=US` \(issuer `CN=root CA,O=Notary Test,L=Seattle,ST=WA,C=US`\) \(Notary Project COSE signature, trust policy `flux \(strict\)`\)/,
+    );
     assert.match(md, /trusting Secret notation-strict \(notation-strict\.yaml\)/);
     assert.deepEqual(signatureCodes(await latest(uri, () => true)), []);
   });
@@ -154,10 +183,26 @@ describe('Notary signature status with trust from the flux-oci.verify.notation* 
     sopsWs = mkdtempSync(path.join(tmpdir(), 'flux-oci-notary-sops-'));
     writeFileSync(
       path.join(sopsWs, 'notation-secret.yaml'),
-      ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: notation-sops', '  namespace: flux-system', 'type: Opaque', 'data:', '  trustpolicy.json: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', '  ca.crt: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'sops:', '  version: 3.9.0', ''].join('\n'),
+      [
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata:',
+        '  name: notation-sops',
+        '  namespace: flux-system',
+        'type: Opaque',
+        'data:',
+        '  trustpolicy.json: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]',
+        '  ca.crt: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]',
+        'sops:',
+        '  version: 3.9.0',
+        '',
+      ].join('\n'),
     );
     writeFileSync(path.join(dir, 'editor-trustpolicy.json'), trustPolicy('strict'));
-    lsp = await LspClient.start({ workspaceFolders: [sopsWs], settings: { verify: { notationTrustPolicy: path.join(dir, 'editor-trustpolicy.json'), notationCaFiles: [pki.rootCert] } } });
+    lsp = await LspClient.start({
+      workspaceFolders: [sopsWs],
+      settings: { verify: { notationTrustPolicy: path.join(dir, 'editor-trustpolicy.json'), notationCaFiles: [pki.rootCert] } },
+    });
     await eventually(async () => (lsp.logs.some((l) => /indexed \d+ YAML files/.test(l)) ? true : undefined), 'workspace index');
   });
   after(async () => {
@@ -169,10 +214,14 @@ describe('Notary signature status with trust from the flux-oci.verify.notation* 
     const text = source('signed', notation('notation-sops'));
     const uri = fileUri(path.join(sopsWs, 'app.yaml'));
     lsp.open(uri, text);
-    const md = await eventually(async () => {
-      const m = markdown(await lsp.hover(uri, at(text, 'url:')));
-      return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
-    }, 'signature hover', 20_000);
+    const md = await eventually(
+      async () => {
+        const m = markdown(await lsp.hover(uri, at(text, 'url:')));
+        return /\*\*Signature\*\*/.test(m) && !/checking…|checked once the artifact resolves|Resolving/.test(m) ? m : undefined;
+      },
+      'signature hover',
+      20_000,
+    );
     assert.match(md, /✔ verified signed by `CN=flux-oci signer/);
     assert.match(md, /flux-oci\.verify\.notationTrustPolicy/);
   });

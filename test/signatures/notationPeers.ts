@@ -92,12 +92,40 @@ export async function makeNotaryPki(dir: string): Promise<NotaryPki> {
 
   // openssl ca, not x509 -days: certificates must be backdated (the expired leaf is from 2020, and a
   // signature made two hours ago needs certificates valid then).
-  const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/[-:T]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
   const from = stamp(new Date(Date.now() - 24 * 3600_000));
   const until = stamp(new Date(Date.now() + 2 * 24 * 3600_000));
   const issue = (csr: string, ca: string | undefined, caKey: string, start: string, end: string, ext: string, out: string) =>
-    ssl('ca', '-batch', '-config', 'ext.cnf', ...(ca ? ['-cert', `${ca}.crt`] : ['-selfsign']), '-keyfile', `${caKey}.key`, '-in', `${csr}.csr`, '-startdate', start, '-enddate', end, '-extfile', 'ext.cnf', '-extensions', ext, '-out', out);
-  for (const [root, o, ext] of [['root', signerSubject.O, 'root'], ['other-root', 'Somebody Else', 'root'], ['crl-root', signerSubject.O, 'root_crl']] as const) {
+    ssl(
+      'ca',
+      '-batch',
+      '-config',
+      'ext.cnf',
+      ...(ca ? ['-cert', `${ca}.crt`] : ['-selfsign']),
+      '-keyfile',
+      `${caKey}.key`,
+      '-in',
+      `${csr}.csr`,
+      '-startdate',
+      start,
+      '-enddate',
+      end,
+      '-extfile',
+      'ext.cnf',
+      '-extensions',
+      ext,
+      '-out',
+      out,
+    );
+  for (const [root, o, ext] of [
+    ['root', signerSubject.O, 'root'],
+    ['other-root', 'Somebody Else', 'root'],
+    ['crl-root', signerSubject.O, 'root_crl'],
+  ] as const) {
     await ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${root}.key`);
     await ssl('req', '-new', '-key', `${root}.key`, '-subj', subj(`${root} CA`, o), '-out', `${root}.csr`);
     await issue(root, undefined, root, '20190101000000Z', until, ext, `${root}.pem`);
@@ -173,7 +201,12 @@ export async function notarySign(bin: string, ref: string, o: SignOptions): Prom
 export type FluxVerdict = 'verified' | 'ignored' | 'failed';
 
 /** source-controller's verdict on `host/repo@digest` (its notation verifier over notation-go). */
-export async function fluxNotationVerdict(bin: string, ref: string, trustPolicy: string, cas: string[]): Promise<{ result: FluxVerdict; error?: string; logged?: string[] }> {
+export async function fluxNotationVerdict(
+  bin: string,
+  ref: string,
+  trustPolicy: string,
+  cas: string[],
+): Promise<{ result: FluxVerdict; error?: string; logged?: string[] }> {
   const r = await peer(bin, ['verify', '--plain-http', '--ref', ref, '--trust-policy', trustPolicy, ...cas.flatMap((c) => ['--ca', c])]);
   if (r.code !== 0) throw new Error(`notation-peer verify failed to run: ${r.stderr}`);
   return JSON.parse(r.stdout) as { result: FluxVerdict; error?: string; logged?: string[] };
@@ -227,10 +260,44 @@ ess_cert_id_alg=sha256
   );
   writeFileSync(path.join(tsaDir, 'serial'), '01\n');
   await ssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'root.key');
-  await ssl('req', '-new', '-x509', '-key', 'root.key', '-subj', '/C=US/ST=WA/O=Test TSA/CN=test TSA root', '-days', '3', '-extensions', 'root', '-config', 'tsa.cnf', '-out', 'root.crt');
+  await ssl(
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    'root.key',
+    '-subj',
+    '/C=US/ST=WA/O=Test TSA/CN=test TSA root',
+    '-days',
+    '3',
+    '-extensions',
+    'root',
+    '-config',
+    'tsa.cnf',
+    '-out',
+    'root.crt',
+  );
   await ssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'signer.key');
   await ssl('req', '-new', '-key', 'signer.key', '-subj', '/C=US/ST=WA/O=Test TSA/CN=test TSA', '-out', 'signer.csr');
-  await ssl('x509', '-req', '-in', 'signer.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2', '-extfile', 'tsa.cnf', '-extensions', 'signer', '-out', 'signer.crt');
+  await ssl(
+    'x509',
+    '-req',
+    '-in',
+    'signer.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'tsa.cnf',
+    '-extensions',
+    'signer',
+    '-out',
+    'signer.crt',
+  );
   let n = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -240,7 +307,11 @@ ess_cert_id_alg=sha256
       const query = path.join(tsaDir, `q${id}.tsq`);
       const reply = path.join(tsaDir, `r${id}.tsr`);
       writeFileSync(query, Buffer.concat(chunks));
-      run('openssl', ['ts', '-reply', '-config', 'tsa.cnf', '-queryfile', query, '-signer', 'signer.crt', '-inkey', 'signer.key', '-chain', 'root.crt', '-out', reply], { cwd: tsaDir }).then(
+      run(
+        'openssl',
+        ['ts', '-reply', '-config', 'tsa.cnf', '-queryfile', query, '-signer', 'signer.crt', '-inkey', 'signer.key', '-chain', 'root.crt', '-out', reply],
+        { cwd: tsaDir },
+      ).then(
         () => {
           res.writeHead(200, { 'content-type': 'application/timestamp-reply' });
           res.end(readFileSync(reply));

@@ -32,8 +32,22 @@ export async function cosign(bin: string, args: string[], cwd: string): Promise<
 }
 
 /** cosign sign with the transparency log off, against a plain-HTTP loopback registry. */
-export async function cosignSign(bin: string, dir: string, reference: string, opts: { key: string; bundle: boolean; certificate?: string; chain?: string }): Promise<void> {
-  const args = ['sign', '--key', opts.key, '--tlog-upload=false', '--use-signing-config=false', '--allow-http-registry', `--new-bundle-format=${opts.bundle}`, '-y'];
+export async function cosignSign(
+  bin: string,
+  dir: string,
+  reference: string,
+  opts: { key: string; bundle: boolean; certificate?: string; chain?: string },
+): Promise<void> {
+  const args = [
+    'sign',
+    '--key',
+    opts.key,
+    '--tlog-upload=false',
+    '--use-signing-config=false',
+    '--allow-http-registry',
+    `--new-bundle-format=${opts.bundle}`,
+    '-y',
+  ];
   if (opts.certificate) args.push('--certificate', opts.certificate);
   if (opts.chain) args.push('--certificate-chain', opts.chain);
   const r = await cosign(bin, [...args, reference], dir);
@@ -89,26 +103,107 @@ commonName=optional
  * A Fulcio-like PKI: root → intermediate → leaf (valid now) and an expired leaf with the same key.
  * The leaves carry `identity` (default: signerIdentity from signerIssuer) as Fulcio would.
  */
-export async function makeKeylessPki(cosignBin: string, dir: string, identity: { subject: string; issuer: string } = { subject: signerIdentity, issuer: signerIssuer }): Promise<KeylessPki> {
+export async function makeKeylessPki(
+  cosignBin: string,
+  dir: string,
+  identity: { subject: string; issuer: string } = { subject: signerIdentity, issuer: signerIssuer },
+): Promise<KeylessPki> {
   writeFileSync(path.join(dir, 'ext.cnf'), extensionsFor(identity.subject, identity.issuer));
   writeFileSync(path.join(dir, 'index.txt'), '');
   writeFileSync(path.join(dir, 'serial'), '01\n');
   const ssl = (...args: string[]) => run('openssl', args, { cwd: dir });
   await ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'root.key');
-  await ssl('req', '-new', '-x509', '-key', 'root.key', '-subj', '/CN=test-fulcio-root', '-days', '3', '-extensions', 'root', '-config', 'ext.cnf', '-out', 'root.pem');
+  await ssl(
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    'root.key',
+    '-subj',
+    '/CN=test-fulcio-root',
+    '-days',
+    '3',
+    '-extensions',
+    'root',
+    '-config',
+    'ext.cnf',
+    '-out',
+    'root.pem',
+  );
   await ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'inter.key');
   await ssl('req', '-new', '-key', 'inter.key', '-subj', '/CN=test-fulcio-intermediate', '-out', 'inter.csr');
-  await ssl('x509', '-req', '-in', 'inter.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-extensions', 'inter', '-out', 'inter.pem');
+  await ssl(
+    'x509',
+    '-req',
+    '-in',
+    'inter.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+    '-extensions',
+    'inter',
+    '-out',
+    'inter.pem',
+  );
   await ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key');
   await ssl('pkcs8', '-topk8', '-nocrypt', '-in', 'leaf.key', '-out', 'leaf.p8');
   await ssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=leaf', '-out', 'leaf.csr');
-  await ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'leaf.pem');
-  await ssl('ca', '-batch', '-config', 'ext.cnf', '-cert', 'inter.pem', '-keyfile', 'inter.key', '-in', 'leaf.csr', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'expired.pem');
+  await ssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'inter.pem',
+    '-CAkey',
+    'inter.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+    '-extensions',
+    'leaf',
+    '-out',
+    'leaf.pem',
+  );
+  await ssl(
+    'ca',
+    '-batch',
+    '-config',
+    'ext.cnf',
+    '-cert',
+    'inter.pem',
+    '-keyfile',
+    'inter.key',
+    '-in',
+    'leaf.csr',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-extfile',
+    'ext.cnf',
+    '-extensions',
+    'leaf',
+    '-out',
+    'expired.pem',
+  );
   // openssl ca writes a text dump before the PEM block; keep the PEM only, as a certificate file normally is.
   await ssl('x509', '-in', 'expired.pem', '-out', 'expired.pem');
   const { readFileSync } = await import('node:fs');
   writeFileSync(path.join(dir, 'chain.pem'), readFileSync(path.join(dir, 'inter.pem'), 'utf8') + readFileSync(path.join(dir, 'root.pem'), 'utf8'));
-  const tr = await cosign(cosignBin, ['trusted-root', 'create', '--fulcio=url=https://fulcio.test.invalid,certificate-chain=chain.pem', '--out', 'trusted_root.json'], dir);
+  const tr = await cosign(
+    cosignBin,
+    ['trusted-root', 'create', '--fulcio=url=https://fulcio.test.invalid,certificate-chain=chain.pem', '--out', 'trusted_root.json'],
+    dir,
+  );
   if (tr.code !== 0) throw new Error(`cosign trusted-root create failed: ${tr.out}`);
   const imp = await cosign(cosignBin, ['import-key-pair', '--key', 'leaf.p8', '--output-key-prefix', 'leaf-cosign'], dir);
   if (imp.code !== 0) throw new Error(`cosign import-key-pair failed: ${imp.out}`);

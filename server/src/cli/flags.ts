@@ -57,7 +57,12 @@ export function stringFlag(flags: ParsedFlags, name: string): string | undefined
 export function listFlag(flags: ParsedFlags, name: string, splitCommas = true): string[] {
   const v = flags.values[name];
   const items = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-  return splitCommas ? items.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean) : items;
+  return splitCommas
+    ? items
+        .flatMap((x) => x.split(','))
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : items;
 }
 
 export function boolFlag(flags: ParsedFlags, name: string): boolean {

@@ -3,10 +3,20 @@ import { Interrupted, UsageError, type CliCommand, type CliIO } from './command'
 import { version } from '../version';
 
 function usage(): string {
-  const lines = ['flux-oci: Flux "Gitless GitOps" tooling: lint Flux YAML and work with Flux OCI artifacts.', '', 'Usage: flux-oci <command> [flags]', '', 'Commands:'];
+  const lines = [
+    'flux-oci: Flux "Gitless GitOps" tooling: lint Flux YAML and work with Flux OCI artifacts.',
+    '',
+    'Usage: flux-oci <command> [flags]',
+    '',
+    'Commands:',
+  ];
   const width = Math.max(...commands.map((c) => c.words.join(' ').length), 8);
   for (const c of commands) lines.push(`  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
-  lines.push('', 'Run "flux-oci <command> --help" for a command\'s flags.', 'Run "flux-oci language-server --stdio" (or flux-oci-language-server --stdio) for the language server.');
+  lines.push(
+    '',
+    'Run "flux-oci <command> --help" for a command\'s flags.',
+    'Run "flux-oci language-server --stdio" (or flux-oci-language-server --stdio) for the language server.',
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -76,15 +76,33 @@ export class ArtifactCommands {
     const r = this.host.commands;
     r.register(artifactCommands.defaults, (arg) => this.defaults(arg ?? {}).catch((e: unknown) => this.failure('defaults', e)));
     r.register(artifactCommands.reference, (arg) => parsedReference(arg ?? {}));
-    r.register(artifactCommands.push, (arg, token, params) => this.run('Pushing artifact', arg, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)));
-    r.register(artifactCommands.pull, (arg, token, params) => this.run('Pulling artifact', arg, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)));
-    r.register(artifactCommands.tag, (arg, token, params) => this.run('Tagging artifact', arg, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)));
-    r.register(artifactCommands.list, (arg, token, params) => this.run('Listing artifacts', arg, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)));
-    r.register(artifactCommands.diff, (arg, token, params) => this.run('Comparing with the artifact', arg, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)));
-    r.register(artifactCommands.compare, (arg, token, params) => this.run('Comparing artifacts', arg, token, params, (a: CompareArgs, conn, onProgress) => this.comparison.compare(a, conn, onProgress)));
-    this.host.connection.onRequest(artifactFileRequest.method, (p: ArtifactFileParams, token: CancellationToken) => this.comparison.file(p, token, () => this.connectionOptions({})));
-    r.register(artifactCommands.verify, (arg, token, params) => this.run('Verifying signature', arg, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)));
-    r.register(artifactCommands.sign, (arg, token, params) => this.run('Signing artifact', arg, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)));
+    r.register(artifactCommands.push, (arg, token, params) =>
+      this.run('Pushing artifact', arg, token, params, (a: PushArgs, conn, onProgress) => this.push(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.pull, (arg, token, params) =>
+      this.run('Pulling artifact', arg, token, params, (a: PullArgs, conn, onProgress) => this.pull(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.tag, (arg, token, params) =>
+      this.run('Tagging artifact', arg, token, params, (a: TagArgs, conn, onProgress) => this.tag(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.list, (arg, token, params) =>
+      this.run('Listing artifacts', arg, token, params, (a: ListArgs, conn, onProgress) => this.list(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.diff, (arg, token, params) =>
+      this.run('Comparing with the artifact', arg, token, params, (a: DiffArgs, conn, onProgress) => this.diff(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.compare, (arg, token, params) =>
+      this.run('Comparing artifacts', arg, token, params, (a: CompareArgs, conn, onProgress) => this.comparison.compare(a, conn, onProgress)),
+    );
+    this.host.connection.onRequest(artifactFileRequest.method, (p: ArtifactFileParams, token: CancellationToken) =>
+      this.comparison.file(p, token, () => this.connectionOptions({})),
+    );
+    r.register(artifactCommands.verify, (arg, token, params) =>
+      this.run('Verifying signature', arg, token, params, (a: VerifyArgs, conn, onProgress) => this.verify(a, conn, onProgress)),
+    );
+    r.register(artifactCommands.sign, (arg, token, params) =>
+      this.run('Signing artifact', arg, token, params, (a: SignArgs, conn, onProgress) => this.sign(a, conn, onProgress)),
+    );
   }
 
   // ---------- operations (the registry stack is loaded on first use) ----------
@@ -177,7 +195,15 @@ export class ArtifactCommands {
     requireString(a.url, 'url', 'the oci:// URL to sign');
     requireString(a.keyFile, 'keyFile', 'the cosign private key (cosign.key)');
     const { signArtifact } = await import('../domain/oci/operations/artifactSignatures');
-    const r = await signArtifact({ url: a.url, keyFile: a.keyFile, password: a.password ?? '', format: a.format === 'legacy' ? 'legacy' : 'bundle', cwd: this.cwd(), connection, onProgress });
+    const r = await signArtifact({
+      url: a.url,
+      keyFile: a.keyFile,
+      password: a.password ?? '',
+      format: a.format === 'legacy' ? 'legacy' : 'bundle',
+      cwd: this.cwd(),
+      connection,
+      onProgress,
+    });
     return { ok: true, ...r };
   }
 
@@ -247,7 +273,8 @@ export class ArtifactCommands {
       this.host.log(`artifact: ${params.command} done in ${Math.round(performance.now() - started)} ms`);
       return answer;
     } catch (e) {
-      if (controller.signal.aborted) return { ok: false, error: `${title} was cancelled; nothing was changed after the point it stopped (a push writes its tag last).`, code: 'cancelled' };
+      if (controller.signal.aborted)
+        return { ok: false, error: `${title} was cancelled; nothing was changed after the point it stopped (a push writes its tag last).`, code: 'cancelled' };
       return this.failure(params.command, e);
     } finally {
       sub.dispose();
@@ -255,7 +282,10 @@ export class ArtifactCommands {
     }
   }
 
-  private async progress(title: string, clientToken: ProgressToken | undefined): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
+  private async progress(
+    title: string,
+    clientToken: ProgressToken | undefined,
+  ): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
     const w = this.host.connection.window;
     if (clientToken !== undefined) {
       const r = w.attachWorkDoneProgress(clientToken);
@@ -280,14 +310,21 @@ export class ArtifactCommands {
 class UserError extends Error {}
 
 /** `flux-oci.artifact.reference`: a failure says what is wrong in the parser's words (they name the rule). */
-function parsedReference(a: Partial<ReferenceArgs>): ParsedReference & { ok: true } | Failure {
+function parsedReference(a: Partial<ReferenceArgs>): (ParsedReference & { ok: true }) | Failure {
   try {
     requireString(a.url, 'url', 'an oci://host/repository URL, e.g. oci://ghcr.io/org/app');
     const named = parseArtifactUrl(a.url);
     const base = `oci://${named.registry}/${named.repository}`;
     const tag = a.tag?.trim();
     const ref = tag ? parseArtifactUrl(tag.startsWith('@') ? `${base}${tag}` : `${base}:${tag}`) : named;
-    return { ok: true, url: `oci://${formatReference(ref)}`, repository: base, name: named.repository.split('/').pop() ?? named.repository, ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) };
+    return {
+      ok: true,
+      url: `oci://${formatReference(ref)}`,
+      repository: base,
+      name: named.repository.split('/').pop() ?? named.repository,
+      ...(ref.tag ? { tag: ref.tag } : {}),
+      ...(ref.digest ? { digest: ref.digest } : {}),
+    };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
@@ -309,4 +346,3 @@ async function readText(file: string, what: string): Promise<string> {
     throw new UserError(`cannot read the ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
-

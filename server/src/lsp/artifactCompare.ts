@@ -34,12 +34,18 @@ export class ArtifactCompare {
     return this.cacheInstance;
   }
 
-  async compare(a: Partial<CompareArgs>, connection: ConnectionOptions, onProgress: (e: ProgressEvent) => void): Promise<{ ok: true } & CompareArtifactsResult> {
+  async compare(
+    a: Partial<CompareArgs>,
+    connection: ConnectionOptions,
+    onProgress: (e: ProgressEvent) => void,
+  ): Promise<{ ok: true } & CompareArtifactsResult> {
     const before = await this.side(a.before, 'before', connection, onProgress);
     const after = await this.side(a.after, 'after', connection, onProgress);
     const { compareArtifacts } = await import('../domain/oci/operations/compareArtifacts');
     // An OCIRepository's layerSelector picks the layer on both sides (the same source, two revisions).
-    const layerMediaType = [a.before, a.after].map((x) => (x && typeof x === 'object' && 'source' in x ? x.source?.layerMediaType : undefined)).find((m) => typeof m === 'string' && m !== '');
+    const layerMediaType = [a.before, a.after]
+      .map((x) => (x && typeof x === 'object' && 'source' in x ? x.source?.layerMediaType : undefined))
+      .find((m) => typeof m === 'string' && m !== '');
     const r = await compareArtifacts({ before, after, cache: this.cache, connection, onProgress, ...(layerMediaType ? { layerMediaType } : {}) });
     return { ok: true, before: r.before, after: r.after, identical: r.identical, changes: r.changes };
   }

@@ -73,7 +73,13 @@ export class BucketPreviews {
     return this.lastPublished.get(key) ?? [];
   }
 
-  private addIgnoreCommand(arg: { uri?: string; name?: string; namespace?: string; position?: { line: number; character: number }; patterns?: unknown }): Answer<AddBucketIgnoreResult> {
+  private addIgnoreCommand(arg: {
+    uri?: string;
+    name?: string;
+    namespace?: string;
+    position?: { line: number; character: number };
+    patterns?: unknown;
+  }): Answer<AddBucketIgnoreResult> {
     const patterns = Array.isArray(arg.patterns) ? arg.patterns.filter((p): p is string => typeof p === 'string') : [];
     if (!arg.uri || !patterns.length) return { ok: false, error: 'give the uri of the open document and the patterns to add', code: 'invalid' };
     const doc = this.host.documents.get(arg.uri);
@@ -228,7 +234,12 @@ export class BucketPreviews {
   ): Promise<Answer<PreviewBucketResult>> {
     try {
       const b = this.findBucket(arg);
-      if (!b) return { ok: false, error: `no Bucket${arg.name ? ` named '${arg.name}'` : ''} found${arg.uri ? ` in ${arg.uri}` : ' in the workspace'}`, code: 'not-found' };
+      if (!b)
+        return {
+          ok: false,
+          error: `no Bucket${arg.name ? ` named '${arg.name}'` : ''} found${arg.uri ? ` in ${arg.uri}` : ' in the workspace'}`,
+          code: 'not-found',
+        };
       if (this.host.gate().offline) return { ok: false, error: 'bucket listings are turned off (flux-oci.registry.offline)', code: 'offline' };
       const access = this.access(b);
       if ('problem' in access) return { ok: false, error: access.problem, code: 'credentials' };
@@ -250,7 +261,8 @@ export class BucketPreviews {
   }
 
   private findBucket(arg: { uri?: string; name?: string; namespace?: string; position?: { line: number; character: number } }): BucketDocument | undefined {
-    const matches = (b: BucketDocument | undefined): b is BucketDocument => !!b && (!arg.name || b.spec.name === arg.name) && (!arg.namespace || b.spec.namespace === arg.namespace);
+    const matches = (b: BucketDocument | undefined): b is BucketDocument =>
+      !!b && (!arg.name || b.spec.name === arg.name) && (!arg.namespace || b.spec.namespace === arg.namespace);
     if (arg.uri) {
       const doc = this.host.documents.get(arg.uri);
       if (doc) {

@@ -43,7 +43,19 @@ import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { shiftRange } from '../domain/text/lineIndex';
 import type { OpenDocuments } from './documents';
 import { toLspRange } from './convert';
-import { clusterChangedNotification, clusterCommands, type BatchArgs, type BatchItemResult, type BatchResult, type FleetRow, type FleetTree, type FluxTreeNode, type ObjectArgs, type WhereDeployedArgs, type WhereDeployedResult } from '../protocol/clusterMessages';
+import {
+  clusterChangedNotification,
+  clusterCommands,
+  type BatchArgs,
+  type BatchItemResult,
+  type BatchResult,
+  type FleetRow,
+  type FleetTree,
+  type FluxTreeNode,
+  type ObjectArgs,
+  type WhereDeployedArgs,
+  type WhereDeployedResult,
+} from '../protocol/clusterMessages';
 import type { CommandType } from '../protocol/messages';
 import { settleWithin } from './settleWithin';
 
@@ -134,7 +146,8 @@ export class ClusterFeatures {
     } catch {
       /* no kubeconfig now: refresh anyway, the lens goes away */
     }
-    if (this.lensRefreshSupported && (!current || current === context)) void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (this.lensRefreshSupported && (!current || current === context))
+      void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   // ---------- commands ----------
@@ -169,7 +182,13 @@ export class ClusterFeatures {
           const inventory = this.watchInventory();
           const nodes = await inventory.tree();
           // `stale` says why the view may lag (the API server unreachable); it recovers by itself.
-          return { context: client.access.context, server: client.access.server, count: inventory.size, nodes, ...(inventory.problem ? { stale: inventory.problem } : {}) };
+          return {
+            context: client.access.context,
+            server: client.access.server,
+            count: inventory.size,
+            nodes,
+            ...(inventory.problem ? { stale: inventory.problem } : {}),
+          };
         }
         case clusterCommands.events.command:
           return { events: await objectEvents(client, this.refOf(arg, client)) };
@@ -181,10 +200,17 @@ export class ClusterFeatures {
             // The editor's rule, in one place: consumers reconcile their source first unless told otherwise.
             const withSource = typeof arg['withSource'] === 'boolean' ? arg['withSource'] : withSourceByDefault(ref.kind);
             const r = await reconcile(client, ref, { withSource, signal, onProgress: report });
-            return { ok: true, revision: r.revision ?? null, elapsedMs: Math.round(r.elapsedMs), source: r.source ? { revision: r.source.revision ?? null } : undefined };
+            return {
+              ok: true,
+              revision: r.revision ?? null,
+              elapsedMs: Math.round(r.elapsedMs),
+              source: r.source ? { revision: r.source.revision ?? null } : undefined,
+            };
           });
         case clusterCommands.suspend.command:
-          await this.withProgress(`Suspending ${String(arg['kind'])} ${String(arg['name'])}`, token, (signal) => suspend(client, this.refOf(arg, client), signal));
+          await this.withProgress(`Suspending ${String(arg['kind'])} ${String(arg['name'])}`, token, (signal) =>
+            suspend(client, this.refOf(arg, client), signal),
+          );
           return { ok: true };
         case clusterCommands.resume.command:
           return await this.withProgress(`Resuming ${String(arg['kind'])} ${String(arg['name'])}`, token, async (signal, report) => {
@@ -303,7 +329,12 @@ export class ClusterFeatures {
   }
 
   private async whereDeployedCommand(arg: WhereDeployedArgs): Promise<{ ok: true } & WhereDeployedResult> {
-    const query = arg.url || arg.digest ? { ...(arg.url ? { url: arg.url } : {}), ...(arg.digest ? { digest: arg.digest } : {}) } : arg.uri && arg.position ? this.queryAt(arg.uri, arg.position) : undefined;
+    const query =
+      arg.url || arg.digest
+        ? { ...(arg.url ? { url: arg.url } : {}), ...(arg.digest ? { digest: arg.digest } : {}) }
+        : arg.uri && arg.position
+          ? this.queryAt(arg.uri, arg.position)
+          : undefined;
     if (!query) throw new Error('nothing to look for: give an oci:// url or a digest, or a position on an OCIRepository or a digest');
     // Answers within the fleet's first-answer wait: a slow cluster is listed as such in `contexts`.
     const view = await this.fleet.view(this.selectedContexts({}));
@@ -339,7 +370,10 @@ export class ClusterFeatures {
       const text = deploymentsMarkdown(whereDeployed(view.trees, query), view.contexts, query);
       if (!text) return base;
       const baseText = base && typeof base.contents === 'object' && 'value' in base.contents ? base.contents.value : '';
-      return { contents: { kind: MarkupKind.Markdown, value: baseText ? `${baseText}\n\n---\n\n${text}` : text }, ...(base?.range ? { range: base.range } : {}) };
+      return {
+        contents: { kind: MarkupKind.Markdown, value: baseText ? `${baseText}\n\n---\n\n${text}` : text },
+        ...(base?.range ? { range: base.range } : {}),
+      };
     } catch (e) {
       this.host.log(`cluster hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return base;
@@ -403,7 +437,10 @@ export class ClusterFeatures {
     }
   }
 
-  private async progressFor(title: string, token: string | number | undefined): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
+  private async progressFor(
+    title: string,
+    token: string | number | undefined,
+  ): Promise<(WorkDoneProgressReporter & { token?: CancellationToken }) | undefined> {
     if (token !== undefined) {
       const reporter = this.host.connection.window.attachWorkDoneProgress(token);
       reporter.begin(title, 0, undefined, true);
@@ -456,9 +493,15 @@ export class ClusterFeatures {
       const inCluster = byKey.get(`OCIRepository/${namespace}/${id.name}`);
       let resolution = service.peek(src.spec);
       if (!resolution && inCluster) {
-        resolution = await Promise.race([service.request(src.spec).catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1500))]);
+        resolution = await Promise.race([
+          service.request(src.spec).catch(() => undefined),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 1500)),
+        ]);
         if (!resolution && this.lensRefreshSupported) {
-          void service.request(src.spec).then(() => this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined), () => undefined);
+          void service.request(src.spec).then(
+            () => this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined),
+            () => undefined,
+          );
         }
       }
       const drift = compareDrift(inCluster?.revision, resolution, !!inCluster);

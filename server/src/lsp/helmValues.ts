@@ -5,7 +5,15 @@
  * live-resolution service (ChartFetcher), never waited on for more than a short budget; when
  * one arrives, diagnostics are recomputed. No chart, no help: the hover says why.
  */
-import { MarkupKind, type CancellationToken, type CompletionItem, type CompletionList, type CompletionParams, type Hover, type HoverParams } from 'vscode-languageserver/node';
+import {
+  MarkupKind,
+  type CancellationToken,
+  type CompletionItem,
+  type CompletionList,
+  type CompletionParams,
+  type Hover,
+  type HoverParams,
+} from 'vscode-languageserver/node';
 import type { Diagnostic } from '../domain/diagnostics';
 import { shiftDiagnostic } from '../domain/analysis/index';
 import { YamlFile, type FileDocument } from '../domain/yaml/yamlFile';
@@ -116,7 +124,9 @@ export class HelmValues {
         const facts = valueFacts(state.chart, path);
         const name = path.filter((s) => typeof s === 'string').join('.') || String(path[path.length - 1]);
         const from = `${sourceLine(state.chart, state.reference)}${at.reader ? `, for ${at.reader}` : ''}`;
-        text = isKnown(facts) ? valueMarkdown(name, facts, from) : `**${name}** is not a value chart ${state.chart.name} declares (neither in its values.schema.json nor in its values.yaml)\n\n_${from}_`;
+        text = isKnown(facts)
+          ? valueMarkdown(name, facts, from)
+          : `**${name}** is not a value chart ${state.chart.name} declares (neither in its values.schema.json nor in its values.yaml)\n\n_${from}_`;
       }
       const before = previous && typeof previous.contents === 'object' && 'value' in previous.contents ? previous.contents.value : '';
       const value = before && path.length === 0 ? `${before}\n\n---\n\n${text}` : text;
@@ -135,7 +145,13 @@ export class HelmValues {
   private locateValues(uri: string, position: { line: number; character: number }): ValuesPlace | undefined {
     const at = this.locate(uri, position);
     if (at) {
-      return { lines: at.parsed, docPos: at.docPos, startLine: at.fileDoc.slice.startLine, pathOf: valuesPathOf, source: chartSourceOf(at.hr, this.host.index, at.key, at.local) };
+      return {
+        lines: at.parsed,
+        docPos: at.docPos,
+        startLine: at.fileDoc.slice.startLine,
+        pathOf: valuesPathOf,
+        source: chartSourceOf(at.hr, this.host.index, at.key, at.local),
+      };
     }
     const doc = this.host.documents.get(uri);
     const fileDoc = doc?.yaml.documentAt(position);
@@ -207,7 +223,9 @@ export class HelmValues {
 function statusMarkdown(source: ChartSource, state: ChartState): string {
   if (state.state === 'ready') {
     const c = state.chart;
-    const subs = c.subcharts.length ? `  \nSubcharts: ${c.subcharts.map((s) => (s.key === s.name ? `\`${s.key}\`` : `\`${s.key}\` (${s.name})`)).join(', ')}` : '';
+    const subs = c.subcharts.length
+      ? `  \nSubcharts: ${c.subcharts.map((s) => (s.key === s.name ? `\`${s.key}\`` : `\`${s.key}\` (${s.name})`)).join(', ')}`
+      : '';
     // A schema ajv cannot compile (a remote $ref, a broken keyword) still documents values but validates nothing.
     const unusable = c.schemas.flatMap((x) => {
       const compiled = compileValuesSchema(x.schema);

@@ -53,8 +53,12 @@ import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { EditorSignatures } from './signatureStatus';
 import { settleWithin } from './settleWithin';
 import { refCompletion, type WaitFor } from '../domain/language/liveResolution/refCompletion';
-import { refreshResolutionCommand, registryCredentialsNotification, type RegistryCredential, type RegistryCredentialsParams } from '../protocol/resolutionMessages';
-
+import {
+  refreshResolutionCommand,
+  registryCredentialsNotification,
+  type RegistryCredential,
+  type RegistryCredentialsParams,
+} from '../protocol/resolutionMessages';
 
 /** How long a hover may wait for a cold resolution before answering "resolving". */
 const hoverBudgetMs = 1_000;
@@ -262,7 +266,8 @@ export class LiveResolution {
   async hover(p: HoverParams, token: CancellationToken, schema: Hover | null): Promise<Hover | null> {
     try {
       const located = this.locate(p.textDocument.uri, p.position);
-      const hovered = located?.srcs.filter((s) => this.signatures.onVerify(s, located.docLine) || !!sourcePartAt(s, located.docLine, p.position.character)) ?? [];
+      const hovered =
+        located?.srcs.filter((s) => this.signatures.onVerify(s, located.docLine) || !!sourcePartAt(s, located.docLine, p.position.character)) ?? [];
       if (!located || !hovered.length) return schema;
       const { fileDoc } = located;
       const src = hovered[0]!;
@@ -278,7 +283,8 @@ export class LiveResolution {
             state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
           }
           const signature = await this.signatures.hover(s, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
-          const links = this.compareLinksSupported && !s.origin && state.state === 'done' ? compareLinks(state.resolution, compareArtifactsClientCommand) : undefined;
+          const links =
+            this.compareLinksSupported && !s.origin && state.state === 'done' ? compareLinks(state.resolution, compareArtifactsClientCommand) : undefined;
           const text = [hoverMarkdown(s.spec, state), links, signature].filter(Boolean).join('\n\n');
           return s.origin ? `_${s.origin}: \`${s.spec.url}\`_\n\n${text}` : text;
         }),
@@ -342,7 +348,8 @@ export class LiveResolution {
 
   codeActions(p: CodeActionParams): CodeAction[] {
     try {
-      if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.Refactor || k === CodeActionKind.RefactorRewrite || k === CodeActionKind.Empty)) return [];
+      if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.Refactor || k === CodeActionKind.RefactorRewrite || k === CodeActionKind.Empty))
+        return [];
       const located = this.locate(p.textDocument.uri, p.range.start);
       const src = located?.srcs.find((s) => !!sourcePartAt(s, located.docLine, p.range.start.character));
       if (!located || !src) return [];
@@ -389,5 +396,3 @@ export class LiveResolution {
 function specKeysOf(d: FileDocument): string[] {
   return readOciSources(d.parsed).map((src) => specKey(src.spec));
 }
-
-

@@ -186,7 +186,8 @@ export class SchemaSelection {
       }
       let choice = chooseSchemas({ ...(cluster ? { cluster } : {}), fluxVersion: s.fluxVersion, facts });
       // asked for the cluster and did not get it: say so where the user looks (the hover)
-      const why = s.schemas.fromCluster && !cluster ? (this.cluster?.error ?? this.clusterError ?? (this.cluster ? 'no Flux CRDs read yet' : undefined)) : undefined;
+      const why =
+        s.schemas.fromCluster && !cluster ? (this.cluster?.error ?? this.clusterError ?? (this.cluster ? 'no Flux CRDs read yet' : undefined)) : undefined;
       if (why) choice = { ...choice, reason: `${choice.reason}; not the cluster's: ${why}` };
       const before = this.choices.get(folder);
       if (before?.set !== choice.set || before.reason !== choice.reason) {

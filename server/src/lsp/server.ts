@@ -135,7 +135,14 @@ class FluxLanguageServer {
       log: (m) => this.log(m),
     });
     this.ci = new CiFeatures({ commands: this.commands, documents: this.documents, log: (m) => this.log(m) });
-    this.cluster = new ClusterFeatures({ connection, commands: this.commands, documents: this.documents, resolution: () => this.live.service, contexts: () => this.settings.cluster.contexts, log: (m) => this.log(m) });
+    this.cluster = new ClusterFeatures({
+      connection,
+      commands: this.commands,
+      documents: this.documents,
+      resolution: () => this.live.service,
+      contexts: () => this.settings.cluster.contexts,
+      log: (m) => this.log(m),
+    });
     this.artifacts = new ArtifactCommands({
       connection,
       commands: this.commands,
@@ -195,8 +202,38 @@ class FluxLanguageServer {
     );
     c.onDidChangeConfiguration(() => this.guardVoid('didChangeConfiguration', () => void this.pullSettings()));
     c.onDidChangeWatchedFiles((p) => this.guardVoid('didChangeWatchedFiles', () => void this.handleWatchedFiles(p)));
-    c.onCompletion(async (p, token) => (await this.helmValues.completion(p, token)) ?? this.live.completion(p, token, this.guard('completion', [], () => this.handleCompletion(p))));
-    c.onHover(async (p, token) => this.ci.hover(p, token, await this.cluster.hover(p, token, await this.buckets.hover(p, token, await this.helmValues.hover(p, token, await this.live.hover(p, token, this.guard('hover', null, () => this.handleHover(p))))))));
+    c.onCompletion(
+      async (p, token) =>
+        (await this.helmValues.completion(p, token)) ??
+        this.live.completion(
+          p,
+          token,
+          this.guard('completion', [], () => this.handleCompletion(p)),
+        ),
+    );
+    c.onHover(async (p, token) =>
+      this.ci.hover(
+        p,
+        token,
+        await this.cluster.hover(
+          p,
+          token,
+          await this.buckets.hover(
+            p,
+            token,
+            await this.helmValues.hover(
+              p,
+              token,
+              await this.live.hover(
+                p,
+                token,
+                this.guard('hover', null, () => this.handleHover(p)),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     c.onDefinition((p) => this.guard('definition', [], () => this.handleDefinition(p)));
     c.onReferences((p) => this.guard('references', [], () => this.handleReferences(p)));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', [], () => this.handleDocumentSymbol(p)));
@@ -258,9 +295,7 @@ class FluxLanguageServer {
       void this.pullSettings();
     }
     if (this.supportsWatchRegistration) {
-      void this.connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] })
-        .catch(() => undefined);
+      void this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] }).catch(() => undefined);
     }
     this.connection.workspace.onDidChangeWorkspaceFolders((e) =>
       this.guardVoid('didChangeWorkspaceFolders', () => {
@@ -386,15 +421,24 @@ class FluxLanguageServer {
   private handleCodeAction(p: CodeActionParams): CodeAction[] {
     const doc = this.documents.get(p.textDocument.uri);
     if (!doc) return [];
-    if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
-    const requested = p.context.diagnostics.map((d) => ({ range: d.range, code: d.code, message: typeof d.message === 'string' ? d.message : d.message.value }));
+    if (
+      p.context.only &&
+      !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)
+    )
+      return [];
+    const requested = p.context.diagnostics.map((d) => ({
+      range: d.range,
+      code: d.code,
+      message: typeof d.message === 'string' ? d.message : d.message.value,
+    }));
     const found = quickFixes(requested, [...this.diagnostics.lastPublished(doc.key), ...this.live.published(doc.key), ...this.buckets.published(doc.key)]);
     // A fix that repoints references elsewhere reads them from an index that includes this very edit state.
     if (found.some(({ fix }) => fix.retarget)) this.refreshIndex(doc.key);
     const actions = found.map(({ fix, diagnosticIndex }) => {
       const wf = workspaceFix(fix, doc.key, this.index);
       const changes: Record<string, Array<{ range: ReturnType<typeof toLspRange>; newText: string }>> = {};
-      for (const [key, edits] of wf.changes) changes[key === doc.key ? doc.uri : this.uriOf(key)] = edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
+      for (const [key, edits] of wf.changes)
+        changes[key === doc.key ? doc.uri : this.uriOf(key)] = edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
       const action: CodeAction = { title: wf.title, kind: CodeActionKind.QuickFix, diagnostics: [p.context.diagnostics[diagnosticIndex]!], edit: { changes } };
       if (wf.preferred) action.isPreferred = true;
       return action;

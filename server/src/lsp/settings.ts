@@ -36,7 +36,8 @@ export function readSettings(raw: unknown): ServerSettings {
   };
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
   const positive = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : []);
+  const strings = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
   const delay = r['diagnosticsDelay'];
   const verify = section('verify');
   const keyFiles = Array.isArray(verify['publicKeyFiles']) ? verify['publicKeyFiles'].filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
@@ -47,7 +48,9 @@ export function readSettings(raw: unknown): ServerSettings {
     verify: {
       publicKeyFiles: keyFiles,
       ...(trustedRoot ? { trustedRoot } : {}),
-      ...(typeof verify['notationTrustPolicy'] === 'string' && verify['notationTrustPolicy'].trim() !== '' ? { notationTrustPolicy: verify['notationTrustPolicy'].trim() } : {}),
+      ...(typeof verify['notationTrustPolicy'] === 'string' && verify['notationTrustPolicy'].trim() !== ''
+        ? { notationTrustPolicy: verify['notationTrustPolicy'].trim() }
+        : {}),
       ...(strings(verify['notationCaFiles']).length ? { notationCaFiles: strings(verify['notationCaFiles']) } : {}),
     },
     diagnosticsDelay: typeof delay === 'number' && delay >= 0 && delay < 10_000 ? delay : defaultSettings.diagnosticsDelay,

@@ -112,7 +112,11 @@ export class EditorSignatures {
     if (choice.kind === 'keys-unavailable') return { verify, view: { state: 'keys-unavailable', message: choice.message } };
     let target: RepositoryTarget;
     try {
-      target = { ...parseRepositoryUrl(src.spec.url), ...(src.spec.insecure ? { insecure: true } : {}), ...(src.spec.provider ? { provider: src.spec.provider } : {}) };
+      target = {
+        ...parseRepositoryUrl(src.spec.url),
+        ...(src.spec.insecure ? { insecure: true } : {}),
+        ...(src.spec.provider ? { provider: src.spec.provider } : {}),
+      };
     } catch {
       return undefined;
     }
@@ -170,4 +174,3 @@ export class EditorSignatures {
     return root ? path.relative(root, file) : path.basename(file);
   }
 }
-

@@ -72,7 +72,8 @@ function parseArgs(args: string[]): CheckArgs {
     if (flag === '--flux-version' || flag === '--context' || flag === '--kubeconfig') {
       const v = value(a, a.includes('=') ? i : ++i);
       if (flag === '--flux-version') {
-        if (!/^v?\d+\.\d+(\.\d+)?$/.test(v)) throw new UsageError(`--flux-version must look like 2.8 (got "${v}"); bundled: ${bundledFluxVersions().join(', ')}`);
+        if (!/^v?\d+\.\d+(\.\d+)?$/.test(v))
+          throw new UsageError(`--flux-version must look like 2.8 (got "${v}"); bundled: ${bundledFluxVersions().join(', ')}`);
         out.fluxVersion = v;
       } else if (flag === '--context') out.context = v;
       else out.kubeconfig = v;
@@ -84,10 +85,11 @@ function parseArgs(args: string[]): CheckArgs {
     }
     if (a === '--format' || a === '-o' || a.startsWith('--format=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got ${v === undefined ? 'nothing' : `"${v}"`})`);
+      if (v !== 'text' && v !== 'json' && v !== 'sarif')
+        throw new UsageError(`--format must be text, json or sarif (got ${v === undefined ? 'nothing' : `"${v}"`})`);
       out.format = v;
     } else if (a === '--include-hints') out.includeHints = true;
-    else if (a === '--') out.paths.push(...args.slice(i + 1)), (i = args.length);
+    else if (a === '--') (out.paths.push(...args.slice(i + 1)), (i = args.length));
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; see flux-oci check --help`);
     else out.paths.push(a);
   }
@@ -165,7 +167,9 @@ async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFil
     if (opts.fluxVersion) throw new UsageError('--from-cluster and --flux-version exclude each other');
     let client: KubeClient;
     try {
-      client = new KubeClient(loadClusterAccess({ env: io.env, ...(opts.context ? { context: opts.context } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }));
+      client = new KubeClient(
+        loadClusterAccess({ env: io.env, ...(opts.context ? { context: opts.context } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }),
+      );
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }

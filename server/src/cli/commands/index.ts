@@ -14,4 +14,18 @@ import { bucketPreviewCommand } from './bucket/preview';
 import { initCiCommand } from './initCi';
 
 /** Every CLI command; each lives in its own module. */
-export const commands: CliCommand[] = [checkCommand, migrateCommand, pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, listArtifactsCommand, diffArtifactCommand, buildArtifactCommand, verifyArtifactCommand, signArtifactCommand, bucketPreviewCommand, initCiCommand, ...clusterCommands];
+export const commands: CliCommand[] = [
+  checkCommand,
+  migrateCommand,
+  pushArtifactCommand,
+  pullArtifactCommand,
+  tagArtifactCommand,
+  listArtifactsCommand,
+  diffArtifactCommand,
+  buildArtifactCommand,
+  verifyArtifactCommand,
+  signArtifactCommand,
+  bucketPreviewCommand,
+  initCiCommand,
+  ...clusterCommands,
+];

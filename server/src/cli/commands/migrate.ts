@@ -35,7 +35,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
     if (a === '--dry-run') dryRun = true;
     else if (a === '--flux-version' || a.startsWith('--flux-version=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (!v || !/^v?\d+\.\d+(\.\d+)?$/.test(v)) throw new UsageError(`--flux-version must look like 2.8 (got ${v === undefined ? 'nothing' : `"${v}"`}); bundled: ${bundledFluxVersions().join(', ')}`);
+      if (!v || !/^v?\d+\.\d+(\.\d+)?$/.test(v))
+        throw new UsageError(`--flux-version must look like 2.8 (got ${v === undefined ? 'nothing' : `"${v}"`}); bundled: ${bundledFluxVersions().join(', ')}`);
       fluxVersion = v;
     } else if (a.startsWith('-')) throw new UsageError(`unknown flag ${a}; see flux-oci migrate --help`);
     else paths.push(a);

@@ -135,7 +135,12 @@ function mergeLints(schema: readonly Diagnostic[], lints: Diagnostic[]): Diagnos
   const merged = new Set<number>();
   for (const lint of lints) {
     // Only an error-level lint explains the schema error; a warning there is about something else.
-    const i = lint.severity !== Severity.Error ? -1 : out.findIndex((d, j) => j < schema.length && !merged.has(j) && d.severity === Severity.Error && !d.code.startsWith('yaml/') && sameStart(d.range, lint.range));
+    const i =
+      lint.severity !== Severity.Error
+        ? -1
+        : out.findIndex(
+            (d, j) => j < schema.length && !merged.has(j) && d.severity === Severity.Error && !d.code.startsWith('yaml/') && sameStart(d.range, lint.range),
+          );
     if (i < 0) {
       out.push(lint);
       continue;

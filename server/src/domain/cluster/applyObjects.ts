@@ -76,7 +76,8 @@ export async function planApply(client: KubeClient, text: string, label = 'file'
     try {
       live = await client.get<KubeObject>(objectPath(ref), undefined, signal);
     } catch (err) {
-      if (isKindNotServed(err)) throw new Error(`the cluster does not serve ${ref.kind} (${String(object.apiVersion)}): install Flux's CRDs, or check the apiVersion in ${label}`);
+      if (isKindNotServed(err))
+        throw new Error(`the cluster does not serve ${ref.kind} (${String(object.apiVersion)}): install Flux's CRDs, or check the apiVersion in ${label}`);
       if (!isNotFound(err)) throw err;
     }
     let after: KubeObject;
@@ -90,7 +91,10 @@ export async function planApply(client: KubeClient, text: string, label = 'file'
     const next = comparable(after);
     const action = !live ? 'create' : before === next ? 'unchanged' : 'update';
     const title = `${ref.kind}/${ref.namespace}/${ref.name}`;
-    const diff = action === 'unchanged' ? '' : createTwoFilesPatch(live ? `cluster: ${title}` : '/dev/null', `${label}: ${title}`, before, next, undefined, undefined, { context: 3 });
+    const diff =
+      action === 'unchanged'
+        ? ''
+        : createTwoFilesPatch(live ? `cluster: ${title}` : '/dev/null', `${label}: ${title}`, before, next, undefined, undefined, { context: 3 });
     planned.push({ ref, action, diff: diff.replace(/^=+\n/, ''), object });
   }
   return { objects: planned, skipped };
@@ -121,7 +125,10 @@ export async function applyPlan(client: KubeClient, plan: ApplyPlan, signal?: Ab
         await client.apply(objectPath(p.ref), p.object, fieldManager, signal ? { signal } : {});
       } catch (err) {
         const applied = done.filter((d) => d.action !== 'unchanged').map((d) => d.ref);
-        const remaining = plan.objects.slice(i).filter((r) => r.action !== 'unchanged').map((r) => r.ref);
+        const remaining = plan.objects
+          .slice(i)
+          .filter((r) => r.action !== 'unchanged')
+          .map((r) => r.ref);
         throw new ApplyInterruptedError(
           `applying ${describeRef(p.ref)} failed: ${err instanceof Error ? err.message : String(err)}. ` +
             `${applied.length} of ${applied.length + remaining.length} change(s) were applied before it; ${describeRef(p.ref)} may or may not have been. ` +

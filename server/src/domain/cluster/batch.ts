@@ -15,7 +15,11 @@ export interface BatchOptions<I, R> {
   onSettled?: (outcome: BatchOutcome<I, R>, done: number, total: number) => void;
 }
 
-export async function runBatch<I, R>(items: readonly I[], work: (item: I, signal: AbortSignal) => Promise<R>, options: BatchOptions<I, R> = {}): Promise<Array<BatchOutcome<I, R>>> {
+export async function runBatch<I, R>(
+  items: readonly I[],
+  work: (item: I, signal: AbortSignal) => Promise<R>,
+  options: BatchOptions<I, R> = {},
+): Promise<Array<BatchOutcome<I, R>>> {
   const results: Array<BatchOutcome<I, R>> = new Array(items.length);
   const signal = options.signal ?? new AbortController().signal;
   let next = 0;
@@ -37,7 +41,10 @@ export async function runBatch<I, R>(items: readonly I[], work: (item: I, signal
       try {
         settle(i, { item, ok: true, value: await work(item, signal) });
       } catch (err) {
-        const reason = err && typeof err === 'object' && 'reason' in err && typeof (err as { reason: unknown }).reason === 'string' ? (err as { reason: string }).reason : undefined;
+        const reason =
+          err && typeof err === 'object' && 'reason' in err && typeof (err as { reason: unknown }).reason === 'string'
+            ? (err as { reason: string }).reason
+            : undefined;
         settle(i, {
           item,
           ok: false,

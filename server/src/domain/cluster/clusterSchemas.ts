@@ -14,7 +14,10 @@ const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 export async function readFluxCrds(client: KubeClient, signal?: AbortSignal): Promise<{ crds: CrdObject[]; resourceVersion: string | undefined }> {
   const list = await client.list<KubeObject>(crdPath, undefined, signal);
   // items of a list carry no kind of their own
-  return { crds: list.items.map(asCrd).filter(isFluxCrd), resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion };
+  return {
+    crds: list.items.map(asCrd).filter(isFluxCrd),
+    resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion,
+  };
 }
 
 /** The schema choice of a context's CRDs; undefined when the cluster has no Flux CRD at all. */
@@ -134,7 +137,9 @@ export class ClusterSchemas {
 
   private update(): void {
     // CRD status updates (conditions, accepted names) come as MODIFIED too: only a change of the specs makes a new set
-    const key = JSON.stringify([...this.crds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, c.spec, c.metadata?.labels?.['app.kubernetes.io/version']]));
+    const key = JSON.stringify(
+      [...this.crds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, c.spec, c.metadata?.labels?.['app.kubernetes.io/version']]),
+    );
     if (key === this.specKey) return;
     this.specKey = key;
     const before = this.choice?.set;

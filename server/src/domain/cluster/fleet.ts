@@ -214,8 +214,14 @@ export class Fleet {
         return { status: { ...status, state, ...(problem ? { message: problem } : {}), count: inventory.size }, nodes };
       }),
     );
-    const signature = answers.map((a) => `${a.status.context}:${this.members.get(a.status.context)?.version ?? '-'}:${a.status.state}:${a.status.count}:${a.status.message ?? ''}`).join('|');
-    return { contexts: answers.map((a) => a.status), trees: answers.map((a, i) => ({ context: names[i]!, nodes: a.nodes })), signature: `${this.generation}|${signature}` };
+    const signature = answers
+      .map((a) => `${a.status.context}:${this.members.get(a.status.context)?.version ?? '-'}:${a.status.state}:${a.status.count}:${a.status.message ?? ''}`)
+      .join('|');
+    return {
+      contexts: answers.map((a) => a.status),
+      trees: answers.map((a, i) => ({ context: names[i]!, nodes: a.nodes })),
+      signature: `${this.generation}|${signature}`,
+    };
   }
 
   private nextTurn(): Promise<void> {
@@ -265,7 +271,14 @@ export class Fleet {
  */
 export async function listFleet(
   names: readonly string[],
-  options: { kube?: Pick<ClusterAccessOptions, 'kubeconfig' | 'env'>; namespace?: string; allNamespaces?: boolean; timeoutMs?: number; signal?: AbortSignal; onRetry?: (context: string, message: string) => void } = {},
+  options: {
+    kube?: Pick<ClusterAccessOptions, 'kubeconfig' | 'env'>;
+    namespace?: string;
+    allNamespaces?: boolean;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    onRetry?: (context: string, message: string) => void;
+  } = {},
 ): Promise<FleetTrees> {
   const list = listKubeContexts(options.kube);
   const answers = await Promise.all(
@@ -279,7 +292,10 @@ export async function listFleet(
         const access = loadClusterAccess({ ...options.kube, context: name, ...(options.namespace ? { namespace: options.namespace } : {}) });
         const onRetry = options.onRetry;
         // Retries stop at the deadline; a refused connection is not waited out for long.
-        client = new KubeClient(access, { retryForMs: Math.min(options.timeoutMs ?? 20_000, 5_000), ...(onRetry ? { onRetry: (m: string) => onRetry(name, m) } : {}) });
+        client = new KubeClient(access, {
+          retryForMs: Math.min(options.timeoutMs ?? 20_000, 5_000),
+          ...(onRetry ? { onRetry: (m: string) => onRetry(name, m) } : {}),
+        });
       } catch (err) {
         return { status: { ...status, state: 'error', message: err instanceof Error ? err.message : String(err) }, nodes: [] };
       }
@@ -290,7 +306,11 @@ export async function listFleet(
         return { status: { ...status, count: objects.length }, nodes: buildFluxTree(objects) };
       } catch (err) {
         if (options.signal?.aborted) throw err;
-        const message = deadline.aborted ? `no answer from ${client.access.server} within ${Math.round((options.timeoutMs ?? 20_000) / 1000)}s` : err instanceof Error ? err.message : String(err);
+        const message = deadline.aborted
+          ? `no answer from ${client.access.server} within ${Math.round((options.timeoutMs ?? 20_000) / 1000)}s`
+          : err instanceof Error
+            ? err.message
+            : String(err);
         return { status: { ...status, state: 'unreachable', message }, nodes: [] };
       } finally {
         void client.close();
@@ -388,7 +408,10 @@ export function groupFleet(trees: FleetTrees['trees'], answered: ReadonlySet<str
     row.drifted = row.placements.filter((p) => p.drift?.state === 'drifted').length;
     const n = row.placements.length;
     const parts: string[] = [];
-    if (row.agree) parts.push(`${revisionLabel(row.placements[0]?.node.revision)}${order.length > 1 ? ` on ${n === 1 ? row.placements[0]!.context : `${n} clusters`}` : ''}`);
+    if (row.agree)
+      parts.push(
+        `${revisionLabel(row.placements[0]?.node.revision)}${order.length > 1 ? ` on ${n === 1 ? row.placements[0]!.context : `${n} clusters`}` : ''}`,
+      );
     else {
       // Tags alone may not tell them apart (a tag moved): then each with its short digest.
       const labels = row.placements.map((p) => revisionLabel(p.node.revision));
@@ -416,7 +439,10 @@ export interface Deployment {
 
 /** `host/repo` of an `oci://` URL, for comparing: host lower-cased, no trailing slash. */
 export function repositoryOf(url: string): string {
-  const rest = url.trim().replace(/^oci:\/\//, '').replace(/\/+$/, '');
+  const rest = url
+    .trim()
+    .replace(/^oci:\/\//, '')
+    .replace(/\/+$/, '');
   const slash = rest.indexOf('/');
   return slash < 0 ? rest.toLowerCase() : rest.slice(0, slash).toLowerCase() + rest.slice(slash);
 }
@@ -437,7 +463,9 @@ export function whereDeployed(trees: FleetTrees['trees'], query: { url?: string;
       if (repo && (!node.url || repositoryOf(node.url) !== repo)) continue;
       if (digest && !atDigest(node)) {
         // The source moved on, but a consumer still runs what it applied from that digest.
-        if (!repo) for (const c of node.children.filter(atDigest)) out.push({ context, ref: c.ref, ...(c.revision ? { revision: c.revision } : {}), ready: c.ready, suspended: c.suspended, consumers: [] });
+        if (!repo)
+          for (const c of node.children.filter(atDigest))
+            out.push({ context, ref: c.ref, ...(c.revision ? { revision: c.revision } : {}), ready: c.ready, suspended: c.suspended, consumers: [] });
         continue;
       }
       out.push({
@@ -454,7 +482,11 @@ export function whereDeployed(trees: FleetTrees['trees'], query: { url?: string;
 }
 
 /** The hover's "Deployed on" section; empty when no context of the view could answer. */
-export function deploymentsMarkdown(deployments: readonly Deployment[], contexts: readonly FleetContextStatus[], query: { url?: string; digest?: string }): string {
+export function deploymentsMarkdown(
+  deployments: readonly Deployment[],
+  contexts: readonly FleetContextStatus[],
+  query: { url?: string; digest?: string },
+): string {
   const answered = contexts.filter((c) => c.state === 'ready' || c.state === 'stale');
   const silent = contexts.filter((c) => c.state !== 'ready' && c.state !== 'stale');
   if (answered.length === 0 && deployments.length === 0) return '';
@@ -466,7 +498,9 @@ export function deploymentsMarkdown(deployments: readonly Deployment[], contexts
     for (const d of deployments) {
       const state = d.suspended ? 'suspended' : d.ready === 'True' ? 'Ready' : d.ready === 'False' ? 'not Ready' : 'Ready unknown';
       const consumers = d.consumers.map((c) => `${c.ref.kind} ${c.ref.name}${c.revision ? ` applied ${revisionLabel(c.revision)}` : ''}`).join(', ');
-      lines.push(`- \`${d.context}\`: ${d.ref.kind} \`${d.ref.namespace}/${d.ref.name}\` at \`${d.revision ? `${revisionLabel(d.revision)}${parseRevision(d.revision)?.tag ? ` (${shortDigest(parseRevision(d.revision)!.digest)})` : ''}` : 'no artifact'}\` · ${state}${consumers ? ` · ${consumers}` : ''}`);
+      lines.push(
+        `- \`${d.context}\`: ${d.ref.kind} \`${d.ref.namespace}/${d.ref.name}\` at \`${d.revision ? `${revisionLabel(d.revision)}${parseRevision(d.revision)?.tag ? ` (${shortDigest(parseRevision(d.revision)!.digest)})` : ''}` : 'no artifact'}\` · ${state}${consumers ? ` · ${consumers}` : ''}`,
+      );
     }
   }
   for (const c of silent) lines.push(`- \`${c.context}\`: ${c.state}${c.message ? ` (${c.message})` : ''}`);

@@ -193,7 +193,8 @@ export class FluxInventory {
       // One attempt: this loop does its own retrying, and tree() must not wait on retries.
       const list = await this.client.list(path, undefined, signal, { retryForMs: 0 });
       for (const k of [...this.objects.keys()]) if (k.startsWith(prefix)) this.objects.delete(k);
-      for (const o of list.items) this.objects.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
+      for (const o of list.items)
+        this.objects.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
       return list.metadata.resourceVersion;
     };
     // Both edges of an outage are changes for the listener: the view says it may be stale, then not.

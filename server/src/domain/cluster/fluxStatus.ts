@@ -97,7 +97,12 @@ export function reconcileVerdict(obj: KubeObject, handled: (obj: KubeObject) => 
     (typeof observed !== 'number' && typeof ready?.observedGeneration !== 'number') ||
     observed === generation ||
     ready?.observedGeneration === generation;
-  if (ready?.status === 'False' && observedOk && !waitingReasons.has(ready.reason ?? '') && (!reconciling || reconciling.status !== 'True' || reconciling.reason === 'ProgressingWithRetry')) {
+  if (
+    ready?.status === 'False' &&
+    observedOk &&
+    !waitingReasons.has(ready.reason ?? '') &&
+    (!reconciling || reconciling.status !== 'True' || reconciling.reason === 'ProgressingWithRetry')
+  ) {
     return { state: 'failed', reason: ready.reason ?? 'ReconciliationFailed', message: ready.message ?? 'reconciliation failed' };
   }
   const detail = reconciling?.status === 'True' ? (reconciling.message ?? 'reconciling') : (ready?.message ?? 'reconciling');

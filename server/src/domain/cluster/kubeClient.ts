@@ -170,7 +170,12 @@ export class KubeClient {
   }
 
   /** Server-side apply of one object (JSON is YAML) under a field manager; idempotent, so retried. */
-  apply<T = KubeObject>(path: string, object: unknown, fieldManager: string, options: { dryRun?: boolean; force?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  apply<T = KubeObject>(
+    path: string,
+    object: unknown,
+    fieldManager: string,
+    options: { dryRun?: boolean; force?: boolean; signal?: AbortSignal } = {},
+  ): Promise<T> {
     return this.request<T>('PATCH', path, {
       query: { fieldManager, force: options.force ?? true, ...(options.dryRun ? { dryRun: 'All' } : {}) },
       body: JSON.stringify(object),
@@ -216,7 +221,11 @@ export class KubeClient {
         const spent = Date.now() - started;
         if (spent + delay > (options.retryForMs ?? this.retryForMs)) {
           if (attempt === 1) throw err;
-          throw new KubeApiError(`${(err as Error).message} (gave up after ${attempt} attempts in ${Math.round(spent / 1000)}s)`, (err as KubeApiError).status, (err as KubeApiError).reason);
+          throw new KubeApiError(
+            `${(err as Error).message} (gave up after ${attempt} attempts in ${Math.round(spent / 1000)}s)`,
+            (err as KubeApiError).status,
+            (err as KubeApiError).reason,
+          );
         }
         if (!this.retrying) {
           this.retrying = true;
@@ -252,7 +261,12 @@ export class KubeClient {
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const what = attempt.aborted ? `no answer within ${Math.round(this.requestTimeoutMs / 1000)}s` : describeNetworkError(err);
-      throw new KubeApiError(`cannot reach the API server ${this.access.server} (context "${this.access.context}"): ${what}`, 0, undefined, networkCode(err) === 'ECONNREFUSED');
+      throw new KubeApiError(
+        `cannot reach the API server ${this.access.server} (context "${this.access.context}"): ${what}`,
+        0,
+        undefined,
+        networkCode(err) === 'ECONNREFUSED',
+      );
     }
     this.reached = true;
     if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
@@ -328,7 +342,11 @@ export class KubeClient {
     }
   }
 
-  private async prepare(method: string, path: string, query?: Query): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+  private async prepare(
+    method: string,
+    path: string,
+    query?: Query,
+  ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const url = new URL(this.access.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const ctx = new RequestContext(url.toString(), method as HttpMethod);
@@ -349,7 +367,8 @@ function describeNetworkError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const code = networkCode(err);
   if (code === 'ECONNREFUSED') return 'connection refused (is the cluster running and the kubeconfig current?)';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'the connection was closed by the server (is the API server restarting?)';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
+    return 'the connection was closed by the server (is the API server restarting?)';
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   if (cause?.message) return cause.message; // undici's own, e.g. "bad port"
   return err instanceof Error ? err.message : String(err);

@@ -147,7 +147,10 @@ function currentContextFile(present: string[], explicit: boolean): string {
  * this server all read it): only the `current-context` key of one file changes, through the
  * yaml Document API, so the file keeps its comments, key order and layout.
  */
-export function useKubeContext(name: string, options: Pick<ClusterAccessOptions, 'kubeconfig' | 'env'> = {}): { file: string; previous: string; current: string } {
+export function useKubeContext(
+  name: string,
+  options: Pick<ClusterAccessOptions, 'kubeconfig' | 'env'> = {},
+): { file: string; previous: string; current: string } {
   const list = listKubeContexts(options);
   if (!list.contexts.some((c) => c.name === name)) {
     throw new KubeConfigError(`context "${name}" is not in the kubeconfig (known: ${list.contexts.map((c) => c.name).join(', ') || 'none'})`);
@@ -172,7 +175,13 @@ export function withCurrentContext(text: string, name: string): string | Error {
   const plain = /^[A-Za-z0-9_][A-Za-z0-9_.@/:-]*$/.test(name) ? name : value;
   const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'current-context');
   const node = pair?.value;
-  if (pair && isScalar(node) && node.range && typeof node.value === 'string' && (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) {
+  if (
+    pair &&
+    isScalar(node) &&
+    node.range &&
+    typeof node.value === 'string' &&
+    (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')
+  ) {
     if (node.value === name) return text;
     const [start, end] = node.range;
     return text.slice(0, start) + (node.type === 'PLAIN' ? plain : value) + text.slice(end);

@@ -69,7 +69,8 @@ export async function reconcile(client: KubeClient, ref: ObjectRef, options: Rec
   const totalMs = options.totalTimeoutMs ?? timeoutMs;
   const started = Date.now();
   const remaining = (): number => (timeoutMs ? Math.max(1, timeoutMs - (Date.now() - started)) : 0);
-  const bounded = <T>(what: string, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> => withinTimeout(what, remaining(), totalMs, options.signal, run);
+  const bounded = <T>(what: string, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> =>
+    withinTimeout(what, remaining(), totalMs, options.signal, run);
   const obj = await bounded(`reading ${describeRef(ref)}`, (signal) => client.get<KubeObject>(objectPath(ref), undefined, signal));
   if (isSuspended(obj)) throw new SuspendedError(ref);
   let source: ReconcileResult | undefined;

@@ -13,14 +13,23 @@ export async function suspend(client: KubeClient, ref: ObjectRef, signal?: Abort
   await client.mergePatch(objectPath(ref), { spec: { suspend: true } }, undefined, signal);
 }
 
-export async function resume(client: KubeClient, ref: ObjectRef, options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (m: string) => void } = {}): Promise<ReconcileResult | undefined> {
+export async function resume(
+  client: KubeClient,
+  ref: ObjectRef,
+  options: { wait?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (m: string) => void } = {},
+): Promise<ReconcileResult | undefined> {
   const started = performance.now();
   // null removes the field (merge patch), which is what flux's resume leaves behind. Like flux,
   // resume also requests a reconcile: its token tells us when the controller has handled it.
   const token = requestToken();
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const patched = await withinTimeout(`resuming ${describeRef(ref)}`, timeoutMs, timeoutMs, options.signal, (signal) =>
-    client.mergePatch<KubeObject>(objectPath(ref), { metadata: { annotations: { [requestedAtAnnotation]: token } }, spec: { suspend: null } }, undefined, signal),
+    client.mergePatch<KubeObject>(
+      objectPath(ref),
+      { metadata: { annotations: { [requestedAtAnnotation]: token } }, spec: { suspend: null } },
+      undefined,
+      signal,
+    ),
   );
   if (options.wait === false) return undefined;
   const generation = patched.metadata.generation ?? 0;
@@ -40,7 +49,12 @@ export async function resume(client: KubeClient, ref: ObjectRef, options: { wait
       });
       return v.state === 'waiting' ? undefined : v;
     },
-    { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: timeoutMs ? Math.max(1, timeoutMs - (performance.now() - started)) : 0, totalTimeoutMs: timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+      timeoutMs: timeoutMs ? Math.max(1, timeoutMs - (performance.now() - started)) : 0,
+      totalTimeoutMs: timeoutMs,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    },
   );
   const elapsedMs = performance.now() - started;
   if (verdict.state === 'failed') throw new ReconcileFailedError(ref, verdict.reason, verdict.message, elapsedMs);

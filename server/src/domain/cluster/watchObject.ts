@@ -28,7 +28,13 @@ export interface WatchObjectOptions {
   totalTimeoutMs?: number;
 }
 
-export async function watchObjectUntil<R>(client: KubeClient, ref: ObjectRef, start: KubeObject, evaluate: (obj: KubeObject) => R | undefined, options: WatchObjectOptions = {}): Promise<R> {
+export async function watchObjectUntil<R>(
+  client: KubeClient,
+  ref: ObjectRef,
+  start: KubeObject,
+  evaluate: (obj: KubeObject) => R | undefined,
+  options: WatchObjectOptions = {},
+): Promise<R> {
   const first = evaluate(start);
   if (first !== undefined) return first;
   const controller = new AbortController();
@@ -116,7 +122,10 @@ export async function watchObjectUntil<R>(client: KubeClient, ref: ObjectRef, st
   }
   if (result !== undefined) return result;
   if (deleted) throw new Error(`${describeRef(ref)} was deleted while waiting for it`);
-  if (timedOut) throw new ClusterTimeoutError(`timed out after ${Math.round((options.totalTimeoutMs ?? options.timeoutMs ?? 0) / 1000)}s waiting for ${describeRef(ref)}${lastError ? ` (last attempt: ${lastError})` : ''}`);
+  if (timedOut)
+    throw new ClusterTimeoutError(
+      `timed out after ${Math.round((options.totalTimeoutMs ?? options.timeoutMs ?? 0) / 1000)}s waiting for ${describeRef(ref)}${lastError ? ` (last attempt: ${lastError})` : ''}`,
+    );
   throw outer?.reason instanceof Error ? outer.reason : new Error('cancelled');
 }
 
@@ -124,7 +133,13 @@ export async function watchObjectUntil<R>(client: KubeClient, ref: ObjectRef, st
  * Runs `run` with a signal that also aborts after `timeoutMs` (0: no limit), and turns
  * that into a ClusterTimeoutError that says what was being done and why it did not finish.
  */
-export async function withinTimeout<T>(what: string, timeoutMs: number, totalMs: number, outer: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+export async function withinTimeout<T>(
+  what: string,
+  timeoutMs: number,
+  totalMs: number,
+  outer: AbortSignal | undefined,
+  run: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
   if (!timeoutMs) return run(outer);
   const timer = AbortSignal.timeout(timeoutMs);
   const signal = outer ? AbortSignal.any([outer, timer]) : timer;
@@ -133,7 +148,10 @@ export async function withinTimeout<T>(what: string, timeoutMs: number, totalMs:
   } catch (err) {
     if (timer.aborted && !outer?.aborted && !(err instanceof ClusterTimeoutError)) {
       // The last failure (an API error, or an apply interrupted part-way) says what to do next.
-      const last = err instanceof KubeApiError || (err instanceof Error && err.name !== 'AbortError' && err.name !== 'TimeoutError') ? ` (last attempt: ${(err as Error).message})` : '';
+      const last =
+        err instanceof KubeApiError || (err instanceof Error && err.name !== 'AbortError' && err.name !== 'TimeoutError')
+          ? ` (last attempt: ${(err as Error).message})`
+          : '';
       throw new ClusterTimeoutError(`timed out after ${Math.round(totalMs / 1000)}s ${what}${last}`);
     }
     throw err;

@@ -56,7 +56,13 @@ export async function artifactDefaults(input: DefaultsInput): Promise<ArtifactDe
       const key = `${src.spec.url}|${refText ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      sources.push({ url: src.spec.url, ...(d.parsed.identity.name ? { name: d.parsed.identity.name } : {}), ...(refText ? { ref: refText } : {}), file, inActiveFile });
+      sources.push({
+        url: src.spec.url,
+        ...(d.parsed.identity.name ? { name: d.parsed.identity.name } : {}),
+        ...(refText ? { ref: refText } : {}),
+        file,
+        inActiveFile,
+      });
     }
   };
   if (input.active) add(input.active.file, input.active.yaml, true);
@@ -72,7 +78,11 @@ export async function artifactDefaults(input: DefaultsInput): Promise<ArtifactDe
   const gitDir = ws ?? (input.active ? path.dirname(input.active.file) : undefined);
   const facts = gitDir ? await readGitFacts(gitDir) : undefined;
   const tags = unique([facts?.exactTag, facts?.commit?.slice(0, 7), 'latest']);
-  const folders = unique([input.active ? relativeTo(ws, path.dirname(input.active.file)) : undefined, ...(ws ? await candidateFolders(ws) : []), ws ? '.' : undefined]);
+  const folders = unique([
+    input.active ? relativeTo(ws, path.dirname(input.active.file)) : undefined,
+    ...(ws ? await candidateFolders(ws) : []),
+    ws ? '.' : undefined,
+  ]);
   const git = facts && {
     ...(facts.remote ? { source: stripUrlCredentials(facts.remote) } : {}),
     // The same conventions push uses (flux's): `<ref>@sha1:<commit>`.

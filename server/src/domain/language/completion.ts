@@ -199,11 +199,28 @@ function enumEntries(node: SchemaNode, range: Range): CompletionEntry[] {
   if (node.enum?.length) {
     node.enum.forEach((v, i) => {
       const s = String(v);
-      out.push({ label: s, kind: 'enum', insertText: yamlScalar(s), snippet: false, replaceRange: range, sortText: String(i).padStart(3, '0'), preselect: v === node.default, ...(v === node.default ? { detail: 'default' } : {}) });
+      out.push({
+        label: s,
+        kind: 'enum',
+        insertText: yamlScalar(s),
+        snippet: false,
+        replaceRange: range,
+        sortText: String(i).padStart(3, '0'),
+        preselect: v === node.default,
+        ...(v === node.default ? { detail: 'default' } : {}),
+      });
     });
   } else if (node.type === 'boolean') {
     for (const v of ['true', 'false']) {
-      out.push({ label: v, kind: 'value', insertText: v, snippet: false, replaceRange: range, sortText: v === String(node.default) ? '0' : '1', ...(v === String(node.default) ? { detail: 'default' } : {}) });
+      out.push({
+        label: v,
+        kind: 'value',
+        insertText: v,
+        snippet: false,
+        replaceRange: range,
+        sortText: v === String(node.default) ? '0' : '1',
+        ...(v === String(node.default) ? { detail: 'default' } : {}),
+      });
     }
   } else if (node.default !== undefined && typeof node.default !== 'object') {
     const s = String(node.default);
@@ -220,7 +237,14 @@ function yamlScalar(s: string): string {
   return s;
 }
 
-function referenceNames(index: ObjectIndex, kinds: string[], namespace: string | undefined, range: Range, selfName?: string, selfKind?: string): CompletionEntry[] {
+function referenceNames(
+  index: ObjectIndex,
+  kinds: string[],
+  namespace: string | undefined,
+  range: Range,
+  selfName?: string,
+  selfKind?: string,
+): CompletionEntry[] {
   const seen = new Set<string>();
   const out: CompletionEntry[] = [];
   for (const kind of kinds) {
@@ -261,7 +285,15 @@ function apiVersionOrKindValues(c: ValueContext, apiVersion: string | undefined,
     for (const k of matching) {
       if (seen.has(k.apiVersion)) continue;
       seen.add(k.apiVersion);
-      out.push({ label: k.apiVersion, kind: 'kind', detail: kind ? k.kind : 'Flux API', insertText: k.apiVersion, snippet: false, replaceRange: c.replaceRange, sortText: k.apiVersion });
+      out.push({
+        label: k.apiVersion,
+        kind: 'kind',
+        detail: kind ? k.kind : 'Flux API',
+        insertText: k.apiVersion,
+        snippet: false,
+        replaceRange: c.replaceRange,
+        sortText: k.apiVersion,
+      });
     }
     return out;
   }
@@ -273,7 +305,15 @@ function apiVersionOrKindValues(c: ValueContext, apiVersion: string | undefined,
   for (const k of matching) {
     if (seen.has(k.kind)) continue;
     seen.add(k.kind);
-    const entry: CompletionEntry = { label: k.kind, kind: 'kind', detail: k.apiVersion, insertText: k.kind, snippet: false, replaceRange: c.replaceRange, sortText: k.kind };
+    const entry: CompletionEntry = {
+      label: k.kind,
+      kind: 'kind',
+      detail: k.apiVersion,
+      insertText: k.kind,
+      snippet: false,
+      replaceRange: c.replaceRange,
+      sortText: k.kind,
+    };
     if (k.description) entry.documentation = k.description;
     out.push(entry);
   }
@@ -301,7 +341,14 @@ function kindSkeletons(range: Range): CompletionEntry[] {
         specLines.push(`  ${r}: ${r === 'interval' ? `\${${n++}:10m}` : placeholder(child, n++, '')}`);
       }
     }
-    const text = [`apiVersion: ${k.apiVersion}`, `kind: ${k.kind}`, 'metadata:', '  name: ${1:name}', '  namespace: ${2:flux-system}', ...(spec ? ['spec:', ...specLines] : [])].join('\n');
+    const text = [
+      `apiVersion: ${k.apiVersion}`,
+      `kind: ${k.kind}`,
+      'metadata:',
+      '  name: ${1:name}',
+      '  namespace: ${2:flux-system}',
+      ...(spec ? ['spec:', ...specLines] : []),
+    ].join('\n');
     const entry: CompletionEntry = {
       label: `${k.kind} (${k.apiVersion})`,
       kind: 'snippet',

@@ -12,8 +12,7 @@ export interface FileLocation {
 
 /** What a position of a file points at, for navigation: a reference block or an object's own name. */
 export type NavigationTarget =
-  | { type: 'reference'; reference: ObjectReference; fileNameRange: Range }
-  | { type: 'object'; kind: string; name: string; namespace?: string };
+  { type: 'reference'; reference: ObjectReference; fileNameRange: Range } | { type: 'object'; kind: string; name: string; namespace?: string };
 
 export function navigationTargetAt(yaml: YamlFile, position: Position): NavigationTarget | undefined {
   const doc = yaml.documentAt(position);

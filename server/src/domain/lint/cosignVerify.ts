@@ -26,7 +26,8 @@ export const cosignVerify: Lint = (obj) => {
         range: verifyKey,
         severity: Severity.Error,
         code: 'flux/verify-notation-secret',
-        message: 'Notation verification needs spec.verify.secretRef: a Secret with trustpolicy.json and at least one .crt or .pem CA certificate. Without it every verification fails.',
+        message:
+          'Notation verification needs spec.verify.secretRef: a Secret with trustpolicy.json and at least one .crt or .pem CA certificate. Without it every verification fails.',
       });
     }
     return out;

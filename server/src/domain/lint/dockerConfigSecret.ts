@@ -44,7 +44,14 @@ export const dockerConfigSecret: Lint = (obj) => {
   const range = rangeOf(obj.doc, node) ?? rangeOf(obj.doc, inData!.key);
   if (!range) return [];
   if (isCollection(node)) {
-    return [{ range, severity: Severity.Error, code: 'flux/dockerconfig-plain-json', message: `data[${KEY}] is a YAML mapping, but Secret data values are base64 strings: the API server rejects it. Write the docker config as a JSON string under stringData[${KEY}] (the API server encodes it).` }];
+    return [
+      {
+        range,
+        severity: Severity.Error,
+        code: 'flux/dockerconfig-plain-json',
+        message: `data[${KEY}] is a YAML mapping, but Secret data values are base64 strings: the API server rejects it. Write the docker config as a JSON string under stringData[${KEY}] (the API server encodes it).`,
+      },
+    ];
   }
   if (!(node instanceof Scalar) || typeof node.value !== 'string' || isHidden(node.value)) return [];
   const raw = node.value;
@@ -63,7 +70,14 @@ export const dockerConfigSecret: Lint = (obj) => {
   }
   const compact = raw.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
-    return [{ range, severity: Severity.Error, code: 'flux/dockerconfig-invalid', message: `data[${KEY}] is not valid base64: the API server rejects this Secret. Put the docker config JSON under stringData instead, or encode it with 'base64 -w0 config.json'.` }];
+    return [
+      {
+        range,
+        severity: Severity.Error,
+        code: 'flux/dockerconfig-invalid',
+        message: `data[${KEY}] is not valid base64: the API server rejects this Secret. Put the docker config JSON under stringData instead, or encode it with 'base64 -w0 config.json'.`,
+      },
+    ];
   }
   return checkConfig(Buffer.from(compact, 'base64').toString('utf8'), range, 'data');
 };
@@ -128,7 +142,14 @@ function checkConfig(text: string, range: Range | undefined, where: 'data' | 'st
     config = undefined; // the parser's message quotes the input: never shown
   }
   if (!config || typeof config !== 'object' || Array.isArray(config)) {
-    return [{ range, severity: Severity.Error, code: 'flux/dockerconfig-invalid', message: `${where}[${KEY}] ${where === 'data' ? 'decodes to text that is' : 'is'} not a JSON object: the API server rejects a ${TYPE} Secret whose ${KEY} does not parse. Write {"auths": {"<registry>": {"auth": "<base64 of user:password>"}}}.` }];
+    return [
+      {
+        range,
+        severity: Severity.Error,
+        code: 'flux/dockerconfig-invalid',
+        message: `${where}[${KEY}] ${where === 'data' ? 'decodes to text that is' : 'is'} not a JSON object: the API server rejects a ${TYPE} Secret whose ${KEY} does not parse. Write {"auths": {"<registry>": {"auth": "<base64 of user:password>"}}}.`,
+      },
+    ];
   }
   const auths = (config as Record<string, unknown>)['auths'];
   if (!auths || typeof auths !== 'object' || Array.isArray(auths)) {
@@ -140,7 +161,9 @@ function checkConfig(text: string, range: Range | undefined, where: 'data' | 'st
         code: 'flux/dockerconfig-no-auths',
         message:
           `The docker config in ${where}[${KEY}] has no "auths" object, so Flux finds no credentials in it and pulls anonymously (the registry then refuses with 401 or 404). ` +
-          (legacy ? 'Registries at the top level are the old .dockercfg layout: wrap them in {"auths": {...}}.' : 'Write {"auths": {"<registry>": {"auth": "<base64 of user:password>"}}}.'),
+          (legacy
+            ? 'Registries at the top level are the old .dockercfg layout: wrap them in {"auths": {...}}.'
+            : 'Write {"auths": {"<registry>": {"auth": "<base64 of user:password>"}}}.'),
       },
     ];
   }
@@ -169,4 +192,3 @@ function authProblem(auth: string): string | undefined {
   if (!decoded.includes(':')) return "decodes to text without ':'";
   return undefined;
 }
-

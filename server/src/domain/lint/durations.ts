@@ -10,7 +10,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar } from 'yaml'
 import { Severity, type Diagnostic } from '../diagnostics';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
-import type { Lint, } from './lintTypes';
+import type { Lint } from './lintTypes';
 import { rangeOf } from '../yaml/yamlNodes';
 import { isTemplated, type FluxObject } from '../flux/fluxObject';
 import { replaceScalar } from '../yaml/yamlEdits';
@@ -71,11 +71,27 @@ function check(obj: FluxObject, node: Scalar, hours: boolean, field: string, out
 }
 
 const UNIT_MS: Record<string, number> = {
-  ms: 1, millisecond: 1, milliseconds: 1,
-  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
 };
 
 /** Reads what a person meant ("1h", "1 H", "2 days", "90sec", "30"); null when unsure. */

@@ -63,7 +63,11 @@ function convertToOciRepository(obj: FluxObject): Fix | undefined {
   for (const p of drop) if (!pushRemoval(obj, spec, p, edits)) return undefined;
   const fix: Fix = { title: 'Convert to an OCIRepository', edits, preferred: true };
   // Kustomizations pointing at the GitRepository must follow, or they stop finding their source.
-  if (obj.name) fix.retarget = { from: { kind: 'GitRepository', name: obj.name, ...(obj.namespace !== undefined ? { namespace: obj.namespace } : {}) }, toKind: 'OCIRepository' };
+  if (obj.name)
+    fix.retarget = {
+      from: { kind: 'GitRepository', name: obj.name, ...(obj.namespace !== undefined ? { namespace: obj.namespace } : {}) },
+      toKind: 'OCIRepository',
+    };
   return fix;
 }
 

@@ -18,11 +18,39 @@ export const ociRefPrecedence: Lint = (obj) => {
   const has = (k: string): boolean => isSet(ref, k);
   if (has('digest')) {
     // A tag next to a digest is a common way to document what the digest is: a hint, not a warning.
-    if (has('tag')) out.push(ignored(obj, ref, 'tag', Severity.Hint, 'spec.ref.digest takes precedence over tag, so Flux never resolves this tag (it may still document the digest).'));
-    if (has('semver')) out.push(ignored(obj, ref, 'semver', Severity.Warning, 'spec.ref.digest takes precedence over semver: this range is never evaluated and the source stays pinned to the digest.'));
-    if (has('semverFilter')) out.push(ignored(obj, ref, 'semverFilter', Severity.Warning, 'semverFilter is ignored: spec.ref.digest takes precedence over semver selection.'));
+    if (has('tag'))
+      out.push(
+        ignored(
+          obj,
+          ref,
+          'tag',
+          Severity.Hint,
+          'spec.ref.digest takes precedence over tag, so Flux never resolves this tag (it may still document the digest).',
+        ),
+      );
+    if (has('semver'))
+      out.push(
+        ignored(
+          obj,
+          ref,
+          'semver',
+          Severity.Warning,
+          'spec.ref.digest takes precedence over semver: this range is never evaluated and the source stays pinned to the digest.',
+        ),
+      );
+    if (has('semverFilter'))
+      out.push(ignored(obj, ref, 'semverFilter', Severity.Warning, 'semverFilter is ignored: spec.ref.digest takes precedence over semver selection.'));
   } else if (has('semver')) {
-    if (has('tag')) out.push(ignored(obj, ref, 'tag', Severity.Warning, 'spec.ref.semver takes precedence over tag: Flux picks the highest tag matching the range and ignores this tag.'));
+    if (has('tag'))
+      out.push(
+        ignored(
+          obj,
+          ref,
+          'tag',
+          Severity.Warning,
+          'spec.ref.semver takes precedence over tag: Flux picks the highest tag matching the range and ignores this tag.',
+        ),
+      );
   } else if (has('semverFilter')) {
     out.push(ignored(obj, ref, 'semverFilter', Severity.Warning, 'semverFilter only filters tags for spec.ref.semver, which is not set, so it has no effect.'));
   }

@@ -40,7 +40,9 @@ export const ociRefTagDigest: Lint = (obj) => {
         (hasDigest
           ? `spec.ref.digest is already set and wins over the tag: keep only the tag ('${tag}') here.`
           : `Put the digest in spec.ref.digest (it takes precedence over the tag) and keep only the tag ('${tag}') here.`),
-      ...(edits.length ? { fixes: [{ title: hasDigest ? 'Keep only the tag in spec.ref.tag' : 'Move the digest into spec.ref.digest', edits, preferred: true }] } : {}),
+      ...(edits.length
+        ? { fixes: [{ title: hasDigest ? 'Keep only the tag in spec.ref.tag' : 'Move the digest into spec.ref.digest', edits, preferred: true }] }
+        : {}),
     },
   ];
 };

@@ -148,7 +148,11 @@ function broadRepository(pattern: string): { what: string; part: string; fixed?:
   if (!isWildcard(repo)) return undefined;
   const open = /^([A-Za-z0-9_-]+(?:\\\.[A-Za-z0-9_-]+)*)\.\*$/.exec(repo);
   const fixed = open && segments.length === 3 ? pattern.replace(new RegExp(`${escapeForRegExp(repo)}(\\$?)$`), `${open[1]}/.*$1`) : undefined;
-  return { what: repo === '.*' || repo === '.+' ? `any repository of ${owner}` : `every repository of ${owner} whose name matches '${repo}'`, part: 'repository', ...(fixed ? { fixed } : {}) };
+  return {
+    what: repo === '.*' || repo === '.+' ? `any repository of ${owner}` : `every repository of ${owner} whose name matches '${repo}'`,
+    part: 'repository',
+    ...(fixed ? { fixed } : {}),
+  };
 }
 
 function escapeForRegExp(s: string): string {

@@ -17,7 +17,6 @@ import { rangeOf, seqAt, stringNodeAt } from '../yaml/yamlNodes';
 import { readFluxObject } from '../flux/fluxObject';
 import { NOTIFICATION_GROUP } from '../flux/apiGroups';
 
-
 /** The list of object references each kind carries. */
 const listField: Record<string, string> = { Alert: 'eventSources', Receiver: 'resources' };
 
@@ -58,14 +57,14 @@ export const operatorNotificationKindsLint: Lint = (obj, ctx) => {
   const field = listField[obj.kind];
   const schema = field ? schemaForObject(obj.apiVersion, obj.kind) : undefined;
   const allowed = schema ? (schemaAtPath(schema, ['spec', field!, 0, 'kind'])?.enum ?? []) : [];
-  return operatorKindSites(obj.doc).filter((s) => !allowed.includes(s.node.value)).map(
-    (s): Diagnostic => ({
+  return operatorKindSites(obj.doc)
+    .filter((s) => !allowed.includes(s.node.value))
+    .map((s): Diagnostic => ({
       range: s.range,
       severity: Severity.Information,
       code: 'flux/needs-flux-operator',
       message:
         `${s.node.value} in ${s.listPath} is a Flux Operator kind: ${obj.kind} accepts it only on clusters where Flux Operator runs (it adds its kinds to the ${obj.kind} CRD). ` +
         'Nothing in this workspace shows the operator (a FluxInstance, a ResourceSet or its flux-operator chart); without it the API server rejects this value.',
-    }),
-  );
+    }));
 };

@@ -58,13 +58,26 @@ function usesOf(obj: FluxObject): Use[] {
     case 'HelmRepository':
       uses.push({ ref: mapAt(spec, 'certSecretRef'), field: 'spec.certSecretRef', problem: tls });
       // OCI Helm repositories take a docker config; HTTP ones take username/password.
-      if (stringAt(spec, 'type') !== 'oci') uses.push({ ref: mapAt(spec, 'secretRef'), field: 'spec.secretRef', problem: notDocker('HelmRepository (HTTP) reads username and password (or certificates) from its Secret') });
+      if (stringAt(spec, 'type') !== 'oci')
+        uses.push({
+          ref: mapAt(spec, 'secretRef'),
+          field: 'spec.secretRef',
+          problem: notDocker('HelmRepository (HTTP) reads username and password (or certificates) from its Secret'),
+        });
       break;
     case 'GitRepository':
-      uses.push({ ref: mapAt(spec, 'secretRef'), field: 'spec.secretRef', problem: notDocker('GitRepository reads username/password, bearerToken or identity/known_hosts from its Secret') });
+      uses.push({
+        ref: mapAt(spec, 'secretRef'),
+        field: 'spec.secretRef',
+        problem: notDocker('GitRepository reads username/password, bearerToken or identity/known_hosts from its Secret'),
+      });
       break;
     case 'Bucket':
-      uses.push({ ref: mapAt(spec, 'secretRef'), field: 'spec.secretRef', problem: notDocker('Bucket reads accesskey/secretkey (or the cloud provider keys) from its Secret') });
+      uses.push({
+        ref: mapAt(spec, 'secretRef'),
+        field: 'spec.secretRef',
+        problem: notDocker('Bucket reads accesskey/secretkey (or the cloud provider keys) from its Secret'),
+      });
       uses.push({ ref: mapAt(spec, 'certSecretRef'), field: 'spec.certSecretRef', problem: tls });
       break;
   }
@@ -86,12 +99,17 @@ function registry(s: SecretFacts): { code: string; text: string } | undefined {
 
 function notDocker(what: string): (s: SecretFacts) => { code: string; text: string } | undefined {
   return (s) =>
-    DOCKER_TYPES.includes(s.type) ? { code: WRONG_TYPE, text: `is a docker registry Secret (${s.type}), which has none of what this needs: ${what}.` } : undefined;
+    DOCKER_TYPES.includes(s.type)
+      ? { code: WRONG_TYPE, text: `is a docker registry Secret (${s.type}), which has none of what this needs: ${what}.` }
+      : undefined;
 }
 
 function tls(s: SecretFacts): { code: string; text: string } | undefined {
   if (s.type === 'Opaque' || s.type === 'kubernetes.io/tls') return undefined;
-  return { code: WRONG_TYPE, text: `is of type ${s.type}; a certSecretRef must be an Opaque or kubernetes.io/tls Secret with ca.crt and/or tls.crt + tls.key.` };
+  return {
+    code: WRONG_TYPE,
+    text: `is of type ${s.type}; a certSecretRef must be an Opaque or kubernetes.io/tls Secret with ca.crt and/or tls.crt + tls.key.`,
+  };
 }
 
 function cosign(s: SecretFacts): { code: string; text: string } | undefined {
@@ -114,5 +132,8 @@ function notation(s: SecretFacts): { code: string; text: string } | undefined {
 
 function trustedRoot(s: SecretFacts): { code: string; text: string } | undefined {
   if (s.keys.includes('trusted_root.json')) return undefined;
-  return { code: MISSING_KEYS, text: "has no key trusted_root.json: Flux reads the Sigstore trusted root from that key (make it with 'cosign trusted-root create')." };
+  return {
+    code: MISSING_KEYS,
+    text: "has no key trusted_root.json: Flux reads the Sigstore trusted root from that key (make it with 'cosign trusted-root create').",
+  };
 }

@@ -13,8 +13,7 @@ import { isSet, mapAt, rangeOf, stringAt, stringNodeAt } from '../yaml/yamlNodes
 import { isTemplated, type FluxObject } from '../flux/fluxObject';
 
 const SYNTAX_HELP =
-  "Flux uses Masterminds/semver: comparators such as '>=1.2.0', '<2', '~1.2', '^1.4', '1.x' or '1.0 - 2.0', " +
-  "joined by ',' or a space (and) and '||' (or).";
+  "Flux uses Masterminds/semver: comparators such as '>=1.2.0', '<2', '~1.2', '^1.4', '1.x' or '1.0 - 2.0', " + "joined by ',' or a space (and) and '||' (or).";
 
 export const semverExpressions: Lint = (obj) => {
   const out: Diagnostic[] = [];

@@ -46,6 +46,8 @@ function notationIgnores(obj: FluxObject, range: Diagnostic['range']): Diagnosti
     code: 'flux/verify-trusted-root-unsupported',
     message:
       'trustedRootSecretRef is a Sigstore trusted root for cosign keyless verification; with provider: notation it is not used' +
-      (keyed ? ' (notation trusts the CA certificates and trustpolicy.json in verify.secretRef).' : '. Notation trusts the CA certificates and trustpolicy.json of verify.secretRef.'),
+      (keyed
+        ? ' (notation trusts the CA certificates and trustpolicy.json in verify.secretRef).'
+        : '. Notation trusts the CA certificates and trustpolicy.json of verify.secretRef.'),
   };
 }

@@ -252,8 +252,19 @@ function keepEnding(original: string, out: string): string {
  * replaced by its migration. Only offered when more than the apiVersion changes (the
  * plain "Change apiVersion" fix covers that).
  */
-export function migrationFix(text: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }, set?: SchemaSet): { title: string; edits: { range: typeof range; newText: string }[]; preferred: boolean } | undefined {
+export function migrationFix(
+  text: string,
+  range: { start: { line: number; character: number }; end: { line: number; character: number } },
+  set?: SchemaSet,
+): { title: string; edits: { range: typeof range; newText: string }[]; preferred: boolean } | undefined {
   const m = migrateDocument(text, set);
   if (!m || m.changes.length < 2) return undefined;
-  return { title: `Migrate to ${m.to} (${m.changes.slice(1).map((c) => c.replace(/ \(.*\)$/, '')).join('; ')})`, edits: [{ range, newText: m.text }], preferred: true };
+  return {
+    title: `Migrate to ${m.to} (${m.changes
+      .slice(1)
+      .map((c) => c.replace(/ \(.*\)$/, ''))
+      .join('; ')})`,
+    edits: [{ range, newText: m.text }],
+    preferred: true,
+  };
 }

@@ -66,9 +66,7 @@ function validateRepository(repository: string): void {
   if (repository.length > 255) throw new InvalidReferenceError(`repository must be between 1 and 255 characters in length: ${repository}`);
   for (const part of repository.split('/')) {
     if (!repositoryComponent.test(part)) {
-      throw new InvalidReferenceError(
-        `repository can only contain the characters \`abcdefghijklmnopqrstuvwxyz0123456789_-./\`: ${repository}`,
-      );
+      throw new InvalidReferenceError(`repository can only contain the characters \`abcdefghijklmnopqrstuvwxyz0123456789_-./\`: ${repository}`);
     }
   }
 }

@@ -121,7 +121,12 @@ export class ChartFetcher {
     return Date.now() - held.at >= (this.options.errorTtlMs ?? 15_000);
   }
 
-  private async load(spec: OciSourceSpec, layer: { digest: string; size: number }, valuesFiles: readonly string[] | undefined, reference: string): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
+  private async load(
+    spec: OciSourceSpec,
+    layer: { digest: string; size: number },
+    valuesFiles: readonly string[] | undefined,
+    reference: string,
+  ): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
     let target: RepositoryTarget;
     try {
       target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
@@ -129,13 +134,24 @@ export class ChartFetcher {
       return { state: { state: 'unavailable', reason: String(e instanceof Error ? e.message : e) }, transient: false };
     }
     if (layer.size > this.limits.maxCompressedBytes) {
-      return { state: { state: 'unavailable', reason: `the chart archive is ${layer.size} bytes, more than the ${this.limits.maxCompressedBytes} bytes values help downloads` }, transient: false };
+      return {
+        state: {
+          state: 'unavailable',
+          reason: `the chart archive is ${layer.size} bytes, more than the ${this.limits.maxCompressedBytes} bytes values help downloads`,
+        },
+        transient: false,
+      };
     }
     try {
-      const files = await this.service.cache.withClient(target, async (client) => readChartArchive(await client.openBlob(target.repository, layer), this.limits, 0, valuesFiles ?? []));
+      const files = await this.service.cache.withClient(target, async (client) =>
+        readChartArchive(await client.openBlob(target.repository, layer), this.limits, 0, valuesFiles ?? []),
+      );
       const chart = chartValuesOf(files, valuesFiles);
       if (!chart.hasValues && !chart.hasSchema) {
-        return { state: { state: 'unavailable', reason: `the chart ${chart.name || reference} has neither values.schema.json nor values.yaml` }, transient: false };
+        return {
+          state: { state: 'unavailable', reason: `the chart ${chart.name || reference} has neither values.schema.json nor values.yaml` },
+          transient: false,
+        };
       }
       return { state: { state: 'ready', chart, layerDigest: layer.digest, reference }, transient: false };
     } catch (e) {
@@ -176,7 +192,10 @@ function pickLayer(spec: OciSourceSpec, r: Resolution): { digest: string; size: 
   const layer = spec.layerMediaType ? layers.find((l) => l.mediaType === spec.layerMediaType) : layers[0];
   if (!layer) {
     return spec.layerMediaType
-      ? { state: 'unavailable', reason: `the artifact has no layer of media type ${spec.layerMediaType} (it has ${layers.map((l) => l.mediaType).join(', ') || 'none'})` }
+      ? {
+          state: 'unavailable',
+          reason: `the artifact has no layer of media type ${spec.layerMediaType} (it has ${layers.map((l) => l.mediaType).join(', ') || 'none'})`,
+        }
       : { state: 'unavailable', reason: 'the artifact has no layers' };
   }
   if (layer.mediaType === MediaType.helmChartProvenance) {

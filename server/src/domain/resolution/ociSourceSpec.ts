@@ -40,5 +40,14 @@ export function usesHelmUnderscore(spec: OciSourceSpec): boolean {
 /** A stable key for caching a resolution of this spec. */
 export function specKey(spec: OciSourceSpec): string {
   const r = spec.ref;
-  return JSON.stringify([spec.url, r.digest ?? '', r.semver ?? '', r.semverFilter ?? '', r.tag ?? '', spec.layerMediaType ?? '', !!spec.insecure, spec.provider ?? 'generic']);
+  return JSON.stringify([
+    spec.url,
+    r.digest ?? '',
+    r.semver ?? '',
+    r.semverFilter ?? '',
+    r.tag ?? '',
+    spec.layerMediaType ?? '',
+    !!spec.insecure,
+    spec.provider ?? 'generic',
+  ]);
 }

@@ -76,7 +76,10 @@ export class RegistryCache implements RepositoryReader {
 
   constructor(options: RegistryCacheOptions = {}) {
     this.options = options;
-    this.gate = new NetworkGate({ ...(options.env ? { env: options.env } : {}), ...(options.loopbackOnly !== undefined ? { loopbackOnly: options.loopbackOnly } : {}) });
+    this.gate = new NetworkGate({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.loopbackOnly !== undefined ? { loopbackOnly: options.loopbackOnly } : {}),
+    });
     this.limiter = new RequestLimiter({ total: options.concurrency ?? 4, perRegistry: options.perRegistry ?? 2 });
   }
 
@@ -119,9 +122,12 @@ export class RegistryCache implements RepositoryReader {
   }
 
   tags(repo: RepositoryTarget): Promise<string[]> {
-    return this.cached(`tags|${this.clientKey(repo)}|${repo.repository}`, this.options.ttlMs ?? 60_000, () =>
-      this.client(repo).listTags(repo.repository),
-    repo.registry);
+    return this.cached(
+      `tags|${this.clientKey(repo)}|${repo.repository}`,
+      this.options.ttlMs ?? 60_000,
+      () => this.client(repo).listTags(repo.repository),
+      repo.registry,
+    );
   }
 
   artifact(repo: RepositoryTarget, reference: string): Promise<ArtifactFacts | undefined> {

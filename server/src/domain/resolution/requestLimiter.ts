@@ -126,7 +126,7 @@ export class RequestLimiter {
   private pump(): void {
     const now = Date.now();
     let soonest = Infinity;
-    for (let i = 0; i < this.queue.length && this.active < this.total; ) {
+    for (let i = 0; i < this.queue.length && this.active < this.total;) {
       const w = this.queue[i]!;
       const until = this.pausedUntil.get(w.registry) ?? 0;
       if (until > now) {

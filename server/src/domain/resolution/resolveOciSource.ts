@@ -41,7 +41,14 @@ export async function resolveOciSource(spec: OciSourceSpec, reader: RepositoryRe
   }
 }
 
-async function resolveKind(kind: RefKind, spec: OciSourceSpec, target: RepositoryTarget, repository: string, reader: RepositoryReader, options: ResolveOptions): Promise<Resolution> {
+async function resolveKind(
+  kind: RefKind,
+  spec: OciSourceSpec,
+  target: RepositoryTarget,
+  repository: string,
+  reader: RepositoryReader,
+  options: ResolveOptions,
+): Promise<Resolution> {
   const ref = spec.ref;
   const helm = usesHelmUnderscore(spec);
   if (kind === 'digest') {
@@ -78,7 +85,12 @@ async function resolveKind(kind: RefKind, spec: OciSourceSpec, target: Repositor
       if (!re.ok) return failure(kind, 'invalid-filter', `semverFilter is not a valid RE2 expression: ${re.error}`, false);
       if (tags.length > 0 && !tags.some((t) => re.regex.test(t))) {
         return {
-          ...failure(kind, 'filter-excludes-all', `semverFilter '${ref.semverFilter}' excludes all ${tags.length} tags of ${repository} (for example ${tags.slice(0, 3).join(', ')})`, false),
+          ...failure(
+            kind,
+            'filter-excludes-all',
+            `semverFilter '${ref.semverFilter}' excludes all ${tags.length} tags of ${repository} (for example ${tags.slice(0, 3).join(', ')})`,
+            false,
+          ),
           repository,
         };
       }

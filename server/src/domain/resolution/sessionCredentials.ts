@@ -27,7 +27,12 @@ export class SessionCredentials implements CredentialSource {
       if (!e || typeof e.registry !== 'string' || e.registry.trim() === '') continue;
       const host = normalizeConfigKey(e.registry.trim());
       if (typeof e.token === 'string' && e.token !== '') {
-        next.set(host, typeof e.username === 'string' && e.username !== '' ? { kind: 'basic', username: e.username, password: e.token } : { kind: 'registry-token', token: e.token });
+        next.set(
+          host,
+          typeof e.username === 'string' && e.username !== ''
+            ? { kind: 'basic', username: e.username, password: e.token }
+            : { kind: 'registry-token', token: e.token },
+        );
       } else if (typeof e.username === 'string' && typeof e.password === 'string') {
         next.set(host, { kind: 'basic', username: e.username, password: e.password });
       }

@@ -61,9 +61,25 @@ export interface RawSchema {
 }
 
 const copied = [
-  'type', 'description', 'enum', 'default', 'required', 'pattern', 'format', 'nullable',
-  'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'type',
+  'description',
+  'enum',
+  'default',
+  'required',
+  'pattern',
+  'format',
+  'nullable',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
 ] as const;
 
 /** Converts a raw CRD schema into SchemaNodes (once per kind; results are frozen). */

@@ -110,7 +110,15 @@ export function knownKinds(): KnownKind[] {
   for (const k of index.kinds) {
     for (const s of k.served) {
       const description = loadSchema(s.schema)?.description;
-      out.push({ group: k.group, version: s.version, kind: k.kind, served: true, apiVersion: `${k.group}/${s.version}`, ...(description ? { description } : {}), ...(s.deprecated ? { deprecated: true } : {}) });
+      out.push({
+        group: k.group,
+        version: s.version,
+        kind: k.kind,
+        served: true,
+        apiVersion: `${k.group}/${s.version}`,
+        ...(description ? { description } : {}),
+        ...(s.deprecated ? { deprecated: true } : {}),
+      });
     }
     for (const r of k.retired ?? index.retiredVersions[k.group] ?? []) {
       if (k.served.some((s) => s.version === r.version)) continue;

@@ -80,13 +80,20 @@ const fromShipped = (file: string): RawSchema | undefined => {
   shippedSchemas[file] = parsed;
   return parsed;
 };
-const newest = new SchemaSet(shippedIndex as unknown as SchemaIndex, fromShipped, `Flux ${minorOf((shippedIndex as { flux: string }).flux)}`, minorOf((shippedIndex as { flux: string }).flux));
+const newest = new SchemaSet(
+  shippedIndex as unknown as SchemaIndex,
+  fromShipped,
+  `Flux ${minorOf((shippedIndex as { flux: string }).flux)}`,
+  minorOf((shippedIndex as { flux: string }).flux),
+);
 let bundled: SchemaSet[] | undefined;
 
 /** The bundled releases, oldest first; the newest is the default set. */
 export function bundledSchemaSets(): readonly SchemaSet[] {
   if (!bundled) {
-    const older = ((releaseIndex as { releases?: SchemaIndex[] }).releases ?? []).map((r) => new SchemaSet(r, fromShipped, `Flux ${minorOf(r.flux)}`, minorOf(r.flux)));
+    const older = ((releaseIndex as { releases?: SchemaIndex[] }).releases ?? []).map(
+      (r) => new SchemaSet(r, fromShipped, `Flux ${minorOf(r.flux)}`, minorOf(r.flux)),
+    );
     bundled = [...older.filter((s) => s.fluxMinor !== newest.fluxMinor), newest].sort((a, b) => compareMinor(a.fluxMinor!, b.fluxMinor!));
   }
   return bundled;
@@ -156,7 +163,13 @@ export interface CrdObject {
 /** Whether an object is a CustomResourceDefinition of a Flux API group (the only ones flux-oci validates). */
 export function isFluxCrd(o: unknown): o is CrdObject {
   const c = o as CrdObject | null;
-  return !!c && c.kind === 'CustomResourceDefinition' && typeof c.spec?.group === 'string' && (fluxApiGroups as readonly string[]).includes(c.spec.group) && typeof c.spec.names?.kind === 'string';
+  return (
+    !!c &&
+    c.kind === 'CustomResourceDefinition' &&
+    typeof c.spec?.group === 'string' &&
+    (fluxApiGroups as readonly string[]).includes(c.spec.group) &&
+    typeof c.spec.names?.kind === 'string'
+  );
 }
 
 /** The Flux version a CRD says it belongs to (`app.kubernetes.io/version: v2.8.3`, as flux install/bootstrap label them). */
@@ -187,7 +200,10 @@ export function schemaSetFromCrds(crds: readonly CrdObject[], base: SchemaSet, l
     if (!served.length) continue;
     const baseKind = base.index.kinds.find((k) => k.group === group && k.kind === kind);
     const servedNames = new Set(served.map((s) => s.version));
-    const retired = [...(baseKind?.retired ?? base.index.retiredVersions[group] ?? []), ...(baseKind?.served ?? []).map((s) => ({ version: s.version }))].filter((r, i, all) => !servedNames.has(r.version) && all.findIndex((x) => x.version === r.version) === i);
+    const retired = [
+      ...(baseKind?.retired ?? base.index.retiredVersions[group] ?? []),
+      ...(baseKind?.served ?? []).map((s) => ({ version: s.version })),
+    ].filter((r, i, all) => !servedNames.has(r.version) && all.findIndex((x) => x.version === r.version) === i);
     kinds.set(`${group}/${kind}`, { group, kind, served, retired });
   }
   for (const k of base.index.kinds) if (!kinds.has(`${k.group}/${k.kind}`)) kinds.set(`${k.group}/${k.kind}`, k);

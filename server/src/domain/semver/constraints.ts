@@ -27,9 +27,7 @@ const WS = String.raw`[\t\n\f\r ]`;
 const constraintRegex = new RegExp(`^${WS}*(${OPS})${WS}*(${CV})${WS}*$`);
 const constraintRangeSource = `${WS}*(${CV})${WS}+-${WS}+(${CV})${WS}*`;
 const findConstraintSource = `(${OPS})${WS}*(${CV})`;
-const validConstraintRegex = RE2JS.compile(
-  String.raw`^(\s*(${OPS})\s*(${CV})\s*)((?:\s+|,\s*)(${OPS})\s*(${CV})\s*)*$`,
-);
+const validConstraintRegex = RE2JS.compile(String.raw`^(\s*(${OPS})\s*(${CV})\s*)((?:\s+|,\s*)(${OPS})\s*(${CV})\s*)*$`);
 
 type Op = '' | '=' | '!=' | '>' | '<' | '>=' | '=>' | '<=' | '=<' | '~' | '~>' | '^';
 

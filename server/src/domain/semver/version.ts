@@ -23,8 +23,7 @@ export const MaxVersionLen = 256;
 export const ErrVersionTooLong = `version string is too long (max ${MaxVersionLen} bytes)`;
 
 // Go's regexp `\s` is [\t\n\f\r ]; JS's is wider, so spell the class out.
-const looseVersionRegex =
-  /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
+const looseVersionRegex = /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
 
 const NUM = '0123456789';
 const ALLOWED = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-' + NUM;
@@ -132,7 +131,9 @@ function segment(s: string): bigint {
   if (n === null) {
     // Go wraps strconv's error; the regex guarantees digits, so only overflow (or empty) gets here.
     throw new SemverError(
-      s === '' ? `error parsing version segment: strconv.ParseUint: parsing "": invalid syntax` : `error parsing version segment: strconv.ParseUint: parsing "${s}": value out of range`,
+      s === ''
+        ? `error parsing version segment: strconv.ParseUint: parsing "": invalid syntax`
+        : `error parsing version segment: strconv.ParseUint: parsing "${s}": value out of range`,
     );
   }
   return n;

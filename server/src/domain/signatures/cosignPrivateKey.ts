@@ -11,7 +11,12 @@ import { promisify } from 'node:util';
 import { secretbox } from '@noble/ciphers/salsa.js';
 import { SignatureError } from './types';
 
-const scrypt = promisify(scryptCb) as (password: Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  password: Buffer,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 interface EncryptedKeyJson {
   kdf?: { name?: string; params?: { N?: number; r?: number; p?: number }; salt?: string };

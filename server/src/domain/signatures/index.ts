@@ -11,4 +11,14 @@ export { identityMatches } from './identity';
 export { legacySignatureTag, SignatureMediaType, SignatureAnnotation } from './cosignLayout';
 export { SignatureError } from './types';
 export { verifyNotation, notationTrustFromEntries, isCaKey } from './notation';
-export type { NotationTrust, VerificationPolicy, VerificationResult, VerifiedResult, NotVerifiedResult, SignatureFormat, PublicKeyEntry, IdentityMatcher, SignerInfo } from './types';
+export type {
+  NotationTrust,
+  VerificationPolicy,
+  VerificationResult,
+  VerifiedResult,
+  NotVerifiedResult,
+  SignatureFormat,
+  PublicKeyEntry,
+  IdentityMatcher,
+  SignerInfo,
+} from './types';

@@ -16,15 +16,21 @@ const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/;
 export function parsePublicKey(entry: PublicKeyEntry): ParsedPublicKey {
   const block = pemBlock.exec(entry.pem);
   if (!block) {
-    throw new SignatureError(`public key ${entry.name} is not PEM (no "-----BEGIN PUBLIC KEY-----" block); fix or remove it: one unreadable key makes Flux fail every verification`);
+    throw new SignatureError(
+      `public key ${entry.name} is not PEM (no "-----BEGIN PUBLIC KEY-----" block); fix or remove it: one unreadable key makes Flux fail every verification`,
+    );
   }
   if (block[1] !== 'PUBLIC KEY') {
-    throw new SignatureError(`public key ${entry.name} holds a "${block[1]}" PEM block, not "PUBLIC KEY"; use the cosign.pub written by cosign generate-key-pair`);
+    throw new SignatureError(
+      `public key ${entry.name} holds a "${block[1]}" PEM block, not "PUBLIC KEY"; use the cosign.pub written by cosign generate-key-pair`,
+    );
   }
   try {
     return { name: entry.name, key: createPublicKey({ key: block[0], format: 'pem' }) };
   } catch (err) {
-    throw new SignatureError(`public key ${entry.name} cannot be read (${(err as Error).message}); fix or remove it: one unreadable key makes Flux fail every verification`);
+    throw new SignatureError(
+      `public key ${entry.name} cannot be read (${(err as Error).message}); fix or remove it: one unreadable key makes Flux fail every verification`,
+    );
   }
 }
 

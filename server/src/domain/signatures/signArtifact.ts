@@ -71,7 +71,10 @@ async function signBundle(client: RegistryClient, repo: RepositoryReference, dig
   const signature = signBytes(key, dsse.preAuthEncoding(SignatureMediaType.inTotoPayload, payload));
   const bundle = toDSSEBundle({ artifact: payload, artifactType: SignatureMediaType.inTotoPayload, signature, keyHint: keyHint(key) });
   // Shaped like cosign's own bundles: no DSSE keyid (cosign's verifier skips signatures whose keyid it does not know).
-  const json = bundleToJSON(bundle) as { dsseEnvelope?: { signatures: { sig: string; keyid?: string }[] }; verificationMaterial?: { timestampVerificationData?: unknown } };
+  const json = bundleToJSON(bundle) as {
+    dsseEnvelope?: { signatures: { sig: string; keyid?: string }[] };
+    verificationMaterial?: { timestampVerificationData?: unknown };
+  };
   if (json.dsseEnvelope) json.dsseEnvelope.signatures = json.dsseEnvelope.signatures.map((sg) => ({ sig: sg.sig }));
   if (json.verificationMaterial) delete json.verificationMaterial.timestampVerificationData;
   const layer = blob(Buffer.from(JSON.stringify(json)));
@@ -124,7 +127,11 @@ async function signLegacy(client: RegistryClient, repo: RepositoryReference, dig
   await subjectDescriptor(client, repo.repository, digest);
   const payload = Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': `${repo.registry}/${repo.repository}` }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' },
+      critical: {
+        identity: { 'docker-reference': `${repo.registry}/${repo.repository}` },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
       optional: null,
     }),
   );
@@ -139,20 +146,41 @@ async function signLegacy(client: RegistryClient, repo: RepositoryReference, dig
     if (!isRegistryError(err, 'not-found')) throw err;
   }
   await client.uploadBlob(repo.repository, layer);
-  layers = [...layers, { mediaType: SignatureMediaType.simpleSigning, digest: layer.digest, size: layer.size, annotations: { [SignatureAnnotation.signature]: signature } }];
+  layers = [
+    ...layers,
+    { mediaType: SignatureMediaType.simpleSigning, digest: layer.digest, size: layer.size, annotations: { [SignatureAnnotation.signature]: signature } },
+  ];
   // The image config cosign's go-containerregistry writes for signature images.
   const config = blob(
     Buffer.from(
-      JSON.stringify({ architecture: '', created: '0001-01-01T00:00:00Z', history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })), os: '', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) }, config: {} }),
+      JSON.stringify({
+        architecture: '',
+        created: '0001-01-01T00:00:00Z',
+        history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })),
+        os: '',
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+        config: {},
+      }),
     ),
   );
   await client.uploadBlob(repo.repository, config);
-  const manifest = { schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: SignatureMediaType.ociImageConfig, digest: config.digest, size: config.size }, layers };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: SignatureMediaType.ociImageConfig, digest: config.digest, size: config.size },
+    layers,
+  };
   const bytes = Buffer.from(JSON.stringify(manifest));
   const manifestDigest = await client.putManifest(repo.repository, tag, bytes, MediaType.ociManifest);
   return { reference: `${repo.registry}/${repo.repository}@${digest}`, digest, format: 'legacy', signatureManifest: manifestDigest, location: tag };
 }
 
-export async function signWithClient(client: RegistryClient, repo: RepositoryReference, digest: string, key: KeyObject, format: SignFormat): Promise<SignResult> {
+export async function signWithClient(
+  client: RegistryClient,
+  repo: RepositoryReference,
+  digest: string,
+  key: KeyObject,
+  format: SignFormat,
+): Promise<SignResult> {
   return format === 'bundle' ? signBundle(client, repo, digest, key) : signLegacy(client, repo, digest, key);
 }

@@ -150,11 +150,17 @@ export function checkEntity(entity: SignedEntity, mode: VerificationMode, now: D
       }
     }
     const names = mode.keys.map((k) => k.name).join(', ');
-    return { ok: false, reason: mode.keys.length ? `the signature does not match the public key${mode.keys.length > 1 ? 's' : ''} ${names}` : 'no public key to check it with' };
+    return {
+      ok: false,
+      reason: mode.keys.length ? `the signature does not match the public key${mode.keys.length > 1 ? 's' : ''} ${names}` : 'no public key to check it with',
+    };
   }
 
   if (entity.key.$case !== 'certificate') {
-    return { ok: false, reason: 'the signature was made with a key, not a Fulcio certificate; keyless verification cannot check it (give the public key instead)' };
+    return {
+      ok: false,
+      reason: 'the signature was made with a key, not a Fulcio certificate; keyless verification cannot check it (give the public key instead)',
+    };
   }
   let e = entity;
   if (mode.ignoreTlog) {
@@ -163,14 +169,19 @@ export function checkEntity(entity: SignedEntity, mode: VerificationMode, now: D
     // counted as a log entry (tlogEntries is emptied and the threshold is 0). Tests cover valid and expired certificates.
     const verificationTime = {
       $case: 'transparency-log',
-      tlogEntry: { integratedTime: String(Math.floor(now.getTime() / 1000)), logId: { keyId: Buffer.alloc(0) }, inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) } },
+      tlogEntry: {
+        integratedTime: String(Math.floor(now.getTime() / 1000)),
+        logId: { keyId: Buffer.alloc(0) },
+        inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) },
+      },
     };
     const stamped = entity.timestamps.filter((t) => t.$case === 'timestamp-authority');
     e = { ...entity, tlogEntries: [], timestamps: stamped.length ? stamped : [verificationTime as unknown as SignedEntity['timestamps'][number]] };
   } else if (entity.timestamps.length === 0) {
     return {
       ok: false,
-      reason: 'the signature has no transparency-log entry or signed timestamp, so its certificate cannot be checked (signed with --tlog-upload=false?); Flux refuses it',
+      reason:
+        'the signature has no transparency-log entry or signed timestamp, so its certificate cannot be checked (signed with --tlog-upload=false?); Flux refuses it',
     };
   }
   let signer;

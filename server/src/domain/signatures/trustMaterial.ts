@@ -33,7 +33,9 @@ export function trustMaterialFromJson(json: string, origin: string): TrustMateri
   try {
     const root = TrustedRoot.fromJSON(parsed);
     if (root.certificateAuthorities.length === 0) {
-      throw new SignatureError(`${origin} lists no certificate authority, so no keyless signature can be trusted; add your Fulcio CA (cosign trusted-root create --certificate-chain ...)`);
+      throw new SignatureError(
+        `${origin} lists no certificate authority, so no keyless signature can be trusted; add your Fulcio CA (cosign trusted-root create --certificate-chain ...)`,
+      );
     }
     return toTrustMaterial(root);
   } catch (err) {

@@ -41,7 +41,8 @@ export function checkApiVersion(apiVersion: string, kind: string, apiVersionRang
       ],
     };
   }
-  if (versions.includes(version)) return isDeprecatedVersion(group, kind, version) ? deprecatedVersion(apiVersion, kind, apiVersionRange, flux) : { served: true, diagnostics: [] };
+  if (versions.includes(version))
+    return isDeprecatedVersion(group, kind, version) ? deprecatedVersion(apiVersion, kind, apiVersionRange, flux) : { served: true, diagnostics: [] };
   const target = `${group}/${versions.find((v) => !isDeprecatedVersion(group, kind, v)) ?? versions[0]}`;
   const retired = retiredVersion(group, version, kind);
   const removed = removedIn(group, kind, version);

@@ -153,7 +153,8 @@ function readChartYaml(text: string | undefined, problems: string[]): ChartMeta 
   if (typeof data['version'] === 'string' || typeof data['version'] === 'number') meta.version = String(data['version']);
   if (Array.isArray(data['dependencies'])) {
     for (const d of data['dependencies']) {
-      if (isObject(d) && typeof d['name'] === 'string') meta.dependencies.push({ name: d['name'], ...(typeof d['alias'] === 'string' ? { alias: d['alias'] } : {}) });
+      if (isObject(d) && typeof d['name'] === 'string')
+        meta.dependencies.push({ name: d['name'], ...(typeof d['alias'] === 'string' ? { alias: d['alias'] } : {}) });
     }
   }
   return meta;
@@ -344,7 +345,8 @@ export function schemaEnum(refs: SchemaRef[]): unknown[] {
   for (const r of refs) {
     if (typeof r.schema !== 'object') continue;
     if (Array.isArray(r.schema['enum'])) for (const v of r.schema['enum']) if (!out.some((o) => JSON.stringify(o) === JSON.stringify(v))) out.push(v);
-    if ('const' in r.schema && !out.some((o) => JSON.stringify(o) === JSON.stringify(r.schema && (r.schema as Record<string, unknown>)['const']))) out.push(r.schema['const']);
+    if ('const' in r.schema && !out.some((o) => JSON.stringify(o) === JSON.stringify(r.schema && (r.schema as Record<string, unknown>)['const'])))
+      out.push(r.schema['const']);
   }
   return out;
 }

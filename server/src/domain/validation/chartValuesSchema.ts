@@ -132,7 +132,10 @@ function diagnosticsOf(errors: ErrorObject[], prefix: string[], chart: string, v
     let onKey = false;
     let message = e.message ?? e.keyword;
     if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
-      const p = String((e.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ?? (e.params as { unevaluatedProperty?: string }).unevaluatedProperty);
+      const p = String(
+        (e.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ??
+          (e.params as { unevaluatedProperty?: string }).unevaluatedProperty,
+      );
       path = [...path, p];
       onKey = true;
       message = `${p} is not a value of the chart (its schema allows no such key here)`;
@@ -160,8 +163,16 @@ function diagnosticsOf(errors: ErrorObject[], prefix: string[], chart: string, v
     const range = locate(check.target, g);
     if (!range) continue;
     const where = g.path.length ? `${g.path.map(String).join('.')}: ` : '';
-    const text = g.keyword === 'required' || g.keyword === 'additionalProperties' || g.keyword === 'unevaluatedProperties' ? g.messages.join('; ') : `${where}${g.messages.join('; ')}`;
-    out.push({ range, severity: Severity.Error, code: valuesSchemaCode, message: `${text} (values.schema.json of chart ${chart || '?'}; Helm refuses to install)` });
+    const text =
+      g.keyword === 'required' || g.keyword === 'additionalProperties' || g.keyword === 'unevaluatedProperties'
+        ? g.messages.join('; ')
+        : `${where}${g.messages.join('; ')}`;
+    out.push({
+      range,
+      severity: Severity.Error,
+      code: valuesSchemaCode,
+      message: `${text} (values.schema.json of chart ${chart || '?'}; Helm refuses to install)`,
+    });
   }
   return out;
 }

@@ -17,9 +17,21 @@ const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** ObjectMeta's fields (k8s.io/apimachinery); strict field validation rejects any other. */
 const objectMetaFields = new Set([
-  'name', 'generateName', 'namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences', 'uid',
-  'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds',
-  'managedFields', 'selfLink',
+  'name',
+  'generateName',
+  'namespace',
+  'labels',
+  'annotations',
+  'finalizers',
+  'ownerReferences',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
 ]);
 
 export interface MetadataOptions {
@@ -32,7 +44,13 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
   const add = (node: Node, code: string, message: string, fixTo?: string): void => {
     const r = node.range;
     const range = r ? doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    out.push({ range, severity: Severity.Error, code, message, ...(fixTo ? { fixes: [{ title: `Rename to "${fixTo}"`, edits: [{ range, newText: fixTo }], preferred: true }] } : {}) });
+    out.push({
+      range,
+      severity: Severity.Error,
+      code,
+      message,
+      ...(fixTo ? { fixes: [{ title: `Rename to "${fixTo}"`, edits: [{ range, newText: fixTo }], preferred: true }] } : {}),
+    });
   };
   const rootEntries = mapEntries(root, doc.yaml);
   const metaEntry = rootEntries.find((e) => e.key === 'metadata');
@@ -53,7 +71,8 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
   const name = get('name');
   const generateName = get('generateName');
   if (!name || name.value === null) {
-    if (opts.requireName && !generateName) add(name?.keyNode ?? metaEntry.keyNode, 'metadata/name-required', 'metadata.name is required: every Flux object needs a name');
+    if (opts.requireName && !generateName)
+      add(name?.keyNode ?? metaEntry.keyNode, 'metadata/name-required', 'metadata.name is required: every Flux object needs a name');
   } else {
     checkDnsName(name.value, 'metadata.name', dns1123Subdomain, 253, 'DNS-1123 subdomain', add);
   }
@@ -71,22 +90,40 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
       const path = `metadata.${field}.${item.key}`;
       if (!item.key.includes('${')) {
         const keyProblem = qualifiedNameProblem(item.key);
-        if (keyProblem) add(item.keyNode, `metadata/${field === 'labels' ? 'label' : 'annotation'}-key`, `metadata.${field} key '${item.key}' is not a qualified name: ${keyProblem}`);
+        if (keyProblem)
+          add(
+            item.keyNode,
+            `metadata/${field === 'labels' ? 'label' : 'annotation'}-key`,
+            `metadata.${field} key '${item.key}' is not a qualified name: ${keyProblem}`,
+          );
       }
       const kind = valueKind(item.value);
       if (kind === 'null') {
-        add(item.value ?? item.keyNode, `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`, `${path} is null: ${field} values must be strings (write "" for an empty value)`);
+        add(
+          item.value ?? item.keyNode,
+          `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`,
+          `${path} is null: ${field} values must be strings (write "" for an empty value)`,
+        );
         continue;
       }
       if (kind !== 'string') {
-        add(item.value!, `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`, `${path}: expected string, got ${kind}${isScalar(item.value) ? ` ${describeScalar(item.value, doc.text)}: quote the value` : ''}`);
+        add(
+          item.value!,
+          `metadata/${field === 'labels' ? 'label' : 'annotation'}-value`,
+          `${path}: expected string, got ${kind}${isScalar(item.value) ? ` ${describeScalar(item.value, doc.text)}: quote the value` : ''}`,
+        );
         continue;
       }
       if (field === 'labels') {
         const v = (item.value as { value: string }).value;
         if (v.includes('${')) continue;
         if (v.length > 63) add(item.value!, 'metadata/label-value', `${path}: label values must be no more than 63 characters (is ${v.length})`);
-        else if (!labelValue.test(v)) add(item.value!, 'metadata/label-value', `${path}='${v}' is not a valid label value: use alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`);
+        else if (!labelValue.test(v))
+          add(
+            item.value!,
+            'metadata/label-value',
+            `${path}='${v}' is not a valid label value: use alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+          );
       }
     }
   }
@@ -103,7 +140,10 @@ function checkDnsName(node: Node, path: string, re: RegExp, max: number, what: s
   const code = path === 'metadata.name' ? 'metadata/name' : 'metadata/namespace';
   if (v.length > max) add(node, code, `${path} '${v}' must be no more than ${max} characters (is ${v.length})`);
   else if (!re.test(v)) {
-    const rule = what === 'DNS-1123 label' ? "lowercase letters, digits and '-', starting and ending with a letter or digit" : "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
+    const rule =
+      what === 'DNS-1123 label'
+        ? "lowercase letters, digits and '-', starting and ending with a letter or digit"
+        : "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
     add(node, code, `${path} '${v}' is not a ${what}: use ${rule}`);
   }
 }

@@ -41,7 +41,12 @@ interface Walk {
 /** Top-level fields the structural walk leaves to other checks (identity, ObjectMeta) or ignores (status is dropped on create). */
 const rootHandledElsewhere = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 
-export function validateStructure(doc: ParsedDocument, root: YAMLMap, schema: SchemaNode, opts: StructuralOptions): { diagnostics: Diagnostic[]; celSites: CelSite[] } {
+export function validateStructure(
+  doc: ParsedDocument,
+  root: YAMLMap,
+  schema: SchemaNode,
+  opts: StructuralOptions,
+): { diagnostics: Diagnostic[]; celSites: CelSite[] } {
   const w: Walk = { doc, out: [], opts, celSites: [] };
   validateMap(w, schema, root, root as Node, '', true);
   return { diagnostics: w.out, celSites: w.celSites };
@@ -86,7 +91,14 @@ function validateValue(w: Walk, schema: SchemaNode, node: Node | null, anchor: N
   const kind = valueKind(node);
   if (kind === 'null') {
     if (!schema.nullable && !schema.preserveUnknownFields) {
-      report(w, anchor, Severity.Hint, 'schema/null-pruned', `${path} is null; the API server drops null values of non-nullable fields (${expected(schema)}), so this field is treated as absent`, { unnecessary: true });
+      report(
+        w,
+        anchor,
+        Severity.Hint,
+        'schema/null-pruned',
+        `${path} is null; the API server drops null values of non-nullable fields (${expected(schema)}), so this field is treated as absent`,
+        { unnecessary: true },
+      );
     }
     return;
   }
@@ -95,7 +107,14 @@ function validateValue(w: Walk, schema: SchemaNode, node: Node | null, anchor: N
     if (hasSubstitution(node)) return;
     const shown = isScalar(node) ? ` ${describeScalar(node, w.doc.text)}` : '';
     const { advice, fix } = typeAdvice(w, schema, node!, kind);
-    report(w, node ?? anchor, Severity.Error, 'schema/type', `${path}: expected ${expected(schema)}, got ${kind}${shown}${advice}`, fix ? { fixes: [fix] } : undefined);
+    report(
+      w,
+      node ?? anchor,
+      Severity.Error,
+      'schema/type',
+      `${path}: expected ${expected(schema)}, got ${kind}${shown}${advice}`,
+      fix ? { fixes: [fix] } : undefined,
+    );
     return;
   }
   switch (kind) {
@@ -148,11 +167,21 @@ function checkEnum(w: Walk, schema: SchemaNode, node: Node, path: string): void 
   if (schema.enum.includes(v as never)) return;
   const allowed = schema.enum.map((e) => JSON.stringify(e));
   const fix = typeof v === 'string' ? enumFix(w, schema, node, v) : undefined;
-  report(w, node, Severity.Error, 'schema/enum', `${path}: unsupported value ${describeScalar(node)}: supported values: ${allowed.join(', ')}`, fix ? { fixes: [fix] } : undefined);
+  report(
+    w,
+    node,
+    Severity.Error,
+    'schema/enum',
+    `${path}: unsupported value ${describeScalar(node)}: supported values: ${allowed.join(', ')}`,
+    fix ? { fixes: [fix] } : undefined,
+  );
 }
 
 function enumFix(w: Walk, schema: SchemaNode, node: Node, v: string): Fix | undefined {
-  const near = closestMatch(v, schema.enum!.filter((e): e is string => typeof e === 'string'));
+  const near = closestMatch(
+    v,
+    schema.enum!.filter((e): e is string => typeof e === 'string'),
+  );
   return near === undefined ? undefined : { title: `Change to "${near}"`, edits: [{ range: rangeOf(w, node), newText: near }], preferred: true };
 }
 
@@ -185,7 +214,13 @@ function validateNumber(w: Walk, schema: SchemaNode, node: Node, path: string): 
   checkEnum(w, schema, node, path);
   const v = Number((node as { value: number }).value);
   if (schema.minimum !== undefined && (schema.exclusiveMinimum ? v <= schema.minimum : v < schema.minimum)) {
-    report(w, node, Severity.Error, 'schema/range', `${path}: must be ${schema.exclusiveMinimum ? 'greater than' : 'greater than or equal to'} ${schema.minimum}`);
+    report(
+      w,
+      node,
+      Severity.Error,
+      'schema/range',
+      `${path}: must be ${schema.exclusiveMinimum ? 'greater than' : 'greater than or equal to'} ${schema.minimum}`,
+    );
   }
   if (schema.maximum !== undefined && (schema.exclusiveMaximum ? v >= schema.maximum : v > schema.maximum)) {
     report(w, node, Severity.Error, 'schema/range', `${path}: must be ${schema.exclusiveMaximum ? 'less than' : 'less than or equal to'} ${schema.maximum}`);
@@ -220,10 +255,12 @@ function checkListUnique(w: Walk, schema: SchemaNode, item: Node, seen: Set<stri
   if (schema.listType === 'set' && isScalar(item)) identity = JSON.stringify(item.value);
   else if (schema.listType === 'map' && schema.listMapKeys?.length && 'items' in item) {
     const entries = mapEntries(item as YAMLMap, w.doc.yaml);
-    identity = JSON.stringify(schema.listMapKeys.map((k) => {
-      const v = entries.find((e) => e.key === k)?.value;
-      return v && isScalar(v) ? v.value : null;
-    }));
+    identity = JSON.stringify(
+      schema.listMapKeys.map((k) => {
+        const v = entries.find((e) => e.key === k)?.value;
+        return v && isScalar(v) ? v.value : null;
+      }),
+    );
   }
   if (identity === undefined) return;
   if (seen.has(identity)) {
@@ -257,9 +294,15 @@ function validateMap(w: Walk, schema: SchemaNode, map: YAMLMap, anchor: Node, pa
     for (const r of schema.required) {
       if (present.has(r)) continue;
       if (isRoot && rootHandledElsewhere.has(r)) continue;
-      const where = isRoot ? firstKey(map) ?? anchor : anchor;
+      const where = isRoot ? (firstKey(map) ?? anchor) : anchor;
       const what = join(path, r);
-      report(w, where, Severity.Error, 'schema/required', `${what} is required${isRoot ? ` in a ${w.opts.kind}` : ''}: add ${r}${describeRequired(props?.[r])}`);
+      report(
+        w,
+        where,
+        Severity.Error,
+        'schema/required',
+        `${what} is required${isRoot ? ` in a ${w.opts.kind}` : ''}: add ${r}${describeRequired(props?.[r])}`,
+      );
     }
   }
   if (schema.minProperties !== undefined && entries.length < schema.minProperties) {

@@ -63,10 +63,16 @@ export function fluxFactsOfText(text: string, file: string): WorkspaceFluxFacts 
       continue;
     }
     if (isFluxCrd(o)) out.crds.push({ crd: o, file });
-    const inst = o as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { distribution?: { version?: unknown } } } | null;
+    const inst = o as {
+      apiVersion?: string;
+      kind?: string;
+      metadata?: { name?: string; namespace?: string };
+      spec?: { distribution?: { version?: unknown } };
+    } | null;
     if (inst?.kind === 'FluxInstance' && inst.apiVersion?.startsWith('fluxcd.controlplane.io/')) {
       const v = inst.spec?.distribution?.version;
-      if (typeof v === 'string' && v.trim()) out.instances.push({ version: v.trim(), name: `${inst.metadata?.namespace ? `${inst.metadata.namespace}/` : ''}${inst.metadata?.name ?? '?'}`, file });
+      if (typeof v === 'string' && v.trim())
+        out.instances.push({ version: v.trim(), name: `${inst.metadata?.namespace ? `${inst.metadata.namespace}/` : ''}${inst.metadata?.name ?? '?'}`, file });
     }
   }
   return out;
@@ -116,7 +122,9 @@ export function chooseSchemas(inputs: ChoiceInputs): SchemaChoice {
   if (facts.crds.length) {
     const files = [...new Set(facts.crds.map((c) => c.file))];
     const version = facts.crds.map((c) => fluxVersionOfCrd(c.crd)).find((v) => v !== undefined);
-    const key = createHash('sha256').update(JSON.stringify(facts.crds.map((c) => c.crd))).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify(facts.crds.map((c) => c.crd)))
+      .digest('hex');
     let set = crdSets.get(key);
     if (!set) {
       const base = version ? closestBundledSchemaSet(version) : newestSchemaSet();

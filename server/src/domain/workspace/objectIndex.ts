@@ -128,12 +128,26 @@ export class ObjectIndex {
     const entry: DocumentEntry = { parsed, startLine: line, nested: [], references: [] };
     if (found.object) {
       const o = found.object;
-      const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
+      const obj: IndexedObject = {
+        file,
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.name,
+        range: shiftRange(o.range, line),
+        nameRange: shiftRange(o.nameRange, line),
+      };
       if (o.namespace !== undefined) obj.namespace = o.namespace;
       entry.object = obj;
     }
     for (const o of found.nested) {
-      const obj: IndexedObject = { file, apiVersion: o.apiVersion, kind: o.kind, name: o.name, range: shiftRange(o.range, line), nameRange: shiftRange(o.nameRange, line) };
+      const obj: IndexedObject = {
+        file,
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.name,
+        range: shiftRange(o.range, line),
+        nameRange: shiftRange(o.nameRange, line),
+      };
       if (o.namespace !== undefined) obj.namespace = o.namespace;
       entry.nested.push(obj);
     }

@@ -55,7 +55,17 @@ export function documentObjects(doc: ParsedDocument): DocumentObjects {
 }
 
 // Subtrees whose content belongs to someone else (chart values, patches) or is not desired state.
-const skippedKeys = new Set(['values', 'patches', 'patchesJson6902', 'patchesStrategicMerge', 'status', 'metadata', 'commonMetadata', 'healthCheckExprs', 'substitute']);
+const skippedKeys = new Set([
+  'values',
+  'patches',
+  'patchesJson6902',
+  'patchesStrategicMerge',
+  'status',
+  'metadata',
+  'commonMetadata',
+  'healthCheckExprs',
+  'substitute',
+]);
 
 function extract(doc: ParsedDocument): DocumentObjects {
   const root = doc.root as YAMLMap | null;
@@ -117,12 +127,26 @@ function generatedArtifacts(doc: ParsedDocument, spec: YAMLMap, namespace: strin
     const range = doc.rangeOfNode(item as Node);
     const nameRange = doc.rangeOfNode(nameNode);
     if (!range || !nameRange) continue;
-    out.push({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'ExternalArtifact', name: nameNode.value, ...(namespace !== undefined ? { namespace } : {}), range, nameRange });
+    out.push({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'ExternalArtifact',
+      name: nameNode.value,
+      ...(namespace !== undefined ? { namespace } : {}),
+      range,
+      nameRange,
+    });
   }
   return out;
 }
 
-function walk(doc: ParsedDocument, map: YAMLMap, path: Array<string | number>, ownKind: string, ownNamespace: string | undefined, out: ObjectReference[]): void {
+function walk(
+  doc: ParsedDocument,
+  map: YAMLMap,
+  path: Array<string | number>,
+  ownKind: string,
+  ownNamespace: string | undefined,
+  out: ObjectReference[],
+): void {
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
     if (key === undefined || skippedKeys.has(key)) continue;

@@ -23,7 +23,8 @@ export class WorkspaceLintContext {
     const sources = new Set<string>();
     for (const r of index.allReferences()) {
       // Same key as lintContextOf: `namespace/name`, namespace empty when unknown.
-      if (r.field === 'chartRef' && r.from.kind === 'HelmRelease' && r.target.kind === 'OCIRepository') sources.add(`${r.target.namespace ?? ''}/${r.target.name}`);
+      if (r.field === 'chartRef' && r.from.kind === 'HelmRelease' && r.target.kind === 'OCIRepository')
+        sources.add(`${r.target.namespace ?? ''}/${r.target.name}`);
     }
     // Type and key names of Secret manifests (for secretRef lints); values are never kept.
     const secrets = new Map<string, SecretFacts>();
@@ -38,7 +39,11 @@ export class WorkspaceLintContext {
         return !!doc && showsFluxOperator(doc);
       }),
     );
-    const signature = [`operator:${fluxOperator}`, ...[...sources].sort(), ...[...secrets].map(([k, f]) => `${k}\u0000${f.type}\u0000${f.keys.join(',')}\u0000${f.opaqueToUs}`).sort()].join('\n');
+    const signature = [
+      `operator:${fluxOperator}`,
+      ...[...sources].sort(),
+      ...[...secrets].map(([k, f]) => `${k}\u0000${f.type}\u0000${f.keys.join(',')}\u0000${f.opaqueToUs}`).sort(),
+    ].join('\n');
     if (signature !== this.signature) {
       this.signature = signature;
       this.context = { helmChartSources: sources, secrets, fluxOperator };

@@ -23,12 +23,7 @@ export function splitDocuments(text: string): DocumentSlice[] {
   let lineStart = 0;
   const n = text.length;
   while (lineStart <= n) {
-    if (
-      lineStart > 0 &&
-      text.charCodeAt(lineStart) === 45 &&
-      text.startsWith('---', lineStart) &&
-      marker.test(text.slice(lineStart, lineStart + 4))
-    ) {
+    if (lineStart > 0 && text.charCodeAt(lineStart) === 45 && text.startsWith('---', lineStart) && marker.test(text.slice(lineStart, lineStart + 4))) {
       cuts.push({ offset: lineStart, line });
     }
     const nl = text.indexOf('\n', lineStart);

@@ -82,11 +82,13 @@ export function appendToMap(doc: ParsedDocument, map: YAMLMap, entries: Record<s
 /** Block YAML for `entries`, every line prefixed with `indent`, ending with a newline. */
 export function blockYaml(entries: Record<string, unknown>, indent: string): string {
   const raw = stringify(entries, { lineWidth: 0, indent: 2 });
-  return raw
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((l) => (l ? indent + l : l))
-    .join('\n') + '\n';
+  return (
+    raw
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => (l ? indent + l : l))
+      .join('\n') + '\n'
+  );
 }
 
 /** Indentation used by a block mapping's keys, for text built by hand. */

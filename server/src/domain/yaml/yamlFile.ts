@@ -89,7 +89,13 @@ export class YamlFile {
     const touched = new Map<string, ParseCell>();
     for (let i = a; i <= b; i++) touched.set(before[i]!.slice.text, before[i]!.cell);
     for (const s of splitDocuments(text.slice(regionStart, regionEnd))) {
-      const slice: DocumentSlice = { index: documents.length, startOffset: s.startOffset + regionStart, endOffset: s.endOffset + regionStart, startLine: s.startLine + firstLine, text: s.text };
+      const slice: DocumentSlice = {
+        index: documents.length,
+        startOffset: s.startOffset + regionStart,
+        endOffset: s.endOffset + regionStart,
+        startLine: s.startLine + firstLine,
+        text: s.text,
+      };
       documents.push(new LazyFileDocument(slice, touched.get(s.text) ?? new ParseCell(s.text)));
     }
     for (let i = b + 1; i < before.length; i++) {

@@ -61,7 +61,12 @@ function structured(result: CompareArtifactsResult, folderMode: boolean): unknow
     url: artifact ? `${artifact.registry}/${artifact.repository}@${artifact.digest}` : '',
     digest: artifact?.digest,
     identical: result.identical,
-    changes: result.changes.map(({ before, after, ...rest }) => ({ ...rest, ...(before ? { local: before } : {}), ...(after ? { remote: after } : {}), ...(rest.kind === 'modified' ? { modeOnly: rest.modeOnly === true } : {}) })),
+    changes: result.changes.map(({ before, after, ...rest }) => ({
+      ...rest,
+      ...(before ? { local: before } : {}),
+      ...(after ? { remote: after } : {}),
+      ...(rest.kind === 'modified' ? { modeOnly: rest.modeOnly === true } : {}),
+    })),
     localFiles: result.before.files,
     remoteFiles: result.after.files,
     before: result.before,
@@ -86,14 +91,19 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const urls = flags.positionals;
   const paths = listFlag(flags, 'path', false);
   if (urls.length === 0 || urls.length > 2) {
-    throw new UsageError('expected one or two artifact URLs, e.g. flux-oci diff artifact oci://ghcr.io/org/app:v1 oci://ghcr.io/org/app:v2, or one URL with --path ./deploy');
+    throw new UsageError(
+      'expected one or two artifact URLs, e.g. flux-oci diff artifact oci://ghcr.io/org/app:v1 oci://ghcr.io/org/app:v2, or one URL with --path ./deploy',
+    );
   }
   if (urls.length === 2 && paths.length > 0) throw new UsageError('give a second artifact URL or --path, not both');
-  if (urls.length === 1 && paths.length === 0) throw new UsageError('--path is required with one URL: the local folder or file to compare (or give a second artifact URL)');
+  if (urls.length === 1 && paths.length === 0)
+    throw new UsageError('--path is required with one URL: the local folder or file to compare (or give a second artifact URL)');
   const output = outputFormat(stringFlag(flags, 'output'));
   const formatFlag = stringFlag(flags, 'format');
-  if (formatFlag !== undefined && !['unified', 'summary', 'json'].includes(formatFlag)) throw new UsageError(`--format must be unified, summary or json (got "${formatFlag}")`);
-  if (output && formatFlag && formatFlag !== 'json') throw new UsageError('--output prints the result for scripts; it cannot be combined with --format unified or summary');
+  if (formatFlag !== undefined && !['unified', 'summary', 'json'].includes(formatFlag))
+    throw new UsageError(`--format must be unified, summary or json (got "${formatFlag}")`);
+  if (output && formatFlag && formatFlag !== 'json')
+    throw new UsageError('--output prints the result for scripts; it cannot be combined with --format unified or summary');
   const format: Format = output ?? (formatFlag as Format | undefined) ?? 'unified';
   const ignorePaths = listFlag(flags, 'ignore-paths');
   const folderMode = paths.length > 0;
@@ -103,7 +113,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const { ArtifactContentCache, artifactCacheBytes, defaultArtifactCacheDir } = await import('../../../domain/oci/artifact/contentCache');
   const cacheDir = stringFlag(flags, 'artifact-cache');
   const maxBytes = artifactCacheBytes(io.env);
-  if (maxBytes === undefined) throw new UsageError(`FLUX_OCI_ARTIFACT_CACHE_SIZE must be a size such as 536870912, 512M or 2G (got "${io.env['FLUX_OCI_ARTIFACT_CACHE_SIZE']}")`);
+  if (maxBytes === undefined)
+    throw new UsageError(`FLUX_OCI_ARTIFACT_CACHE_SIZE must be a size such as 536870912, 512M or 2G (got "${io.env['FLUX_OCI_ARTIFACT_CACHE_SIZE']}")`);
   const cache = new ArtifactContentCache({ root: cacheDir ? path.resolve(io.cwd, cacheDir) : defaultArtifactCacheDir(io.env), maxBytes });
   const folder: CompareSide = {
     paths,
@@ -129,11 +140,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
 
   const files = result.after.files;
   if (result.identical) {
-    success(io, folderMode ? `no changes: ${count(files, 'file')} identical to ${label(result.after)}` : `no changes: ${label(result.before)} and ${label(result.after)} hold the same ${count(files, 'file')}`);
+    success(
+      io,
+      folderMode
+        ? `no changes: ${count(files, 'file')} identical to ${label(result.after)}`
+        : `no changes: ${label(result.before)} and ${label(result.after)} hold the same ${count(files, 'file')}`,
+    );
     return 0;
   }
   const changed = count(result.changes.length, 'file');
-  failure(io, folderMode ? `the remote artifact contents differ from the local ones: ${changed} changed` : `${label(result.before)} and ${label(result.after)} differ: ${changed} changed`);
+  failure(
+    io,
+    folderMode
+      ? `the remote artifact contents differ from the local ones: ${changed} changed`
+      : `${label(result.before)} and ${label(result.after)} differ: ${changed} changed`,
+  );
   return 1;
 }
 

@@ -45,4 +45,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-export const listArtifactsCommand: CliCommand = { words: ['list', 'artifacts'], summary: 'List Flux OCI artifacts with digest, source and revision', help, run };
+export const listArtifactsCommand: CliCommand = {
+  words: ['list', 'artifacts'],
+  summary: 'List Flux OCI artifacts with digest, source and revision',
+  help,
+  run,
+};

@@ -44,13 +44,17 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const output = stringFlag(flags, 'output');
   if (!output) throw new UsageError('--output is required: the folder to extract into');
   const operation = stringFlag(flags, 'layer-operation');
-  if (operation !== undefined && operation !== 'extract' && operation !== 'copy') throw new UsageError(`--layer-operation must be extract or copy (got "${operation}")`);
+  if (operation !== undefined && operation !== 'extract' && operation !== 'copy')
+    throw new UsageError(`--layer-operation must be extract or copy (got "${operation}")`);
   const format = outputFormat(stringFlag(flags, 'format'));
   const mediaType = stringFlag(flags, 'layer-media-type');
   let pullUrl = url;
   const policy = await policyFromFlags(flags, io);
   if (flags.values['verify'] === true || policy) {
-    if (!policy) throw new UsageError('--verify needs a policy: --key cosign.pub, --certificate-identity-regexp with --certificate-oidc-issuer-regexp, or --verify-provider notation --trust-policy F --trust-ca-file F');
+    if (!policy)
+      throw new UsageError(
+        '--verify needs a policy: --key cosign.pub, --certificate-identity-regexp with --certificate-oidc-issuer-regexp, or --verify-provider notation --trust-policy F --trust-ca-file F',
+      );
     warnUnconstrainedIdentity(io, policy);
     step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
     const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');

@@ -66,7 +66,15 @@ async function run(args: string[], io: CliIO): Promise<number> {
     onProgress: progressPrinter(io),
   });
   success(io, `artifact successfully pushed to ${result.repository}@${result.digest}`);
-  if (format) printStructured(io, format, { url: result.url, repository: result.repository, tag: result.tag, digest: result.digest, layer: result.layer, annotations: result.annotations });
+  if (format)
+    printStructured(io, format, {
+      url: result.url,
+      repository: result.repository,
+      tag: result.tag,
+      digest: result.digest,
+      layer: result.layer,
+      annotations: result.annotations,
+    });
   return 0;
 }
 

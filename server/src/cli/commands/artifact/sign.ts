@@ -76,7 +76,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
     connection: connectionFrom(flags, io),
     onProgress: progressPrinter(io),
   });
-  success(io, `signed ${result.reference} (${result.format === 'bundle' ? `Sigstore bundle ${result.signatureManifest} attached as a referrer` : `legacy signature in tag ${result.location}`})`);
+  success(
+    io,
+    `signed ${result.reference} (${result.format === 'bundle' ? `Sigstore bundle ${result.signatureManifest} attached as a referrer` : `legacy signature in tag ${result.location}`})`,
+  );
   if (format) printStructured(io, format, result);
   return 0;
 }
@@ -93,13 +96,15 @@ async function signNotationCommand(flags: ParsedFlags, url: string, keyFile: str
   if (!keyFile) throw new UsageError('--key is required: the PEM private key of the signing certificate');
   const chainFile = stringFlag(flags, 'certificate-chain');
   if (!chainFile) throw new UsageError('--certificate-chain is required: the signing certificate, its CA certificates, the root last (PEM)');
-  if (stringFlag(flags, 'new-bundle-format') !== undefined) throw new UsageError('--new-bundle-format is a cosign flag; notation takes --signature-format jws|cose');
+  if (stringFlag(flags, 'new-bundle-format') !== undefined)
+    throw new UsageError('--new-bundle-format is a cosign flag; notation takes --signature-format jws|cose');
   const envelope = stringFlag(flags, 'signature-format') ?? 'jws';
   if (envelope !== 'jws' && envelope !== 'cose') throw new UsageError(`--signature-format must be jws or cose (got "${envelope}")`);
   const expiry = stringFlag(flags, 'expiry');
   const timestampUrl = stringFlag(flags, 'timestamp-url');
   const timestampRoot = stringFlag(flags, 'timestamp-root-cert');
-  if ((timestampUrl === undefined) !== (timestampRoot === undefined)) throw new UsageError('give --timestamp-url and --timestamp-root-cert together (the TSA and its root certificate)');
+  if ((timestampUrl === undefined) !== (timestampRoot === undefined))
+    throw new UsageError('give --timestamp-url and --timestamp-root-cert together (the TSA and its root certificate)');
   const format = outputFormat(stringFlag(flags, 'format'));
   step(io, `signing ${url.replace(/^oci:\/\//, '')}`);
   const { signArtifactNotation } = await import('../../../domain/oci/operations/artifactSignatures');
@@ -119,4 +124,9 @@ async function signNotationCommand(flags: ParsedFlags, url: string, keyFile: str
   return 0;
 }
 
-export const signArtifactCommand: CliCommand = { words: ['sign', 'artifact'], summary: 'Sign a Flux artifact with a cosign key pair or a Notary Project certificate', help, run };
+export const signArtifactCommand: CliCommand = {
+  words: ['sign', 'artifact'],
+  summary: 'Sign a Flux artifact with a cosign key pair or a Notary Project certificate',
+  help,
+  run,
+};

@@ -14,7 +14,11 @@ Flags:
 ${connectionHelp}`;
 
 async function run(args: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(args, { ...connectionFlags, tag: { type: 'string', short: 't', multiple: true }, output: { type: 'string', short: 'o' } }, 'tag artifact');
+  const flags = parseFlags(
+    args,
+    { ...connectionFlags, tag: { type: 'string', short: 't', multiple: true }, output: { type: 'string', short: 'o' } },
+    'tag artifact',
+  );
   const url = exactlyOneUrl(flags, 'tag artifact', 'oci://ghcr.io/org/app:v1 --tag latest');
   const tags = listFlag(flags, 'tag');
   if (tags.length === 0) throw new UsageError('--tag is required: the tag(s) to add');

@@ -32,7 +32,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const url = exactlyOneUrl(flags, 'verify artifact', 'oci://ghcr.io/org/app:v1 --key cosign.pub');
   const format = outputFormat(stringFlag(flags, 'format'));
   const policy = await policyFromFlags(flags, io);
-  if (!policy) throw new UsageError('say how to verify: --key cosign.pub (keyed), --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless), or --verify-provider notation --trust-policy F --trust-ca-file F');
+  if (!policy)
+    throw new UsageError(
+      'say how to verify: --key cosign.pub (keyed), --certificate-identity-regexp/--certificate-oidc-issuer-regexp (keyless), or --verify-provider notation --trust-policy F --trust-ca-file F',
+    );
   warnUnconstrainedIdentity(io, policy);
   step(io, `verifying ${url.replace(/^oci:\/\//, '')}`);
   // Loaded on use: the registry and Sigstore stacks are not needed by other commands.
@@ -43,4 +46,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
   return code;
 }
 
-export const verifyArtifactCommand: CliCommand = { words: ['verify', 'artifact'], summary: "Verify a Flux artifact's cosign or notation signature as Flux would", help, run };
+export const verifyArtifactCommand: CliCommand = {
+  words: ['verify', 'artifact'],
+  summary: "Verify a Flux artifact's cosign or notation signature as Flux would",
+  help,
+  run,
+};

@@ -70,10 +70,16 @@ export async function policyFromFlags(flags: ParsedFlags, io: CliIO): Promise<Ve
     if (keys.length > 0 || subjects.length > 0 || issuers.length > 0 || stringFlag(flags, 'trusted-root') !== undefined) {
       throw new UsageError('--verify-provider notation takes --trust-policy and --trust-ca-file; --key, --certificate-* and --trusted-root are cosign flags');
     }
-    if (trustPolicy === undefined) throw new UsageError('--verify-provider notation needs --trust-policy trustpolicy.json (the trust policy of the verify.secretRef Secret)');
-    if (caFiles.length === 0) throw new UsageError('--verify-provider notation needs --trust-ca-file with the signing CA certificate (a *.crt or *.pem of the verify.secretRef Secret)');
+    if (trustPolicy === undefined)
+      throw new UsageError('--verify-provider notation needs --trust-policy trustpolicy.json (the trust policy of the verify.secretRef Secret)');
+    if (caFiles.length === 0)
+      throw new UsageError(
+        '--verify-provider notation needs --trust-ca-file with the signing CA certificate (a *.crt or *.pem of the verify.secretRef Secret)',
+      );
     // Bytes, not text: a .crt may be DER.
-    const certificates = await Promise.all(caFiles.map(async (f) => ({ name: f, data: new Uint8Array(Buffer.from(await readText(io, f, 'CA certificate', 'latin1'), 'latin1')) })));
+    const certificates = await Promise.all(
+      caFiles.map(async (f) => ({ name: f, data: new Uint8Array(Buffer.from(await readText(io, f, 'CA certificate', 'latin1'), 'latin1')) })),
+    );
     return {
       provider: 'notation',
       notation: { source: `${trustPolicy} and ${caFiles.join(', ')}`, trustPolicyJson: await readText(io, trustPolicy, 'trust policy'), certificates },
@@ -81,10 +87,13 @@ export async function policyFromFlags(flags: ParsedFlags, io: CliIO): Promise<Ve
   }
   if (trustPolicy !== undefined || caFiles.length > 0) throw new UsageError('--trust-policy and --trust-ca-file are for --verify-provider notation');
   const trustedRoot = stringFlag(flags, 'trusted-root');
-  const keylessFlags = subjects.length > 0 || issuers.length > 0 || trustedRoot !== undefined || boolFlag(flags, 'insecure-ignore-tlog') || boolFlag(flags, 'insecure-ignore-sct');
+  const keylessFlags =
+    subjects.length > 0 || issuers.length > 0 || trustedRoot !== undefined || boolFlag(flags, 'insecure-ignore-tlog') || boolFlag(flags, 'insecure-ignore-sct');
   if (keys.length === 0 && !keylessFlags) return undefined;
   if (keys.length > 0 && keylessFlags) {
-    throw new UsageError('--key selects keyed verification; it cannot be combined with the keyless flags (--certificate-*, --trusted-root, --insecure-ignore-*)');
+    throw new UsageError(
+      '--key selects keyed verification; it cannot be combined with the keyless flags (--certificate-*, --trusted-root, --insecure-ignore-*)',
+    );
   }
   if (keys.length > 0) {
     const publicKeys = await Promise.all(keys.map(async (k) => ({ name: k, pem: await readText(io, k, 'public key') })));
@@ -104,7 +113,10 @@ export async function policyFromFlags(flags: ParsedFlags, io: CliIO): Promise<Ve
 
 export function warnUnconstrainedIdentity(io: CliIO, policy: VerificationPolicy): void {
   if (policy.provider === 'cosign' && policy.publicKeys === undefined && (policy.matchOIDCIdentity ?? []).length === 0) {
-    step(io, 'warning: no --certificate-identity-regexp/--certificate-oidc-issuer-regexp: any certificate from the trusted CA is accepted (set matchOIDCIdentity in Flux too)');
+    step(
+      io,
+      'warning: no --certificate-identity-regexp/--certificate-oidc-issuer-regexp: any certificate from the trusted CA is accepted (set matchOIDCIdentity in Flux too)',
+    );
   }
 }
 

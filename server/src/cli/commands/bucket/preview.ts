@@ -36,7 +36,13 @@ Flags:
   async run(args: string[], io: CliIO): Promise<number> {
     const flags = parseFlags(
       args,
-      { file: { type: 'string', short: 'f' }, namespace: { type: 'string', short: 'n' }, format: { type: 'string' }, output: { type: 'string', short: 'o' }, timeout: { type: 'string' } },
+      {
+        file: { type: 'string', short: 'f' },
+        namespace: { type: 'string', short: 'n' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        timeout: { type: 'string' },
+      },
       'bucket preview',
     );
     const format = stringFlag(flags, 'format') ?? stringFlag(flags, 'output') ?? 'text';
@@ -54,10 +60,14 @@ Flags:
     const matching = candidates.filter((b) => (!name || b.spec.name === name) && (!namespace || b.spec.namespace === namespace));
     if (matching.length === 0) {
       const known = candidates.map((b) => `${b.spec.namespace ? b.spec.namespace + '/' : ''}${b.spec.name}`);
-      throw new Error(`no Bucket${name ? ` named '${name}'` : ''}${namespace ? ` in namespace '${namespace}'` : ''} in ${file ?? 'the YAML files under ' + io.cwd}${known.length ? ` (found: ${known.join(', ')})` : ''}`);
+      throw new Error(
+        `no Bucket${name ? ` named '${name}'` : ''}${namespace ? ` in namespace '${namespace}'` : ''} in ${file ?? 'the YAML files under ' + io.cwd}${known.length ? ` (found: ${known.join(', ')})` : ''}`,
+      );
     }
     if (matching.length > 1) {
-      throw new UsageError(`${matching.length} Buckets match (${matching.map((b) => `${b.spec.namespace || '(no namespace)'}/${b.spec.name}`).join(', ')}): give NAME and --namespace`);
+      throw new UsageError(
+        `${matching.length} Buckets match (${matching.map((b) => `${b.spec.namespace || '(no namespace)'}/${b.spec.name}`).join(', ')}): give NAME and --namespace`,
+      );
     }
     const bucket = matching[0]!;
     // Secrets: those beside the Bucket, and those under the current folder.
@@ -72,7 +82,13 @@ Flags:
     const credentials = bucketCredentials(bucket.spec, secrets, { env: io.env });
     const tls = bucketTls(bucket.spec, secrets);
     if (tls && 'problem' in tls) throw new Error(tls.problem);
-    const listing = await listBucket(bucket.spec, credentials, { gate: new NetworkGate({ env: io.env }), signal: io.signal, timeoutMs: timeoutMs || 60_000, env: io.env, ...(tls ? { tls } : {}) });
+    const listing = await listBucket(bucket.spec, credentials, {
+      gate: new NetworkGate({ env: io.env }),
+      signal: io.signal,
+      timeoutMs: timeoutMs || 60_000,
+      env: io.env,
+      ...(tls ? { tls } : {}),
+    });
     const preview = previewBucket(listing, bucket.spec.ignore);
     if (format === 'json') {
       io.stdout.write(JSON.stringify(toJson(bucket, preview), null, 2) + '\n');
@@ -105,7 +121,14 @@ async function loadDocuments(paths: string[], io: CliIO): Promise<LoadedDocument
 
 function toJson(b: BucketDocument, p: BucketPreview) {
   return {
-    bucket: { name: b.spec.name, namespace: b.spec.namespace, provider: b.spec.provider, endpoint: b.spec.endpoint, bucketName: b.spec.bucketName, prefix: b.spec.prefix ?? '' },
+    bucket: {
+      name: b.spec.name,
+      namespace: b.spec.namespace,
+      provider: b.spec.provider,
+      endpoint: b.spec.endpoint,
+      bucketName: b.spec.bucketName,
+      prefix: b.spec.prefix ?? '',
+    },
     count: p.count,
     totalSize: p.totalSize,
     truncated: p.truncated,

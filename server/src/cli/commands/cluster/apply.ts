@@ -39,12 +39,16 @@ ${clusterHelp}
         return 0;
       }
       for (const p of plan.objects) {
-        io.stdout.write(`${p.action === 'create' ? '+' : p.action === 'update' ? '~' : '='} ${describeRef(p.ref)} ${p.action === 'unchanged' ? 'unchanged' : p.action === 'create' ? 'created' : 'configured'}${boolFlag(flags, 'dry-run') ? ' (dry run)' : ''}\n`);
+        io.stdout.write(
+          `${p.action === 'create' ? '+' : p.action === 'update' ? '~' : '='} ${describeRef(p.ref)} ${p.action === 'unchanged' ? 'unchanged' : p.action === 'create' ? 'created' : 'configured'}${boolFlag(flags, 'dry-run') ? ' (dry run)' : ''}\n`,
+        );
         if (p.diff) io.stdout.write(p.diff.endsWith('\n') ? p.diff : `${p.diff}\n`);
       }
       if (boolFlag(flags, 'dry-run')) return 0;
       await applyPlan(client, plan, signal);
-      io.stdout.write(`✔ applied ${plan.objects.filter((p) => p.action !== 'unchanged').length} of ${plan.objects.length} object(s) (field manager ${fieldManager})\n`);
+      io.stdout.write(
+        `✔ applied ${plan.objects.filter((p) => p.action !== 'unchanged').length} of ${plan.objects.length} object(s) (field manager ${fieldManager})\n`,
+      );
       return 0;
     });
   },

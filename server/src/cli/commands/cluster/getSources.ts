@@ -31,7 +31,13 @@ ${clusterHelp}
   async run(args: string[], io: CliIO): Promise<number> {
     const flags = parseFlags(
       args,
-      { ...clusterFlags, context: { type: 'string', multiple: true }, 'all-namespaces': { type: 'boolean', short: 'A' }, 'all-contexts': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+      {
+        ...clusterFlags,
+        context: { type: 'string', multiple: true },
+        'all-namespaces': { type: 'boolean', short: 'A' },
+        'all-contexts': { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
+      },
       'get sources',
     );
     const contexts = listFlag(flags, 'context');
@@ -70,7 +76,13 @@ function row(n: FluxTreeNode, depth: number): string[] {
 
 function print(lines: string[][], io: CliIO): void {
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  for (const l of lines) io.stdout.write(l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n');
+  for (const l of lines)
+    io.stdout.write(
+      l
+        .map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
 }
 
 async function fleet(flags: ParsedFlags, named: string[], io: CliIO): Promise<number> {

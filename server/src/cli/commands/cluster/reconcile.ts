@@ -24,7 +24,11 @@ ${consumer ? '  --with-source             reconcile the source (sourceRef/chartR
 ${clusterHelp}
 `,
     async run(args: string[], io: CliIO): Promise<number> {
-      const flags = parseFlags(args, { ...clusterFlags, output: { type: 'string', short: 'o' }, ...(consumer ? { 'with-source': { type: 'boolean' } } : {}) }, name);
+      const flags = parseFlags(
+        args,
+        { ...clusterFlags, output: { type: 'string', short: 'o' }, ...(consumer ? { 'with-source': { type: 'boolean' } } : {}) },
+        name,
+      );
       const client = clusterClient(flags, io);
       const ref = refFrom(info, flags, client, name);
       const json = stringFlag(flags, 'output') === 'json';
@@ -39,13 +43,29 @@ ${clusterHelp}
         });
         if (json) io.stdout.write(JSON.stringify(toJson(result)) + '\n');
         else {
-          if (result.source) io.stdout.write(`✔ ${result.source.ref.kind} ${result.source.ref.name}: fetched revision ${result.source.revision ?? '(none)'} in ${seconds(result.source.elapsedMs)}\n`);
-          io.stdout.write(`✔ ${ref.kind} ${ref.name}: ${consumer ? 'applied' : 'fetched'} revision ${result.revision ?? '(none)'} in ${seconds(result.elapsedMs)}\n`);
+          if (result.source)
+            io.stdout.write(
+              `✔ ${result.source.ref.kind} ${result.source.ref.name}: fetched revision ${result.source.revision ?? '(none)'} in ${seconds(result.source.elapsedMs)}\n`,
+            );
+          io.stdout.write(
+            `✔ ${ref.kind} ${ref.name}: ${consumer ? 'applied' : 'fetched'} revision ${result.revision ?? '(none)'} in ${seconds(result.elapsedMs)}\n`,
+          );
         }
         return 0;
       } catch (err) {
         if (err instanceof ReconcileFailedError) {
-          if (json) io.stdout.write(JSON.stringify({ kind: err.ref.kind, name: err.ref.name, namespace: err.ref.namespace, failed: true, reason: err.reason, message: err.detail, elapsedMs: Math.round(err.elapsedMs) }) + '\n');
+          if (json)
+            io.stdout.write(
+              JSON.stringify({
+                kind: err.ref.kind,
+                name: err.ref.name,
+                namespace: err.ref.namespace,
+                failed: true,
+                reason: err.reason,
+                message: err.detail,
+                elapsedMs: Math.round(err.elapsedMs),
+              }) + '\n',
+            );
           io.stderr.write(`✗ ${describeRef(err.ref)} reconciliation failed after ${seconds(err.elapsedMs)} (${err.reason}): ${err.detail}\n`);
           return 1;
         }
@@ -66,4 +86,7 @@ function toJson(r: ReconcileResult): Record<string, unknown> {
   };
 }
 
-export const reconcileCommands: CliCommand[] = kindsFor(['source', 'consumer'], ['OCIRepository', 'GitRepository', 'Bucket', 'HelmChart', 'Kustomization', 'HelmRelease']).map(reconcileCommand);
+export const reconcileCommands: CliCommand[] = kindsFor(
+  ['source', 'consumer'],
+  ['OCIRepository', 'GitRepository', 'Bucket', 'HelmChart', 'Kustomization', 'HelmRelease'],
+).map(reconcileCommand);

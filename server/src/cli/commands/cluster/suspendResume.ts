@@ -36,8 +36,17 @@ function resumeCommand(info: FluxKindInfo): CliCommand {
       const client = clusterClient(flags, io);
       const ref = refFrom(info, flags, client, name);
       try {
-        const result = await resume(client, ref, { wait: !boolFlag(flags, 'no-wait'), signal: io.signal, timeoutMs: timeoutOf(flags), onProgress: (m) => io.stderr.write(`◎ ${m}\n`) });
-        io.stdout.write(result ? `✔ ${describeRef(ref)} resumed; revision ${result.revision ?? '(none)'} in ${seconds(result.elapsedMs)}\n` : `✔ ${describeRef(ref)} resumed\n`);
+        const result = await resume(client, ref, {
+          wait: !boolFlag(flags, 'no-wait'),
+          signal: io.signal,
+          timeoutMs: timeoutOf(flags),
+          onProgress: (m) => io.stderr.write(`◎ ${m}\n`),
+        });
+        io.stdout.write(
+          result
+            ? `✔ ${describeRef(ref)} resumed; revision ${result.revision ?? '(none)'} in ${seconds(result.elapsedMs)}\n`
+            : `✔ ${describeRef(ref)} resumed\n`,
+        );
         return 0;
       } catch (err) {
         if (err instanceof ReconcileFailedError) {

@@ -39,7 +39,8 @@ function read(doc: ParsedDocument): BucketDocument | undefined {
   const secretRef = stringNodeAt(mapAt(s, 'secretRef'), 'name')?.value;
   const certSecretRef = stringNodeAt(mapAt(s, 'certSecretRef'), 'name')?.value;
   const region = stringNodeAt(s, 'region')?.value;
-  for (const v of [bucketNode.value, endpoint, prefix, secretRef, certSecretRef, region, obj.name, obj.namespace]) if (v !== undefined && isTemplated(v)) return undefined;
+  for (const v of [bucketNode.value, endpoint, prefix, secretRef, certSecretRef, region, obj.name, obj.namespace])
+    if (v !== undefined && isTemplated(v)) return undefined;
   const providerText = stringNodeAt(s, 'provider')?.value ?? 'generic';
   const provider = (providers as readonly string[]).includes(providerText) ? (providerText as BucketProvider) : 'generic';
   const insecurePair = pairOf(s, 'insecure');
@@ -80,6 +81,8 @@ function read(doc: ParsedDocument): BucketDocument | undefined {
 /** Whether `pos` (document coordinates) is on one of the Bucket's previewed fields. */
 export function onBucketField(b: BucketDocument, line: number, character: number): boolean {
   return b.hoverRanges.some(
-    (r) => (line > r.start.line || (line === r.start.line && character >= r.start.character)) && (line < r.end.line || (line === r.end.line && character <= r.end.character)),
+    (r) =>
+      (line > r.start.line || (line === r.start.line && character >= r.start.character)) &&
+      (line < r.end.line || (line === r.end.line && character <= r.end.character)),
   );
 }

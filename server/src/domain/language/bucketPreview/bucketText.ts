@@ -31,7 +31,11 @@ export function bucketHoverMarkdown(b: BucketDocument, state: BucketState): stri
   if (state.state === 'failed') return `${head}\n\nNot listed: ${state.error.message}`;
   const p = state.preview;
   const atLeast = p.truncated ? 'at least ' : '';
-  const lines = [head, '', `source-controller would pack **${atLeast}${p.count} file${p.count === 1 ? '' : 's'}, ${atLeast}${formatBytes(p.totalSize)}** (before compression).`];
+  const lines = [
+    head,
+    '',
+    `source-controller would pack **${atLeast}${p.count} file${p.count === 1 ? '' : 's'}, ${atLeast}${formatBytes(p.totalSize)}** (before compression).`,
+  ];
   if (p.truncated) lines.push('', '_The listing stopped early: the bucket holds more objects than the editor lists._');
   if (p.largest.length) {
     lines.push('', 'Largest:', '');
@@ -43,8 +47,15 @@ export function bucketHoverMarkdown(b: BucketDocument, state: BucketState): stri
   } else if (p.noSpecIgnore && !p.hasSourceIgnore) {
     lines.push('', 'No `spec.ignore` and no `.sourceignore` at the bucket root: **every object is packed** (Flux applies no default excludes to Buckets).');
   }
-  if (p.hasSourceIgnore) lines.push('', '_`.sourceignore` at the bucket root is applied before `spec.ignore` (and packed too, as source-controller downloads it beside the objects)._');
-  lines.push('', `_Listed ${new Date(p.listedAt).toISOString().slice(11, 19)} UTC with ${p.credentialsFrom}. Run **Preview Bucket Artifact** for the full list._`);
+  if (p.hasSourceIgnore)
+    lines.push(
+      '',
+      '_`.sourceignore` at the bucket root is applied before `spec.ignore` (and packed too, as source-controller downloads it beside the objects)._',
+    );
+  lines.push(
+    '',
+    `_Listed ${new Date(p.listedAt).toISOString().slice(11, 19)} UTC with ${p.credentialsFrom}. Run **Preview Bucket Artifact** for the full list._`,
+  );
   return lines.join('\n');
 }
 
@@ -52,7 +63,14 @@ export function bucketDiagnostics(b: BucketDocument, state: BucketState, thresho
   if (state.state === 'failed') {
     // Never asked (offline, loopback-only) or not a store flux-oci lists (gcp, azure): the hover says why, no diagnostic.
     if (state.error.code === 'offline' || state.error.code === 'cancelled' || state.error.code === 'unsupported') return [];
-    return [{ range: b.anchor, severity: Severity.Information, code: 'bucket/not-listed', message: `The bucket could not be listed to preview its artifact: ${state.error.message}` }];
+    return [
+      {
+        range: b.anchor,
+        severity: Severity.Information,
+        code: 'bucket/not-listed',
+        message: `The bucket could not be listed to preview its artifact: ${state.error.message}`,
+      },
+    ];
   }
   if (state.state !== 'done') return [];
   const p = state.preview;
@@ -63,7 +81,10 @@ export function bucketDiagnostics(b: BucketDocument, state: BucketState, thresho
       range: b.anchor,
       severity: Severity.Warning,
       code: 'bucket/large-artifact',
-      message: `source-controller would pack ${atLeast}${formatBytes(p.totalSize)} from ${where(b)} into one artifact (over ${formatBytes(thresholds.maxBytes)}, flux-oci.bucket.maxArtifactBytes): it downloads and archives all of it on every change. Narrow spec.prefix or add spec.ignore patterns; largest: ${p.largest.slice(0, 3).map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')}.`,
+      message: `source-controller would pack ${atLeast}${formatBytes(p.totalSize)} from ${where(b)} into one artifact (over ${formatBytes(thresholds.maxBytes)}, flux-oci.bucket.maxArtifactBytes): it downloads and archives all of it on every change. Narrow spec.prefix or add spec.ignore patterns; largest: ${p.largest
+        .slice(0, 3)
+        .map((f) => `${f.path} (${formatBytes(f.size)})`)
+        .join(', ')}.`,
       ...fixesFor(b, p),
     });
   }

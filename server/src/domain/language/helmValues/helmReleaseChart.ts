@@ -91,7 +91,12 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
     // The file being typed may not be indexed yet: read its own documents then.
     const here = sameFile.length
       ? []
-      : local().filter((d) => d.identity.kind === kind && d.identity.name === name && (namespace === undefined || d.identity.namespace === undefined || d.identity.namespace === namespace));
+      : local().filter(
+          (d) =>
+            d.identity.kind === kind &&
+            d.identity.name === name &&
+            (namespace === undefined || d.identity.namespace === undefined || d.identity.namespace === namespace),
+        );
     return [...sameFile, ...here, ...docs(all.filter((o) => o.file !== file))];
   };
   const chartRef = mapAt(hr.spec, 'chartRef');
@@ -108,7 +113,11 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
       if (!spec) return { ok: false, reason: `${label} is not in the workspace, so its chart is not known` };
       return fromChartSpec(spec, namespace, `${label}: spec`);
     }
-    if (kind !== 'OCIRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'} (spec.chartRef.kind); values help reads charts of OCIRepositories and OCI HelmRepositories` };
+    if (kind !== 'OCIRepository')
+      return {
+        ok: false,
+        reason: `the chart comes from a ${kind ?? 'source'} (spec.chartRef.kind); values help reads charts of OCIRepositories and OCI HelmRepositories`,
+      };
     const namespace = stringAt(chartRef, 'namespace') ?? hr.namespace;
     const label = `OCIRepository ${namespace ? `${namespace}/` : ''}${name}`;
     const found = find('OCIRepository', name, namespace);
@@ -130,7 +139,8 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
     const kind = stringAt(sourceRef, 'kind');
     const name = stringAt(sourceRef, 'name');
     if (!chart || isTemplated(chart) || !name || isTemplated(name)) return { ok: false, reason: `${where} names no chart or source` };
-    if (kind !== 'HelmRepository') return { ok: false, reason: `the chart comes from a ${kind ?? 'source'}; values help reads charts of OCIRepositories and OCI HelmRepositories` };
+    if (kind !== 'HelmRepository')
+      return { ok: false, reason: `the chart comes from a ${kind ?? 'source'}; values help reads charts of OCIRepositories and OCI HelmRepositories` };
     const namespace = stringAt(sourceRef, 'namespace') ?? ownNamespace;
     const label = `HelmRepository ${namespace ? `${namespace}/` : ''}${name}`;
     const found = find('HelmRepository', name, namespace);
@@ -151,7 +161,10 @@ export function chartSourceOf(hr: HelmReleaseValues, index: ObjectIndex | undefi
       if (isScalar(insecure) && insecure.value === true) spec.insecure = true;
       const provider = stringAt(repo.spec, 'provider');
       if (provider && (providers as readonly string[]).includes(provider)) spec.provider = provider as Provider;
-      const files = seqAt(chartSpec, 'valuesFiles')?.items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' && i.value.trim() && !isTemplated(i.value) ? [i.value.trim()] : [])) ?? [];
+      const files =
+        seqAt(chartSpec, 'valuesFiles')?.items.flatMap((i) =>
+          isScalar(i) && typeof i.value === 'string' && i.value.trim() && !isTemplated(i.value) ? [i.value.trim()] : [],
+        ) ?? [];
       return { ok: true, spec, via: `${label}, chart ${chart}`, ...(files.length ? { valuesFiles: files } : {}) };
     }
     return { ok: false, reason: `${label} could not be read` };

@@ -24,7 +24,11 @@ export function valuesDiagnostics(hr: HelmReleaseValues, chart: ChartValues, ind
 }
 
 /** The values each `valuesFrom` item brings, read from the workspace; `complete` is false when one is not there. */
-export function valuesFromLayers(hr: HelmReleaseValues, index: ObjectIndex | undefined, stopAt?: ValuesFromRef): { values: Array<Record<string, unknown>>; complete: boolean } {
+export function valuesFromLayers(
+  hr: HelmReleaseValues,
+  index: ObjectIndex | undefined,
+  stopAt?: ValuesFromRef,
+): { values: Array<Record<string, unknown>>; complete: boolean } {
   const values: Array<Record<string, unknown>> = [];
   let complete = true;
   for (const ref of hr.valuesFrom) {
@@ -93,7 +97,8 @@ export function valuesFromDiagnostics(
         complete: below.complete && later.complete,
       });
       const who = `HelmRelease ${hr.namespace ? `${hr.namespace}/` : ''}${hr.name ?? '?'}`;
-      for (const d of found) out.push({ ...d, range: read.inPlace ? d.range : read.keyRange, message: `${d.message}; ${who} reads this key through valuesFrom` });
+      for (const d of found)
+        out.push({ ...d, range: read.inPlace ? d.range : read.keyRange, message: `${d.message}; ${who} reads this key through valuesFrom` });
     });
   }
   return out;
@@ -104,10 +109,17 @@ function namespaceMatches(a: string | undefined, b: string | undefined): boolean
 }
 
 /** The HelmReleases of the workspace that read this ConfigMap or Secret key through valuesFrom (whole-document keys, not targetPath). */
-export function releasesReading(index: ObjectIndex | undefined, kind: 'ConfigMap' | 'Secret', name: string, namespace: string | undefined, key: string): Array<{ hr: HelmReleaseValues; file: string }> {
+export function releasesReading(
+  index: ObjectIndex | undefined,
+  kind: 'ConfigMap' | 'Secret',
+  name: string,
+  namespace: string | undefined,
+  key: string,
+): Array<{ hr: HelmReleaseValues; file: string }> {
   if (!index) return [];
   return (valuesFromReaders(index).get(`${kind}/${name}`) ?? []).filter(
-    ({ hr }) => hr.valuesFrom.some((r) => r.kind === kind && r.name === name && r.valuesKey === key && !r.targetPath) && namespaceMatches(hr.namespace, namespace),
+    ({ hr }) =>
+      hr.valuesFrom.some((r) => r.kind === kind && r.name === name && r.valuesKey === key && !r.targetPath) && namespaceMatches(hr.namespace, namespace),
   );
 }
 

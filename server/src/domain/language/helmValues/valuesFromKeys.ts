@@ -38,7 +38,13 @@ export function valuesKeyOf(manifest: ParsedDocument, kind: 'ConfigMap' | 'Secre
   return manifest.memoize(`helmValues/valuesKey/${kind}/${key}`, () => {
     const root = manifest.root;
     if (!root || !isMap(root) || manifest.identity.kind !== kind || manifest.identity.apiVersion !== 'v1') return undefined;
-    const sections: Array<[string, boolean]> = kind === 'ConfigMap' ? [['data', false]] : [['stringData', false], ['data', true]];
+    const sections: Array<[string, boolean]> =
+      kind === 'ConfigMap'
+        ? [['data', false]]
+        : [
+            ['stringData', false],
+            ['data', true],
+          ];
     for (const [section, base64] of sections) {
       const pair = pairOf(mapAt(root as YAMLMap, section), key);
       if (!pair || !isScalar(pair.value) || typeof (pair.value as Scalar).value !== 'string' || !pair.key.range) continue;

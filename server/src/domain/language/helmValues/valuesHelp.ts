@@ -77,7 +77,12 @@ export function valueMarkdown(name: string, facts: ValueFacts, source: string): 
   if (desc) parts.push(desc);
   const extra: string[] = [];
   if (enums.length) extra.push(`Allowed: ${enums.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`);
-  for (const [kw, label] of [['pattern', 'Pattern'], ['format', 'Format'], ['minimum', 'Minimum'], ['maximum', 'Maximum']] as const) {
+  for (const [kw, label] of [
+    ['pattern', 'Pattern'],
+    ['format', 'Format'],
+    ['minimum', 'Minimum'],
+    ['maximum', 'Maximum'],
+  ] as const) {
     const v = schemaKeyword(facts.schemas, kw);
     if (v !== undefined) extra.push(`${label}: \`${String(v)}\``);
   }
@@ -116,7 +121,13 @@ export function valueKeyCompletions(doc: ParsedDocument, chart: ChartValues, c: 
     const facts = valueFacts(chart, [...path, name]);
     const type = typeOf(facts);
     const def = facts.hasDefault ? formatDefault(facts.defaultValue) : undefined;
-    const detail = [type, def?.inline !== undefined ? `default ${def.inline}` : def?.block ? 'default below' : undefined, required.has(name) ? 'required' : undefined].filter(Boolean).join(' · ');
+    const detail = [
+      type,
+      def?.inline !== undefined ? `default ${def.inline}` : def?.block ? 'default below' : undefined,
+      required.has(name) ? 'required' : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     out.push({
       label: name,
       kind: 'property',
@@ -182,7 +193,11 @@ function spaced(doc: ParsedDocument, range: Range, entries: CompletionEntry[]): 
 /** A scalar as YAML text that reads back as the same value. */
 export function scalarText(v: unknown): string {
   if (typeof v !== 'string') return String(v);
-  if (v === '' || /^(true|false|yes|no|on|off|null|~|[-+]?[0-9.]+(e[-+]?[0-9]+)?|0x[0-9a-f]+|0o[0-7]+)$/i.test(v) || /^[\s\-?:,[\]{}#&*!|>'"%@`]|: | #|\s$/.test(v)) {
+  if (
+    v === '' ||
+    /^(true|false|yes|no|on|off|null|~|[-+]?[0-9.]+(e[-+]?[0-9]+)?|0x[0-9a-f]+|0o[0-7]+)$/i.test(v) ||
+    /^[\s\-?:,[\]{}#&*!|>'"%@`]|: | #|\s$/.test(v)
+  ) {
     return JSON.stringify(v);
   }
   return v;

@@ -93,7 +93,12 @@ function read(doc: ParsedDocument, render: Render = asWritten): OciSourceDocumen
       const value = render(node.value);
       if (value === undefined || isTemplated(value)) return undefined;
       if (value !== '') ref[f] = value;
-      out.fields[f] = { node, key: pair.key, range: doc.lineIndex.rangeOf(node.range[0], node.range[1]), keyRange: doc.lineIndex.rangeOf(pair.key.range[0], pair.key.range[1]) };
+      out.fields[f] = {
+        node,
+        key: pair.key,
+        range: doc.lineIndex.rangeOf(node.range[0], node.range[1]),
+        keyRange: doc.lineIndex.rangeOf(pair.key.range[0], pair.key.range[1]),
+      };
     }
   }
   const media = stringNodeAt(mapAt(obj.spec, 'layerSelector'), 'mediaType')?.value;
@@ -108,7 +113,9 @@ function read(doc: ParsedDocument, render: Render = asWritten): OciSourceDocumen
 /** Which part of the source the position is on: the url, the ref key, or one ref field (key or value). */
 export function sourcePartAt(src: OciSourceDocument, line: number, character: number): 'url' | 'ref' | RefField | undefined {
   const inside = (r: Range | undefined): boolean =>
-    !!r && (line > r.start.line || (line === r.start.line && character >= r.start.character)) && (line < r.end.line || (line === r.end.line && character <= r.end.character));
+    !!r &&
+    (line > r.start.line || (line === r.start.line && character >= r.start.character)) &&
+    (line < r.end.line || (line === r.end.line && character <= r.end.character));
   if (inside(src.urlRange)) return 'url';
   const urlKeyLine = src.urlRange.start.line;
   if (line === urlKeyLine) return 'url';

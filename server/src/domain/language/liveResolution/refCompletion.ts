@@ -45,7 +45,11 @@ export async function refCompletion(document: ParsedDocument, position: Position
   if (!src || cache.isOffline) return undefined;
   let target: RepositoryTarget;
   try {
-    target = { ...parseRepositoryUrl(src.spec.url), ...(src.spec.insecure ? { insecure: true } : {}), ...(src.spec.provider ? { provider: src.spec.provider } : {}) };
+    target = {
+      ...parseRepositoryUrl(src.spec.url),
+      ...(src.spec.insecure ? { insecure: true } : {}),
+      ...(src.spec.provider ? { provider: src.spec.provider } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -39,7 +39,15 @@ function diagnosticsOf(src: OciSourceDocument, r: Resolution): Diagnostic[] {
           const e = t && replaceScalar(src.doc, t.node, n);
           if (e) fixes.push({ title: `Use tag ${n}`, edits: [e] });
         }
-        return [{ range: r.kind === 'tag' ? at('tag') : src.urlRange, severity: Severity.Warning, code: 'registry/tag-not-found', message: withNearest(`Flux will fail: ${r.message}`, r.nearest), ...(fixes.length ? { fixes } : {}) }];
+        return [
+          {
+            range: r.kind === 'tag' ? at('tag') : src.urlRange,
+            severity: Severity.Warning,
+            code: 'registry/tag-not-found',
+            message: withNearest(`Flux will fail: ${r.message}`, r.nearest),
+            ...(fixes.length ? { fixes } : {}),
+          },
+        ];
       }
       case 'semver-no-match': {
         let message = withNearest(`Flux will fail: ${r.message}`, r.nearest, 'nearest versions');
@@ -49,7 +57,14 @@ function diagnosticsOf(src: OciSourceDocument, r: Resolution): Diagnostic[] {
       case 'filter-excludes-all':
         return [{ range: at('semverFilter'), severity: Severity.Warning, code: 'registry/filter-excludes-all', message: `Flux will fail: ${r.message}` }];
       case 'digest-not-found':
-        return [{ range: at('digest'), severity: Severity.Warning, code: 'registry/digest-not-found', message: withNearest(`Flux will fail: ${r.message}`, r.nearest, 'newest tags') }];
+        return [
+          {
+            range: at('digest'),
+            severity: Severity.Warning,
+            code: 'registry/digest-not-found',
+            message: withNearest(`Flux will fail: ${r.message}`, r.nearest, 'newest tags'),
+          },
+        ];
     }
   }
   const out: Diagnostic[] = [];

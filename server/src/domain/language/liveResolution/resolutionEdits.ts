@@ -57,5 +57,8 @@ export function tagToRangeEdits(src: OciSourceDocument, range: string): TextEdit
   if (!keyRange) return undefined;
   const value = replaceScalar(src.doc, t.node, range);
   if (!value) return undefined;
-  return [{ range: src.doc.lineIndex.rangeOf(keyRange[0], keyRange[1]), newText: 'semver' }, { ...value, newText: scalarText(range, t.node.type) }];
+  return [
+    { range: src.doc.lineIndex.rangeOf(keyRange[0], keyRange[1]), newText: 'semver' },
+    { ...value, newText: scalarText(range, t.node.type) },
+  ];
 }

@@ -37,7 +37,11 @@ export function hoverMarkdown(spec: OciSourceSpec, s: ResolutionState): string {
   if (!r.ok) {
     const lines = [head, '', `${r.registryProblem ? 'ℹ️' : '⚠️'} ${escape(r.message)}`];
     if (r.nearest?.length) lines.push('', `Nearest: ${r.nearest.map(code).join(', ')}`);
-    if (r.prereleaseHint) lines.push('', `${code(r.prereleaseHint)} is a prerelease: Masterminds only admits prereleases when the range has one (e.g. append \`-0\`: \`>=1.0.0-0\`).`);
+    if (r.prereleaseHint)
+      lines.push(
+        '',
+        `${code(r.prereleaseHint)} is a prerelease: Masterminds only admits prereleases when the range has one (e.g. append \`-0\`: \`>=1.0.0-0\`).`,
+      );
     return lines.join('\n');
   }
   return [head, '', ...resolvedLines(r)].join('\n');
@@ -52,11 +56,13 @@ function resolvedLines(r: ResolvedSource): string[] {
     out.push('', `Also in range (${r.inRange.length - 1}): ${others.map(code).join(', ')}${r.inRange.length > 11 ? ', …' : ''}`);
   }
   if (r.kind === 'digest') {
-    if (r.tagsAtDigest?.length) out.push('', `Tags at this digest: ${r.tagsAtDigest.map(code).join(', ')}${r.tagsAtDigestPartial ? ' (newest tags checked)' : ''}`);
+    if (r.tagsAtDigest?.length)
+      out.push('', `Tags at this digest: ${r.tagsAtDigest.map(code).join(', ')}${r.tagsAtDigestPartial ? ' (newest tags checked)' : ''}`);
     else out.push('', `No tag points at this digest${r.tagsAtDigestPartial ? ' among the newest tags checked' : ''}.`);
     if (r.pinnedTag) {
       if (!r.pinnedTag.digest) out.push('', `⚠️ \`ref.tag\` ${code(r.pinnedTag.tag)} no longer exists.`);
-      else if (r.pinnedTag.digest !== r.digest) out.push('', `⚠️ \`ref.tag\` ${code(r.pinnedTag.tag)} now points at \`${short(r.pinnedTag.digest)}…\`, not the pinned digest.`);
+      else if (r.pinnedTag.digest !== r.digest)
+        out.push('', `⚠️ \`ref.tag\` ${code(r.pinnedTag.tag)} now points at \`${short(r.pinnedTag.digest)}…\`, not the pinned digest.`);
     }
   }
   if (r.newerTag) out.push('', `Newer in the same major version: ${code(r.newerTag.tag)}`);
@@ -86,7 +92,11 @@ export function compareLinks(r: Resolution, command: string): string | undefined
   const link = (title: string, tip: string, arg: object): string => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify([arg]))} "${tip}")`;
   const base = { url, ...(r.tag ? { tag: r.tag } : {}) };
   return [
-    link('Compare with the previous version', 'Open the files that changed since the version before it', { ...base, with: 'previous', ...(previous ? { previous } : {}) }),
+    link('Compare with the previous version', 'Open the files that changed since the version before it', {
+      ...base,
+      with: 'previous',
+      ...(previous ? { previous } : {}),
+    }),
     link('Compare with a workspace folder', 'Open the differences between this artifact and a folder of the workspace', { ...base, with: 'folder' }),
   ].join(' · ');
 }

@@ -67,13 +67,18 @@ export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyCho
       secretProblem = `Secret ${verify.secretName}${verify.namespace ? ` in namespace ${verify.namespace}` : ''} is not in the workspace`;
     }
     const files = readKeyFiles(sources.keyFiles);
-    if (files.ok) return ready({ provider: 'cosign', publicKeys: files.keys, ...identities }, `${files.keys.map((k) => k.name).join(', ')} (${publicKeyFilesSetting})`);
+    if (files.ok)
+      return ready({ provider: 'cosign', publicKeys: files.keys, ...identities }, `${files.keys.map((k) => k.name).join(', ')} (${publicKeyFilesSetting})`);
     return { kind: 'keys-unavailable', message: `${secretProblem}; ${files.problem}` };
   }
   // Keyless.
   const root = sources.trustedRoot;
   if (root) {
-    if (root.text === undefined) return { kind: 'keys-unavailable', message: `cannot read the trusted root ${root.name} of ${trustedRootSetting} (${root.error ?? 'unknown error'}); fix the path` };
+    if (root.text === undefined)
+      return {
+        kind: 'keys-unavailable',
+        message: `cannot read the trusted root ${root.name} of ${trustedRootSetting} (${root.error ?? 'unknown error'}); fix the path`,
+      };
     return ready({ provider: 'cosign', trustedRootJson: root.text, ...identities }, `trusted root ${root.name} (${trustedRootSetting})`);
   }
   return ready({ provider: 'cosign', ...identities }, "Sigstore's public-good trusted root");
@@ -86,7 +91,10 @@ export function choosePolicy(verify: VerifySpec, sources: KeySources): PolicyCho
  */
 function notationPolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
   if (verify.secretName === undefined) {
-    return { kind: 'keys-unavailable', message: 'provider notation needs spec.verify.secretRef: a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)' };
+    return {
+      kind: 'keys-unavailable',
+      message: 'provider notation needs spec.verify.secretRef: a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)',
+    };
   }
   const found = sources.findSecret(verify.secretName, verify.namespace);
   let problem: string;
@@ -100,20 +108,31 @@ function notationPolicy(verify: VerifySpec, sources: KeySources): PolicyChoice {
   }
   const policyFile = sources.notationTrustPolicy;
   const caFiles = sources.notationCaFiles ?? [];
-  if (!policyFile && caFiles.length === 0) return { kind: 'keys-unavailable', message: `${problem}; or set ${notationTrustPolicySetting} and ${notationCaFilesSetting}` };
+  if (!policyFile && caFiles.length === 0)
+    return { kind: 'keys-unavailable', message: `${problem}; or set ${notationTrustPolicySetting} and ${notationCaFilesSetting}` };
   const unreadable = [policyFile, ...caFiles].filter((f): f is ReadFile => f !== undefined && f.text === undefined);
-  if (unreadable.length) return { kind: 'keys-unavailable', message: `${problem}; cannot read ${unreadable.map((f) => `${f.name} (${f.error ?? 'unknown error'})`).join(', ')}; fix the paths` };
+  if (unreadable.length)
+    return {
+      kind: 'keys-unavailable',
+      message: `${problem}; cannot read ${unreadable.map((f) => `${f.name} (${f.error ?? 'unknown error'})`).join(', ')}; fix the paths`,
+    };
   if (!policyFile) return { kind: 'keys-unavailable', message: `${problem}; set ${notationTrustPolicySetting} too (the trust policy)` };
   if (caFiles.length === 0) return { kind: 'keys-unavailable', message: `${problem}; set ${notationCaFilesSetting} too (the CA certificates)` };
   const source = `${[policyFile, ...caFiles].map((f) => f.name).join(', ')} (${notationTrustPolicySetting}, ${notationCaFilesSetting})`;
-  return ready({ provider: 'notation', notation: { source, trustPolicyJson: policyFile.text!, certificates: caFiles.map((f) => ({ name: f.name, data: f.text! })) } }, source);
+  return ready(
+    { provider: 'notation', notation: { source, trustPolicyJson: policyFile.text!, certificates: caFiles.map((f) => ({ name: f.name, data: f.text! })) } },
+    source,
+  );
 }
 
 function readKeyFiles(files: readonly ReadFile[]): { ok: true; keys: PublicKeyEntry[] } | { ok: false; problem: string } {
   if (files.length === 0) return { ok: false, problem: `set ${publicKeyFilesSetting} to the cosign.pub files to check signatures with` };
   const unreadable = files.filter((f) => f.text === undefined);
   if (unreadable.length) {
-    return { ok: false, problem: `cannot read ${unreadable.map((f) => `${f.name} (${f.error ?? 'unknown error'})`).join(', ')} from ${publicKeyFilesSetting}; fix the paths` };
+    return {
+      ok: false,
+      problem: `cannot read ${unreadable.map((f) => `${f.name} (${f.error ?? 'unknown error'})`).join(', ')} from ${publicKeyFilesSetting}; fix the paths`,
+    };
   }
   return { ok: true, keys: files.map((f) => ({ name: f.name, pem: f.text! })) };
 }

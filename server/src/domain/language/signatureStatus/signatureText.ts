@@ -54,7 +54,10 @@ export function signatureHover(view: SignatureView): string {
       return `${head}: ℹ️ could not be checked: ${escape(view.message)}`;
     case 'verified': {
       const r = view.result;
-      const who = r.signer.keyName !== undefined ? `with key \`${tick(r.signer.keyName)}\`` : `signed by \`${tick(r.signer.subject ?? '?')}\` (issuer \`${tick(r.signer.issuer ?? '?')}\`)`;
+      const who =
+        r.signer.keyName !== undefined
+          ? `with key \`${tick(r.signer.keyName)}\``
+          : `signed by \`${tick(r.signer.subject ?? '?')}\` (issuer \`${tick(r.signer.issuer ?? '?')}\`)`;
       const policy = r.signer.trustPolicy ? `, trust policy \`${tick(r.signer.trustPolicy)}\`` : '';
       const lines = [`${head}: ✔ verified ${who} (${formatNames[r.format]}${policy}), trusting ${escape(view.keySource)}`];
       for (const l of r.logged ?? []) lines.push('', `ℹ️ logged by the trust policy, not enforced: ${escape(l)}`);
@@ -63,9 +66,17 @@ export function signatureHover(view: SignatureView): string {
     }
     case 'not-verified':
       if (view.result.fluxIgnores) {
-        return [`${head}: ⚠️ not verified: ${escape(view.result.reason)}`, '', `Flux would deploy \`${short(view.result.digest)}…\` without marking it verified (trust: ${escape(view.keySource)}).`].join('\n');
+        return [
+          `${head}: ⚠️ not verified: ${escape(view.result.reason)}`,
+          '',
+          `Flux would deploy \`${short(view.result.digest)}…\` without marking it verified (trust: ${escape(view.keySource)}).`,
+        ].join('\n');
       }
-      return [`${head}: ✗ not verified: ${escape(view.result.reason)}`, '', `Flux would refuse to deploy \`${short(view.result.digest)}…\` (keys: ${escape(view.keySource)}).`].join('\n');
+      return [
+        `${head}: ✗ not verified: ${escape(view.result.reason)}`,
+        '',
+        `Flux would refuse to deploy \`${short(view.result.digest)}…\` (keys: ${escape(view.keySource)}).`,
+      ].join('\n');
   }
 }
 

@@ -46,7 +46,18 @@ interface Held {
 }
 
 /** Registry errors that mean "could not ask", not "the signature is wrong". */
-const reachability = new Set<RegistryErrorCode>(['unauthorized', 'denied', 'rate-limited', 'server-error', 'network', 'timeout', 'tls', 'insecure-refused', 'credentials', 'cancelled']);
+const reachability = new Set<RegistryErrorCode>([
+  'unauthorized',
+  'denied',
+  'rate-limited',
+  'server-error',
+  'network',
+  'timeout',
+  'tls',
+  'insecure-refused',
+  'credentials',
+  'cancelled',
+]);
 
 export class SignatureVerifications {
   private readonly held = new Map<string, Held>();
@@ -131,7 +142,8 @@ export class SignatureVerifications {
   private publicGoodProblem(): Promise<string | undefined> {
     // Through the same gate as every registry request: offline or loopback-only means no TUF fetch.
     const refused = this.runner.gate.refusal(sigstoreTufHost);
-    if (refused) return Promise.resolve(`keyless verification needs a Sigstore trusted root, and ${refused.message}: set ${trustedRootSetting} to a trusted_root.json`);
+    if (refused)
+      return Promise.resolve(`keyless verification needs a Sigstore trusted root, and ${refused.message}: set ${trustedRootSetting} to a trusted_root.json`);
     this.publicGood ??= publicGoodTrustMaterial(this.env).then(
       () => undefined,
       (err: unknown) => `${(err as Error).message}; or set ${trustedRootSetting} to a trusted_root.json`,

@@ -46,7 +46,13 @@ function read(src: OciSourceDocument): VerifySpec | undefined {
   }
   if ([provider, secretName ?? '', ...identities.flatMap((i) => [i.issuer, i.subject])].some(isTemplated)) return undefined;
   const end = verify.range ? src.doc.lineIndex.rangeOf(verify.range[0], verify.range[1]).end : keyRange.end;
-  const out: VerifySpec = { provider, matchOIDCIdentity: identities, keyRange, firstLine: keyRange.start.line, lastLine: Math.max(keyRange.start.line, end.character === 0 ? end.line - 1 : end.line) };
+  const out: VerifySpec = {
+    provider,
+    matchOIDCIdentity: identities,
+    keyRange,
+    firstLine: keyRange.start.line,
+    lastLine: Math.max(keyRange.start.line, end.character === 0 ? end.line - 1 : end.line),
+  };
   if (secretName) out.secretName = secretName;
   const ns = src.doc.identity.namespace;
   if (ns !== undefined) out.namespace = ns;

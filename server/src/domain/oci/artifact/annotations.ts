@@ -118,12 +118,8 @@ export async function artifactAnnotations(opts: AnnotationOptions): Promise<Reco
   const out: Record<string, string> = {
     [AnnotationKey.created]: created,
     [AnnotationKey.source]:
-      opts.source !== undefined
-        ? stripUrlCredentials(opts.source)
-        : (overridden.has(AnnotationKey.source) ? '' : await sourceFromGit(opts.cwd)),
-    [AnnotationKey.revision]:
-      opts.revision ??
-      (overridden.has(AnnotationKey.revision) ? '' : await revisionFromGit(opts.cwd, opts.env ?? process.env)),
+      opts.source !== undefined ? stripUrlCredentials(opts.source) : overridden.has(AnnotationKey.source) ? '' : await sourceFromGit(opts.cwd),
+    [AnnotationKey.revision]: opts.revision ?? (overridden.has(AnnotationKey.revision) ? '' : await revisionFromGit(opts.cwd, opts.env ?? process.env)),
   };
   for (const [k, v] of extra) out[k] = k === AnnotationKey.source ? stripUrlCredentials(v) : v;
   if (!isRfc3339(out[AnnotationKey.created]!)) {

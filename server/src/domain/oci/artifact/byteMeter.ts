@@ -28,7 +28,6 @@ export class Meter extends Transform {
   }
 }
 
-
 /**
  * Gathers small writes into chunks of at least `size` bytes. zlib runs one
  * thread-pool job per write; a tar of many small files arrives in 512-byte headers

@@ -50,7 +50,12 @@ export interface ChartFiles {
 const wanted = new Set(['Chart.yaml', 'values.yaml', 'values.schema.json']);
 
 /** The chart files of a chart archive; fails with an ArtifactError on anything unsafe or over a limit. */
-export async function readChartArchive(source: Buffer | Readable, limits: ChartArchiveLimits = defaultChartLimits, depth = 0, extraFiles: readonly string[] = []): Promise<ChartFiles> {
+export async function readChartArchive(
+  source: Buffer | Readable,
+  limits: ChartArchiveLimits = defaultChartLimits,
+  depth = 0,
+  extraFiles: readonly string[] = [],
+): Promise<ChartFiles> {
   const files = new Map<string, Buffer>();
   const extra = new Set<string>();
   for (const f of extraFiles) {
@@ -62,8 +67,16 @@ export async function readChartArchive(source: Buffer | Readable, limits: ChartA
   }
   let entries = 0;
   const tooLarge = (what: string) => new ArtifactError('too-large', `the chart ${what}; values help reads charts up to that size`);
-  const compressed = new Meter({ hash: false, limit: () => limits.maxCompressedBytes, onLimit: () => tooLarge(`archive is larger than ${limits.maxCompressedBytes} bytes`) });
-  const inflated = new Meter({ hash: false, limit: () => limits.maxInflatedBytes, onLimit: () => tooLarge(`unpacks to more than ${limits.maxInflatedBytes} bytes`) });
+  const compressed = new Meter({
+    hash: false,
+    limit: () => limits.maxCompressedBytes,
+    onLimit: () => tooLarge(`archive is larger than ${limits.maxCompressedBytes} bytes`),
+  });
+  const inflated = new Meter({
+    hash: false,
+    limit: () => limits.maxInflatedBytes,
+    onLimit: () => tooLarge(`unpacks to more than ${limits.maxInflatedBytes} bytes`),
+  });
   const extract = tarStream.extract();
   extract.on('entry', (header, stream, next) => {
     stream.on('error', () => undefined);
@@ -137,7 +150,8 @@ function keep(inner: string): boolean {
   const parts = inner.split('/');
   // Every folder level must be `charts/<name>`.
   const folders = parts.slice(0, -1);
-  if (folders.length % 2 !== 0 && !(folders.length % 2 === 1 && folders[folders.length - 1] === 'charts' && parts[parts.length - 1]!.endsWith('.tgz'))) return false;
+  if (folders.length % 2 !== 0 && !(folders.length % 2 === 1 && folders[folders.length - 1] === 'charts' && parts[parts.length - 1]!.endsWith('.tgz')))
+    return false;
   for (let i = 0; i + 1 < folders.length; i += 2) if (folders[i] !== 'charts') return false;
   const base = parts[parts.length - 1]!;
   if (base.endsWith('.tgz')) return folders.length % 2 === 1;

@@ -214,7 +214,11 @@ export class ArtifactContentCache {
           `the artifact unpacks to ${bytes} bytes, more than the artifact cache holds (${this.maxBytes}); raise the cache size (FLUX_OCI_ARTIFACT_CACHE_SIZE, e.g. 2G) to compare it`,
         );
       }
-      await extractLayer(createReadStream(blob), path.join(staging, 'files'), { maxBytes: this.maxBytes, expectedDigest: digest, ...(signal ? { signal } : {}) });
+      await extractLayer(createReadStream(blob), path.join(staging, 'files'), {
+        maxBytes: this.maxBytes,
+        expectedDigest: digest,
+        ...(signal ? { signal } : {}),
+      });
       await rm(blob, { force: true });
       const index: LayerIndex = { version: 1, digest, files, bytes };
       await writeFile(path.join(staging, 'index.json'), JSON.stringify(index));

@@ -97,10 +97,7 @@ async function checkTarget(target: string): Promise<'absent' | 'empty-dir'> {
     throw new ArtifactError('target-not-empty', `${target} exists and is not a folder; choose a new or empty folder to extract into`);
   }
   if ((await readdir(target)).length > 0) {
-    throw new ArtifactError(
-      'target-not-empty',
-      `${target} is not empty; extract into a new or empty folder (nothing is merged into existing files)`,
-    );
+    throw new ArtifactError('target-not-empty', `${target} is not empty; extract into a new or empty folder (nothing is merged into existing files)`);
   }
   return 'empty-dir';
 }
@@ -164,10 +161,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     madeDirs.add(dir);
   };
   const tooLarge = () =>
-    new ArtifactError(
-      'too-large',
-      `the artifact unpacks to more than ${maxBytes} bytes, the allowed maximum; raise the limit if this is expected`,
-    );
+    new ArtifactError('too-large', `the artifact unpacks to more than ${maxBytes} bytes, the allowed maximum; raise the limit if this is expected`);
 
   const compressed = new Meter({ hash: opts.sourceVerifiedDigest === undefined });
   // Tar overhead is at most ~2 KiB per entry (header, PAX record, padding): anything
@@ -201,7 +195,8 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     switch (header.type) {
       case 'directory':
         if (rel === '') rootMode = mode | 0o700;
-        else if (madeDirs.has(abs)) chmodSync(abs, mode | 0o700); // made earlier as a parent; now its real mode
+        else if (madeDirs.has(abs))
+          chmodSync(abs, mode | 0o700); // made earlier as a parent; now its real mode
         else ensureDir(abs, mode | 0o700);
         stream.resume();
         return;

@@ -45,10 +45,7 @@ export class IgnoreRules {
   }
 
   static forSource(opts: { ignorePaths?: readonly string[]; replaceDefaultIgnores?: boolean }): IgnoreRules {
-    const patterns = [
-      ...(opts.replaceDefaultIgnores ? [] : fluxDefaultIgnores),
-      ...(opts.ignorePaths ?? []).flatMap((p) => parseIgnoreText(p)),
-    ];
+    const patterns = [...(opts.replaceDefaultIgnores ? [] : fluxDefaultIgnores), ...(opts.ignorePaths ?? []).flatMap((p) => parseIgnoreText(p))];
     return new IgnoreRules([{ base: '', matcher: ignore().add(patterns) }]);
   }
 

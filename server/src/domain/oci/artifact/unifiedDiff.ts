@@ -55,10 +55,9 @@ export function renderFileDiff(f: FileDiffInput): string {
   const sameContent = f.kind === 'modified' && f.before?.digest === f.after?.digest;
   if (sameContent) return out.join('\n') + '\n';
 
-  const kinds = f.content ? [f.content] : [
-    f.before ? contentKind(f.beforeContent, f.before.size, limit) : 'text',
-    f.after ? contentKind(f.afterContent, f.after.size, limit) : 'text',
-  ];
+  const kinds = f.content
+    ? [f.content]
+    : [f.before ? contentKind(f.beforeContent, f.before.size, limit) : 'text', f.after ? contentKind(f.afterContent, f.after.size, limit) : 'text'];
   const from = f.kind === 'added' ? '/dev/null' : a;
   const to = f.kind === 'removed' ? '/dev/null' : b;
   if (kinds.includes('binary')) {

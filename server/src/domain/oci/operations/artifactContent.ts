@@ -92,8 +92,16 @@ export async function openArtifact(opts: OpenArtifactOptions): Promise<ArtifactS
       const stored = await cache.storeLayer(
         layer.digest,
         async () => {
-          opts.onProgress?.({ phase: 'download', message: `downloading ${ref.repository}@${resolved.digest.slice(0, 19)}… (${layer.size} bytes)`, bytes: 0, total: layer.size });
-          return countBytes(await client.openBlob(ref.repository, layer), byteReporter('download', `downloading ${ref.repository}`, layer.size, opts.onProgress));
+          opts.onProgress?.({
+            phase: 'download',
+            message: `downloading ${ref.repository}@${resolved.digest.slice(0, 19)}… (${layer.size} bytes)`,
+            bytes: 0,
+            total: layer.size,
+          });
+          return countBytes(
+            await client.openBlob(ref.repository, layer),
+            byteReporter('download', `downloading ${ref.repository}`, layer.size, opts.onProgress),
+          );
         },
         { ...(signal ? { signal } : {}), ...(opts.keep ? { keep: opts.keep } : {}) },
       );
@@ -104,7 +112,10 @@ export async function openArtifact(opts: OpenArtifactOptions): Promise<ArtifactS
       const last = await cache.ref(refName);
       const hit = last && (await fromCache(last.digest, last.at));
       if (hit) {
-        opts.onProgress?.({ phase: 'resolve', message: `the registry cannot be reached; using ${ref.tag ?? 'latest'} as it was on ${last.at} (${last.digest})` });
+        opts.onProgress?.({
+          phase: 'resolve',
+          message: `the registry cannot be reached; using ${ref.tag ?? 'latest'} as it was on ${last.at} (${last.digest})`,
+        });
         return hit;
       }
     }
@@ -112,7 +123,15 @@ export async function openArtifact(opts: OpenArtifactOptions): Promise<ArtifactS
   }
 }
 
-function snapshot(ref: OciReference, digest: string, m: CachedManifest, files: TreeEntry[], layerDigest: string, offline: boolean, staleSince?: string): ArtifactSnapshot {
+function snapshot(
+  ref: OciReference,
+  digest: string,
+  m: CachedManifest,
+  files: TreeEntry[],
+  layerDigest: string,
+  offline: boolean,
+  staleSince?: string,
+): ArtifactSnapshot {
   const a = m.annotations;
   return {
     url: `oci://${ref.registry}/${ref.repository}@${digest}`,
@@ -143,7 +162,12 @@ export interface ReadArtifactFileOptions {
 
 /** One file of an artifact; a `not-found` RegistryError when the artifact has no such file. */
 export async function readArtifactFile(opts: ReadArtifactFileOptions): Promise<{ content: Buffer; entry: TreeEntry; snapshot: ArtifactSnapshot }> {
-  const snap = await openArtifact({ url: opts.url, cache: opts.cache, connection: opts.connection, ...(opts.layerMediaType ? { layerMediaType: opts.layerMediaType } : {}) });
+  const snap = await openArtifact({
+    url: opts.url,
+    cache: opts.cache,
+    connection: opts.connection,
+    ...(opts.layerMediaType ? { layerMediaType: opts.layerMediaType } : {}),
+  });
   const entry = snap.files.find((f) => f.path === opts.path);
   const content = entry && (await opts.cache.readFile(snap.layerDigest, opts.path));
   if (!entry || !content) {

@@ -21,7 +21,10 @@ export async function resolveDigest(client: RegistryClient, repository: string, 
   if (reference.startsWith('sha256:')) return reference;
   const head = await client.headManifest(repository, reference);
   if (!head) {
-    throw new RegistryError(`artifact ${client.registry}/${repository}:${reference} not found`, { code: 'not-found', action: 'check the repository and tag (flux-oci list artifacts shows the tags)' });
+    throw new RegistryError(`artifact ${client.registry}/${repository}:${reference} not found`, {
+      code: 'not-found',
+      action: 'check the repository and tag (flux-oci list artifacts shows the tags)',
+    });
   }
   return head.digest;
 }
@@ -41,7 +44,13 @@ export async function verifyArtifact(opts: VerifyArtifactOptions): Promise<Verif
     try {
       digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
     } catch (err) {
-      return { outcome: 'not-verified', reference: `${ref.registry}/${ref.repository}:${referenceSelector(ref)}`, digest: '', reason: (err as Error).message, formatsFound: [] };
+      return {
+        outcome: 'not-verified',
+        reference: `${ref.registry}/${ref.repository}:${referenceSelector(ref)}`,
+        digest: '',
+        reason: (err as Error).message,
+        formatsFound: [],
+      };
     }
     opts.onProgress?.({ phase: 'resolve', message: `verifying ${ref.registry}/${ref.repository}@${digest}` });
     return verifySignatures(client, ref, digest, opts.policy, opts);
@@ -69,7 +78,10 @@ export async function signArtifact(opts: SignArtifactOptions): Promise<SignResul
   const key = await loadCosignPrivateKey(text, opts.password, opts.keyFile);
   return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
-    opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (${opts.format === 'bundle' ? 'Sigstore bundle, OCI referrer' : 'legacy .sig tag'})` });
+    opts.onProgress?.({
+      phase: 'upload',
+      message: `signing ${ref.registry}/${ref.repository}@${digest} (${opts.format === 'bundle' ? 'Sigstore bundle, OCI referrer' : 'legacy .sig tag'})`,
+    });
     return signWithClient(client, ref, digest, key, opts.format);
   });
 }
@@ -101,7 +113,8 @@ export async function signArtifactNotation(opts: SignArtifactNotationOptions): P
   const signer = loadNotationSigner(await read(opts.keyFile, 'private key'), await read(opts.chainFile, 'certificate chain'), opts.keyFile, opts.chainFile);
   let timestamp: { url: string; roots: X509Certificate[] } | undefined;
   if (opts.timestampUrl !== undefined) {
-    if (opts.timestampRootCertFile === undefined) throw new SignatureError('a timestamping authority needs its root certificate (--timestamp-root-cert) to check what it returns');
+    if (opts.timestampRootCertFile === undefined)
+      throw new SignatureError('a timestamping authority needs its root certificate (--timestamp-root-cert) to check what it returns');
     const pem = await read(opts.timestampRootCertFile, 'TSA root certificate');
     const roots = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));
     if (roots.length === 0) throw new SignatureError(`${opts.timestampRootCertFile} holds no PEM certificate`);
@@ -109,7 +122,13 @@ export async function signArtifactNotation(opts: SignArtifactNotationOptions): P
   }
   return withRegistry(ref.registry, opts.connection, retryReporter(opts.onProgress), async (client) => {
     const digest = await resolveDigest(client, ref.repository, referenceSelector(ref));
-    opts.onProgress?.({ phase: 'upload', message: `signing ${ref.registry}/${ref.repository}@${digest} (Notary Project ${opts.envelope.toUpperCase()} signature, OCI referrer)` });
-    return signNotation(client, ref, digest, signer, opts.envelope, { ...(opts.expirySeconds !== undefined ? { expirySeconds: opts.expirySeconds } : {}), ...(timestamp ? { timestamp } : {}) });
+    opts.onProgress?.({
+      phase: 'upload',
+      message: `signing ${ref.registry}/${ref.repository}@${digest} (Notary Project ${opts.envelope.toUpperCase()} signature, OCI referrer)`,
+    });
+    return signNotation(client, ref, digest, signer, opts.envelope, {
+      ...(opts.expirySeconds !== undefined ? { expirySeconds: opts.expirySeconds } : {}),
+      ...(timestamp ? { timestamp } : {}),
+    });
   });
 }

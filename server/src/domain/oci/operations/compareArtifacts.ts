@@ -185,7 +185,11 @@ export async function compareArtifacts(opts: CompareArtifactsOptions): Promise<C
 }
 
 /** The unified diff of every change, in path order (what `diff artifact` prints). */
-export async function renderUnifiedDiff(changes: readonly ArtifactChange[], sides: readonly [LoadedSide, LoadedSide], opts: { textLimit?: number } = {}): Promise<string> {
+export async function renderUnifiedDiff(
+  changes: readonly ArtifactChange[],
+  sides: readonly [LoadedSide, LoadedSide],
+  opts: { textLimit?: number } = {},
+): Promise<string> {
   const limit = opts.textLimit ?? defaultTextDiffLimit;
   let out = '';
   for (const c of changes) {

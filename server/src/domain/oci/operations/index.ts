@@ -19,4 +19,12 @@ export type { DiffArtifactOptions, DiffArtifactResult } from './diffArtifact';
 export { openArtifact, readArtifactFile } from './artifactContent';
 export type { ArtifactSnapshot, OpenArtifactOptions, ReadArtifactFileOptions } from './artifactContent';
 export { compareArtifacts, loadSide, renderUnifiedDiff } from './compareArtifacts';
-export type { ArtifactChange, ArtifactSideInfo, CompareArtifactsOptions, CompareArtifactsResult, CompareSide, FolderSideInfo, SideInfo } from './compareArtifacts';
+export type {
+  ArtifactChange,
+  ArtifactSideInfo,
+  CompareArtifactsOptions,
+  CompareArtifactsResult,
+  CompareSide,
+  FolderSideInfo,
+  SideInfo,
+} from './compareArtifacts';

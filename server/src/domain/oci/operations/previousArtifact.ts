@@ -38,7 +38,10 @@ export async function previousArtifact(opts: { url: string; connection: Connecti
   const ordered = versionOrder(listed.artifacts);
   const at = ref.digest ? ordered.findIndex((a) => a.digest === ref.digest) : ordered.findIndex((a) => a.tag === (ref.tag ?? 'latest'));
   if (at < 0) {
-    throw new RegistryError(`${ref.digest ? `no tag of ${repo} points at ${ref.digest}` : `${repo} has no tag ${ref.tag ?? 'latest'}`}, so there is no previous version to compare with`, { code: 'not-found' });
+    throw new RegistryError(
+      `${ref.digest ? `no tag of ${repo} points at ${ref.digest}` : `${repo} has no tag ${ref.tag ?? 'latest'}`}, so there is no previous version to compare with`,
+      { code: 'not-found' },
+    );
   }
   const current = ordered[at]!.digest;
   const prev = ordered.slice(at + 1).find((a) => a.digest !== current);

@@ -16,7 +16,13 @@ export function retryReporter(listener: ProgressListener | undefined): ((message
 }
 
 /** Reports transferred bytes at most every `everyBytes`, so a listener is not flooded. */
-export function byteReporter(phase: ProgressPhase, message: string, total: number, listener: ProgressListener | undefined, everyBytes = 4 * 1024 * 1024): (n: number) => void {
+export function byteReporter(
+  phase: ProgressPhase,
+  message: string,
+  total: number,
+  listener: ProgressListener | undefined,
+  everyBytes = 4 * 1024 * 1024,
+): (n: number) => void {
   let bytes = 0;
   let next = everyBytes;
   return (n: number) => {

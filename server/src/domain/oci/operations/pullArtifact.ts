@@ -81,11 +81,19 @@ export async function pullArtifact(opts: PullArtifactOptions): Promise<PullArtif
       const stream = countBytes(await client.openBlob(ref.repository, layer), byteReporter('download', 'downloading layer', layer.size, progress));
       if (operation === 'copy') {
         const target = await copyTarget(output, ref.repository, layer);
-        const r = await copyLayer(stream, target, { expectedDigest: layer.digest, ...(signal ? { signal } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+        const r = await copyLayer(stream, target, {
+          expectedDigest: layer.digest,
+          ...(signal ? { signal } : {}),
+          ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+        });
         return { bytes: r.bytes, operation: 'copy', output: target };
       }
       // openBlob's stream fails unless every byte matches layer.digest: no second hash.
-      const r = await extractLayer(stream, output, { sourceVerifiedDigest: layer.digest, ...(signal ? { signal } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+      const r = await extractLayer(stream, output, {
+        sourceVerifiedDigest: layer.digest,
+        ...(signal ? { signal } : {}),
+        ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+      });
       return { files: r.files, bytes: r.bytes, operation: 'extract', output };
     };
 
@@ -101,7 +109,10 @@ export async function pullArtifact(opts: PullArtifactOptions): Promise<PullArtif
           continue;
         }
         const transient =
-          isRegistryError(err, 'network') || isRegistryError(err, 'timeout') || isRegistryError(err, 'digest-mismatch') || (err instanceof ArtifactError && err.code === 'digest-mismatch');
+          isRegistryError(err, 'network') ||
+          isRegistryError(err, 'timeout') ||
+          isRegistryError(err, 'digest-mismatch') ||
+          (err instanceof ArtifactError && err.code === 'digest-mismatch');
         if (!transient || n >= policy.retries || signal?.aborted) throw err;
         progress?.({ phase: 'retry', message: `download failed (${(err as Error).message}); retrying` });
         await sleep(backoffDelay(policy, n + 1), signal);

@@ -39,10 +39,12 @@ export async function resolveArtifact(client: RegistryClient, ref: OciReference)
   let image = top;
   if (isIndex(top.manifest)) {
     const children = top.manifest.manifests;
-    const child =
-      children.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64') ?? (children.length === 1 ? children[0] : undefined);
+    const child = children.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64') ?? (children.length === 1 ? children[0] : undefined);
     if (!child) {
-      throw new RegistryError(`${ref.repository}@${top.digest} is an index without a linux/amd64 manifest`, { code: 'not-found', action: 'pull a specific manifest by digest' });
+      throw new RegistryError(`${ref.repository}@${top.digest} is an index without a linux/amd64 manifest`, {
+        code: 'not-found',
+        action: 'pull a specific manifest by digest',
+      });
     }
     image = await client.getManifest(ref.repository, child.digest);
   }

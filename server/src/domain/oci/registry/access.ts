@@ -94,7 +94,12 @@ export function openRegistry(registry: string, conn: ConnectionOptions, onRetry?
 }
 
 /** Runs `work` with a client and always closes its connections. */
-export async function withRegistry<T>(registry: string, conn: ConnectionOptions, onRetry: RetryListener | undefined, work: (client: RegistryClient) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(
+  registry: string,
+  conn: ConnectionOptions,
+  onRetry: RetryListener | undefined,
+  work: (client: RegistryClient) => Promise<T>,
+): Promise<T> {
   const client = openRegistry(registry, conn, onRetry);
   try {
     return await work(client);

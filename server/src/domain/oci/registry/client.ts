@@ -122,8 +122,7 @@ export class RegistryClient {
   /** Sends with authentication; answers one 401 challenge, turns a second into a clear error. */
   private async call(req: HttpRequest, scopes: string[], what: string): Promise<HttpResponse> {
     const initial = await this.auth.headerFor(scopes);
-    const withAuth = (header: string | undefined): HttpRequest =>
-      header ? { ...req, headers: { ...req.headers, authorization: header } } : req;
+    const withAuth = (header: string | undefined): HttpRequest => (header ? { ...req, headers: { ...req.headers, authorization: header } } : req);
     let res = await this.transport.send(withAuth(initial), what);
     if (res.status === 401) {
       const www = res.headers['www-authenticate'];
@@ -300,7 +299,11 @@ export class RegistryClient {
   async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
     const what = `mount blob ${digest} from ${from}`;
     const url = `${pathOf(repository, 'blobs', 'uploads/')}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
-    const res = await this.call({ method: 'POST', url, headers: { 'content-length': '0' } }, [repositoryScope(repository, ['pull', 'push']), repositoryScope(from, ['pull'])], what);
+    const res = await this.call(
+      { method: 'POST', url, headers: { 'content-length': '0' } },
+      [repositoryScope(repository, ['pull', 'push']), repositoryScope(from, ['pull'])],
+      what,
+    );
     await res.body.dump();
     if (res.status === 201) return true;
     if (res.status === 202) {
@@ -343,7 +346,10 @@ export class RegistryClient {
           (isRegistryError(err, 'network') ||
             isRegistryError(err, 'timeout') ||
             isRegistryError(err, 'server-error') ||
-            (isRegistryError(err) && (err.registryCodes.includes('DIGEST_INVALID') || err.registryCodes.includes('BLOB_UPLOAD_INVALID') || err.registryCodes.includes('SIZE_INVALID'))));
+            (isRegistryError(err) &&
+              (err.registryCodes.includes('DIGEST_INVALID') ||
+                err.registryCodes.includes('BLOB_UPLOAD_INVALID') ||
+                err.registryCodes.includes('SIZE_INVALID'))));
         if (!retriable || attempt >= this.policy.retries || this.transport.signal?.aborted) {
           if (isRegistryError(err) && err.registryCodes.includes('DIGEST_INVALID')) {
             throw new RegistryError(`${what}: the registry received bytes that do not match the digest`, {
@@ -445,7 +451,8 @@ export class RegistryClient {
       tags.push(...fresh);
       const next = nextLink(res.headers['link']);
       if (next) url = new URL(next, res.url).toString();
-      else if (page.length === pageSize && fresh.length > 0) url = `${pathOf(repository, 'tags', 'list')}?n=${pageSize}&last=${encodeURIComponent(page[page.length - 1]!)}`;
+      else if (page.length === pageSize && fresh.length > 0)
+        url = `${pathOf(repository, 'tags', 'list')}?n=${pageSize}&last=${encodeURIComponent(page[page.length - 1]!)}`;
       else url = undefined;
     }
     return tags;

@@ -101,7 +101,11 @@ export function networkError(err: unknown, registry: string, what: string, signa
     });
   }
   if (timeoutCodes.has(code)) {
-    return new RegistryError(`${what}: ${registry} stopped answering (${code})`, { code: 'timeout', action: 'check the registry and the network, then try again', cause: err });
+    return new RegistryError(`${what}: ${registry} stopped answering (${code})`, {
+      code: 'timeout',
+      action: 'check the registry and the network, then try again',
+      cause: err,
+    });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new RegistryError(`${what}: cannot resolve ${registry}`, { code: 'network', action: 'check the registry host name and DNS', cause: err });

@@ -12,7 +12,10 @@ import { checkDigest } from '../../digest/digest';
 export function hasherFor(digest: string): { hash: Hash; algorithm: string; hex: string } {
   const checked = checkDigest(digest);
   if (!checked.ok) {
-    throw new RegistryError(`unsupported or malformed digest "${digest}": ${checked.problem}`, { code: 'invalid-response', action: 'expected sha256:<hex>, sha384:<hex> or sha512:<hex>' });
+    throw new RegistryError(`unsupported or malformed digest "${digest}": ${checked.problem}`, {
+      code: 'invalid-response',
+      action: 'expected sha256:<hex>, sha384:<hex> or sha512:<hex>',
+    });
   }
   return { hash: createHash(checked.algorithm), algorithm: checked.algorithm, hex: checked.hex };
 }

@@ -57,7 +57,11 @@ export class BucketCache {
   }
 
   /** A fresh-enough listing, starting one when needed; shared by concurrent callers. */
-  list(spec: BucketSpec, credentials: BucketCredentials, options: { force?: boolean; tls?: { ca?: string; cert?: string; key?: string } } = {}): Promise<BucketListing> {
+  list(
+    spec: BucketSpec,
+    credentials: BucketCredentials,
+    options: { force?: boolean; tls?: { ca?: string; cert?: string; key?: string } } = {},
+  ): Promise<BucketListing> {
     const key = bucketListingKey(spec);
     const now = Date.now();
     const e = this.entries.get(key);

@@ -78,7 +78,10 @@ export function awsStaticCredentials(aws: AwsEnvironment): { keys: StaticKeys; f
   const id = env['AWS_ACCESS_KEY_ID'];
   const secret = env['AWS_SECRET_ACCESS_KEY'];
   if (id && secret) {
-    return { keys: { accessKey: id, secretKey: secret, ...(env['AWS_SESSION_TOKEN'] ? { sessionToken: env['AWS_SESSION_TOKEN'] } : {}) }, from: 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' };
+    return {
+      keys: { accessKey: id, secretKey: secret, ...(env['AWS_SESSION_TOKEN'] ? { sessionToken: env['AWS_SESSION_TOKEN'] } : {}) },
+      from: 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+    };
   }
   const home = aws.home ?? homedir();
   const profile = env['AWS_PROFILE'] || env['AWS_DEFAULT_PROFILE'] || 'default';
@@ -141,9 +144,13 @@ export function bucketCredentials(spec: BucketSpec, secrets: SecretLookup | unde
       if (read.ok) {
         const { accesskey, secretkey } = read.values;
         if (accesskey === undefined || secretkey === undefined) {
-          return { kind: 'missing', problem: `Secret '${spec.secretRef}' (${found.where}) lacks ${accesskey === undefined ? 'accesskey' : 'secretkey'}: source-controller refuses it ("required fields 'accesskey' and 'secretkey'")` };
+          return {
+            kind: 'missing',
+            problem: `Secret '${spec.secretRef}' (${found.where}) lacks ${accesskey === undefined ? 'accesskey' : 'secretkey'}: source-controller refuses it ("required fields 'accesskey' and 'secretkey'")`,
+          };
         }
-        if (accesskey === '' || secretkey === '') return { kind: 'anonymous', from: `Secret '${spec.secretRef}' (${found.where}) has an empty key, so source-controller lists anonymously` };
+        if (accesskey === '' || secretkey === '')
+          return { kind: 'anonymous', from: `Secret '${spec.secretRef}' (${found.where}) has an empty key, so source-controller lists anonymously` };
         return { kind: 'static', keys: { accessKey: accesskey, secretKey: secretkey }, from: `Secret '${spec.secretRef}' (${found.where})` };
       }
       notHere = `Secret '${spec.secretRef}' (${found.where}) cannot be read here: ${read.problem}`;
@@ -155,7 +162,7 @@ export function bucketCredentials(spec: BucketSpec, secrets: SecretLookup | unde
   }
   const local = awsStaticCredentials(aws);
   if (local) return { kind: 'static', keys: local.keys, from: notHere ? `${notHere}; using ${local.from}` : local.from };
-  const why = notHere ?? 'provider aws without spec.secretRef uses the cluster\'s AWS identity';
+  const why = notHere ?? "provider aws without spec.secretRef uses the cluster's AWS identity";
   return { kind: 'missing', problem: `${why}, and no AWS credentials are set here (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials)` };
 }
 
@@ -175,10 +182,16 @@ export interface BucketTls {
 export function bucketTls(spec: BucketSpec, secrets: SecretLookup | undefined): BucketTls | { problem: string } | undefined {
   if (!spec.certSecretRef || spec.insecure) return undefined;
   const found = secrets?.findSecret(spec.certSecretRef, spec.namespace);
-  if (!found) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' is not in the workspace, so the store's certificate cannot be checked against its CA` };
+  if (!found)
+    return { problem: `the certSecretRef Secret '${spec.certSecretRef}' is not in the workspace, so the store's certificate cannot be checked against its CA` };
   const read = readSecretValues(found.doc, ['ca.crt', 'tls.crt', 'tls.key']);
   if (!read.ok) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' (${found.where}) cannot be read here: ${read.problem}` };
   const v = read.values;
-  if (!v['ca.crt'] && !(v['tls.crt'] && v['tls.key'])) return { problem: `the certSecretRef Secret '${spec.certSecretRef}' (${found.where}) has neither ca.crt nor tls.crt with tls.key` };
-  return { ...(v['ca.crt'] ? { ca: v['ca.crt'] } : {}), ...(v['tls.crt'] && v['tls.key'] ? { cert: v['tls.crt'], key: v['tls.key'] } : {}), from: `Secret '${spec.certSecretRef}' (${found.where})` };
+  if (!v['ca.crt'] && !(v['tls.crt'] && v['tls.key']))
+    return { problem: `the certSecretRef Secret '${spec.certSecretRef}' (${found.where}) has neither ca.crt nor tls.crt with tls.key` };
+  return {
+    ...(v['ca.crt'] ? { ca: v['ca.crt'] } : {}),
+    ...(v['tls.crt'] && v['tls.key'] ? { cert: v['tls.crt'], key: v['tls.key'] } : {}),
+    from: `Secret '${spec.certSecretRef}' (${found.where})`,
+  };
 }

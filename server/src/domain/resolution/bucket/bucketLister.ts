@@ -39,7 +39,8 @@ export interface BucketListing {
   at: number;
 }
 
-export type BucketErrorCode = 'offline' | 'unsupported' | 'invalid' | 'credentials' | 'denied' | 'no-bucket' | 'unreachable' | 'timeout' | 'cancelled' | 'failed';
+export type BucketErrorCode =
+  'offline' | 'unsupported' | 'invalid' | 'credentials' | 'denied' | 'no-bucket' | 'unreachable' | 'timeout' | 'cancelled' | 'failed';
 
 export class BucketError extends Error {
   constructor(
@@ -107,7 +108,11 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
       useSSL: !spec.insecure,
       ...(spec.region ? { region: spec.region } : {}),
       ...(credentials.kind === 'static'
-        ? { accessKey: credentials.keys.accessKey, secretKey: credentials.keys.secretKey, ...(credentials.keys.sessionToken ? { sessionToken: credentials.keys.sessionToken } : {}) }
+        ? {
+            accessKey: credentials.keys.accessKey,
+            secretKey: credentials.keys.secretKey,
+            ...(credentials.keys.sessionToken ? { sessionToken: credentials.keys.sessionToken } : {}),
+          }
         : { accessKey: '', secretKey: '' }),
       transportAgent: agent,
       retryOptions: { disableRetry: true },
@@ -149,7 +154,14 @@ export async function listBucket(spec: BucketSpec, credentials: BucketCredential
       if (!page.isTruncated || !page.nextContinuationToken) break;
       token = page.nextContinuationToken;
     }
-    return { objects, ...(sourceIgnore !== undefined ? { sourceIgnore: sourceIgnore.text, sourceIgnoreSize: sourceIgnore.size } : {}), truncated, pages, credentialsFrom: credentials.from, at: Date.now() };
+    return {
+      objects,
+      ...(sourceIgnore !== undefined ? { sourceIgnore: sourceIgnore.text, sourceIgnoreSize: sourceIgnore.size } : {}),
+      truncated,
+      pages,
+      credentialsFrom: credentials.from,
+      at: Date.now(),
+    };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -200,17 +212,25 @@ function classify(e: unknown, spec: BucketSpec): BucketError {
     case 'ENETUNREACH':
     case 'ECONNRESET':
     case 'EPROTO':
-      return new BucketError(`${where}: unreachable (${code})${code === 'EPROTO' && !spec.insecure ? '; is it plain HTTP? then set spec.insecure: true' : ''}`, 'unreachable');
+      return new BucketError(
+        `${where}: unreachable (${code})${code === 'EPROTO' && !spec.insecure ? '; is it plain HTTP? then set spec.insecure: true' : ''}`,
+        'unreachable',
+      );
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new BucketError(`${where}: its TLS certificate is not trusted (${code}); give spec.certSecretRef a Secret with the CA as ca.crt (in the workspace), or set NODE_EXTRA_CA_CERTS`, 'unreachable');
+      return new BucketError(
+        `${where}: its TLS certificate is not trusted (${code}); give spec.certSecretRef a Secret with the CA as ca.crt (in the workspace), or set NODE_EXTRA_CA_CERTS`,
+        'unreachable',
+      );
     case 'ETIMEDOUT':
       return new BucketError(`${where}: timed out`, 'timeout');
   }
-  const msg = String(err.message ?? e).replace(/\s+/g, ' ').slice(0, 300);
+  const msg = String(err.message ?? e)
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   return new BucketError(`${where}: ${code ? `${code}: ` : ''}${msg}`, 'failed');
 }

@@ -27,14 +27,25 @@ export interface BucketSpec {
 
 /** The object store a Bucket lists; one cache entry per distinct listing. */
 export function bucketListingKey(spec: BucketSpec): string {
-  return JSON.stringify([spec.provider, spec.endpoint, spec.insecure, spec.region ?? '', spec.bucketName, spec.prefix ?? '', spec.secretRef ?? '', spec.certSecretRef ?? '', spec.namespace]);
+  return JSON.stringify([
+    spec.provider,
+    spec.endpoint,
+    spec.insecure,
+    spec.region ?? '',
+    spec.bucketName,
+    spec.prefix ?? '',
+    spec.secretRef ?? '',
+    spec.certSecretRef ?? '',
+    spec.namespace,
+  ]);
 }
 
 /** minio-go `New(endpoint)` refuses a scheme or a path; the same endpoint here is split into host and port. */
 export function parseBucketEndpoint(endpoint: string, insecure: boolean): { host: string; port: number } | { error: string } {
   const e = endpoint.trim();
   if (e === '') return { error: 'spec.endpoint is empty' };
-  if (e.includes('://')) return { error: `spec.endpoint '${e}' has a scheme: write the host[:port] only (source-controller uses https unless spec.insecure is true)` };
+  if (e.includes('://'))
+    return { error: `spec.endpoint '${e}' has a scheme: write the host[:port] only (source-controller uses https unless spec.insecure is true)` };
   if (e.includes('/')) return { error: `spec.endpoint '${e}' has a path: write the host[:port] only` };
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(e);
   if (!m) return { error: `spec.endpoint '${e}' is not host[:port]` };

@@ -20,7 +20,17 @@ const excludedEkus: Record<string, string> = {
   '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
 };
 export const timeStampingEku = '1.3.6.1.5.5.7.3.8';
-const keyUsageNames = ['DigitalSignature', 'ContentCommitment', 'KeyEncipherment', 'DataEncipherment', 'KeyAgreement', 'CertSign', 'CRLSign', 'EncipherOnly', 'DecipherOnly'];
+const keyUsageNames = [
+  'DigitalSignature',
+  'ContentCommitment',
+  'KeyEncipherment',
+  'DataEncipherment',
+  'KeyAgreement',
+  'CertSign',
+  'CRLSign',
+  'EncipherOnly',
+  'DecipherOnly',
+];
 
 interface Parsed {
   node: NodeCertificate;
@@ -60,15 +70,20 @@ export type ChainPurpose = 'codeSigning' | 'timestamping';
 
 function checkCA(p: Parsed, expectedPathLen: number, purpose: ChainPurpose = 'codeSigning'): void {
   const bc = p.ext.extBasicConstraints;
-  if (!bc || !bc.isCA) throw new Error(`certificate with subject "${subjectOf(p.node)}": ca field in basic constraints must be present, critical, and set to true`);
+  if (!bc || !bc.isCA)
+    throw new Error(`certificate with subject "${subjectOf(p.node)}": ca field in basic constraints must be present, critical, and set to true`);
   const pathLen = bc.pathLenConstraint;
   if (pathLen !== undefined && Number(pathLen) < expectedPathLen) {
-    throw new Error(`certificate with subject "${subjectOf(p.node)}": expected path length of ${expectedPathLen} but certificate has path length ${pathLen} instead`);
+    throw new Error(
+      `certificate with subject "${subjectOf(p.node)}": expected path length of ${expectedPathLen} but certificate has path length ${pathLen} instead`,
+    );
   }
   const ku = p.ext.extension(oid.keyUsage);
   if (!ku) throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be present`);
-  if (!ku.critical && purpose === 'codeSigning') throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be marked critical`);
-  if (keyUsageBits(p)?.[5] !== 1) throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage must have the bit positions for key cert sign set`);
+  if (!ku.critical && purpose === 'codeSigning')
+    throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage extension must be marked critical`);
+  if (keyUsageBits(p)?.[5] !== 1)
+    throw new Error(`certificate with subject "${subjectOf(p.node)}": key usage must have the bit positions for key cert sign set`);
 }
 
 function checkLeaf(p: Parsed, purpose: ChainPurpose = 'codeSigning'): void {
@@ -79,13 +94,17 @@ function checkLeaf(p: Parsed, purpose: ChainPurpose = 'codeSigning'): void {
   if (!ku) throw new Error(`certificate with subject "${subject}": key usage extension must be present`);
   if (!ku.critical && purpose === 'codeSigning') throw new Error(`certificate with subject "${subject}": key usage extension must be marked critical`);
   const bits = keyUsageBits(p) ?? [];
-  if (bits[0] !== 1) throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must have the bit positions for "Digital Signature" set`);
+  if (bits[0] !== 1)
+    throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must have the bit positions for "Digital Signature" set`);
   const extra = [2, 3, 4, 5, 6, 7, 8].filter((i) => bits[i] === 1).map((i) => `"${keyUsageNames[i]}"`);
-  if (extra.length) throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must be "Digital Signature" only, but found ${extra.join(', ')}`);
+  if (extra.length)
+    throw new Error(`the certificate with subject "${subject}" is invalid. The key usage must be "Digital Signature" only, but found ${extra.join(', ')}`);
   if (purpose === 'timestamping') {
     const ekus = p.node.keyUsage ?? [];
-    if (ekus.length !== 1 || ekus[0] !== timeStampingEku) throw new Error(`timestamp signing certificate with subject "${subject}" must have and only have Timestamping as extended key usage`);
-    if (!p.ext.extension('2.5.29.37')?.critical) throw new Error(`timestamp signing certificate with subject "${subject}" must have extended key usage extension marked as critical`);
+    if (ekus.length !== 1 || ekus[0] !== timeStampingEku)
+      throw new Error(`timestamp signing certificate with subject "${subject}" must have and only have Timestamping as extended key usage`);
+    if (!p.ext.extension('2.5.29.37')?.critical)
+      throw new Error(`timestamp signing certificate with subject "${subject}" must have extended key usage extension marked as critical`);
   } else {
     for (const eku of p.node.keyUsage ?? []) {
       if (excludedEkus[eku]) throw new Error(`certificate with subject "${subject}": extended key usage must not contain ${excludedEkus[eku]} eku`);
@@ -100,17 +119,23 @@ export function signatureAlgorithmOfKey(cert: NodeCertificate): SignatureAlgorit
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
     switch (details.modulusLength) {
-      case 2048: return 'PS256';
-      case 3072: return 'PS384';
-      case 4096: return 'PS512';
+      case 2048:
+        return 'PS256';
+      case 3072:
+        return 'PS384';
+      case 4096:
+        return 'PS512';
     }
     throw new Error(`certificate with subject "${subjectOf(cert)}": rsa key size ${details.modulusLength} bits is not supported (2048, 3072 or 4096)`);
   }
   if (key.asymmetricKeyType === 'ec') {
     switch (details.namedCurve) {
-      case 'prime256v1': return 'ES256';
-      case 'secp384r1': return 'ES384';
-      case 'secp521r1': return 'ES512';
+      case 'prime256v1':
+        return 'ES256';
+      case 'secp384r1':
+        return 'ES384';
+      case 'secp521r1':
+        return 'ES512';
     }
     throw new Error(`certificate with subject "${subjectOf(cert)}": ec key curve ${details.namedCurve} is not supported (P-256, P-384 or P-521)`);
   }
@@ -133,7 +158,8 @@ export function validateCodeSigningChain(chain: NodeCertificate[], purpose: Chai
       selfSigned = false;
     }
     if (!selfSigned) throw new Error(`invalid self-signed certificate. subject: "${subjectOf(cert)}". Error: its signature does not verify with its own key`);
-    if (cert.issuer !== cert.subject) throw new Error(`invalid self-signed certificate. subject: "${subjectOf(cert)}". Error: issuer and subject are not the same`);
+    if (cert.issuer !== cert.subject)
+      throw new Error(`invalid self-signed certificate. subject: "${subjectOf(cert)}". Error: issuer and subject are not the same`);
     try {
       checkLeaf(parsed[0]!, purpose);
     } catch (err) {
@@ -145,12 +171,16 @@ export function validateCodeSigningChain(chain: NodeCertificate[], purpose: Chai
     const cert = chain[i]!;
     if (i === chain.length - 1) {
       if (!issuedBy(cert, parsed[i]!)) {
-        throw new Error(`root certificate with subject "${subjectOf(cert)}" is not self-signed. Certificate chain must end with a valid self-signed root certificate`);
+        throw new Error(
+          `root certificate with subject "${subjectOf(cert)}" is not self-signed. Certificate chain must end with a valid self-signed root certificate`,
+        );
       }
     } else {
       if (issuedBy(cert, parsed[i]!)) {
         const which = i === 0 ? 'leaf' : 'intermediate';
-        throw new Error(`${which} certificate with subject "${subjectOf(cert)}" is self-signed. Certificate chain must not contain self-signed ${which} certificate`);
+        throw new Error(
+          `${which} certificate with subject "${subjectOf(cert)}" is self-signed. Certificate chain must not contain self-signed ${which} certificate`,
+        );
       }
       const parent = chain[i + 1]!;
       if (!issuedBy(cert, parsed[i + 1]!)) {

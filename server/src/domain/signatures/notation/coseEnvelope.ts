@@ -13,10 +13,22 @@ import { IntegrityError, type EnvelopeContent, type ExtendedAttribute, type Sign
 const label = { alg: 1, crit: 2, contentType: 3, x5chain: 33 } as const;
 const algorithmsById: Record<number, SignatureAlgorithm> = { [-37]: 'PS256', [-38]: 'PS384', [-39]: 'PS512', [-7]: 'ES256', [-35]: 'ES384', [-36]: 'ES512' };
 const hashOf: Record<SignatureAlgorithm, { hash: string; size: number }> = {
-  PS256: { hash: 'sha256', size: 32 }, PS384: { hash: 'sha384', size: 48 }, PS512: { hash: 'sha512', size: 64 },
-  ES256: { hash: 'sha256', size: 32 }, ES384: { hash: 'sha384', size: 48 }, ES512: { hash: 'sha512', size: 64 },
+  PS256: { hash: 'sha256', size: 32 },
+  PS384: { hash: 'sha384', size: 48 },
+  PS512: { hash: 'sha512', size: 64 },
+  ES256: { hash: 'sha256', size: 32 },
+  ES384: { hash: 'sha384', size: 48 },
+  ES512: { hash: 'sha512', size: 64 },
 };
-const systemHeaders: Array<string | number> = [label.alg, label.crit, label.contentType, 'io.cncf.notary.expiry', 'io.cncf.notary.signingScheme', 'io.cncf.notary.signingTime', 'io.cncf.notary.authenticSigningTime'];
+const systemHeaders: Array<string | number> = [
+  label.alg,
+  label.crit,
+  label.contentType,
+  'io.cncf.notary.expiry',
+  'io.cncf.notary.signingScheme',
+  'io.cncf.notary.signingTime',
+  'io.cncf.notary.authenticSigningTime',
+];
 
 function bytes(v: unknown): Buffer | undefined {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
@@ -50,7 +62,8 @@ export function parseCoseEnvelope(blob: Buffer): EnvelopeContent {
   const unprotected = asMap(unprotectedValue);
   const payload = bytes(payloadValue);
   const signature = bytes(signatureValue);
-  if (!protectedBytes || !unprotected || !payload || !signature) throw new IntegrityError('unable to parse the digital signature, error : malformed COSE_Sign1 (protected, unprotected, payload, signature)');
+  if (!protectedBytes || !unprotected || !payload || !signature)
+    throw new IntegrityError('unable to parse the digital signature, error : malformed COSE_Sign1 (protected, unprotected, payload, signature)');
   let protectedMap: Map<unknown, unknown>;
   try {
     protectedMap = protectedBytes.length === 0 ? new Map() : (asMap(decode(protectedBytes, { preferMap: true })) ?? new Map());
@@ -87,7 +100,10 @@ export function parseCoseEnvelope(blob: Buffer): EnvelopeContent {
   } catch (err) {
     throw new IntegrityError(`signature is invalid. Error: ${(err as Error).message}`);
   }
-  if (!ok) throw new IntegrityError('signature is invalid. Error: verification error (the COSE signature does not match the signed content and the leaf certificate\'s key)');
+  if (!ok)
+    throw new IntegrityError(
+      "signature is invalid. Error: verification error (the COSE signature does not match the signed content and the leaf certificate's key)",
+    );
 
   // Content(): header rules.
   const critValue = protectedMap.get(label.crit);

@@ -52,11 +52,14 @@ export function parseDistinguishedName(name: string): DistinguishedName {
   if (name.includes('=#')) throw new Error(`unsupported distinguished name (DN) "${name}": notation does not support x509.subject identities containing "=#"`);
   const dn: DistinguishedName = {};
   const invalid = (why: string): Error =>
-    new Error(`parsing distinguished name (DN) "${name}" failed with err: ${why}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard`);
+    new Error(
+      `parsing distinguished name (DN) "${name}" failed with err: ${why}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard`,
+    );
   if (name.trim() === '') return checkMandatory(name, dn);
   for (const rdn of splitUnescaped(name, ',;')) {
     const attrs = splitUnescaped(rdn, '+');
-    if (attrs.length > 1) throw new Error(`distinguished name (DN) "${name}" has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported`);
+    if (attrs.length > 1)
+      throw new Error(`distinguished name (DN) "${name}" has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported`);
     const eq = rdn.indexOf('=');
     if (eq < 0) throw invalid('incomplete type, value pair');
     let type = rdn.slice(0, eq).trim();
@@ -71,7 +74,10 @@ export function parseDistinguishedName(name: string): DistinguishedName {
 
 function checkMandatory(name: string, dn: DistinguishedName): DistinguishedName {
   for (const field of ['C', 'ST', 'O']) {
-    if (!dn[field]) throw new Error(`distinguished name (DN) "${name}" has no mandatory RDN attribute for "${field}", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum`);
+    if (!dn[field])
+      throw new Error(
+        `distinguished name (DN) "${name}" has no mandatory RDN attribute for "${field}", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum`,
+      );
   }
   return dn;
 }
@@ -82,7 +88,15 @@ export function isSubsetDN(sub: DistinguishedName, of: DistinguishedName): boole
 
 /** OpenSSL's short names (node's X509Certificate.subject) → the names Go's pkix.Name.String() prints. */
 const goNames: Record<string, string> = {
-  C: 'C', O: 'O', OU: 'OU', CN: 'CN', L: 'L', ST: 'ST', serialNumber: 'SERIALNUMBER', street: 'STREET', postalCode: 'POSTALCODE',
+  C: 'C',
+  O: 'O',
+  OU: 'OU',
+  CN: 'CN',
+  L: 'L',
+  ST: 'ST',
+  serialNumber: 'SERIALNUMBER',
+  street: 'STREET',
+  postalCode: 'POSTALCODE',
 };
 
 /**
@@ -97,12 +111,15 @@ export function subjectOfCertificate(subject: string): DistinguishedName {
     const eq = line.indexOf('=');
     const type = line.slice(0, eq);
     const goName = goNames[type];
-    if (!goName) throw new Error(`the signing certificate's subject has the attribute ${type}, which notation cannot match (it reads it as an unsupported "=#" value)`);
-    if (dn[goName] !== undefined) throw new Error(`the signing certificate's subject has the attribute ${goName} twice, which notation cannot match (duplicate RDN attribute)`);
+    if (!goName)
+      throw new Error(`the signing certificate's subject has the attribute ${type}, which notation cannot match (it reads it as an unsupported "=#" value)`);
+    if (dn[goName] !== undefined)
+      throw new Error(`the signing certificate's subject has the attribute ${goName} twice, which notation cannot match (duplicate RDN attribute)`);
     dn[goName] = line.slice(eq + 1);
   }
   for (const field of ['C', 'ST', 'O']) {
-    if (!dn[field]) throw new Error(`the signing certificate's subject has no ${field} attribute; notation requires C, ST and O to match x509.subject identities`);
+    if (!dn[field])
+      throw new Error(`the signing certificate's subject has no ${field} attribute; notation requires C, ST and O to match x509.subject identities`);
   }
   return dn;
 }

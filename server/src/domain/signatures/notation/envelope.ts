@@ -61,10 +61,14 @@ export async function openEnvelope(mediaType: string, blob: Buffer): Promise<Env
   let content: EnvelopeContent;
   if (mediaType === NotationMediaType.jws) content = await parseJwsEnvelope(blob);
   else if (mediaType === NotationMediaType.cose) content = parseCoseEnvelope(blob);
-  else throw new IntegrityError(`unable to parse the digital signature, error : signature envelope format with media type "${mediaType}" is not supported (notation signs as ${NotationMediaType.jws} or ${NotationMediaType.cose})`);
+  else
+    throw new IntegrityError(
+      `unable to parse the digital signature, error : signature envelope format with media type "${mediaType}" is not supported (notation signs as ${NotationMediaType.jws} or ${NotationMediaType.cose})`,
+    );
   if (content.payload.length === 0) throw new IntegrityError('the signature payload is empty');
   if (Number.isNaN(content.signingTime.getTime())) throw new IntegrityError('signing-time not present');
-  if (content.expiry && content.expiry.getTime() <= content.signingTime.getTime()) throw new IntegrityError('expiry cannot be equal or before the signing time');
+  if (content.expiry && content.expiry.getTime() <= content.signingTime.getTime())
+    throw new IntegrityError('expiry cannot be equal or before the signing time');
   try {
     validateCodeSigningChain(content.certificateChain);
   } catch (err) {
@@ -72,7 +76,9 @@ export async function openEnvelope(mediaType: string, blob: Buffer): Promise<Env
   }
   const leafAlg = signatureAlgorithmOfKey(content.certificateChain[0]!);
   if (leafAlg !== content.algorithm) {
-    throw new IntegrityError(`mismatch between signature algorithm derived from signing certificate (${leafAlg}) and signing algorithm specified (${content.algorithm})`);
+    throw new IntegrityError(
+      `mismatch between signature algorithm derived from signing certificate (${leafAlg}) and signing algorithm specified (${content.algorithm})`,
+    );
   }
   if (content.payloadContentType !== NotationMediaType.payload) {
     throw new IntegrityError(`payload content type "${content.payloadContentType}" not supported`);

@@ -9,7 +9,15 @@ import { X509Certificate } from 'node:crypto';
 import { flattenedVerify } from 'jose';
 import { IntegrityError, type EnvelopeContent, type ExtendedAttribute, type SignatureAlgorithm } from './envelope';
 
-const headerKeys = ['alg', 'cty', 'crit', 'io.cncf.notary.expiry', 'io.cncf.notary.signingTime', 'io.cncf.notary.signingScheme', 'io.cncf.notary.authenticSigningTime'];
+const headerKeys = [
+  'alg',
+  'cty',
+  'crit',
+  'io.cncf.notary.expiry',
+  'io.cncf.notary.signingTime',
+  'io.cncf.notary.signingScheme',
+  'io.cncf.notary.authenticSigningTime',
+];
 const algorithms: SignatureAlgorithm[] = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 
 interface JwsJson {
@@ -84,7 +92,8 @@ function contentOf(env: JwsJson, protectedHeader: Record<string, unknown>, crit:
     if (authenticSigningTime) throw new IntegrityError('"io.cncf.notary.authenticSigningTime" header must not be present for notary.x509 signing scheme');
   } else if (scheme === 'notary.x509.signingAuthority') {
     if (signingTime) throw new IntegrityError('"io.cncf.notary.signingTime" header must not be present for notary.x509.signingAuthority signing scheme');
-    if (!authenticSigningTime) throw new IntegrityError('"io.cncf.notary.authenticSigningTime" header must be present for notary.x509.signingAuthority signing scheme');
+    if (!authenticSigningTime)
+      throw new IntegrityError('"io.cncf.notary.authenticSigningTime" header must be present for notary.x509.signingAuthority signing scheme');
   } else {
     throw new IntegrityError(`unsupported SigningScheme: \`${String(scheme ?? '')}\``);
   }
@@ -99,7 +108,8 @@ function contentOf(env: JwsJson, protectedHeader: Record<string, unknown>, crit:
   }
   if (mustBeCritical.size) throw new IntegrityError(`these required headers are not marked as critical: ${[...mustBeCritical].join(', ')}`);
   const alg = protectedHeader['alg'];
-  if (typeof alg !== 'string' || !algorithms.includes(alg as SignatureAlgorithm)) throw new IntegrityError(`signature algorithm "${String(alg)}" is not supported`);
+  if (typeof alg !== 'string' || !algorithms.includes(alg as SignatureAlgorithm))
+    throw new IntegrityError(`signature algorithm "${String(alg)}" is not supported`);
   const extendedAttributes: ExtendedAttribute[] = Object.entries(extended).map(([key, value]) => ({ key, value, critical: crit.includes(key) }));
   const ts = env.header?.['io.cncf.notary.timestampSignature'];
   const agent = env.header?.['io.cncf.notary.signingAgent'];

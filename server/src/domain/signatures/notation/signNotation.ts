@@ -39,8 +39,12 @@ export interface NotationSignResult {
 
 const coseAlg: Record<SignatureAlgorithm, number> = { PS256: -37, PS384: -38, PS512: -39, ES256: -7, ES384: -35, ES512: -36 };
 const hashOf: Record<SignatureAlgorithm, { hash: string; size: number }> = {
-  PS256: { hash: 'sha256', size: 32 }, PS384: { hash: 'sha384', size: 48 }, PS512: { hash: 'sha512', size: 64 },
-  ES256: { hash: 'sha256', size: 32 }, ES384: { hash: 'sha384', size: 48 }, ES512: { hash: 'sha512', size: 64 },
+  PS256: { hash: 'sha256', size: 32 },
+  PS384: { hash: 'sha384', size: 48 },
+  PS512: { hash: 'sha512', size: 64 },
+  ES256: { hash: 'sha256', size: 32 },
+  ES384: { hash: 'sha384', size: 48 },
+  ES512: { hash: 'sha512', size: 64 },
 };
 const signingAgent = 'flux-oci';
 
@@ -53,17 +57,21 @@ export function loadNotationSigner(keyPem: string, chainPem: string, keyName: st
     throw new SignatureError(`cannot read the private key ${keyName}: ${(err as Error).message} (give an unencrypted PEM key)`);
   }
   const blocks = chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new SignatureError(`${chainName} holds no PEM certificate: give the signing certificate followed by its CA certificates, ending with the root`);
+  if (blocks.length === 0)
+    throw new SignatureError(`${chainName} holds no PEM certificate: give the signing certificate followed by its CA certificates, ending with the root`);
   const chain = blocks.map((b) => new X509Certificate(b));
   try {
     validateCodeSigningChain(chain);
   } catch (err) {
     throw new SignatureError(`${chainName} is not a chain notation accepts: ${(err as Error).message}`);
   }
-  if (!chain[0]!.checkPrivateKey(key)) throw new SignatureError(`the private key ${keyName} does not belong to the signing certificate "${describeCertificate(chain[0]!)}" of ${chainName}`);
+  if (!chain[0]!.checkPrivateKey(key))
+    throw new SignatureError(`the private key ${keyName} does not belong to the signing certificate "${describeCertificate(chain[0]!)}" of ${chainName}`);
   for (const cert of chain) {
     if (now < cert.validFromDate || now > cert.validToDate) {
-      throw new SignatureError(`certificate "${describeCertificate(cert)}" of ${chainName} is not valid now (valid from ${cert.validFrom} to ${cert.validTo}); notation signs only within every certificate's validity`);
+      throw new SignatureError(
+        `certificate "${describeCertificate(cert)}" of ${chainName} is not valid now (valid from ${cert.validFrom} to ${cert.validTo}); notation signs only within every certificate's validity`,
+      );
     }
   }
   return { key, chain };
@@ -80,7 +88,14 @@ function rfc3339(d: Date): string {
 /** Countersigns the signature bytes (RFC 3161), when asked. */
 type Stamp = ((signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512') => Promise<Buffer>) | undefined;
 
-async function jwsEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined, stamp: Stamp): Promise<Buffer> {
+async function jwsEnvelope(
+  payload: Buffer,
+  signer: NotationSigner,
+  alg: SignatureAlgorithm,
+  signingTime: Date,
+  expiry: Date | undefined,
+  stamp: Stamp,
+): Promise<Buffer> {
   const crit = ['io.cncf.notary.signingScheme', ...(expiry ? ['io.cncf.notary.expiry'] : [])];
   const jws = await new FlattenedSign(payload)
     .setProtectedHeader({
@@ -94,11 +109,19 @@ async function jwsEnvelope(payload: Buffer, signer: NotationSigner, alg: Signatu
     .setUnprotectedHeader({ x5c: signer.chain.map((c) => c.raw.toString('base64')), 'io.cncf.notary.signingAgent': signingAgent })
     .sign(signer.key, { crit: Object.fromEntries(crit.map((c) => [c, true])) });
   const header: Record<string, unknown> = { ...jws.header };
-  if (stamp) header['io.cncf.notary.timestampSignature'] = (await stamp(Buffer.from(jws.signature, 'base64url'), hashOf[alg].hash as 'sha256')).toString('base64');
+  if (stamp)
+    header['io.cncf.notary.timestampSignature'] = (await stamp(Buffer.from(jws.signature, 'base64url'), hashOf[alg].hash as 'sha256')).toString('base64');
   return Buffer.from(JSON.stringify({ payload: jws.payload, protected: jws.protected, header, signature: jws.signature }));
 }
 
-async function coseEnvelope(payload: Buffer, signer: NotationSigner, alg: SignatureAlgorithm, signingTime: Date, expiry: Date | undefined, stamp: Stamp): Promise<Buffer> {
+async function coseEnvelope(
+  payload: Buffer,
+  signer: NotationSigner,
+  alg: SignatureAlgorithm,
+  signingTime: Date,
+  expiry: Date | undefined,
+  stamp: Stamp,
+): Promise<Buffer> {
   const seconds = (d: Date) => new Tag(1, Math.floor(d.getTime() / 1000));
   const crit: string[] = ['io.cncf.notary.signingScheme', ...(expiry ? ['io.cncf.notary.expiry'] : [])];
   const protectedMap = new Map<number | string, unknown>([
@@ -140,7 +163,10 @@ export async function signNotation(
   const expiry = options.expirySeconds ? new Date(signingTime.getTime() + options.expirySeconds * 1000) : undefined;
   const ts = options.timestamp;
   const stamp: Stamp = ts ? (sig, hash) => requestTimestamp(ts.url, sig, hash, ts.roots, options.signal) : undefined;
-  const envelopeBytes = envelope === 'jws' ? await jwsEnvelope(payload, signer, alg, signingTime, expiry, stamp) : await coseEnvelope(payload, signer, alg, signingTime, expiry, stamp);
+  const envelopeBytes =
+    envelope === 'jws'
+      ? await jwsEnvelope(payload, signer, alg, signingTime, expiry, stamp)
+      : await coseEnvelope(payload, signer, alg, signingTime, expiry, stamp);
   const mediaType = envelope === 'jws' ? NotationMediaType.jws : NotationMediaType.cose;
 
   const config = blob(Buffer.from('{}'));
@@ -166,7 +192,13 @@ export async function signNotation(
   const listed = await client.referrers(repo.repository, digest);
   if (!listed.some((d) => d.digest === manifestDigest)) {
     // No referrers API: the fallback tag index, as notation (oras-go) keeps it.
-    await addToFallbackIndex(client, repo.repository, digest, { mediaType: MediaType.ociManifest, digest: manifestDigest, size: bytes.length, artifactType: NotationMediaType.signatureArtifact, annotations });
+    await addToFallbackIndex(client, repo.repository, digest, {
+      mediaType: MediaType.ociManifest,
+      digest: manifestDigest,
+      size: bytes.length,
+      artifactType: NotationMediaType.signatureArtifact,
+      annotations,
+    });
   }
   return { reference: `${repo.registry}/${repo.repository}@${digest}`, digest, envelope, signatureManifest: manifestDigest };
 }

@@ -50,10 +50,14 @@ function chainOf(signer: X509Certificate, pool: X509Certificate[], roots: X509Ce
   const chain = [signer];
   for (let depth = 0; depth < 10; depth++) {
     const current = chain[chain.length - 1]!;
-    if (at < current.validFromDate || at > current.validToDate) throw new Error(`x509: certificate "${describeCertificate(current)}" was not valid at the timestamp's time ${at.toISOString()}`);
+    if (at < current.validFromDate || at > current.validToDate)
+      throw new Error(`x509: certificate "${describeCertificate(current)}" was not valid at the timestamp's time ${at.toISOString()}`);
     if (roots.some((r) => r.raw.equals(current.raw))) return chain;
     const issuer = [...roots, ...pool].find((c) => !c.raw.equals(current.raw) && current.checkIssued(c) && current.verify(c.publicKey));
-    if (!issuer) throw new Error(`x509: certificate signed by unknown authority (the TSA certificate "${describeCertificate(current)}" does not chain to a certificate of the trust policy's tsa: store; add the TSA's root certificate to the Secret)`);
+    if (!issuer)
+      throw new Error(
+        `x509: certificate signed by unknown authority (the TSA certificate "${describeCertificate(current)}" does not chain to a certificate of the trust policy's tsa: store; add the TSA's root certificate to the Secret)`,
+      );
     chain.push(issuer);
   }
   throw new Error('x509: the TSA certificate chain is too long');
@@ -71,7 +75,8 @@ export function verifyTimestampToken(token: Buffer, signature: Buffer, tsaRoots:
   const signedData = contentInfo.subs[1]?.subs[0];
   if (!signedData) throw new Error('failed to parse timestamp countersignature with error: no SignedData content');
   const [, , encap, ...rest] = signedData.subs;
-  if (encap?.subs[0]?.toOID() !== oid.tstInfo) throw new Error('failed to parse timestamp countersignature with error: unexpected content type, expected id-ct-TSTInfo');
+  if (encap?.subs[0]?.toOID() !== oid.tstInfo)
+    throw new Error('failed to parse timestamp countersignature with error: unexpected content type, expected id-ct-TSTInfo');
   const eContentOctets = encap.subs[1]?.subs[0];
   if (!eContentOctets) throw new Error('failed to parse timestamp countersignature with error: no TSTInfo');
   const content = eContentOctets.value;
@@ -82,12 +87,15 @@ export function verifyTimestampToken(token: Buffer, signature: Buffer, tsaRoots:
 
   // TSTInfo: version, policy, messageImprint, serialNumber, genTime, accuracy?, ...
   const tst = parse(Buffer.from(content));
-  if (tst.subs[0]?.toInteger() !== 1n) throw new Error('failed to get timestamp from timestamp countersignature with error: timestamp token info version must be 1');
+  if (tst.subs[0]?.toInteger() !== 1n)
+    throw new Error('failed to get timestamp from timestamp countersignature with error: timestamp token info version must be 1');
   const policy = tst.subs[1]?.toOID();
   const imprint = tst.subs[2];
   const imprintHash = hashOf(imprint?.subs[0], 'message imprint');
   if (!createHash(imprintHash).update(signature).digest().equals(imprint!.subs[1]!.value)) {
-    throw new Error('failed to get timestamp from timestamp countersignature with error: mismatched message (the countersignature timestamps another signature)');
+    throw new Error(
+      'failed to get timestamp from timestamp countersignature with error: mismatched message (the countersignature timestamps another signature)',
+    );
   }
   const genTime = tst.subs[4]!.toDate();
   let accuracyMs = 0;
@@ -125,7 +133,8 @@ export function verifyTimestampToken(token: Buffer, signature: Buffer, tsaRoots:
       const attrsDer = signedAttrs.toDER();
       attrsDer[0] = 0x31; // [0] IMPLICIT → SET OF, as signed
       const digest = hashOf(digestAlg, 'digest');
-      if (!cryptoVerify(digest, attrsDer, signer.publicKey, signatureValue)) throw new Error('cms verification failure: signature does not match the signed attributes');
+      if (!cryptoVerify(digest, attrsDer, signer.publicKey, signatureValue))
+        throw new Error('cms verification failure: signature does not match the signed attributes');
       if (attribute(signedAttrs, oid.contentType)?.toOID() !== oid.tstInfo) throw new Error('mismatch content type in signer info');
       const md = attribute(signedAttrs, oid.messageDigest)?.value;
       if (!md || !createHash(digest).update(content).digest().equals(md)) throw new Error('mismatch message digest');

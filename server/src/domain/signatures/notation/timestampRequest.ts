@@ -10,15 +10,22 @@ import { ASN1Obj } from '@sigstore/core';
 import { SignatureError } from '../types';
 import { verifyTimestampToken } from './timestamp';
 
-const hashOids: Record<string, number[]> = { sha256: [2, 16, 840, 1, 101, 3, 4, 2, 1], sha384: [2, 16, 840, 1, 101, 3, 4, 2, 2], sha512: [2, 16, 840, 1, 101, 3, 4, 2, 3] };
+const hashOids: Record<string, number[]> = {
+  sha256: [2, 16, 840, 1, 101, 3, 4, 2, 1],
+  sha384: [2, 16, 840, 1, 101, 3, 4, 2, 2],
+  sha512: [2, 16, 840, 1, 101, 3, 4, 2, 3],
+};
 
 function tlv(tag: number, value: Buffer): Buffer {
   const n = value.length;
-  const len = n < 0x80 ? Buffer.from([n]) : (() => {
-    const bytes: number[] = [];
-    for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-    return Buffer.from([0x80 | bytes.length, ...bytes]);
-  })();
+  const len =
+    n < 0x80
+      ? Buffer.from([n])
+      : (() => {
+          const bytes: number[] = [];
+          for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+          return Buffer.from([0x80 | bytes.length, ...bytes]);
+        })();
   return Buffer.concat([Buffer.from([tag]), len, value]);
 }
 
@@ -37,15 +44,29 @@ function positiveInteger(bytes: Buffer): Buffer {
 }
 
 export function timestampRequest(signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512'): Buffer {
-  const imprint = tlv(0x30, Buffer.concat([tlv(0x30, Buffer.concat([oid(hashOids[hash]!), tlv(0x05, Buffer.alloc(0))])), tlv(0x04, createHash(hash).update(signature).digest())]));
+  const imprint = tlv(
+    0x30,
+    Buffer.concat([tlv(0x30, Buffer.concat([oid(hashOids[hash]!), tlv(0x05, Buffer.alloc(0))])), tlv(0x04, createHash(hash).update(signature).digest())]),
+  );
   const nonce = positiveInteger(randomBytes(8));
   return tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from([1])), imprint, nonce, tlv(0x01, Buffer.from([0xff]))]));
 }
 
-export async function requestTimestamp(url: string, signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512', roots: X509Certificate[], signal?: AbortSignal): Promise<Buffer> {
+export async function requestTimestamp(
+  url: string,
+  signature: Buffer,
+  hash: 'sha256' | 'sha384' | 'sha512',
+  roots: X509Certificate[],
+  signal?: AbortSignal,
+): Promise<Buffer> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' }, body: new Uint8Array(timestampRequest(signature, hash)), ...(signal ? { signal } : {}) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
+      body: new Uint8Array(timestampRequest(signature, hash)),
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     throw new SignatureError(`cannot reach the timestamping authority ${url}: ${(err as Error).message}`);
   }

@@ -18,8 +18,14 @@ export interface VerificationLevel {
 }
 
 const levels: Record<'strict' | 'permissive' | 'audit' | 'skip', VerificationLevel> = {
-  strict: { name: 'strict', enforcement: { integrity: 'enforce', authenticity: 'enforce', authenticTimestamp: 'enforce', expiry: 'enforce', revocation: 'enforce' } },
-  permissive: { name: 'permissive', enforcement: { integrity: 'enforce', authenticity: 'enforce', authenticTimestamp: 'log', expiry: 'log', revocation: 'log' } },
+  strict: {
+    name: 'strict',
+    enforcement: { integrity: 'enforce', authenticity: 'enforce', authenticTimestamp: 'enforce', expiry: 'enforce', revocation: 'enforce' },
+  },
+  permissive: {
+    name: 'permissive',
+    enforcement: { integrity: 'enforce', authenticity: 'enforce', authenticTimestamp: 'log', expiry: 'log', revocation: 'log' },
+  },
   audit: { name: 'audit', enforcement: { integrity: 'enforce', authenticity: 'log', authenticTimestamp: 'log', expiry: 'log', revocation: 'log' } },
   skip: { name: 'skip', enforcement: { integrity: 'skip', authenticity: 'skip', authenticTimestamp: 'skip', expiry: 'skip', revocation: 'skip' } },
 };
@@ -61,7 +67,8 @@ function object(v: unknown): Record<string, unknown> | undefined {
 /** A JSON list of strings, as Go decodes []string: anything else in it fails the whole document. */
 function strings(v: unknown, what: string, source: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new TrustPolicyError(`error occurred while parsing ${source}: ${what} must be a list of strings`);
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
+    throw new TrustPolicyError(`error occurred while parsing ${source}: ${what} must be a list of strings`);
   return v as string[];
 }
 
@@ -82,7 +89,8 @@ export function parseTrustPolicy(json: string, source = 'trustpolicy.json'): Tru
   const doc = object(raw);
   if (!doc) throw new TrustPolicyError(`error occurred while parsing ${source}: not a JSON object`);
   const statements = field(doc, 'trustPolicies');
-  if (statements !== undefined && statements !== null && !Array.isArray(statements)) throw new TrustPolicyError(`error occurred while parsing ${source}: trustPolicies must be a list`);
+  if (statements !== undefined && statements !== null && !Array.isArray(statements))
+    throw new TrustPolicyError(`error occurred while parsing ${source}: trustPolicies must be a list`);
   return {
     version: text(field(doc, 'version'), 'version', source),
     trustPolicies: ((statements as unknown[] | null | undefined) ?? []).map((s: unknown) => {
@@ -123,8 +131,12 @@ export function verificationLevelOf(statement: TrustPolicyStatement): Verificati
   if (base.name === 'skip') throw new TrustPolicyError(`signature verification level "skip" can't be used to customize signature verification`);
   const custom: VerificationLevel = { name: 'custom', enforcement: { ...base.enforcement } };
   for (const [key, value] of override) {
-    if (!validationTypes.includes(key as ValidationType)) throw new TrustPolicyError(`verification type "${key}" in custom signature verification is not supported, supported values are ${validationTypes.join(', ')}`);
-    if (!['enforce', 'log', 'skip'].includes(value)) throw new TrustPolicyError(`verification action "${value}" in custom signature verification is not supported, supported values are enforce, log, skip`);
+    if (!validationTypes.includes(key as ValidationType))
+      throw new TrustPolicyError(
+        `verification type "${key}" in custom signature verification is not supported, supported values are ${validationTypes.join(', ')}`,
+      );
+    if (!['enforce', 'log', 'skip'].includes(value))
+      throw new TrustPolicyError(`verification action "${value}" in custom signature verification is not supported, supported values are enforce, log, skip`);
     if (key === 'integrity') throw new TrustPolicyError(`"integrity" verification can not be overridden in custom signature verification`);
     if (key !== 'revocation' && value === 'skip') throw new TrustPolicyError(`"${key}" verification can not be skipped in custom signature verification`);
     custom.enforcement[key as ValidationType] = value as ValidationAction;
@@ -163,23 +175,38 @@ export function validateTrustPolicy(doc: TrustPolicyDocument): void {
     }
     const vt = s.signatureVerification.verifyTimestamp;
     if (vt !== undefined && vt !== '' && vt !== 'always' && vt !== 'afterCertExpiry') {
-      throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has invalid signatureVerification: verifyTimestamp must be "always" or "afterCertExpiry", but got "${vt}"`);
+      throw new TrustPolicyError(
+        `trust policy: trust policy statement "${s.name}" has invalid signatureVerification: verifyTimestamp must be "always" or "afterCertExpiry", but got "${vt}"`,
+      );
     }
     if (level.name === 'skip') {
       if (s.trustStores.length > 0 || s.trustedIdentities.length > 0) {
-        throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped`);
+        throw new TrustPolicyError(
+          `trust policy: trust policy statement "${s.name}" is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped`,
+        );
       }
     } else {
       if (s.trustStores.length === 0 || s.trustedIdentities.length === 0) {
-        throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" is either missing trust stores or trusted identities, both must be specified`);
+        throw new TrustPolicyError(
+          `trust policy: trust policy statement "${s.name}" is either missing trust stores or trusted identities, both must be specified`,
+        );
       }
       for (const store of s.trustStores) {
         const colon = store.indexOf(':');
-        if (colon < 0) throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has malformed trust store value "${store}". The required format is <TrustStoreType>:<TrustStoreName>`);
+        if (colon < 0)
+          throw new TrustPolicyError(
+            `trust policy: trust policy statement "${s.name}" has malformed trust store value "${store}". The required format is <TrustStoreType>:<TrustStoreName>`,
+          );
         const type = store.slice(0, colon);
         const named = store.slice(colon + 1);
-        if (!storeTypes.includes(type)) throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" uses an unsupported trust store type "${type}" in trust store value "${store}" (ca, signingAuthority or tsa)`);
-        if (!/^[a-zA-Z0-9_.-]+$/.test(named)) throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" uses an unsupported trust store name "${named}" in trust store value "${store}". Named store name needs to follow [a-zA-Z0-9_.-]+ format`);
+        if (!storeTypes.includes(type))
+          throw new TrustPolicyError(
+            `trust policy: trust policy statement "${s.name}" uses an unsupported trust store type "${type}" in trust store value "${store}" (ca, signingAuthority or tsa)`,
+          );
+        if (!/^[a-zA-Z0-9_.-]+$/.test(named))
+          throw new TrustPolicyError(
+            `trust policy: trust policy statement "${s.name}" uses an unsupported trust store name "${named}" in trust store value "${store}". Named store name needs to follow [a-zA-Z0-9_.-]+ format`,
+          );
       }
       validateIdentities(s);
     }
@@ -187,21 +214,31 @@ export function validateTrustPolicy(doc: TrustPolicyDocument): void {
   }
   const counts = new Map<string, number>();
   for (const s of doc.trustPolicies) {
-    if (s.registryScopes.length === 0) throw new TrustPolicyError(`trust policy statement "${s.name}" has zero registry scopes, it must specify registry scopes with at least one value`);
-    if (s.registryScopes.length > 1 && s.registryScopes.includes('*')) throw new TrustPolicyError(`trust policy statement "${s.name}" uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values`);
+    if (s.registryScopes.length === 0)
+      throw new TrustPolicyError(`trust policy statement "${s.name}" has zero registry scopes, it must specify registry scopes with at least one value`);
+    if (s.registryScopes.length > 1 && s.registryScopes.includes('*'))
+      throw new TrustPolicyError(
+        `trust policy statement "${s.name}" uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values`,
+      );
     for (const scope of s.registryScopes) {
       if (scope !== '*') checkScope(scope);
       counts.set(scope, (counts.get(scope) ?? 0) + 1);
     }
   }
   for (const [scope, n] of counts) {
-    if (n > 1) throw new TrustPolicyError(`registry scope "${scope}" is present in multiple trust policy statements, one registry scope value can only be associated with one statement`);
+    if (n > 1)
+      throw new TrustPolicyError(
+        `registry scope "${scope}" is present in multiple trust policy statements, one registry scope value can only be associated with one statement`,
+      );
   }
 }
 
 function validateIdentities(s: TrustPolicyStatement): void {
   const tis = s.trustedIdentities;
-  if (tis.length > 1 && tis.includes('*')) throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values`);
+  if (tis.length > 1 && tis.includes('*'))
+    throw new TrustPolicyError(
+      `trust policy: trust policy statement "${s.name}" uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values`,
+    );
   const parsed: Array<{ raw: string; dn: DistinguishedName }> = [];
   for (const identity of tis) {
     if (identity === '') throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has an empty trusted identity`);
@@ -210,17 +247,22 @@ function validateIdentities(s: TrustPolicyStatement): void {
     if (colon < 0) throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has trusted identity "${identity}" missing separator`);
     if (identity.slice(0, colon) !== 'x509.subject') continue;
     const value = identity.slice(colon + 1);
-    if (value === '') throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has trusted identity "${identity}" without an identity value`);
+    if (value === '')
+      throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has trusted identity "${identity}" without an identity value`);
     try {
       parsed.push({ raw: identity, dn: parseDistinguishedName(value) });
     } catch (err) {
-      throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has trusted identity "${identity}" with invalid identity value: ${(err as Error).message}`);
+      throw new TrustPolicyError(
+        `trust policy: trust policy statement "${s.name}" has trusted identity "${identity}" with invalid identity value: ${(err as Error).message}`,
+      );
     }
   }
   for (let i = 0; i < parsed.length; i++) {
     for (let j = 0; j < parsed.length; j++) {
       if (i !== j && isSubsetDN(parsed[i]!.dn, parsed[j]!.dn)) {
-        throw new TrustPolicyError(`trust policy: trust policy statement "${s.name}" has overlapping x509 trustedIdentities, "${parsed[i]!.raw}" overlaps with "${parsed[j]!.raw}"`);
+        throw new TrustPolicyError(
+          `trust policy: trust policy statement "${s.name}" has overlapping x509 trustedIdentities, "${parsed[i]!.raw}" overlaps with "${parsed[j]!.raw}"`,
+        );
       }
     }
   }

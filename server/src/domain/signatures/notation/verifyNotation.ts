@@ -51,20 +51,27 @@ export async function verifyNotation(
   });
   const now = options.now ?? new Date();
   try {
-    if (!trust) return notVerified('verification secret cannot be empty: provider notation needs spec.verify.secretRef, a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)');
+    if (!trust)
+      return notVerified(
+        'verification secret cannot be empty: provider notation needs spec.verify.secretRef, a Secret with trustpolicy.json and the CA certificates (*.crt or *.pem)',
+      );
     if (trust.trustPolicyJson === undefined) {
       return notVerified(`'trustpolicy.json' not found in ${trust.source}: add the Notary trust policy under that key`);
     }
     let doc = parseTrustPolicy(trust.trustPolicyJson);
     const cas = trust.certificates.map((c) => ({ name: c.name, data: typeof c.data === 'string' ? c.data : Buffer.from(c.data) }));
-    if (cas.length === 0) return notVerified(`no certificates found in ${trust.source}: add the signing CA's root certificate under a key ending in .crt or .pem`);
+    if (cas.length === 0)
+      return notVerified(`no certificates found in ${trust.source}: add the signing CA's root certificate under a key ending in .crt or .pem`);
     doc = cleanTrustPolicy(doc);
     validateTrustPolicy(doc);
 
     const statement = applicableStatement(doc, reference);
     const level = verificationLevelOf(statement);
     if (level.name === 'skip') {
-      return notVerified(`the trust policy statement "${statement.name}" sets verification level skip for ${repo.registry}/${repo.repository}: Flux pulls the artifact without checking or marking it verified`, true);
+      return notVerified(
+        `the trust policy statement "${statement.name}" sets verification level skip for ${repo.registry}/${repo.repository}: Flux pulls the artifact without checking or marking it verified`,
+        true,
+      );
     }
 
     const artifact = await client.getManifest(repo.repository, digest);
@@ -84,7 +91,9 @@ export async function verifyNotation(
         fetched = await fetchNotarySignature(client, repo.repository, desc);
       } catch (err) {
         // notation-go stops the whole verification when a signature cannot be read.
-        return notVerified(`unable to retrieve digital signature with digest "${desc.digest}" associated with "${reference}" from the Repository, error : ${(err as Error).message}`);
+        return notVerified(
+          `unable to retrieve digital signature with digest "${desc.digest}" associated with "${reference}" from the Repository, error : ${(err as Error).message}`,
+        );
       }
       if (fetched.mediaType === NotationMediaType.jws && !formatsFound.includes('notation-jws')) formatsFound.push('notation-jws');
       if (fetched.mediaType === NotationMediaType.cose && !formatsFound.includes('notation-cose')) formatsFound.push('notation-cose');
@@ -96,10 +105,15 @@ export async function verifyNotation(
       failures.push(`signature ${desc.digest}: ${outcome.error}`);
     }
     if (processed === 0) {
-      return notVerified(`no signature is associated with "${reference}", make sure the artifact was signed successfully (notation sign, then Flux can verify it)`);
+      return notVerified(
+        `no signature is associated with "${reference}", make sure the artifact was signed successfully (notation sign, then Flux can verify it)`,
+      );
     }
     if (!winner) {
-      const limit = processed >= maxSignatureAttempts && signatures.length > maxSignatureAttempts ? ` (signature evaluation stopped: Flux checks at most ${maxSignatureAttempts} signatures per artifact)` : '';
+      const limit =
+        processed >= maxSignatureAttempts && signatures.length > maxSignatureAttempts
+          ? ` (signature evaluation stopped: Flux checks at most ${maxSignatureAttempts} signatures per artifact)`
+          : '';
       return notVerified(`signature verification failed for all the signatures associated with ${reference}${limit}: ${[...new Set(failures)].join('; ')}`);
     }
 
@@ -122,7 +136,10 @@ export async function verifyNotation(
       ...(logged.length ? { logged } : {}),
     };
   } catch (err) {
-    const message = err instanceof TrustPolicyError ? `${trust?.source ? `trustpolicy.json of ${trust.source}: ` : ''}${err.message}` : `verification could not run: ${(err as Error).message ?? String(err)}`;
+    const message =
+      err instanceof TrustPolicyError
+        ? `${trust?.source ? `trustpolicy.json of ${trust.source}: ` : ''}${err.message}`
+        : `verification could not run: ${(err as Error).message ?? String(err)}`;
     return notVerified(message);
   }
 }

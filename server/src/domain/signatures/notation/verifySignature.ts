@@ -53,7 +53,8 @@ function storeCertificates(statement: TrustPolicyStatement, wanted: 'ca' | 'sign
   for (const store of statement.trustStores) {
     if (seen.has(store)) continue;
     const colon = store.indexOf(':');
-    if (colon < 0) throw new Error(`error while loading the trust store, trust policy statement "${statement.name}" is missing separator in trust store value "${store}"`);
+    if (colon < 0)
+      throw new Error(`error while loading the trust store, trust policy statement "${statement.name}" is missing separator in trust store value "${store}"`);
     if (store.slice(0, colon) !== wanted) continue;
     certs.push(...loadTrustStore(cas, store.slice(colon + 1)));
     seen.add(store);
@@ -111,8 +112,10 @@ function authenticTimestampError(statement: TrustPolicyStatement, content: Envel
   }
   if (!timestamp) {
     for (const cert of chain) {
-      if (now < cert.validFromDate) return `verification time is before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
-      if (now > cert.validToDate) return `verification time is after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
+      if (now < cert.validFromDate)
+        return `verification time is before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
+      if (now > cert.validToDate)
+        return `verification time is after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
     }
     return undefined;
   }
@@ -133,11 +136,14 @@ function authenticTimestampError(statement: TrustPolicyStatement, content: Envel
   const low = new Date(stamp.time.getTime() - stamp.accuracyMs);
   const high = new Date(stamp.time.getTime() + stamp.accuracyMs);
   for (const cert of chain) {
-    if (low < cert.validFromDate) return `timestamp can be before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
-    if (high > cert.validToDate) return `timestamp can be after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
+    if (low < cert.validFromDate)
+      return `timestamp can be before certificate "${describeCertificate(cert)}" validity period, it will be valid from "${utc(cert.validFromDate)}"`;
+    if (high > cert.validToDate)
+      return `timestamp can be after certificate "${describeCertificate(cert)}" validity period, it was expired at "${utc(cert.validToDate)}"`;
   }
   const revocable = stamp.chain.slice(0, -1).find(hasRevocationInfo);
-  if (revocable) return `timestamping certificate with subject "${describeCertificate(revocable)}" revocation status is unknown: it names OCSP/CRL servers, which flux-oci does not query`;
+  if (revocable)
+    return `timestamping certificate with subject "${describeCertificate(revocable)}" revocation status is unknown: it names OCSP/CRL servers, which flux-oci does not query`;
   return undefined;
 }
 
@@ -174,19 +180,26 @@ export async function verifyNotarySignature(
   const plugin = content.extendedAttributes.find((a) => a.key === pluginHeader);
   if (plugin) {
     if (!plugin.critical) return fail(`${pluginHeader} is not a critical Extended attribute`);
-    return fail(`the signature requires the verification plugin "${String(plugin.value)}"; source-controller runs no notation plugins, so Flux rejects it too (plugin unsupported)`);
+    return fail(
+      `the signature requires the verification plugin "${String(plugin.value)}"; source-controller runs no notation plugins, so Flux rejects it too (plugin unsupported)`,
+    );
   }
 
   let authenticity: ValidationResult;
   try {
     const trusted = trustedCertificates(statement, content, cas);
     if (trusted.length === 0) {
-      authenticity = push('authenticity', `no trusted certificates are found to verify authenticity: the trust policy statement "${statement.name}" names no ${content.signingScheme === 'notary.x509' ? 'ca:' : 'signingAuthority:'} trust store`);
+      authenticity = push(
+        'authenticity',
+        `no trusted certificates are found to verify authenticity: the trust policy statement "${statement.name}" names no ${content.signingScheme === 'notary.x509' ? 'ca:' : 'signingAuthority:'} trust store`,
+      );
     } else {
       const found = content.certificateChain.some((c) => trusted.some((t) => t.raw.equals(c.raw)));
       authenticity = push(
         'authenticity',
-        found ? undefined : `signature is not produced by a trusted signer: no certificate of its chain (leaf "${describeCertificate(content.certificateChain[0]!)}", issued by "${content.certificateChain[0]!.issuer.split('\n').reverse().join(',')}") is among the CA certificates of the trust store; add the root CA that issued the signing certificate to the Secret (a key ending in .crt or .pem), or sign with a certificate from a trusted CA`,
+        found
+          ? undefined
+          : `signature is not produced by a trusted signer: no certificate of its chain (leaf "${describeCertificate(content.certificateChain[0]!)}", issued by "${content.certificateChain[0]!.issuer.split('\n').reverse().join(',')}") is among the CA certificates of the trust store; add the root CA that issued the signing certificate to the Secret (a key ending in .crt or .pem), or sign with a certificate from a trusted CA`,
       );
     }
   } catch (err) {

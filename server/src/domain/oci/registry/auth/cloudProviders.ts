@@ -12,7 +12,8 @@ export type CloudProvider = 'aws' | 'azure' | 'gcp';
 export type Provider = 'generic' | CloudProvider;
 export const providers: readonly Provider[] = ['generic', 'aws', 'azure', 'gcp'];
 
-const awsPrivate = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
+const awsPrivate =
+  /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
 const azureHost = /^[a-z0-9]+\.azurecr\.(?:io|cn|de|us)$/;
 const gcpHost = /(?:^|\.)gcr\.io$|-docker\.pkg\.dev$|^docker\.s3nsregistry\.fr$/;
 
@@ -31,11 +32,16 @@ export function providerLogin(provider: CloudProvider, registry: string): Provid
       return { program: 'aws', args: ['ecr-public', 'get-login-password', '--region', 'us-east-1'], username: 'AWS', install: 'the AWS CLI (aws)' };
     }
     const m = awsPrivate.exec(host);
-    if (!m) throw new RegistryError(`invalid AWS registry: ${registry}`, { code: 'credentials', action: 'use an <account>.dkr.ecr.<region>.amazonaws.com host or --provider generic' });
+    if (!m)
+      throw new RegistryError(`invalid AWS registry: ${registry}`, {
+        code: 'credentials',
+        action: 'use an <account>.dkr.ecr.<region>.amazonaws.com host or --provider generic',
+      });
     return { program: 'aws', args: ['ecr', 'get-login-password', '--region', m[2]!], username: 'AWS', install: 'the AWS CLI (aws)' };
   }
   if (provider === 'azure') {
-    if (!azureHost.test(host)) throw new RegistryError(`invalid Azure registry: ${registry}`, { code: 'credentials', action: 'use a <name>.azurecr.io host or --provider generic' });
+    if (!azureHost.test(host))
+      throw new RegistryError(`invalid Azure registry: ${registry}`, { code: 'credentials', action: 'use a <name>.azurecr.io host or --provider generic' });
     return {
       program: 'az',
       args: ['acr', 'login', '--name', host.split('.')[0]!, '--expose-token', '--output', 'tsv', '--query', 'accessToken'],
@@ -43,7 +49,11 @@ export function providerLogin(provider: CloudProvider, registry: string): Provid
       install: 'the Azure CLI (az)',
     };
   }
-  if (!gcpHost.test(host)) throw new RegistryError(`invalid GCP registry: ${registry}`, { code: 'credentials', action: 'use a *.gcr.io or *-docker.pkg.dev host or --provider generic' });
+  if (!gcpHost.test(host))
+    throw new RegistryError(`invalid GCP registry: ${registry}`, {
+      code: 'credentials',
+      action: 'use a *.gcr.io or *-docker.pkg.dev host or --provider generic',
+    });
   return { program: 'gcloud', args: ['auth', 'print-access-token'], username: 'oauth2accesstoken', install: 'the Google Cloud CLI (gcloud)' };
 }
 

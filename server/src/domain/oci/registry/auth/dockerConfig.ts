@@ -42,7 +42,10 @@ export function dockerConfigCandidates(env: NodeJS.ProcessEnv): string[] {
 
 /** `https://host/v1/` → `host`; docker.io aliases → index.docker.io. */
 export function normalizeConfigKey(key: string): string {
-  let host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  let host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   if (host === 'docker.io' || host === 'registry-1.docker.io') host = dockerHubRegistry;
   return host;
 }
