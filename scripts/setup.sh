@@ -8,7 +8,7 @@
 #                                  for the real peers, Node 22 for the install tests and the Go-built
 #                                  peers (cached outside the repo, keyed by version).
 #
-# The full setup builds the Go peers in the background (scripts/peers/build.sh, two at a time,
+# The full setup builds the Go peers in the background (scripts/peers/build.sh, one per two cores,
 # output prefixed with [peer]) while npm, Node 22 and code-server install and the build runs,
 # then waits for them: it exits non-zero if any step or any peer failed.
 set -euo pipefail
