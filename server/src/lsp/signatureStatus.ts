@@ -16,7 +16,6 @@ import type { ParsedDocument } from '../domain/yaml/parsedDocument';
 import type { YamlFile } from '../domain/yaml/yamlFile';
 import type { RegistryCache, RepositoryTarget } from '../domain/resolution/registryCache';
 import type { Resolution } from '../domain/resolution/resolution';
-import { parseRepositoryUrl } from '../domain/oci/reference';
 import type { OciSourceDocument } from '../domain/language/liveResolution/ociSourceDocument';
 import {
   choosePolicy,
@@ -32,6 +31,7 @@ import {
 import { pathOfKey } from './fileKeys';
 import type { ServerSettings } from './settings';
 import { settleWithin } from './settleWithin';
+import { repositoryTargetOf } from '../domain/resolution/ociSourceSpec';
 
 export interface EditorSignaturesHost {
   cache: RegistryCache;
@@ -112,11 +112,7 @@ export class EditorSignatures {
     if (choice.kind === 'keys-unavailable') return { verify, view: { state: 'keys-unavailable', message: choice.message } };
     let target: RepositoryTarget;
     try {
-      target = {
-        ...parseRepositoryUrl(src.spec.url),
-        ...(src.spec.insecure ? { insecure: true } : {}),
-        ...(src.spec.provider ? { provider: src.spec.provider } : {}),
-      };
+      target = repositoryTargetOf(src.spec);
     } catch {
       return undefined;
     }

@@ -8,7 +8,6 @@
  * (oci/artifact/chartArchive) and kept by digest. Anything that goes wrong is a reason to
  * show on hover, never an error.
  */
-import { parseRepositoryUrl } from '../oci/reference';
 import { MediaType } from '../oci/mediaTypes';
 import { ArtifactError } from '../oci/artifact/artifactError';
 import { readChartArchive, defaultChartLimits, type ChartArchiveLimits } from '../oci/artifact/chartArchive';
@@ -20,6 +19,7 @@ import type { RepositoryTarget } from './registryCache';
 import type { Resolution } from './resolution';
 import { OfflineError } from './networkGate';
 import { short } from './resolveOciSource';
+import { repositoryTargetOf } from './ociSourceSpec';
 
 export type ChartState =
   | { state: 'ready'; chart: ChartValues; layerDigest: string; reference: string }
@@ -129,7 +129,7 @@ export class ChartFetcher {
   ): Promise<{ state: ChartState; transient: boolean; retry?: boolean }> {
     let target: RepositoryTarget;
     try {
-      target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
+      target = repositoryTargetOf(spec);
     } catch (e) {
       return { state: { state: 'unavailable', reason: String(e instanceof Error ? e.message : e) }, transient: false };
     }

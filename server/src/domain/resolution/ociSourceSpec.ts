@@ -5,6 +5,8 @@
  */
 import type { Provider } from '../oci/registry/auth/cloudProviders';
 import { MediaType } from '../oci/mediaTypes';
+import { parseRepositoryUrl } from '../oci/reference';
+import type { RepositoryTarget } from './registryCache';
 
 export interface OciSourceRef {
   tag?: string;
@@ -50,4 +52,9 @@ export function specKey(spec: OciSourceSpec): string {
     !!spec.insecure,
     spec.provider ?? 'generic',
   ]);
+}
+
+/** The repository a spec names and how to reach it (plain HTTP, cloud login); throws InvalidReferenceError for a bad url. */
+export function repositoryTargetOf(spec: Pick<OciSourceSpec, 'url' | 'insecure' | 'provider'>): RepositoryTarget {
+  return { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
 }

@@ -7,11 +7,11 @@
  * whether a tag pinned next to a digest has moved, a newer tag of the same
  * major version.
  */
-import { parseRepositoryUrl, InvalidReferenceError, isSupportingTag } from '../oci/reference';
+import { InvalidReferenceError, isSupportingTag } from '../oci/reference';
 import { isRegistryError } from '../oci/registry/errors';
 import { compileRe2 } from '../regex/re2';
 import { parseConstraintExpression, selectSemverTag, tryParseFluxVersion, sortVersionsDescending, type Version } from '../semver/index';
-import { effectiveRefKind, usesHelmUnderscore, type OciSourceSpec, type RefKind } from './ociSourceSpec';
+import { effectiveRefKind, usesHelmUnderscore, type OciSourceSpec, type RefKind, repositoryTargetOf } from './ociSourceSpec';
 import type { RepositoryReader, RepositoryTarget } from './registryCache';
 import { OfflineError } from './networkGate';
 import type { ArtifactFacts, FailureReason, Resolution, ResolutionFailure, ResolvedSource, TagCheck } from './resolution';
@@ -25,7 +25,7 @@ export async function resolveOciSource(spec: OciSourceSpec, reader: RepositoryRe
   const kind = effectiveRefKind(spec.ref);
   let target: RepositoryTarget;
   try {
-    target = { ...parseRepositoryUrl(spec.url), ...(spec.insecure ? { insecure: true } : {}), ...(spec.provider ? { provider: spec.provider } : {}) };
+    target = repositoryTargetOf(spec);
   } catch (err) {
     return failure(kind, 'invalid-url', err instanceof InvalidReferenceError ? err.message : String(err), false);
   }

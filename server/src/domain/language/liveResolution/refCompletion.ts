@@ -9,9 +9,8 @@ import type { ParsedDocument } from '../../yaml/parsedDocument';
 import type { Position } from '../../text/lineIndex';
 import type { CompletionEntry } from '../completion';
 import type { RegistryCache, RepositoryTarget } from '../../resolution/registryCache';
-import { usesHelmUnderscore } from '../../resolution/ociSourceSpec';
+import { usesHelmUnderscore, repositoryTargetOf } from '../../resolution/ociSourceSpec';
 import { newestTags } from '../../resolution/resolveOciSource';
-import { parseRepositoryUrl } from '../../oci/reference';
 import { embeddedObjectAt } from '../../flux/resourceSet';
 import { cursorContext } from '../cursorContext';
 import { readOciSource } from './ociSourceDocument';
@@ -45,11 +44,7 @@ export async function refCompletion(document: ParsedDocument, position: Position
   if (!src || cache.isOffline) return undefined;
   let target: RepositoryTarget;
   try {
-    target = {
-      ...parseRepositoryUrl(src.spec.url),
-      ...(src.spec.insecure ? { insecure: true } : {}),
-      ...(src.spec.provider ? { provider: src.spec.provider } : {}),
-    };
+    target = repositoryTargetOf(src.spec);
   } catch {
     return undefined;
   }
