@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
+import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
 import { headCommit, makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
 
 const skip = skipUnlessTools();
@@ -37,15 +37,6 @@ function cli(args: string[], env: Record<string, string> = {}): string {
   });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
-}
-
-function vsixPath(): string {
-  const given = process.env['FLUX_OCI_E2E_VSIX'];
-  if (given && existsSync(given)) return given;
-  const out = path.join(screenshotDir, 'flux-oci-e2e.vsix');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return out;
 }
 
 async function shot(name: string): Promise<void> {

@@ -5,14 +5,12 @@
 // test-output/e2e/ (bucket-*.png). Run with `npm run test:e2e -- test/e2e/bucketPreview.test.ts`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { peerBinary } from '../peers/goPeers.ts';
 import { startS3Server, type StartedS3Server } from '../peers/s3Server.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
-import { repoRoot } from './sampleWorkspace.ts';
+import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
 
 const skip =
   skipUnlessTools() || (peerBinary('minio') ? false : process.env['CI'] === 'true' ? false : 'minio is not built (bash scripts/peers/build.sh minio)');
@@ -21,15 +19,6 @@ let ws: string;
 let server: CodeServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-
-function vsixPath(): string {
-  const given = process.env['FLUX_OCI_E2E_VSIX'];
-  if (given && existsSync(given)) return given;
-  const out = path.join(screenshotDir, 'flux-oci-e2e.vsix');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return out;
-}
 
 const bucketFile = (endpoint: string): string => `apiVersion: source.toolkit.fluxcd.io/v1
 kind: Bucket

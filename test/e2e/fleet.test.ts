@@ -8,13 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { freePort } from '../peers/loopback.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer } from './harness.ts';
+import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, vsixPath } from './harness.ts';
 import { repoRoot } from './sampleWorkspace.ts';
 
 const skip = skipUnlessTools();
@@ -54,15 +54,6 @@ async function source(cp: ControlPlane, name: string, tag: string, digest: strin
     'application/merge-patch+json',
   );
   assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-
-function vsixPath(): string {
-  const given = process.env['FLUX_OCI_E2E_VSIX'];
-  if (given && existsSync(given)) return given;
-  const out = path.join(screenshotDir, 'flux-oci-e2e.vsix');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return out;
 }
 
 test('the Flux Cluster view over two clusters: drift per cluster, a dead one, suspend a selection everywhere', { skip, timeout: 10 * 60_000 }, async (t) => {

@@ -216,6 +216,16 @@ export async function launchBrowser(): Promise<Browser> {
 
 export const screenshotDir = path.join(repoRoot, 'test-output', 'e2e');
 
+/** The VSIX the stories install: FLUX_OCI_E2E_VSIX when given, else packaged now (one per story file). */
+export function vsixPath(): string {
+  const given = process.env['FLUX_OCI_E2E_VSIX'];
+  if (given && existsSync(given)) return given;
+  const out = path.join(screenshotDir, 'flux-oci-e2e.vsix');
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packaging the VSIX failed: ${r.stderr}`);
+  return out;
+}
+
 /** Retries `probe` until it answers something truthy or the time is up. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 300): Promise<T> {
   const deadline = Date.now() + timeoutMs;

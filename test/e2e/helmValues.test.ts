@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary, peerVersions } from '../peers/goPeers.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page } from './harness.ts';
+import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
 import { repoRoot } from './sampleWorkspace.ts';
 
 const helm = peerBinary('helm');
@@ -22,15 +22,6 @@ let ws: string;
 let server: CodeServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-
-function vsixPath(): string {
-  const given = process.env['FLUX_OCI_E2E_VSIX'];
-  if (given && existsSync(given)) return given;
-  const out = path.join(screenshotDir, 'flux-oci-e2e.vsix');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return out;
-}
 
 function runHelm(args: string[]): string {
   const home = path.join(ws, '.helm');
