@@ -5,7 +5,7 @@
 # Idempotent: an existing binary is reused. Prints what it builds and how long it took.
 #
 # Usage: bash scripts/peers/build.sh [name...]     (default: every peer, cluster peers included)
-# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint gitlab-ci-local, and the cluster
+# Names: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint kubeconform gitlab-ci-local, and the cluster
 #        peers kube-apiserver source-controller kustomize-controller (built by build-cluster.sh).
 #
 # Peers build FLUX_OCI_PEER_JOBS at a time (default: one per two cores, at least one), longest
@@ -142,8 +142,9 @@ build_one() {
     minio) version=$MINIO_VERSION ;;
     helm) version=$HELM_VERSION ;;
     actionlint) version=$ACTIONLINT_VERSION ;;
+    kubeconform) version=$KUBECONFORM_VERSION ;;
     gitlab-ci-local) version=$GITLAB_CI_LOCAL_VERSION ;;
-    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint gitlab-ci-local)" >&2; return 2 ;;
+    *) echo "peers: unknown peer '$name' (known: flux registry ggcr-registry oras cosign notation-peer minio helm actionlint kubeconform gitlab-ci-local)" >&2; return 2 ;;
   esac
   if [ -x "$(bin_path "$name" "$version")" ]; then
     echo "peers: $name $version already built ($(bin_path "$name" "$version"))"
@@ -159,6 +160,7 @@ build_one() {
     minio) build_installable minio "$version" github.com/minio/minio ;;
     helm) build_installable helm "$version" helm.sh/helm/v4/cmd/helm ;;
     actionlint) build_installable actionlint "$version" github.com/rhysd/actionlint/cmd/actionlint ;;
+    kubeconform) build_installable kubeconform "$version" github.com/yannh/kubeconform/cmd/kubeconform ;;
     gitlab-ci-local) build_gitlab_ci_local ;;
   esac
 }
@@ -180,7 +182,7 @@ build_job() {
 
 names=("$@")
 # Longest first (2 loaded cores: minio ~510 s, kube-apiserver, helm ~300 s, source-controller ~285 s).
-[ ${#names[@]} -gt 0 ] || names=(minio kube-apiserver helm cosign source-controller kustomize-controller flux notation-peer actionlint oras registry ggcr-registry gitlab-ci-local)
+[ ${#names[@]} -gt 0 ] || names=(minio kube-apiserver helm cosign source-controller kustomize-controller flux notation-peer actionlint kubeconform oras registry ggcr-registry gitlab-ci-local)
 # One go build alone keeps ~1.65 of 2 cores busy, and two at once compile their shared dependencies
 # twice (+15% CPU): on 2 cores, two at a time was never faster (oras + registry, cold Go cache,
 # warm modules: 93 s one at a time vs 148 s two at a time; 186 vs 197 s; 275 vs 286 s, loaded machine).

@@ -29,6 +29,9 @@ SOURCE_CONTROLLER_CACHE_SUFFIX=+artifact-v0.18.1
 KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
 # actionlint checks the GitHub workflows `flux-oci init ci` writes (issue 17); `go install` works.
 ACTIONLINT_VERSION=v1.7.12
+# kubeconform, the Kubernetes manifest validator bench:workspace runs beside `flux-oci check` on the same
+# generated tree (issue 18), with Flux JSON schemas generated from the CRDs; `go install` works.
+KUBECONFORM_VERSION=v0.8.0
 # gitlab-ci-local (an npm package, fetched with npm pack): validates the .gitlab-ci.yml `flux-oci init ci`
 # writes against GitLab's published CI JSON schema with ajv (issue 17).
 GITLAB_CI_LOCAL_VERSION=4.75.1

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpStatus } from './loopback.ts';
 
-export type GoPeer = 'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio' | 'helm' | 'actionlint' | 'gitlab-ci-local';
+export type GoPeer =
+  'flux' | 'registry' | 'ggcr-registry' | 'oras' | 'cosign' | 'notation-peer' | 'minio' | 'helm' | 'actionlint' | 'kubeconform' | 'gitlab-ci-local';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -39,6 +40,7 @@ export const peerVersions: Record<GoPeer, string> = (() => {
     minio: v('MINIO_VERSION'),
     helm: v('HELM_VERSION'),
     actionlint: v('ACTIONLINT_VERSION'),
+    kubeconform: v('KUBECONFORM_VERSION'),
     'gitlab-ci-local': v('GITLAB_CI_LOCAL_VERSION'),
   };
 })();
