@@ -35,16 +35,16 @@ import { specKey, type OciSourceSpec } from '../domain/resolution/ociSourceSpec'
 import type { Resolution } from '../domain/resolution/resolution';
 import { compareArtifactsClientCommand } from '../protocol/artifactMessages';
 import {
-  compareLinks,
-  hoverMarkdown,
+  hoveredSources,
   inlayLabel,
   inlayTooltip,
   ociSourcesAt,
   readOciSources,
   registryDiagnostics,
   resolutionActions,
+  liveHoverMarkdown,
   sourcePartAt,
-  type ResolutionState,
+  withSchemaHover,
 } from '../domain/language/liveResolution/index';
 import type { OpenDocument, OpenDocuments } from './documents';
 import type { ServerSettings } from './settings';
@@ -266,33 +266,18 @@ export class LiveResolution {
   async hover(p: HoverParams, token: CancellationToken, schema: Hover | null): Promise<Hover | null> {
     try {
       const located = this.locate(p.textDocument.uri, p.position);
-      const hovered =
-        located?.srcs.filter((s) => this.signatures.onVerify(s, located.docLine) || !!sourcePartAt(s, located.docLine, p.position.character)) ?? [];
+      const hovered = located ? hoveredSources(located.srcs, located.docLine, p.position.character, (s, line) => this.signatures.onVerify(s, line)) : [];
       if (!located || !hovered.length) return schema;
-      const { fileDoc } = located;
-      const src = hovered[0]!;
       this.syncOffline();
-      // One section per source: a ResourceSet object resolves once per literal input set, each named.
-      const sections = await Promise.all(
-        hovered.map(async (s) => {
-          let state: ResolutionState;
-          if (this.service.offline) state = { state: 'offline' };
-          else {
-            const known = this.service.isPending(s.spec) ? undefined : this.service.peek(s.spec);
-            const r = known ?? (await settleWithin(this.service.request(s.spec), hoverBudgetMs, token));
-            state = r ? { state: 'done', resolution: r } : { state: 'resolving' };
-          }
-          const signature = await this.signatures.hover(s, state.state === 'done' ? state.resolution : undefined, token, hoverBudgetMs);
-          const links =
-            this.compareLinksSupported && !s.origin && state.state === 'done' ? compareLinks(state.resolution, compareArtifactsClientCommand) : undefined;
-          const text = [hoverMarkdown(s.spec, state), links, signature].filter(Boolean).join('\n\n');
-          return s.origin ? `_${s.origin}: \`${s.spec.url}\`_\n\n${text}` : text;
-        }),
-      );
-      const live = sections.join('\n\n---\n\n');
+      const live = await liveHoverMarkdown(hovered, {
+        resolutions: this.service,
+        waitFor: (promise) => settleWithin(promise, hoverBudgetMs, token),
+        signature: (s, r) => this.signatures.hover(s, r, token, hoverBudgetMs),
+        ...(this.compareLinksSupported ? { compareCommand: compareArtifactsClientCommand } : {}),
+      });
       const schemaText = schema && typeof schema.contents === 'object' && 'value' in schema.contents ? schema.contents.value : '';
-      const range = schema?.range ?? toLspRange(YamlFile.toFileRange(fileDoc, src.urlRange));
-      return { contents: { kind: MarkupKind.Markdown, value: schemaText ? `${live}\n\n---\n\n${schemaText}` : live }, range };
+      const range = schema?.range ?? toLspRange(YamlFile.toFileRange(located.fileDoc, hovered[0]!.urlRange));
+      return { contents: { kind: MarkupKind.Markdown, value: withSchemaHover(live, schemaText) }, range };
     } catch (e) {
       this.host.log(`registry hover failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return schema;

@@ -4,6 +4,8 @@ export { readOciSources, ociSourcesAt } from './ociSources';
 export type { OciSourceDocument, RefField } from './ociSourceDocument';
 export { hoverMarkdown, inlayLabel, inlayTooltip, formatSize, compareLinks } from './resolutionText';
 export type { ResolutionState } from './resolutionText';
+export { hoveredSources, liveHoverMarkdown, withSchemaHover } from './liveHover';
+export type { HoverResolutions, LiveHoverInput } from './liveHover';
 export { registryDiagnostics } from './registryDiagnostics';
 export { resolutionActions } from './resolutionActions';
 export type { ResolutionAction } from './resolutionActions';
