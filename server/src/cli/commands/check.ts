@@ -16,7 +16,7 @@ import { bundledFluxVersions } from '../../domain/schema/schemaSet';
 import { chooseSchemas, describeChoice, fluxFactsOfText, type SchemaChoice, type WorkspaceFluxFacts } from '../../domain/workspace/fluxVersion';
 import { KubeClient } from '../../domain/cluster/kubeClient';
 import { loadClusterAccess } from '../../domain/cluster/kubeConfig';
-import { clusterSchemaChoice, readFluxCrds } from '../../domain/cluster/clusterSchemas';
+import { clusterSchemaChoice, readCrds } from '../../domain/cluster/clusterSchemas';
 import pkg from '../../../../package.json';
 
 const help = `Usage: flux-oci check [paths...] [--format text|json|sarif] [--include-hints]
@@ -163,6 +163,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
 
 /** The schemas to check against: the cluster's CRDs, --flux-version, or what the checked files show. */
 async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFile }[], io: CliIO): Promise<SchemaChoice> {
+  let cluster: SchemaChoice | undefined;
   if (opts.fromCluster) {
     if (opts.fluxVersion) throw new UsageError('--from-cluster and --flux-version exclude each other');
     let client: KubeClient;
@@ -173,15 +174,14 @@ async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFil
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
-    let crds: Awaited<ReturnType<typeof readFluxCrds>>['crds'];
+    let crds: Awaited<ReturnType<typeof readCrds>>['crds'];
     try {
-      ({ crds } = await readFluxCrds(client, io.signal));
+      ({ crds } = await readCrds(client, io.signal));
     } catch (err) {
       throw new UsageError(`cannot read the CRDs of kube context ${client.access.context}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const cluster = clusterSchemaChoice(crds, client.access.context);
+    cluster = clusterSchemaChoice(crds, client.access.context);
     if (!cluster) io.stderr.write(`flux-oci check: kube context ${client.access.context} has no Flux CRDs; checking against the workspace's Flux instead\n`);
-    if (cluster) return cluster;
   }
   const facts: WorkspaceFluxFacts = { crds: [], instances: [] };
   for (const p of parsed) {
@@ -189,6 +189,8 @@ async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFil
     facts.crds.push(...f.crds);
     facts.instances.push(...f.instances);
   }
+  // the cluster's CRDs win; CRDs of other kinds in the files checked (FluxInstance's, say) add theirs
+  if (cluster) return chooseSchemas({ cluster, facts });
   const choice = chooseSchemas({ ...(opts.fluxVersion ? { fluxVersion: opts.fluxVersion } : {}), facts });
   return opts.fluxVersion ? { ...choice, reason: choice.reason.replace('flux-oci.fluxVersion', '--flux-version') } : choice;
 }

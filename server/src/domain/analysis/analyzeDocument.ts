@@ -4,7 +4,7 @@ import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion } from '../flux/apiGroups';
 import { fluxLints, isSecretDocument, type LintContext } from '../lint/index';
-import { schemaForObject } from '../schema/schemaRegistry';
+import { isCheckedObject, schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import { activeSchemaSet, newestSchemaSet, withSchemaSet, type SchemaSet } from '../schema/schemaSet';
 import { checkApiVersion } from '../validation/apiVersion';
@@ -80,7 +80,7 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
   const root = doc.root as YAMLMap | null;
   if (!root) return out;
   const { apiVersion, kind } = doc.identity;
-  if (!isFluxApiVersion(apiVersion) || !kind) return out;
+  if (!isCheckedObject(apiVersion, kind) || !kind) return out;
 
   const rootEntries = mapEntries(root, doc.yaml);
   const valueRange = (key: string): Range => {

@@ -1,21 +1,31 @@
 /**
- * The cluster as the source of truth for schemas: the Flux CustomResourceDefinitions
- * of a kube context, read with the shared KubeClient, kept current with a watch, so
+ * The cluster as the source of truth for schemas: the CustomResourceDefinitions
+ * of a kube context (Flux's decide the release; other groups', such as Flux Operator's
+ * FluxInstance and ResourceSet, add their kinds), read with the shared KubeClient, kept current with a watch, so
  * validation and completion follow a CRD that is installed, patched or removed
  * without a restart. One cache per context.
  */
 import type { KubeClient, KubeList, KubeObject } from './kubeClient';
-import { closestBundledSchemaSet, fluxVersionOfCrd, isFluxCrd, newestSchemaSet, schemaSetFromCrds, type CrdObject, type SchemaSet } from '../schema/schemaSet';
+import {
+  closestBundledSchemaSet,
+  fluxVersionOfCrd,
+  isCrd,
+  isFluxCrd,
+  newestSchemaSet,
+  schemaSetFromCrds,
+  type CrdObject,
+  type SchemaSet,
+} from '../schema/schemaSet';
 import type { SchemaChoice } from '../workspace/fluxVersion';
 
 const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
-/** Lists the Flux CRDs of the cluster (other groups are left out). */
-export async function readFluxCrds(client: KubeClient, signal?: AbortSignal): Promise<{ crds: CrdObject[]; resourceVersion: string | undefined }> {
+/** Lists the CRDs of the cluster (every group: Flux's and the kinds other projects add). */
+export async function readCrds(client: KubeClient, signal?: AbortSignal): Promise<{ crds: CrdObject[]; resourceVersion: string | undefined }> {
   const list = await client.list<KubeObject>(crdPath, undefined, signal);
   // items of a list carry no kind of their own
   return {
-    crds: list.items.map(asCrd).filter(isFluxCrd),
+    crds: list.items.map(asCrd).filter(isCrd),
     resourceVersion: (list as KubeList & { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion,
   };
 }
@@ -24,10 +34,11 @@ export async function readFluxCrds(client: KubeClient, signal?: AbortSignal): Pr
 export function clusterSchemaChoice(crds: readonly CrdObject[], context: string): SchemaChoice | undefined {
   const flux = crds.filter(isFluxCrd);
   if (!flux.length) return undefined;
+  const all = crds.filter(isCrd);
   const version = flux.map(fluxVersionOfCrd).find((v) => v !== undefined);
   const base = version ? closestBundledSchemaSet(version) : newestSchemaSet();
   const label = version ? `Flux ${version.replace(/^v?(\d+\.\d+).*$/, '$1')}` : `the cluster's Flux CRDs`;
-  return { set: schemaSetFromCrds(flux, base, label), reason: `CRDs of kube context ${context}` };
+  return { set: schemaSetFromCrds(all, base, label), reason: `CRDs of kube context ${context}` };
 }
 
 export interface ClusterSchemasOptions {
@@ -84,7 +95,7 @@ export class ClusterSchemas {
       while (!signal.aborted) {
         try {
           if (!resourceVersion) {
-            const read = await readFluxCrds(this.client, signal);
+            const read = await readCrds(this.client, signal);
             this.crds.clear();
             for (const c of read.crds) this.crds.set(c.metadata?.name ?? '', c);
             resourceVersion = read.resourceVersion;
@@ -107,9 +118,9 @@ export class ClusterSchemas {
               const name = obj?.metadata?.name ?? '';
               const had = this.crds.has(name);
               if (ev.type === 'DELETED') this.crds.delete(name);
-              else if (isFluxCrd(obj)) this.crds.set(name, obj);
+              else if (isCrd(obj)) this.crds.set(name, obj);
               else return;
-              if (had || isFluxCrd(obj)) this.update();
+              if (had || isCrd(obj)) this.update();
             },
             signal,
           );

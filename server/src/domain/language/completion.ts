@@ -2,7 +2,7 @@ import { isScalar } from 'yaml';
 import type { Position, Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion, splitApiVersion } from '../flux/apiGroups';
-import { knownKinds, schemaAtPath, schemaForObject, type KnownKind } from '../schema/schemaRegistry';
+import { isCheckedObject, knownKinds, schemaAtPath, schemaForObject, type KnownKind } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';
 import type { ObjectIndex } from '../workspace/objectIndex';
 import { cursorContext, type KeyContext, type ValueContext } from './cursorContext';
@@ -51,7 +51,7 @@ export function completion(doc: ParsedDocument, position: Position, ctx: Complet
     return spaced(doc, c, apiVersionOrKindValues(c, id.apiVersion, id.kind));
   }
   if (c.type === 'key' && c.path.length === 0 && !id.apiVersion && !id.kind) return kindSkeletons(c.replaceRange);
-  if (!id.apiVersion || !id.kind || !isFluxApiVersion(id.apiVersion)) return [];
+  if (!id.apiVersion || !id.kind || !isCheckedObject(id.apiVersion, id.kind)) return [];
   const root = schemaForObject(id.apiVersion, id.kind);
   if (!root) return [];
   if (c.type === 'key') return keyCompletions(doc, c, root);
@@ -297,7 +297,7 @@ function apiVersionOrKindValues(c: ValueContext, apiVersion: string | undefined,
     }
     return out;
   }
-  if (apiVersion && !isFluxApiVersion(apiVersion)) return [];
+  if (apiVersion && !isFluxApiVersion(apiVersion) && !served.some((k) => k.apiVersion === apiVersion)) return [];
   const group = apiVersion ? splitApiVersion(apiVersion).group : undefined;
   const matching = group ? served.filter((k) => k.group === group) : served;
   const seen = new Set<string>();

@@ -1,7 +1,6 @@
 import type { Position, Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';
-import { isFluxApiVersion } from '../flux/apiGroups';
-import { knownKinds, schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
+import { isCheckedObject, knownKinds, schemaAtPath, schemaForObject } from '../schema/schemaRegistry';
 import { nodeAt } from './cursorContext';
 import { fieldMarkdown } from './schemaDocs';
 import { embeddedObjectAt } from '../flux/resourceSet';
@@ -17,7 +16,7 @@ export function hover(doc: ParsedDocument, position: Position): HoverInfo | unde
   const embedded = embeddedObjectAt(doc, position);
   if (embedded) return hover(embedded.parsed, position);
   const id = doc.identity;
-  if (!id.apiVersion || !id.kind || !isFluxApiVersion(id.apiVersion)) return undefined;
+  if (!id.apiVersion || !id.kind || !isCheckedObject(id.apiVersion, id.kind)) return undefined;
   const at = nodeAt(doc, position);
   if (!at || at.path.length === 0) return undefined;
   if (at.path.length === 1 && (at.path[0] === 'kind' || at.path[0] === 'apiVersion')) {

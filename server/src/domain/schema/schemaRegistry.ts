@@ -1,6 +1,6 @@
 import { propertySchema, type SchemaNode } from './schemaNode';
 import { activeSchemaSet, newestSchemaSet } from './schemaSet';
-import { splitApiVersion } from '../flux/apiGroups';
+import { isFluxApiVersion, splitApiVersion } from '../flux/apiGroups';
 
 /**
  * The Flux 2.9 schemas shipped with flux-oci (generated from the CRDs by
@@ -73,6 +73,16 @@ export function schemaForObject(apiVersion: string, kind: string): SchemaNode | 
   const k = findKind(group, kind);
   const v = k?.served.find((s) => s.version === version);
   return v ? loadSchema(v.schema) : undefined;
+}
+
+/**
+ * Whether flux-oci validates, completes and documents an object: every object of a Flux
+ * group; another group's only when the active schemas hold its CRD for exactly this version
+ * and kind (Flux Operator's FluxInstance with its CRDs in the cluster or the workspace).
+ */
+export function isCheckedObject(apiVersion: string | undefined, kind: string | undefined): boolean {
+  if (!apiVersion || !kind) return false;
+  return isFluxApiVersion(apiVersion) || schemaForObject(apiVersion, kind) !== undefined;
 }
 
 /** Whether a served version is marked deprecated in its CRD (still served: the API server warns). */

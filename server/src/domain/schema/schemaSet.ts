@@ -38,6 +38,8 @@ export class SchemaSet {
   /** Distinguishes sets in caches (analysis results are memoised per set). */
   readonly id: number = nextId++;
   private readonly normalized = new Map<string, SchemaNode>();
+  /** For a set made of CRDs: those CRDs and the set the kinds they lack come from (so more CRDs can be layered on it). */
+  fromCrds?: { crds: readonly CrdObject[]; base: SchemaSet };
 
   constructor(
     readonly index: SchemaIndex,
@@ -160,16 +162,15 @@ export interface CrdObject {
   spec?: { group?: string; names?: { kind?: string }; versions?: CrdVersion[] };
 }
 
-/** Whether an object is a CustomResourceDefinition of a Flux API group (the only ones flux-oci validates). */
-export function isFluxCrd(o: unknown): o is CrdObject {
+/** Whether an object is a CustomResourceDefinition (any group) with a group and a kind. */
+export function isCrd(o: unknown): o is CrdObject {
   const c = o as CrdObject | null;
-  return (
-    !!c &&
-    c.kind === 'CustomResourceDefinition' &&
-    typeof c.spec?.group === 'string' &&
-    (fluxApiGroups as readonly string[]).includes(c.spec.group) &&
-    typeof c.spec.names?.kind === 'string'
-  );
+  return !!c && c.kind === 'CustomResourceDefinition' && typeof c.spec?.group === 'string' && typeof c.spec.names?.kind === 'string';
+}
+
+/** Whether an object is a CustomResourceDefinition of a Flux API group (the ones that decide which Flux a set is). */
+export function isFluxCrd(o: unknown): o is CrdObject {
+  return isCrd(o) && (fluxApiGroups as readonly string[]).includes(o.spec!.group!);
 }
 
 /** The Flux version a CRD says it belongs to (`app.kubernetes.io/version: v2.8.3`, as flux install/bootstrap label them). */
@@ -181,13 +182,14 @@ export function fluxVersionOfCrd(crd: CrdObject): string | undefined {
 /**
  * A set made of CRDs (from a workspace or a cluster). Kinds the CRDs do not cover
  * come from `base` (a cluster without the image controllers still gets ImagePolicy
- * checked against its release), and so do the retired versions.
+ * checked against its release), and so do the retired versions. CRDs of other groups
+ * (Flux Operator's FluxInstance and ResourceSet, any project's) add their kinds.
  */
 export function schemaSetFromCrds(crds: readonly CrdObject[], base: SchemaSet, label: string): SchemaSet {
   const raws = new Map<string, RawSchema>();
   const kinds = new Map<string, IndexKind>();
   for (const crd of crds) {
-    if (!isFluxCrd(crd)) continue;
+    if (!isCrd(crd)) continue;
     const group = crd.spec!.group!;
     const kind = crd.spec!.names!.kind!;
     const served: IndexServed[] = [];
@@ -214,7 +216,32 @@ export function schemaSetFromCrds(crds: readonly CrdObject[], base: SchemaSet, l
     retiredVersions[group] = list.filter((r) => !servedHere.has(r.version));
   }
   const index: SchemaIndex = { flux: base.index.flux, kinds: all, retiredVersions };
-  return new SchemaSet(index, (file) => (file.startsWith('crd:') ? raws.get(file) : fromShipped(file)), label, base.fluxMinor);
+  const set = new SchemaSet(index, (file) => (file.startsWith('crd:') ? raws.get(file) : fromShipped(file)), label, base.fluxMinor);
+  set.fromCrds = { crds, base };
+  return set;
+}
+
+const layered = new Map<string, SchemaSet>();
+
+/**
+ * `set` with the kinds of more CRDs added beneath it: a kind the set already has from a CRD
+ * (the cluster's, the workspace's Flux CRDs) keeps that one, so the cluster wins over the
+ * workspace; Flux kinds the set takes from a bundled release stay bundled unless a Flux CRD
+ * says otherwise. Same inputs, same set (analyses are memoised per set).
+ */
+export function layerCrds(set: SchemaSet, extra: readonly CrdObject[]): SchemaSet {
+  if (!extra.length) return set;
+  const own = set.fromCrds?.crds ?? [];
+  const key = `${set.id}:${JSON.stringify(extra.map((c) => c.spec))}`;
+  let out = layered.get(key);
+  if (!out) {
+    const has = new Set(own.filter(isCrd).map((c) => `${c.spec!.group}/${c.spec!.names!.kind}`));
+    const added = extra.filter((c) => isCrd(c) && !has.has(`${c.spec!.group}/${c.spec!.names!.kind}`));
+    out = added.length ? schemaSetFromCrds([...own, ...added], set.fromCrds?.base ?? set, set.label) : set;
+    if (layered.size > 32) layered.clear();
+    layered.set(key, out);
+  }
+  return out;
 }
 
 // ---------- the active set ----------

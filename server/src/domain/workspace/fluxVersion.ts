@@ -9,6 +9,10 @@
  *      distribution that patches its CRDs is checked against its own;
  *   4. the version a FluxInstance names (`spec.distribution.version`, Flux Operator);
  *   5. else the newest bundled release (what flux-oci did before it knew versions).
+ *
+ * CRDs of other groups in the folder (a vendored copy of Flux Operator's, a chart's `crds/`) add
+ * their kinds to the set chosen, so FluxInstance and ResourceSet get validation and completion;
+ * a kind the cluster's CRDs already give keeps the cluster's.
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -19,7 +23,9 @@ import {
   bundledSchemaSet,
   closestBundledSchemaSet,
   fluxVersionOfCrd,
+  isCrd,
   isFluxCrd,
+  layerCrds,
   newestSchemaSet,
   schemaSetFromCrds,
   type CrdObject,
@@ -40,7 +46,11 @@ export function describeChoice(choice: SchemaChoice): string {
 
 /** What a folder's YAML says about its Flux. */
 export interface WorkspaceFluxFacts {
-  /** Flux CRDs found, with the file (relative to the folder) they came from. */
+  /**
+   * CRDs found, with the file (relative to the folder) they came from: Flux's decide the release
+   * (step 3); other groups' (a vendored copy of Flux Operator's, a chart's `crds/`) add their kinds
+   * to whichever set is chosen, below the cluster's.
+   */
   crds: { crd: CrdObject; file: string }[];
   /** FluxInstances naming a distribution version. */
   instances: { version: string; name: string; file: string }[];
@@ -50,7 +60,7 @@ const noFacts: WorkspaceFluxFacts = { crds: [], instances: [] };
 
 /** Reads the facts of one file's text (cheap for files that mention neither a CRD nor a FluxInstance). */
 export function fluxFactsOfText(text: string, file: string): WorkspaceFluxFacts {
-  const hasCrd = text.includes('CustomResourceDefinition') && text.includes('fluxcd.io');
+  const hasCrd = text.includes('CustomResourceDefinition');
   const hasInstance = text.includes('FluxInstance');
   if (!hasCrd && !hasInstance) return noFacts;
   const out: WorkspaceFluxFacts = { crds: [], instances: [] };
@@ -62,7 +72,7 @@ export function fluxFactsOfText(text: string, file: string): WorkspaceFluxFacts 
     } catch {
       continue;
     }
-    if (isFluxCrd(o)) out.crds.push({ crd: o, file });
+    if (isCrd(o)) out.crds.push({ crd: o, file });
     const inst = o as {
       apiVersion?: string;
       kind?: string;
@@ -108,8 +118,22 @@ export interface ChoiceInputs {
   facts?: WorkspaceFluxFacts;
 }
 
-/** Decides the schemas of one folder (see the order at the top of this file). */
+/** Decides the schemas of one folder (see the order at the top of this file), with the kinds of the folder's other CRDs added. */
 export function chooseSchemas(inputs: ChoiceInputs): SchemaChoice {
+  const choice = chooseFluxSchemas(inputs);
+  const others = (inputs.facts ?? noFacts).crds.filter((c) => !isFluxCrd(c.crd));
+  const set = layerCrds(
+    choice.set,
+    others.map((c) => c.crd),
+  );
+  if (set === choice.set) return choice;
+  const kinds = [...new Set(others.map((c) => c.crd.spec!.names!.kind!))];
+  const files = [...new Set(others.map((c) => c.file))];
+  const shown = kinds.length > 3 ? `${kinds.slice(0, 3).join(', ')} and ${kinds.length - 3} more` : kinds.join(', ');
+  return { set, reason: `${choice.reason}; ${shown} from ${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''}` };
+}
+
+function chooseFluxSchemas(inputs: ChoiceInputs): SchemaChoice {
   if (inputs.cluster) return inputs.cluster;
   const wanted = inputs.fluxVersion?.trim();
   if (wanted) {
@@ -119,17 +143,18 @@ export function chooseSchemas(inputs: ChoiceInputs): SchemaChoice {
     return { set: closest, reason: `flux-oci.fluxVersion is ${wanted}; bundled: ${bundledFluxVersions().join(', ')}` };
   }
   const facts = inputs.facts ?? noFacts;
-  if (facts.crds.length) {
-    const files = [...new Set(facts.crds.map((c) => c.file))];
-    const version = facts.crds.map((c) => fluxVersionOfCrd(c.crd)).find((v) => v !== undefined);
+  const fluxCrds = facts.crds.filter((c) => isFluxCrd(c.crd));
+  if (fluxCrds.length) {
+    const files = [...new Set(fluxCrds.map((c) => c.file))];
+    const version = fluxCrds.map((c) => fluxVersionOfCrd(c.crd)).find((v) => v !== undefined);
     const key = createHash('sha256')
-      .update(JSON.stringify(facts.crds.map((c) => c.crd)))
+      .update(JSON.stringify(fluxCrds.map((c) => c.crd)))
       .digest('hex');
     let set = crdSets.get(key);
     if (!set) {
       const base = version ? closestBundledSchemaSet(version) : newestSchemaSet();
       set = schemaSetFromCrds(
-        facts.crds.map((c) => c.crd),
+        fluxCrds.map((c) => c.crd),
         base,
         version ? `Flux ${version.replace(/^v?(\d+\.\d+).*$/, '$1')}` : "the workspace's Flux CRDs",
       );
