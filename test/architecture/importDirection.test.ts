@@ -75,6 +75,7 @@ const layer: Record<string, number> = {
   flux: 1,
   diagnostics: 1,
   'oci/reference': 1,
+  'oci/registryHost': 1,
   'oci/manifest': 1,
   'oci/mediaTypes': 1,
 };

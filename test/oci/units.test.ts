@@ -81,10 +81,10 @@ test('--creds: user:password is Basic, a bare value is a registry token (as flux
 });
 
 test('docker config keys match hosts however docker wrote them', () => {
-  assert.equal(r.normalizeConfigKey('https://index.docker.io/v1/'), 'index.docker.io');
-  assert.equal(r.normalizeConfigKey('docker.io'), 'index.docker.io');
-  assert.equal(r.normalizeConfigKey('https://127.0.0.1:5000'), '127.0.0.1:5000');
-  assert.equal(r.normalizeConfigKey('GHCR.io'), 'ghcr.io');
+  assert.equal(domain.registryKey('https://index.docker.io/v1/'), 'index.docker.io');
+  assert.equal(domain.registryKey('docker.io'), 'index.docker.io');
+  assert.equal(domain.registryKey('https://127.0.0.1:5000'), '127.0.0.1:5000');
+  assert.equal(domain.registryKey('GHCR.io'), 'ghcr.io');
 });
 
 test('cloud providers check the registry host and name the CLI to install', async () => {

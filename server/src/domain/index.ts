@@ -19,16 +19,8 @@ export * as semver from './semver/index';
 export { compileRe2 } from './regex/re2';
 export type { Re2Regex, Re2CompileResult } from './regex/re2';
 // OCI references, registry client and artifact operations (OCI-A)
-export {
-  parseArtifactUrl,
-  parseRepositoryUrl,
-  formatReference,
-  referenceSelector,
-  isValidTag,
-  isDigest,
-  InvalidReferenceError,
-  dockerHubRegistry,
-} from './oci/reference';
+export { parseArtifactUrl, parseRepositoryUrl, formatReference, referenceSelector, isValidTag, isDigest, InvalidReferenceError } from './oci/reference';
+export { dockerHubRegistry, registryKey, registryHostName } from './oci/registryHost';
 export type { OciReference, RepositoryReference } from './oci/reference';
 export * as registry from './oci/registry/index';
 export * as ociOperations from './oci/operations/index';

@@ -3,8 +3,7 @@
  * The grammar follows go-containerregistry's `name.ParseReference` (which flux
  * uses), so a URL that flux accepts is accepted here and vice versa.
  */
-
-export const dockerHubRegistry = 'index.docker.io';
+import { dockerHubRegistry, referenceRegistry } from './registryHost';
 
 export interface RepositoryReference {
   /** Host and optional port, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -48,13 +47,12 @@ function splitRegistry(rest: string): RepositoryReference {
   let registry: string;
   let repository: string;
   if (slash > 0 && looksLikeRegistry(rest.slice(0, slash))) {
-    registry = rest.slice(0, slash);
+    registry = referenceRegistry(rest.slice(0, slash));
     repository = rest.slice(slash + 1);
   } else {
     registry = dockerHubRegistry;
     repository = rest;
   }
-  if (registry === 'docker.io') registry = dockerHubRegistry;
   if (!hostPattern.test(registry)) throw new InvalidReferenceError(`registries must be valid RFC 3986 URI authorities: ${registry}`);
   if (registry === dockerHubRegistry && repository !== '' && !repository.includes('/')) repository = `library/${repository}`;
   validateRepository(repository);

@@ -5,7 +5,7 @@
  * they came from, not what they are.
  */
 import type { Credential, CredentialSource } from '../oci/registry/auth/credential';
-import { normalizeConfigKey } from '../oci/registry/auth/dockerConfig';
+import { registryKey } from '../oci/registryHost';
 
 /** One entry as the client sends it in `flux-oci/registryCredentials`. */
 export interface ClientRegistryCredential {
@@ -25,7 +25,7 @@ export class SessionCredentials implements CredentialSource {
     for (const raw of Array.isArray(entries) ? entries : []) {
       const e = raw as Partial<ClientRegistryCredential> | null;
       if (!e || typeof e.registry !== 'string' || e.registry.trim() === '') continue;
-      const host = normalizeConfigKey(e.registry.trim());
+      const host = registryKey(e.registry);
       if (typeof e.token === 'string' && e.token !== '') {
         next.set(
           host,
@@ -46,6 +46,6 @@ export class SessionCredentials implements CredentialSource {
   }
 
   async resolve(registry: string): Promise<Credential | undefined> {
-    return this.byRegistry.get(normalizeConfigKey(registry));
+    return this.byRegistry.get(registryKey(registry));
   }
 }

@@ -12,6 +12,6 @@ export { VerifiedStream, digestOf } from './verifiedStream';
 export { parseChallenge, mergeScopes, repositoryScope } from './auth/challenge';
 export { credentialFromFlag, CredentialChain, StaticCredentials } from './auth/credential';
 export type { Credential, CredentialSource } from './auth/credential';
-export { DockerConfigCredentials, normalizeConfigKey, dockerConfigCandidates } from './auth/dockerConfig';
+export { DockerConfigCredentials, dockerConfigCandidates } from './auth/dockerConfig';
 export { CloudProviderCredentials, providerLogin, providers } from './auth/cloudProviders';
 export type { Provider, CloudProvider } from './auth/cloudProviders';

@@ -5,14 +5,10 @@
  * clear text by accident. (go-containerregistry also trusts RFC 1918 and
  * `*.local` hosts; we deliberately do not.)
  */
-export function hostOf(registry: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(registry);
-  if (bracketed) return bracketed[1]!.toLowerCase();
-  return registry.replace(/:\d+$/, '').toLowerCase();
-}
+import { registryHostName } from '../registryHost';
 
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = hostOf(registry);
+  const host = registryHostName(registry);
   return host === 'localhost' || host.endsWith('.localhost') || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
 }
 

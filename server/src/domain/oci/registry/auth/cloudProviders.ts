@@ -6,7 +6,7 @@
 import type { Credential, CredentialSource } from './credential';
 import { ProgramNotFound, runProgram, safeStderr } from './runProgram';
 import { RegistryError } from '../errors';
-import { hostOf } from '../plainHttp';
+import { registryHostName } from '../../registryHost';
 
 export type CloudProvider = 'aws' | 'azure' | 'gcp';
 export type Provider = 'generic' | CloudProvider;
@@ -26,7 +26,7 @@ interface ProviderLogin {
 
 /** Which CLI to run for a registry, or a clear error if the host does not belong to the provider. */
 export function providerLogin(provider: CloudProvider, registry: string): ProviderLogin {
-  const host = hostOf(registry);
+  const host = registryHostName(registry);
   if (provider === 'aws') {
     if (host === 'public.ecr.aws') {
       return { program: 'aws', args: ['ecr-public', 'get-login-password', '--region', 'us-east-1'], username: 'AWS', install: 'the AWS CLI (aws)' };

@@ -11,7 +11,7 @@ import os from 'node:os';
 import type { Credential, CredentialSource } from './credential';
 import { credentialFromHelper } from './credentialHelper';
 import { RegistryError } from '../errors';
-import { dockerHubRegistry } from '../../reference';
+import { dockerHubConfigKey, dockerHubRegistry, registryKey } from '../../registryHost';
 
 interface AuthEntry {
   auth?: string;
@@ -27,8 +27,6 @@ export interface DockerConfigFile {
   credHelpers?: Record<string, string>;
 }
 
-const dockerHubKey = 'https://index.docker.io/v1/';
-
 /** Paths tried in order, first that exists wins. */
 export function dockerConfigCandidates(env: NodeJS.ProcessEnv): string[] {
   const home = env['HOME'] || os.homedir();
@@ -40,20 +38,12 @@ export function dockerConfigCandidates(env: NodeJS.ProcessEnv): string[] {
   return out;
 }
 
-/** `https://host/v1/` → `host`; docker.io aliases → index.docker.io. */
-export function normalizeConfigKey(key: string): string {
-  let host = key
-    .replace(/^[a-z]+:\/\//i, '')
-    .replace(/\/.*$/, '')
-    .toLowerCase();
-  if (host === 'docker.io' || host === 'registry-1.docker.io') host = dockerHubRegistry;
-  return host;
-}
-
+/** The entry for `registry`: its exact key first, else any key that names the same registry. */
 function findEntry<T>(map: Record<string, T> | undefined, registry: string): T | undefined {
   if (!map) return undefined;
-  if (registry in map) return map[registry];
-  for (const [key, value] of Object.entries(map)) if (normalizeConfigKey(key) === registry) return value;
+  if (Object.hasOwn(map, registry)) return map[registry];
+  const wanted = registryKey(registry);
+  for (const [key, value] of Object.entries(map)) if (registryKey(key) === wanted) return value;
   return undefined;
 }
 
@@ -110,7 +100,7 @@ export class DockerConfigCredentials implements CredentialSource {
   async resolve(registry: string, signal?: AbortSignal): Promise<Credential | undefined> {
     const config = this.config;
     if (!config || !this.file) return undefined;
-    const serverUrl = registry === dockerHubRegistry ? dockerHubKey : registry;
+    const serverUrl = registryKey(registry) === dockerHubRegistry ? dockerHubConfigKey : registry;
     const helperOptions = { env: this.env, ...(signal ? { signal } : {}) };
     const helper = findEntry(config.credHelpers, registry);
     if (helper) return credentialFromHelper(helper, serverUrl, helperOptions);
