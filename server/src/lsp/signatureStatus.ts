@@ -23,6 +23,8 @@ import {
   signatureDiagnostics,
   signatureHover,
   SignatureVerifications,
+  SignaturePresences,
+  unverifiedSourceHover,
   type KeySources,
   type ReadFile,
   type SignatureView,
@@ -48,6 +50,8 @@ const fileCacheMs = 2_000;
 
 export class EditorSignatures {
   readonly verifications: SignatureVerifications;
+  /** What signatures a registry holds, for sources nothing verifies (FluxInstance spec.sync). */
+  readonly presences: SignaturePresences;
   private readonly files = new Map<string, { at: number; file: ReadFile }>();
   /** Secret documents last seen per open file, to notice an edited key. */
   private readonly secretDocs = new Map<string, ParsedDocument[]>();
@@ -55,6 +59,7 @@ export class EditorSignatures {
   constructor(private readonly host: EditorSignaturesHost) {
     this.verifications = new SignatureVerifications(host.cache);
     this.verifications.onChecked(() => host.changed());
+    this.presences = new SignaturePresences(host.cache);
   }
 
   /** Signature diagnostics of one OCIRepository (document coordinates); starts a check if needed. */
@@ -71,6 +76,7 @@ export class EditorSignatures {
 
   /** The hover section, waiting up to `budgetMs` for a check in flight. */
   async hover(src: OciSourceDocument, r: Resolution | undefined, token: CancellationToken, budgetMs: number): Promise<string | undefined> {
+    if (src.unverified && !readVerifySpec(src)) return this.unverifiedHover(src.unverified, src, r, token, budgetMs);
     const at = this.look(src, r);
     if (!at) return undefined;
     if (at.view.state === 'checking' && at.pending) {
@@ -96,8 +102,30 @@ export class EditorSignatures {
     this.secretDocs.delete(key);
   }
 
+  /** A source whose object cannot ask Flux to verify: say so, with the signatures the registry holds (information only). */
+  private async unverifiedHover(
+    why: string,
+    src: OciSourceDocument,
+    r: Resolution | undefined,
+    token: CancellationToken,
+    budgetMs: number,
+  ): Promise<string | undefined> {
+    if (this.host.cache.isOffline || !r?.ok) return `**Signature:** not verified by Flux. ${why}.`;
+    let target: RepositoryTarget;
+    try {
+      target = repositoryTargetOf(src.spec);
+    } catch {
+      return undefined;
+    }
+    const known = this.presences.peek(target, r.digest);
+    const pending = this.presences.request(target, r.digest);
+    pending.catch(() => undefined);
+    return unverifiedSourceHover(why, known ?? (await settleWithin(pending, budgetMs, token)));
+  }
+
   /** Forgets every check (refresh command, new credentials, offline switch) and re-reads key files. */
   refresh(): void {
+    this.presences.refresh();
     this.verifications.refresh();
     this.files.clear();
   }

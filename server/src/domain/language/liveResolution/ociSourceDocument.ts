@@ -38,6 +38,17 @@ export interface OciSourceDocument {
   origin?: string;
   /** The object the source belongs to, when it is not the whole document (a ResourceSet's embedded object). */
   objectRange?: Range;
+  /**
+   * Where the ref is one string rather than OCIRepository's `spec.ref` mapping: its path from
+   * the document root (FluxInstance `spec.sync.ref`, a tag or a digest), for ref completion.
+   */
+  refValuePath?: readonly string[];
+  /**
+   * Set when the object cannot ask Flux to verify this artifact's signature (FluxInstance
+   * `spec.sync` has no `verify` field): why, for the hover, which then says what signatures
+   * the registry holds, as information.
+   */
+  unverified?: string;
 }
 
 export function readOciSource(doc: ParsedDocument): OciSourceDocument | undefined {

@@ -98,6 +98,8 @@ function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocu
     urlRange: doc.lineIndex.rangeOf(urlNode.range[0], urlNode.range[1]),
     fields: {},
     origin: 'FluxInstance spec.sync',
+    refValuePath: ['spec', 'sync', 'ref'],
+    unverified: 'FluxInstance `spec.sync` has no `verify` field: the OCIRepository Flux Operator generates from it checks no signature',
   };
   const refPair = pairOf(sync, 'ref');
   const refNode = stringNodeAt(sync, 'ref');

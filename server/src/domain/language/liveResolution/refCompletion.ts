@@ -1,5 +1,6 @@
 /**
- * Completion of an OCIRepository's `spec.ref.tag|digest|semver` from the registry, deciding
+ * Completion of an OCIRepository's `spec.ref.tag|digest|semver` (and of a FluxInstance's
+ * `spec.sync.ref`, a tag) from the registry, deciding
  * everything the editor layer used to: whether the cursor is in such a value (top-level or
  * inside a ResourceSet's resources), which repository to ask, how long to wait for a tag list
  * it does not have yet, which tags' facts to fetch for the next ask, and whether the answer is
@@ -13,7 +14,8 @@ import { usesHelmUnderscore, repositoryTargetOf } from '../../resolution/ociSour
 import { newestTags } from '../../resolution/resolveOciSource';
 import { embeddedObjectAt } from '../../flux/resourceSet';
 import { cursorContext } from '../cursorContext';
-import { readOciSource } from './ociSourceDocument';
+import { readOciSource, type OciSourceDocument } from './ociSourceDocument';
+import { readOciSources } from './ociSources';
 import { completionTagLimit, registryCompletion, type CompletionField } from './registryCompletion';
 
 export interface RefCompletion {
@@ -37,11 +39,10 @@ export async function refCompletion(document: ParsedDocument, position: Position
   // Inside a ResourceSet's spec.resources the embedded object is the document (same coordinates).
   const parsed = embeddedObjectAt(document, position)?.parsed ?? document;
   const ctx = cursorContext(parsed, position);
-  if (!ctx || ctx.type !== 'value' || ctx.path.length !== 3 || ctx.path[0] !== 'spec' || ctx.path[1] !== 'ref') return undefined;
-  const field = ctx.path[2] as CompletionField;
-  if (field !== 'tag' && field !== 'digest' && field !== 'semver') return undefined;
-  const src = readOciSource(parsed);
-  if (!src || cache.isOffline) return undefined;
+  if (!ctx || ctx.type !== 'value') return undefined;
+  const at = refAt(parsed, ctx.path);
+  if (!at || cache.isOffline) return undefined;
+  const { src, field } = at;
   let target: RepositoryTarget;
   try {
     target = repositoryTargetOf(src.spec);
@@ -65,4 +66,17 @@ export async function refCompletion(document: ParsedDocument, position: Position
     ...(src.spec.ref.semverFilter ? { filter: src.spec.ref.semverFilter } : {}),
   });
   return { entries, incomplete: top.some((t) => !cache.peekArtifact(target, t)) };
+}
+
+/** The source and ref field a value path is: an OCIRepository's `spec.ref.<field>`, or a source's single ref string. */
+function refAt(parsed: ParsedDocument, path: readonly (string | number)[]): { src: OciSourceDocument; field: CompletionField } | undefined {
+  if (path.length === 3 && path[0] === 'spec' && path[1] === 'ref') {
+    const field = path[2] as CompletionField;
+    if (field !== 'tag' && field !== 'digest' && field !== 'semver') return undefined;
+    const src = readOciSource(parsed);
+    return src && { src, field };
+  }
+  const src = readOciSources(parsed).find((s) => s.refValuePath?.length === path.length && s.refValuePath.every((p, i) => p === path[i]));
+  // The operator reads the ref as a tag (a sha256: digest pins); tags are what completion offers.
+  return src && { src, field: 'tag' };
 }

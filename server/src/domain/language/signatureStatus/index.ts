@@ -9,3 +9,5 @@ export { SignatureVerifications } from './signatureVerifications';
 export type { SignatureStatus, ReadyPolicy, RegistryRunner, SignatureVerificationsOptions } from './signatureVerifications';
 export { signatureHover, signatureDiagnostics, onlyBundles } from './signatureText';
 export type { SignatureView } from './signatureText';
+export { SignaturePresences, unverifiedSourceHover } from './signaturePresence';
+export type { SignaturePresence } from './signaturePresence';
