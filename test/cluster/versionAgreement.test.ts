@@ -17,6 +17,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { repoRoot } from '../helpers/lspClient.ts';
 import { bundledReleases, fluxCrds } from '../helpers/fluxCrds.ts';
+import { dryRunCreate } from '../helpers/apiServerVerdict.ts';
 
 const meta = (name: string) => ({ name, namespace: 'default' });
 const oci = (spec: Record<string, unknown> = {}, apiVersion = 'source.toolkit.fluxcd.io/v1') => ({
@@ -151,19 +152,8 @@ describe('a real kube-apiserver and flux-oci agree, per bundled Flux release', {
   });
 });
 
-/** Server-side dry-run create with strict field validation; 201 = accepted, 4xx = rejected. */
+/** The API server's verdict (strict server-side dry-run create); a version the release no longer serves is a 404 at once. */
 async function accepts(cp: ControlPlane, obj: Record<string, unknown>, plural: string, namespace = 'default'): Promise<boolean> {
-  const apiVersion = obj['apiVersion'] as string;
-  const url = `/apis/${apiVersion}/namespaces/${namespace}/${plural}?dryRun=All&fieldValidation=Strict`;
-  for (let i = 0; ; i++) {
-    const r = await cp.api('POST', url, obj);
-    if (r.status === 201) return true;
-    // 404 right after the CRD was created can be the API server not serving it yet: ask again for a while
-    if (r.status === 404 && i < 25 && !/(v1beta2|v2beta2)/.test(apiVersion)) {
-      await new Promise((res) => setTimeout(res, 200));
-      continue;
-    }
-    if (r.status >= 400 && r.status < 500) return false;
-    throw new Error(`dry-run create of ${apiVersion} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
-  }
+  const retryNotFound = !/(v1beta2|v2beta2)/.test(obj['apiVersion'] as string);
+  return (await dryRunCreate(cp, obj, plural, namespace, { retryNotFound })).accepted;
 }

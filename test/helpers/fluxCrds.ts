@@ -5,9 +5,10 @@
  * the labels `flux install` puts on them. What a `flux-system/gotk-components.yaml` holds,
  * and what the test control plane installs to play a given Flux version.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -68,4 +69,17 @@ export function fluxCrdsYaml(minor: string, options: { versionLabel?: boolean } 
   return fluxCrds(minor, options)
     .map((c) => `---\n${JSON.stringify(c, null, 1)}\n`)
     .join('');
+}
+
+/** `../shared/crds`: Flux 2.9's CRD files byte-for-byte (Apache-2.0; see SOURCES.md there), present only in the flux-oci workplace. */
+export const sharedCrdDir = path.resolve(root, '..', 'shared', 'crds');
+
+/** The CRD objects of `../shared/crds`, by file name order; undefined when the folder is absent. */
+export function sharedFluxCrds(): Record<string, any>[] | undefined {
+  if (!existsSync(sharedCrdDir)) return undefined;
+  return readdirSync(sharedCrdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(path.join(sharedCrdDir, f), 'utf8')).map((d) => d.toJS() as Record<string, any>))
+    .filter((c) => c?.['kind'] === 'CustomResourceDefinition');
 }

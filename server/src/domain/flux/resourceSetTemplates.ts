@@ -30,17 +30,47 @@ const simpleInput = /<<-?\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*-?>>/g;
  * never sent anywhere as if it were final) or when a value is itself templated.
  */
 export function substituteInputs(text: string, inputs: InputSet): { text: string; used: string[] } | undefined {
+  return renderInputs(text, inputs);
+}
+
+/** Text rendered with one input set, and the way back from its offsets to the template's. */
+export interface RenderedText {
+  text: string;
+  /** The input keys the text used, in order of first use. */
+  used: string[];
+  /**
+   * The offset in the template text of an offset in the rendered text. Inside a substituted
+   * value, a start maps to the start of its `<< ... >>` action and an end to its end.
+   */
+  sourceOffset(offset: number, side: 'start' | 'end'): number;
+}
+
+/** `substituteInputs`, keeping where each substitution went (to report on the template what the rendering shows). */
+export function renderInputs(text: string, inputs: InputSet): RenderedText | undefined {
   const used: string[] = [];
+  const edits: Array<{ from: number; to: number; outFrom: number; outTo: number }> = [];
   let missing = false;
-  const out = text.replace(simpleInput, (_m, key: string) => {
+  let shift = 0;
+  const out = text.replace(simpleInput, (m: string, key: string, at: number) => {
     const v = inputs.values.get(key);
     if (v === undefined) {
       missing = true;
       return '';
     }
     if (!used.includes(key)) used.push(key);
+    edits.push({ from: at, to: at + m.length, outFrom: at + shift, outTo: at + shift + v.length });
+    shift += v.length - m.length;
     return v;
   });
   if (missing || isResourceSetTemplate(out)) return undefined;
-  return { text: out, used };
+  const sourceOffset = (offset: number, side: 'start' | 'end'): number => {
+    let delta = 0;
+    for (const e of edits) {
+      if (side === 'start' ? offset < e.outFrom : offset <= e.outFrom) break;
+      if (side === 'start' ? offset < e.outTo : offset <= e.outTo) return side === 'start' ? e.from : e.to;
+      delta = e.to - e.outTo;
+    }
+    return offset + delta;
+  };
+  return { text: out, used, sourceOffset };
 }
