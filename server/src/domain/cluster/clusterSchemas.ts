@@ -6,16 +6,7 @@
  * without a restart. One cache per context.
  */
 import type { KubeClient, KubeList, KubeObject } from './kubeClient';
-import {
-  closestBundledSchemaSet,
-  fluxVersionOfCrd,
-  isCrd,
-  isFluxCrd,
-  newestSchemaSet,
-  schemaSetFromCrds,
-  type CrdObject,
-  type SchemaSet,
-} from '../schema/schemaSet';
+import { closestBundledSchemaSet, fluxVersionOfCrd, isCrd, isFluxCrd, newestSchemaSet, schemaSetFromCrds, type CrdObject } from '../schema/schemaSet';
 import type { SchemaChoice } from '../workspace/fluxVersion';
 
 const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -158,8 +149,6 @@ export class ClusterSchemas {
     if (this.choice?.set !== before) this.options.onChange(this.choice);
   }
 }
-
-export type { SchemaSet };
 
 function asCrd(o: KubeObject): CrdObject {
   return { ...(o as CrdObject), kind: 'CustomResourceDefinition' };

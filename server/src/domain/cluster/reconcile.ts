@@ -8,7 +8,7 @@
  */
 import type { KubeClient, KubeObject } from './kubeClient';
 import { describeRef, fluxKindInfo, objectPath, type FluxKind, type ObjectRef } from './fluxKinds';
-import { isSuspended, reconcileVerdict, reportedRevision, type Verdict } from './fluxStatus';
+import { isSuspended, reconcileVerdict, type Verdict } from './fluxStatus';
 import { watchObjectUntil, withinTimeout } from './watchObject';
 
 export const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
@@ -144,5 +144,3 @@ export function sourceOf(obj: KubeObject, ref: ObjectRef): ObjectRef | undefined
   }
   return { kind: info.kind as FluxKind, name, namespace: namespace || ref.namespace };
 }
-
-export { reportedRevision };

@@ -9,8 +9,6 @@ export const SOURCE_EXTENSIONS_GROUP = 'source.extensions.fluxcd.io';
 /** API groups whose objects flux-oci understands; every other document is left alone. */
 export const fluxApiGroups = [SOURCE_GROUP, KUSTOMIZE_GROUP, HELM_GROUP, NOTIFICATION_GROUP, IMAGE_GROUP, SOURCE_EXTENSIONS_GROUP] as const;
 
-export type FluxApiGroup = (typeof fluxApiGroups)[number];
-
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.lastIndexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };

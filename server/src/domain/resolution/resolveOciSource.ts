@@ -14,7 +14,7 @@ import { parseConstraintExpression, selectSemverTag, tryParseFluxVersion, sortVe
 import { effectiveRefKind, usesHelmUnderscore, type OciSourceSpec, type RefKind, repositoryTargetOf } from './ociSourceSpec';
 import type { RepositoryReader, RepositoryTarget } from './registryCache';
 import { OfflineError } from './networkGate';
-import type { ArtifactFacts, FailureReason, Resolution, ResolutionFailure, ResolvedSource, TagCheck } from './resolution';
+import type { FailureReason, Resolution, ResolutionFailure, ResolvedSource, TagCheck } from './resolution';
 
 export interface ResolveOptions {
   /** Tags checked when looking for the ones at a pinned digest. */
@@ -236,5 +236,3 @@ export function short(digest: string): string {
   const i = digest.indexOf(':');
   return i < 0 ? digest.slice(0, 12) : `${digest.slice(0, i + 1)}${digest.slice(i + 1, i + 13)}`;
 }
-
-export type { ArtifactFacts };

@@ -14,9 +14,7 @@
  * their kinds to the set chosen, so FluxInstance and ResourceSet get validation and completion;
  * a kind the cluster's CRDs already give keeps the cluster's.
  */
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
   bundledFluxVersions,
@@ -31,7 +29,6 @@ import {
   type CrdObject,
   type SchemaSet,
 } from '../schema/schemaSet';
-import { walkFiles } from './walkFiles';
 
 export interface SchemaChoice {
   set: SchemaSet;
@@ -84,25 +81,6 @@ export function fluxFactsOfText(text: string, file: string): WorkspaceFluxFacts 
       if (typeof v === 'string' && v.trim())
         out.instances.push({ version: v.trim(), name: `${inst.metadata?.namespace ? `${inst.metadata.namespace}/` : ''}${inst.metadata?.name ?? '?'}`, file });
     }
-  }
-  return out;
-}
-
-/** Walks a folder (honouring .gitignore) for Flux CRDs and FluxInstances. */
-export async function scanFluxFacts(folder: string, signal?: AbortSignal): Promise<WorkspaceFluxFacts> {
-  const files = await walkFiles([folder], { cwd: folder, ...(signal ? { signal } : {}) });
-  const out: WorkspaceFluxFacts = { crds: [], instances: [] };
-  for (const f of files) {
-    if (signal?.aborted) break;
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch {
-      continue;
-    }
-    const facts = fluxFactsOfText(text, path.relative(folder, f).split(path.sep).join('/'));
-    out.crds.push(...facts.crds);
-    out.instances.push(...facts.instances);
   }
   return out;
 }

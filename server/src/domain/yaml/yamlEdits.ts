@@ -5,7 +5,7 @@
  * When the YAML is laid out in a way we cannot edit safely (flow mappings for
  * insertions), helpers answer undefined and the lint offers no fix.
  */
-import { isMap, stringify, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { stringify, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { TextEdit } from '../diagnostics';
 import type { ParsedDocument } from './parsedDocument';
 
@@ -96,8 +96,4 @@ export function mapIndent(doc: ParsedDocument, map: YAMLMap): string | undefined
   if (map.flow || map.items.length === 0) return undefined;
   const first = ((map.items[0] as Pair).key as Node | null)?.range?.[0];
   return first === undefined ? undefined : ' '.repeat(doc.lineIndex.positionAt(first).character);
-}
-
-export function isBlockMap(node: unknown): node is YAMLMap {
-  return !!node && isMap(node) && !(node as YAMLMap).flow;
 }

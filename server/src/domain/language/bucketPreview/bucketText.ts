@@ -16,8 +16,6 @@ export interface BucketThresholds {
   maxFiles: number;
 }
 
-export const defaultBucketThresholds: BucketThresholds = { maxBytes: 100 * 1024 * 1024, maxFiles: 5_000 };
-
 export type BucketState = { state: 'done'; preview: BucketPreview } | { state: 'failed'; error: BucketError } | { state: 'listing' } | { state: 'offline' };
 
 function where(b: BucketDocument): string {

@@ -10,7 +10,7 @@ import type { Range } from '../../text/lineIndex';
 import type { Resolution } from '../../resolution/resolution';
 import { short } from '../../resolution/resolveOciSource';
 import type { OciSourceDocument, RefField } from './ociSourceDocument';
-import { pinDigestEdits, upgradeEdits } from './resolutionEdits';
+import { pinDigestEdits } from './resolutionEdits';
 import { replaceScalar } from '../../yaml/yamlEdits';
 
 export function registryDiagnostics(src: OciSourceDocument, r: Resolution): Diagnostic[] {
@@ -99,5 +99,3 @@ function diagnosticsOf(src: OciSourceDocument, r: Resolution): Diagnostic[] {
 function withNearest(message: string, nearest: string[] | undefined, label = 'nearest tags'): string {
   return nearest?.length ? `${message} (${label}: ${nearest.join(', ')})` : message;
 }
-
-export { upgradeEdits };

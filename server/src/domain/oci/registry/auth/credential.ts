@@ -15,8 +15,6 @@ export interface CredentialSource {
   resolve(registry: string, signal?: AbortSignal): Promise<Credential | undefined>;
 }
 
-export const anonymous: Credential = { kind: 'anonymous' };
-
 /** `--creds user:password`; a value without ':' is a registry token, as in flux. */
 export function credentialFromFlag(value: string): Credential {
   const idx = value.indexOf(':');
