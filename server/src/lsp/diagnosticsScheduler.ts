@@ -128,7 +128,10 @@ export class DiagnosticsScheduler {
     for (let i = 0; i < yaml.documents.length; i++) {
       const d = yaml.documents[i]!;
       documentObjects(d.parsed);
-      if (ctx) perDocument[i] = documentDiagnostics(d.parsed, ctx);
+      // Until the first look is out, analyse as we parse; after it, only parse and read the objects:
+      // indexing this file usually changes the lint context (a chartRef, a Secret), which would
+      // make every document's lints run twice. The rest is analysed once, after indexing.
+      if (ctx && !partialSent) perDocument[i] = documentDiagnostics(d.parsed, ctx);
       if (performance.now() - sliceStart > sliceBudgetMs) {
         if (ctx && !partialSent && performance.now() - started > firstPublishAfterMs) {
           // First sight of a huge file: show what is known for the top of it now.
@@ -149,18 +152,19 @@ export class DiagnosticsScheduler {
       return;
     }
     const after = this.sink.analysisContext(key);
-    if (after.lint !== ctx.lint || after.isPatch !== ctx.isPatch) {
-      // The facts lints read across files changed with this file (a Secret's type, a chartRef): the other open files re-lint too.
-      if (after.lint !== ctx.lint && !objectsChanged) this.sink.objectsChanged(key);
-      ctx = after;
-      sliceStart = performance.now();
-      for (let i = 0; i < yaml.documents.length; i++) {
-        perDocument[i] = documentDiagnostics(yaml.documents[i]!.parsed, ctx);
-        if (performance.now() - sliceStart > sliceBudgetMs) {
-          await yieldToEventLoop();
-          if (stale()) return;
-          sliceStart = performance.now();
-        }
+    const contextChanged = after.lint !== ctx.lint || after.isPatch !== ctx.isPatch;
+    // The facts lints read across files changed with this file (a Secret's type, a chartRef): the other open files re-lint too.
+    if (after.lint !== ctx.lint && !objectsChanged) this.sink.objectsChanged(key);
+    if (contextChanged) ctx = after;
+    sliceStart = performance.now();
+    for (let i = 0; i < yaml.documents.length; i++) {
+      // Documents analysed above under the same context are done (and memoised on the parse anyway).
+      if (!contextChanged && perDocument[i]) continue;
+      perDocument[i] = documentDiagnostics(yaml.documents[i]!.parsed, ctx);
+      if (performance.now() - sliceStart > sliceBudgetMs) {
+        await yieldToEventLoop();
+        if (stale()) return;
+        sliceStart = performance.now();
       }
     }
     const out = this.collect(yaml, perDocument, yaml.documents.length);

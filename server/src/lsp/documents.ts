@@ -1,6 +1,7 @@
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
 import { YamlFile } from '../domain/yaml/yamlFile';
+import type { ParsedDocument } from '../domain/yaml/parsedDocument';
 import { fileKey } from './fileKeys';
 
 /** An open editor buffer and its YAML model. */
@@ -27,9 +28,12 @@ export interface OpenDocument {
 export class OpenDocuments {
   private readonly byKey = new Map<string, OpenDocument>();
 
-  open(uri: string, version: number, content: string): OpenDocument {
+  /** `known`: parses of this file made already (see `YamlFile.parse`). */
+  open(uri: string, version: number, content: string, known?: (key: string) => Iterable<ParsedDocument>): OpenDocument {
     const text = TextDocument.create(uri, 'yaml', version, content);
-    const doc: OpenDocument = { uri, key: fileKey(uri), version, text, yaml: YamlFile.parse(content), loneCarriageReturns: hasLoneCarriageReturn(content) };
+    const key = fileKey(uri);
+    const yaml = YamlFile.parse(content, undefined, known?.(key));
+    const doc: OpenDocument = { uri, key, version, text, yaml, loneCarriageReturns: hasLoneCarriageReturn(content) };
     this.byKey.set(doc.key, doc);
     return doc;
   }

@@ -171,7 +171,8 @@ export class HelmValues {
   diagnostics(uri: string): Diagnostic[] {
     const out: Diagnostic[] = [];
     try {
-      if (!this.host.settings().validation.enable) return out;
+      // Offline no chart is known, so nothing below could report: skip reading every release's source (thousands on a huge file).
+      if (!this.host.settings().validation.enable || this.offline()) return out;
       const doc = this.host.documents.get(uri);
       if (!doc) return out;
       const chartOf = (hr: HelmReleaseValues, file: string): ChartValues | undefined => {

@@ -1,14 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
 import { YamlFile } from '../domain/yaml/yamlFile';
+import type { ParsedDocument } from '../domain/yaml/parsedDocument';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { walkFiles, isYamlFile } from '../domain/workspace/walkFiles';
+import { readAhead, readManifest } from '../domain/workspace/readFiles';
 import { isKustomizationFile, patchPathsOf } from '../domain/workspace/patchFiles';
 import type { OpenDocuments } from './documents';
 import { keyOfPath } from './fileKeys';
 import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
 
-/** Files bigger than this are generated output, not manifests someone edits. */
-const maxFileBytes = 8 * 1024 * 1024;
 const maxFiles = 50_000;
 
 /**
@@ -19,6 +18,8 @@ const maxFiles = 50_000;
 export class WorkspaceIndexer {
   /** Patch files named by each kustomization file (keys), so patches are not held to required fields. */
   private readonly patchesByKustomization = new Map<string, Set<string>>();
+  /** Files being parsed right now: opening one of them takes over what is parsed already. */
+  private readonly parsing = new Map<string, YamlFile>();
 
   constructor(
     private readonly index: ObjectIndex,
@@ -26,11 +27,15 @@ export class WorkspaceIndexer {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** Indexes every YAML file under the folders; returns how many files were read. */
-  async indexFolders(folders: string[]): Promise<number> {
+  /**
+   * Indexes every YAML file under the folders; returns how many files were read. `sawText` is told
+   * each file's text as it is read (so other per-file scans need not read the workspace again).
+   */
+  async indexFolders(folders: string[], sawText?: (folder: string, file: string, text: string) => void): Promise<number> {
     let count = 0;
     let sliceStart = performance.now();
     for (const folder of folders) {
+      if (count >= maxFiles) break;
       let files: string[];
       try {
         files = await walkFiles([folder], { cwd: folder });
@@ -38,12 +43,14 @@ export class WorkspaceIndexer {
         this.log(`cannot index ${folder}: ${e instanceof Error ? e.message : String(e)}`);
         continue;
       }
-      for (const file of files) {
-        if (count >= maxFiles) {
-          this.log(`workspace index stopped at ${maxFiles} files`);
-          return count;
-        }
-        await this.indexFile(file);
+      if (count + files.length > maxFiles) {
+        this.log(`workspace index stopped at ${maxFiles} files`);
+        files = files.slice(0, maxFiles - count);
+      }
+      // Reads run ahead of the parsing (one read after another mostly waited on the file system).
+      for await (const { file, text } of readAhead(files)) {
+        if (text !== undefined) sawText?.(folder, file, text);
+        await this.indexText(file, text);
         count++;
         if (performance.now() - sliceStart > sliceBudgetMs) {
           await yieldToEventLoop();
@@ -56,22 +63,35 @@ export class WorkspaceIndexer {
 
   /** (Re-)reads one file from disk unless it is open in the editor. Returns true when its objects changed. */
   async indexFile(file: string): Promise<boolean> {
+    if (this.documents.byIndexKey(keyOfPath(file))) return false;
+    return this.indexText(file, await readManifest(file));
+  }
+
+  /** Indexes a file's text (undefined: gone or not indexable) unless the file is open in the editor. */
+  private async indexText(file: string, text: string | undefined): Promise<boolean> {
     const key = keyOfPath(file);
     if (this.documents.byIndexKey(key)) return false;
-    let text: string;
-    try {
-      const s = await stat(file);
-      if (!s.isFile() || s.size > maxFileBytes) return false;
-      text = await readFile(file, 'utf8');
-    } catch {
-      return this.index.removeFile(key);
-    }
+    if (text === undefined) return this.index.removeFile(key);
     if (isKustomizationFile(file)) this.patchesByKustomization.set(key, new Set(patchPathsOf(file, text).map(keyOfPath)));
-    const yaml = YamlFile.parse(text);
-    // Opened meanwhile: the editor's text wins, and its own validation parses it.
-    if (!(await parseInSlices(yaml, () => this.documents.byIndexKey(key) !== undefined))) return false;
+    // A file read again (closed in the editor, changed on disk) keeps the parses of unchanged documents.
+    const yaml = YamlFile.parse(text, undefined, this.index.parsesOf(key));
+    this.parsing.set(key, yaml);
+    try {
+      // Opened meanwhile: the editor's text wins, and its own validation parses it (reusing `parsesOf`).
+      if (!(await parseInSlices(yaml, () => this.documents.byIndexKey(key) !== undefined))) return false;
+    } finally {
+      if (this.parsing.get(key) === yaml) this.parsing.delete(key);
+    }
     if (this.documents.byIndexKey(key)) return false;
     return this.index.setFile(key, yaml);
+  }
+
+  /** Parses of a file already made: the index's, and those of a scan of it under way. */
+  parsesOf(key: string): ParsedDocument[] {
+    const out = this.index.parsesOf(key);
+    const scanning = this.parsing.get(key);
+    if (scanning) for (const d of scanning.documents) if (d.isParsed) out.push(d.parsed);
+    return out;
   }
 
   removeFile(file: string): boolean {

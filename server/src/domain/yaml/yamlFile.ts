@@ -13,8 +13,10 @@ export interface FileDocument {
 
 /** Holds one document's parse; shared between file versions while the document's text is unchanged. */
 class ParseCell {
-  private value: ParsedDocument | undefined;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private value?: ParsedDocument,
+  ) {}
   get isParsed(): boolean {
     return this.value !== undefined;
   }
@@ -47,11 +49,16 @@ export class YamlFile {
     readonly documents: FileDocument[],
   ) {}
 
-  static parse(text: string, previous?: YamlFile): YamlFile {
+  /**
+   * `known`: parses of the same file made elsewhere (the workspace index's, or its scan under way),
+   * reused for documents of identical text, so opening an indexed file parses nothing twice.
+   */
+  static parse(text: string, previous?: YamlFile, known?: Iterable<ParsedDocument>): YamlFile {
     const before = (previous?.documents ?? []) as LazyFileDocument[];
     // Most edits leave every other document where it was: compare in place first, and
     // only hash texts when documents were added, removed or reordered.
     let byText: Map<string, ParseCell> | undefined;
+    let knownByText: Map<string, ParsedDocument> | undefined;
     const cellFor = (slice: DocumentSlice): ParseCell => {
       const same = before[slice.index];
       if (same && same.slice.text === slice.text) return same.cell;
@@ -59,7 +66,13 @@ export class YamlFile {
         byText = new Map();
         for (const d of before) byText.set(d.slice.text, d.cell);
       }
-      return byText.get(slice.text) ?? new ParseCell(slice.text);
+      const cell = byText.get(slice.text);
+      if (cell) return cell;
+      if (known && !knownByText) {
+        knownByText = new Map();
+        for (const p of known) knownByText.set(p.text, p);
+      }
+      return new ParseCell(slice.text, knownByText?.get(slice.text));
     };
     const documents = splitDocuments(text).map((slice) => new LazyFileDocument(slice, cellFor(slice)));
     return new YamlFile(text, documents);
