@@ -10,7 +10,7 @@ export { isFluxApiVersion, splitApiVersion, fluxApiGroups } from './flux/apiGrou
 // Flux artifact format: layer building, annotations, manifest, safe extraction, tree diff (OCI-B)
 export * as artifact from './oci/artifact/index';
 // Schemas (LS-A)
-export { schemaForObject, schemaAtPath, knownKinds, servedVersionsOf, kindsOfGroup, retiredVersion, schemaFluxVersion } from './schema/schemaRegistry';
+export { schemaForObject, schemaAtPath, knownKinds, servedVersionsOf, kindsOfGroup, retiredVersion } from './schema/schemaRegistry';
 export type { KnownKind } from './schema/schemaRegistry';
 export { propertySchema, acceptsUnknownKeys } from './schema/schemaNode';
 export type { SchemaNode, SchemaType, SchemaValidationRule } from './schema/schemaNode';
@@ -19,7 +19,7 @@ export * as semver from './semver/index';
 export { compileRe2 } from './regex/re2';
 export type { Re2Regex, Re2CompileResult } from './regex/re2';
 // OCI references, registry client and artifact operations (OCI-A)
-export { parseArtifactUrl, parseRepositoryUrl, formatReference, referenceSelector, isValidTag, isDigest, InvalidReferenceError } from './oci/reference';
+export { parseArtifactUrl, parseRepositoryUrl, formatReference, referenceSelector, isValidTag, InvalidReferenceError } from './oci/reference';
 export { dockerHubRegistry, registryKey, registryHostName } from './oci/registryHost';
 export type { OciReference, RepositoryReference } from './oci/reference';
 export * as registry from './oci/registry/index';

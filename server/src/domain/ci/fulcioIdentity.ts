@@ -20,8 +20,6 @@ import { compileRe2 } from '../regex/re2';
 
 export type CiSystem = 'github' | 'gitlab';
 
-export const ciSystems: readonly CiSystem[] = ['github', 'gitlab'];
-
 /** The refs a pipeline runs on: exact branch names, and tags starting with a prefix (`v` for `v*`). */
 export interface RefPattern {
   branches: string[];
@@ -45,8 +43,6 @@ export interface CertificateIdentity {
 }
 
 export const githubIssuer = 'https://token.actions.githubusercontent.com';
-
-export const defaultHost: Record<CiSystem, string> = { github: 'github.com', gitlab: 'gitlab.com' };
 
 export function issuerOf(system: CiSystem, host: string): string {
   return system === 'github' ? githubIssuer : `https://${host}`;
@@ -126,11 +122,4 @@ export function validateRefName(name: string, what: string): void {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(name) || name.includes('..') || name.endsWith('/') || name.endsWith('.lock') || name.includes('//')) {
     throw new Error(`"${name}" is not a ${what} flux-oci can match exactly (letters, digits, '_', '.', '-', '/')`);
   }
-}
-
-/** True when Flux (Go MatchString on both regexes) would accept a certificate carrying `identity`. */
-export function identityMatches(regexes: IdentityRegexes, identity: CertificateIdentity): boolean {
-  const issuer = compileRe2(regexes.issuer);
-  const subject = compileRe2(regexes.subject);
-  return issuer.ok && subject.ok && issuer.regex.test(identity.issuer) && subject.regex.test(identity.subject);
 }

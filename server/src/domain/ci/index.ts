@@ -1,16 +1,5 @@
 // The Gitless CI pipeline (issue 17): Fulcio identities of CI jobs, matchOIDCIdentity regexes, generated workflows.
-export {
-  fulcioIdentity,
-  identityRegexes,
-  identityMatches,
-  issuerOf,
-  quoteMeta,
-  githubIssuer,
-  defaultHost,
-  ciSystems,
-  validateTarget,
-  validateRefName,
-} from './fulcioIdentity';
+export { fulcioIdentity, identityRegexes, issuerOf, quoteMeta, githubIssuer, validateTarget, validateRefName } from './fulcioIdentity';
 export type { CiSystem, RefPattern, CiIdentityTarget, CertificateIdentity, IdentityRegexes } from './fulcioIdentity';
 export { repositoryOfRemote } from './gitRemote';
 export type { RemoteRepository } from './gitRemote';

@@ -123,10 +123,6 @@ export function isValidTag(tag: string): boolean {
   return tagPattern.test(tag);
 }
 
-export function isDigest(value: string): boolean {
-  return digestPattern.test(value);
-}
-
 /**
  * Tags that hold signatures, attestations, SBOMs or referrers-API fallbacks (`sha256-<hex>`),
  * not artifacts: never listed as versions, never chosen by a semver range.

@@ -1,5 +1,5 @@
 import { propertySchema, type SchemaNode } from './schemaNode';
-import { activeSchemaSet, newestSchemaSet } from './schemaSet';
+import { activeSchemaSet } from './schemaSet';
 import { isFluxApiVersion, splitApiVersion } from '../flux/apiGroups';
 
 /**
@@ -50,9 +50,6 @@ const index: IndexFile = {
     return activeSchemaSet().index.retiredVersions;
   },
 };
-
-/** The newest Flux release flux-oci bundles schemas of, e.g. `v2.9.4` (the default set). */
-export const schemaFluxVersion: string = newestSchemaSet().index.flux;
 
 /** How the active schemas are named to the user, e.g. `Flux 2.8`. */
 export function activeSchemaLabel(): string {

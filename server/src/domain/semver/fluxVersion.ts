@@ -4,7 +4,6 @@
  * Masterminds alone would coerce them), then Masterminds' lenient parser.
  */
 import { Version, newVersion, splitN, SemverError, ErrInvalidSemVer } from './version';
-import type { Constraints } from './constraints';
 import { goSort } from './goSort';
 
 /** fluxcd/pkg/version `ParseVersion`. Throws SemverError. */
@@ -36,14 +35,4 @@ export function sortVersionsDescending(versions: Version[]): Version[] {
     },
   });
   return vs;
-}
-
-/** fluxcd/pkg/version `Sort`: parseable tags matching `c` (all when null), highest first, as original strings. */
-export function sortTags(c: Constraints | null, tags: readonly string[]): string[] {
-  const versions: Version[] = [];
-  for (const t of tags) {
-    const v = tryParseFluxVersion(t);
-    if (v && (c === null || c.check(v))) versions.push(v);
-  }
-  return sortVersionsDescending(versions).map((v) => v.original);
 }

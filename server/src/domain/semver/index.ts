@@ -1,6 +1,6 @@
-export { Version, SemverError, newVersion, tryNewVersion, strictNewVersion } from './version';
+export { Version, SemverError, newVersion, strictNewVersion } from './version';
 export { Constraints, newConstraint, parseConstraintExpression } from './constraints';
-export { parseFluxVersion, tryParseFluxVersion, sortVersionsDescending, sortTags } from './fluxVersion';
+export { parseFluxVersion, tryParseFluxVersion, sortVersionsDescending } from './fluxVersion';
 export { selectSemverTag } from './selectTag';
 export type { SelectSemverOptions, SemverSelection } from './selectTag';
 export { goSort } from './goSort';

@@ -87,16 +87,6 @@ export function newVersion(v: string): Version {
   return new Version(major, minor, patch, pre, metadata, v);
 }
 
-/** `newVersion` that answers null instead of throwing. */
-export function tryNewVersion(v: string): Version | null {
-  try {
-    return newVersion(v);
-  } catch (e) {
-    if (e instanceof SemverError) return null;
-    throw e;
-  }
-}
-
 /** Masterminds `StrictNewVersion`: exactly `MAJOR.MINOR.PATCH[-pre][+meta]`, no `v`, no leading zeros. */
 export function strictNewVersion(v: string): Version {
   if (v.length === 0) throw new SemverError(ErrEmptyString);

@@ -10,7 +10,7 @@ export { loadCosignPrivateKey } from './cosignPrivateKey';
 export { identityMatches } from './identity';
 export { legacySignatureTag, SignatureMediaType, SignatureAnnotation } from './cosignLayout';
 export { SignatureError } from './types';
-export { verifyNotation, notationTrustFromEntries, isCaKey } from './notation';
+export { verifyNotation, isCaKey } from './notation';
 export type {
   NotationTrust,
   VerificationPolicy,

@@ -19,7 +19,6 @@ import type { RegistryClient } from '../../oci/registry/client';
 import type { RepositoryReference } from '../../oci/reference';
 import type { NotationTrust, VerificationResult, SignatureFormat } from '../types';
 import { applicableStatement, cleanTrustPolicy, parseTrustPolicy, validateTrustPolicy, verificationLevelOf, TrustPolicyError } from './trustPolicy';
-import { isCaKey } from './trustStore';
 import { fetchNotarySignature, listNotarySignatures } from './discovery';
 import { verifyNotarySignature, type SignatureOutcome } from './verifySignature';
 import { NotationMediaType } from './envelope';
@@ -142,14 +141,4 @@ export async function verifyNotation(
         : `verification could not run: ${(err as Error).message ?? String(err)}`;
     return notVerified(message);
   }
-}
-
-/** The trust material of a Secret's entries (names and values), as source-controller reads it. */
-export function notationTrustFromEntries(source: string, entries: Array<{ key: string; value: string | Uint8Array }>): NotationTrust {
-  const policy = entries.find((e) => e.key === 'trustpolicy.json');
-  return {
-    source,
-    ...(policy ? { trustPolicyJson: typeof policy.value === 'string' ? policy.value : Buffer.from(policy.value).toString('utf8') } : {}),
-    certificates: entries.filter((e) => isCaKey(e.key)).map((e) => ({ name: e.key, data: e.value })),
-  };
 }
