@@ -18,6 +18,22 @@ import { SOURCE_GROUP } from '../../flux/apiGroups';
 export type RefField = 'tag' | 'semver' | 'semverFilter' | 'digest';
 const refFields: RefField[] = ['tag', 'semver', 'semverFilter', 'digest'];
 
+/**
+ * The cluster object whose status says what runs from a source, when that is not the
+ * document's own OCIRepository: drift compares its revision with what the registry resolves now.
+ */
+export interface DeployedAt {
+  kind: 'OCIRepository' | 'FluxInstance';
+  /** `group/version` to read it with. */
+  apiVersion: string;
+  /** Unset: the kube context's namespace (where `kubectl apply` puts an object without one). */
+  namespace?: string;
+  /** Unset: named after its namespace (Flux Operator names the sync source so, as `flux bootstrap` does). */
+  name?: string;
+  /** The status field holding the revision in use. */
+  revisionField: readonly string[];
+}
+
 export interface OciSourceDocument {
   doc: ParsedDocument;
   spec: OciSourceSpec;
@@ -49,6 +65,8 @@ export interface OciSourceDocument {
    * the registry holds, as information.
    */
   unverified?: string;
+  /** Where the cluster shows this source's revision, when it is not the document's own OCIRepository (FluxInstance sources). */
+  deployedAt?: DeployedAt;
 }
 
 export function readOciSource(doc: ParsedDocument): OciSourceDocument | undefined {

@@ -9,7 +9,7 @@ import type { ParsedDocument } from '../../yaml/parsedDocument';
 import { containsPosition, type Position } from '../../text/lineIndex';
 import { embeddedObjects, literalInputSets } from '../../flux/resourceSet';
 import { fluxOperatorGroup } from '../../flux/fluxOperator';
-import { splitApiVersion } from '../../flux/apiGroups';
+import { SOURCE_GROUP, splitApiVersion } from '../../flux/apiGroups';
 import { mapAt, pairOf, stringNodeAt } from '../../yaml/yamlNodes';
 import { isTemplated } from '../../flux/fluxObject';
 import { providers, type Provider } from '../../oci/registry/auth/cloudProviders';
@@ -82,6 +82,18 @@ function readDistributionArtifact(doc: ParsedDocument, spec: YAMLMap | undefined
     urlRange: doc.lineIndex.rangeOf(node.range[0], node.range[1]),
     fields: {},
     origin: 'FluxInstance spec.distribution.artifact',
+    // the operator records the digest of the manifests artifact it last pulled
+    ...(doc.identity.name
+      ? {
+          deployedAt: {
+            kind: 'FluxInstance' as const,
+            apiVersion: doc.identity.apiVersion!,
+            ...(doc.identity.namespace ? { namespace: doc.identity.namespace } : {}),
+            name: doc.identity.name,
+            revisionField: ['status', 'lastArtifactRevision'],
+          },
+        }
+      : {}),
   };
 }
 
@@ -90,6 +102,7 @@ function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocu
   const urlNode = stringNodeAt(sync, 'url');
   if (!urlNode?.range || isTemplated(urlNode.value) || !urlNode.value.startsWith('oci://')) return undefined;
   const ref: OciSourceRef = {};
+  const syncName = stringNodeAt(sync, 'name')?.value;
   const out: OciSourceDocument = {
     doc,
     spec: { url: urlNode.value.trim(), ref },
@@ -101,6 +114,15 @@ function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocu
     refValuePath: ['spec', 'sync', 'ref'],
     unverified: 'FluxInstance `spec.sync` has no `verify` field: the OCIRepository Flux Operator generates from it checks no signature',
   };
+  // the OCIRepository the operator generates: in the FluxInstance's namespace, named after it unless sync.name says otherwise
+  if (!syncName || !isTemplated(syncName))
+    out.deployedAt = {
+      kind: 'OCIRepository',
+      apiVersion: `${SOURCE_GROUP}/v1`,
+      ...(doc.identity.namespace ? { namespace: doc.identity.namespace } : {}),
+      ...(syncName ? { name: syncName } : {}),
+      revisionField: ['status', 'artifact', 'revision'],
+    };
   const refPair = pairOf(sync, 'ref');
   const refNode = stringNodeAt(sync, 'ref');
   if (refPair?.key?.range && refNode?.range && refNode.value !== '') {
