@@ -10,7 +10,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseSchemas, describeChoice, fluxFactsOfText, type SchemaChoice, type WorkspaceFluxFacts } from '../domain/workspace/fluxVersion';
-import { walkFiles } from '../domain/workspace/walkFiles';
 import { ClusterSchemas } from '../domain/cluster/clusterSchemas';
 import { KubeClient } from '../domain/cluster/kubeClient';
 import { loadClusterAccess } from '../domain/cluster/kubeConfig';
@@ -31,6 +30,8 @@ export interface SchemaSelectionHost {
 export class SchemaSelection {
   /** folder → file (absolute) → what it says about Flux (only files that say something). */
   private readonly facts = new Map<string, Map<string, WorkspaceFluxFacts>>();
+  /** Facts of folders being indexed, until `scanned`. */
+  private readonly scanning = new Map<string, Map<string, WorkspaceFluxFacts>>();
   private readonly choices = new Map<string, SchemaChoice>();
   private cluster: ClusterSchemas | undefined;
   /** The last set read per kube context: switching back shows it at once while the fresh read runs. */
@@ -42,22 +43,24 @@ export class SchemaSelection {
 
   constructor(private readonly host: SchemaSelectionHost) {}
 
-  /** Reads the Flux facts of the folders' YAML files (after they are indexed; cheap for files that mention no CRD). */
-  async scan(folders: readonly string[]): Promise<void> {
+  /**
+   * A workspace file's text as the indexer read it: what it says about Flux is kept for `scanned`
+   * (the workspace is read once, by the indexer; cheap for files that mention no CRD).
+   */
+  sawFile(folder: string, file: string, text: string): void {
+    const facts = factsOfText(text, file, folder);
+    if (!facts) return;
+    const byFile = this.scanning.get(folder) ?? new Map<string, WorkspaceFluxFacts>();
+    this.scanning.set(folder, byFile);
+    byFile.set(file, facts);
+  }
+
+  /** Every file of these folders was shown to `sawFile`: their facts replace the old ones, then re-decide. */
+  scanned(folders: readonly string[]): void {
     this.settingsChanged(false);
     for (const folder of folders) {
-      const byFile = new Map<string, WorkspaceFluxFacts>();
-      let files: string[];
-      try {
-        files = await walkFiles([folder], { cwd: folder });
-      } catch {
-        continue;
-      }
-      for (const f of files) {
-        const facts = await readFacts(f, folder);
-        if (facts) byFile.set(f, facts);
-      }
-      this.facts.set(folder, byFile);
+      this.facts.set(folder, this.scanning.get(folder) ?? new Map<string, WorkspaceFluxFacts>());
+      this.scanning.delete(folder);
     }
     this.recompute();
   }
@@ -216,6 +219,10 @@ async function readFacts(file: string, folder: string): Promise<WorkspaceFluxFac
   } catch {
     return undefined;
   }
+  return factsOfText(text, file, folder);
+}
+
+function factsOfText(text: string, file: string, folder: string): WorkspaceFluxFacts | undefined {
   const facts = fluxFactsOfText(text, path.relative(folder, file).split(path.sep).join('/'));
   return facts.crds.length || facts.instances.length ? facts : undefined;
 }

@@ -177,7 +177,8 @@ class FluxLanguageServer {
     c.onInitialized(() => this.guardVoid('initialized', () => this.handleInitialized()));
     c.onDidOpenTextDocument((p) =>
       this.guardVoid('didOpen', () => {
-        const doc = this.documents.open(p.textDocument.uri, p.textDocument.version, p.textDocument.text);
+        // The workspace scan may have parsed this file already (or be parsing it): its parses are reused.
+        const doc = this.documents.open(p.textDocument.uri, p.textDocument.version, p.textDocument.text, (key) => this.indexer.parsesOf(key));
         this.diagnostics.schedule(doc.key, 0);
       }),
     );
@@ -310,17 +311,27 @@ class FluxLanguageServer {
     void this.indexFolders(this.workspaceFolders);
   }
 
+  /**
+   * Indexes the folders (one read of each file serves the object index and the Flux-version facts).
+   * Shown as work-done progress "Indexing the workspace": its end says cross-file references and
+   * "not found in the workspace" notes are final (the open files are re-checked right after).
+   */
   private indexFolders(folders: string[]): Promise<void> {
     if (folders.length === 0) return this.workspaceReady;
     const started = performance.now();
+    let endProgress: (() => void) | undefined;
     this.workspaceReady = this.workspaceReady
-      .then(() => this.indexer.indexFolders(folders))
-      .then(async (n) => (await this.schemas.scan(folders), n))
+      .then(() => {
+        endProgress = this.beginProgress('Indexing the workspace');
+        return this.indexer.indexFolders(folders, (folder, file, text) => this.schemas.sawFile(folder, file, text));
+      })
       .then((n) => {
+        this.schemas.scanned(folders);
         this.log(`indexed ${n} YAML files in ${Math.round(performance.now() - started)} ms`);
         this.diagnostics.scheduleAll(0);
       })
-      .catch((e: unknown) => this.logError('workspace index', e));
+      .catch((e: unknown) => this.logError('workspace index', e))
+      .finally(() => endProgress?.());
     return this.workspaceReady;
   }
 
@@ -450,7 +461,7 @@ class FluxLanguageServer {
 
   // ---------- plumbing ----------
 
-  /** Work-done progress for long validations (huge files), when the editor shows it. */
+  /** Work-done progress for long work (workspace indexing, huge files), when the editor shows it. */
   private beginProgress(title: string): () => void {
     if (!this.supportsWorkDoneProgress) return () => undefined;
     let ended = false;

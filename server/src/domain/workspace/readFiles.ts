@@ -14,6 +14,13 @@ export async function readManifest(file: string, maxBytes = maxManifestBytes): P
   }
 }
 
+/** One file of `readAhead`: its text, or undefined with the error the read threw (if it threw). */
+export interface FileRead {
+  file: string;
+  text: string | undefined;
+  error?: unknown;
+}
+
 /**
  * The files' texts in order, with up to `depth` reads in flight ahead of the one being consumed.
  * Reading a workspace one file after another waits on the file system most of the time (5,000
@@ -23,11 +30,19 @@ export async function* readAhead(
   files: readonly string[],
   depth = 16,
   read: (file: string) => Promise<string | undefined> = readManifest,
-): AsyncGenerator<{ file: string; text: string | undefined }> {
-  const pending: Promise<string | undefined>[] = [];
+): AsyncGenerator<FileRead> {
+  const pending: Promise<FileRead>[] = [];
   let next = 0;
   for (let i = 0; i < files.length; i++) {
-    while (next < files.length && next < i + depth) pending.push(read(files[next++]!).catch(() => undefined));
-    yield { file: files[i]!, text: await pending.shift()! };
+    while (next < files.length && next < i + depth) {
+      const file = files[next++]!;
+      pending.push(
+        read(file).then(
+          (text) => ({ file, text }),
+          (error: unknown) => ({ file, text: undefined, error }),
+        ),
+      );
+    }
+    yield await pending.shift()!;
   }
 }
