@@ -29,6 +29,7 @@ import {
   type BatchAction,
   type FleetContextStatus,
   type FleetRow,
+  type FleetTree,
   type FluxTreeNode,
   type ObjectArgs,
 } from '../../server/src/protocol/clusterMessages';
@@ -72,6 +73,28 @@ function targets(nodes: readonly Node[]): ObjectArgs[] {
   return out;
 }
 
+/**
+ * The whole fleet view, asked page by page (the server answers about 500 placements at a
+ * time so no one answer holds it up). Pages of another version mean the view changed meanwhile:
+ * start over; after a few tries (clusters busy reconciling) the pages are shown as they came, and
+ * the change's own `clusterChanged` refreshes the view again.
+ */
+async function fleetView(client: LanguageClient): Promise<FleetTree | { ok: false; error: string } | null> {
+  for (let attempt = 0; ; attempt++) {
+    const first = await runServerCommand(client, clusterCommands.fleetTree, undefined);
+    if (!first || 'ok' in first) return first;
+    const rows = [...first.rows];
+    let page = first;
+    while (page.next !== undefined) {
+      const next = await runServerCommand(client, clusterCommands.fleetTree, { offset: page.next });
+      if (!next || 'ok' in next) return next;
+      page = next;
+      rows.push(...page.rows);
+    }
+    if (page.version === first.version || attempt >= 2) return { ...page, rows, offset: 0 };
+  }
+}
+
 class ClusterTreeProvider implements TreeDataProvider<Node> {
   private readonly changed = new EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -101,7 +124,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node) return [];
     const client = this.client();
     if (!client?.isRunning()) return [];
-    const answer = await runServerCommand(client, clusterCommands.fleetTree, undefined);
+    const answer = await fleetView(client);
     const failed = answer && 'ok' in answer ? answer : undefined;
     const fleet = answer && !('ok' in answer) ? answer : undefined;
     this.error = failed?.error ?? (answer ? undefined : 'the language server did not answer');

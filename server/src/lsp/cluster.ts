@@ -26,7 +26,7 @@ import {
 import type { CommandRegistry } from './commandRegistry';
 import type { KubeClient, KubeObject } from '../domain/cluster/kubeClient';
 import { listKubeContexts, useKubeContext } from '../domain/cluster/kubeConfig';
-import { Fleet, deploymentsMarkdown, groupFleet, placementDrift, whereDeployed, type FleetTrees } from '../domain/cluster/fleet';
+import { Fleet, deploymentsMarkdown, groupFleetInSlices, placementDrift, whereDeployed, type FleetTrees } from '../domain/cluster/fleet';
 import { runBatch } from '../domain/cluster/batch';
 import { fluxKindInfo, objectPath, type ObjectRef } from '../domain/cluster/fluxKinds';
 import { reconcile, withSourceByDefault } from '../domain/cluster/reconcile';
@@ -36,7 +36,8 @@ import { applyPlan, planApply } from '../domain/cluster/applyObjects';
 import { objectEvents } from '../domain/cluster/events';
 import type { FluxInventory, FluxObjectSummary } from '../domain/cluster/fluxInventory';
 import { compareDrift } from '../domain/cluster/drift';
-import { ociSourcesAt, readOciSource, sourcePartAt } from '../domain/language/liveResolution/index';
+import { ociSourcesAt, readOciSource, readOciSources, sourcePartAt } from '../domain/language/liveResolution/index';
+import { deployedDriftLenses } from './deployedDriftLenses';
 import { YamlFile } from '../domain/yaml/yamlFile';
 import type { OciSourceSpec } from '../domain/resolution/ociSourceSpec';
 import type { ResolutionService } from '../domain/resolution/resolutionService';
@@ -63,7 +64,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /**
  * A fleet row as the client needs it: serialising the answer is the fleet view's largest cost
- * (a 6 × 500 bench spent most of its busy time in JSON.stringify), so the placements drop what
+ * (a 6 × 500 bench spent most of its busy time in JSON.stringify; hence also pages of about
+ * `placementsPerPage`, each its own answer), so the placements drop what
  * the row already says (`url`) or only the server uses (`sourceRef`). `ociSource` stays: the
  * view's "Compare with Registry" compares the cluster's revision with what that spec resolves to.
  */
@@ -75,10 +77,21 @@ function leanRow(row: FleetRow): FleetRow {
   return { ...row, placements: row.placements.map((p) => ({ ...p, node: lean(p.node) })) };
 }
 
+/** About this many placements per page of `flux-oci.fleetTree` (~0.2 MB of JSON, a few ms to serialise). */
+const placementsPerPage = 500;
+
 /** How long a hover waits for the clusters before answering without "deployed on". */
 const hoverBudgetMs = 800;
 /** How long the fleet view waits for the registry before showing rows without drift (it follows later). */
 const driftBudgetMs = 1_500;
+
+/** A whole fleet view, what it was built from (`key`), and its version as the pages say it. */
+interface BuiltFleet {
+  key: string;
+  contexts: FleetTree['contexts'];
+  rows: FleetRow[];
+  version: number;
+}
 
 export interface ClusterHost {
   connection: Connection;
@@ -101,7 +114,9 @@ export class ClusterFeatures {
   /** Registry answers so far (drift depends on them) and the last fleet answer with what it was built from. */
   private resolutions = 0;
   private hookedService: ResolutionService | undefined;
-  private lastFleet: { key: string; answer: FleetTree } | undefined;
+  /** The last fleet view built (pages are cut from it). */
+  private lastFleet: BuiltFleet | undefined;
+  private fleetVersions = 0;
 
   constructor(private readonly host: ClusterHost) {
     this.fleet = new Fleet({
@@ -285,6 +300,24 @@ export class ClusterFeatures {
   private async fleetTree(arg: Record<string, unknown>): Promise<FleetTree> {
     const names = this.selectedContexts(arg);
     if (names.length === 0) this.fleet.current(); // throws with what to do: no current context
+    const built = await this.fleetRows(names);
+    const total = built.rows.length;
+    const offset = Math.min(total, Math.max(0, Math.floor(Number(arg['offset']) || 0)));
+    const given = Math.floor(Number(arg['limit']) || 0);
+    const limit = given > 0 ? given : Math.max(1, Math.floor(placementsPerPage / Math.max(1, names.length)));
+    const end = Math.min(total, offset + limit);
+    return {
+      contexts: built.contexts,
+      rows: built.rows.slice(offset, end).map(leanRow),
+      offset,
+      total,
+      ...(end < total ? { next: end } : {}),
+      version: built.version,
+    };
+  }
+
+  /** The whole fleet view's rows: the last ones when nothing changed, else grouped again (in slices). */
+  private async fleetRows(names: readonly string[]): Promise<BuiltFleet> {
     const view = await this.fleet.view(names);
     const service = this.host.resolution();
     if (this.hookedService !== service) {
@@ -294,7 +327,7 @@ export class ClusterFeatures {
     }
     // Nothing changed since the last answer (no watch event, no state change, no registry answer): reuse it.
     const keyNow = (): string => `${view.signature}#${this.resolutions}#${service.offline}`;
-    if (view.signature && this.lastFleet?.key === keyNow()) return this.lastFleet.answer;
+    if (view.signature && this.lastFleet?.key === keyNow()) return this.lastFleet;
     // Drift needs the registry's answer for each cluster's spec: wait a little for the cold ones,
     // then answer; a late answer refreshes the view once (clusterChanged).
     const specs = new Map<string, OciSourceSpec>();
@@ -318,14 +351,13 @@ export class ClusterFeatures {
     }
     const key = keyNow();
     const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
-    // Grouping thousands of placements and serialising the answer are each a long step: give
-    // the event loop a turn before and between them (other requests, watch events).
+    // Thousands of placements: grouped in slices, each page serialised on its own.
     await nextTurn();
-    const rows = groupFleet(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec))).map(leanRow);
-    const answer = { contexts: view.contexts, rows };
-    this.lastFleet = { key, answer };
-    await nextTurn();
-    return answer;
+    const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
+    // Another ask may have built the same view meanwhile: keep its version so its pages still fit.
+    if (this.lastFleet?.key === key) return this.lastFleet;
+    this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions };
+    return this.lastFleet;
   }
 
   private async whereDeployedCommand(arg: WhereDeployedArgs): Promise<{ ok: true } & WhereDeployedResult> {
@@ -461,13 +493,27 @@ export class ClusterFeatures {
       const src = readOciSource(d.parsed);
       return src ? [{ d, src }] : [];
     });
-    if (sources.length === 0) return [];
+    // FluxInstance sources: what runs from them is on another object (the generated OCIRepository, the instance's status)
+    const deployed = doc.yaml.documents.flatMap((d) =>
+      readOciSources(d.parsed)
+        .filter((src) => src.deployedAt)
+        .map((src) => ({ startLine: d.slice.startLine, src })),
+    );
+    if (sources.length === 0 && deployed.length === 0) return [];
     let client: KubeClient;
     try {
       client = this.kube();
     } catch {
       return []; // no cluster configured: no lens (the error is shown by commands)
     }
+    const operatorLenses = await deployedDriftLenses(deployed, {
+      client,
+      service: this.host.resolution(),
+      reconcileCommand: clusterCommands.reconcile.command,
+      token,
+      ...(this.lensRefreshSupported ? { refresh: () => void this.host.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined) } : {}),
+    });
+    if (sources.length === 0) return operatorLenses;
     let byKey: Map<string, FluxObjectSummary>;
     try {
       const inventory = this.watchInventory();
@@ -513,6 +559,6 @@ export class ClusterFeatures {
           : { title: drift.state === 'drifted' ? `${drift.text} — reconcile` : drift.text, command: clusterCommands.reconcile.command, arguments: args };
       lenses.push({ range: { start: range.start, end: range.start }, command });
     }
-    return lenses;
+    return [...operatorLenses, ...lenses];
   }
 }

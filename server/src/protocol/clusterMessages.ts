@@ -88,12 +88,27 @@ export interface ApplyResult {
 export interface FleetTreeArgs {
   /** Which contexts; default: the `flux-oci.cluster.contexts` setting (none: the current context; `*`: all). */
   contexts?: string[];
+  /** The first row of the page (default 0): the view is answered in pages, see `FleetTree.next`. */
+  offset?: number;
+  /** At most this many rows (default: as many as make about 500 placements). */
+  limit?: number;
 }
 
-/** The fleet view: each context's state, and one row per source across the contexts. */
+/**
+ * One page of the fleet view: each context's state, and rows (one per source across the
+ * contexts) from `offset`. Ten clusters of 500 sources in one answer would hold the server's
+ * event loop for hundreds of milliseconds while it is serialised; pages keep each step short.
+ */
 export interface FleetTree {
   contexts: FleetContextStatus[];
   rows: FleetRow[];
+  offset: number;
+  /** Rows in the whole view. */
+  total: number;
+  /** Where the next page starts; absent on the last page. */
+  next?: number;
+  /** Changes whenever the view does: pages of different versions do not belong together (ask from 0 again). */
+  version: number;
 }
 
 export type BatchAction = 'reconcile' | 'suspend' | 'resume';

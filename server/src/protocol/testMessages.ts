@@ -8,6 +8,11 @@ export interface EventLoopDelayReport {
   /** Longest time the event loop was blocked since the last report (timer lateness, ms). */
   maxMs: number;
   p99Ms: number;
+  /**
+   * The most CPU time the server's main thread spent between two 5 ms probe ticks: a block's own
+   * work, without what a loaded machine's scheduler adds to `maxMs`.
+   */
+  maxCpuMs?: number;
 }
 
 export interface HeapReport {

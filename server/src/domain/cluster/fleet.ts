@@ -176,6 +176,8 @@ export class Fleet {
         if (info?.namespace) status.namespace = info.namespace;
         const failed = (message: string) => ({ status: { ...status, state: 'error' as const, message }, nodes: [] });
         if (!info) return failed(`context "${name}" is not in the kubeconfig`);
+        // A new context reads the kubeconfig and opens its connections in its own event-loop turn.
+        if (!this.members.has(name)) await this.nextTurn();
         let inventory: FluxInventory;
         try {
           inventory = this.inventory(name);
@@ -386,7 +388,41 @@ export function placementDrift(node: FluxTreeNode, resolve: (spec: OciSourceSpec
  * contexts' trees, the same `kind/namespace/name` in several clusters being the same row.
  */
 export function groupFleet(trees: FleetTrees['trees'], answered: ReadonlySet<string>, driftOf?: (node: FluxTreeNode) => FleetPlacement['drift']): FleetRow[] {
+  const steps = groupFleetSteps(trees, answered, driftOf);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `groupFleet` giving the event loop a turn every few hundred placements: ten clusters of 500
+ * sources are 5,000 placements, too many for one synchronous step of a language server.
+ */
+export async function groupFleetInSlices(
+  trees: FleetTrees['trees'],
+  answered: ReadonlySet<string>,
+  driftOf?: (node: FluxTreeNode) => FleetPlacement['drift'],
+): Promise<FleetRow[]> {
+  const steps = groupFleetSteps(trees, answered, driftOf);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** How many placements one slice of grouping handles before it yields. */
+const placementsPerSlice = 500;
+
+/** The grouping, yielding after each slice of about `placementsPerSlice` placements. */
+function* groupFleetSteps(
+  trees: FleetTrees['trees'],
+  answered: ReadonlySet<string>,
+  driftOf?: (node: FluxTreeNode) => FleetPlacement['drift'],
+): Generator<void, FleetRow[]> {
   const rows = new Map<string, FleetRow>();
+  let done = 0;
   for (const { context, nodes } of trees) {
     for (const node of nodes) {
       const id = `${node.ref.kind}/${node.ref.namespace}/${node.ref.name}`;
@@ -398,31 +434,41 @@ export function groupFleet(trees: FleetTrees['trees'], answered: ReadonlySet<str
       if (!row.url && node.url) row.url = node.url;
       const drift = driftOf?.(node);
       row.placements.push({ context, node, ...(drift ? { drift } : {}) });
+      if (++done % placementsPerSlice === 0) yield;
     }
   }
   const order = [...trees.map((t) => t.context)];
+  done = 0;
   for (const row of rows.values()) {
-    const present = new Set(row.placements.map((p) => p.context));
-    row.absent = order.filter((c) => answered.has(c) && !present.has(c));
-    row.agree = new Set(row.placements.map((p) => revisionKey(p.node.revision))).size <= 1;
-    row.drifted = row.placements.filter((p) => p.drift?.state === 'drifted').length;
-    const n = row.placements.length;
-    const parts: string[] = [];
-    if (row.agree)
-      parts.push(
-        `${revisionLabel(row.placements[0]?.node.revision)}${order.length > 1 ? ` on ${n === 1 ? row.placements[0]!.context : `${n} clusters`}` : ''}`,
-      );
-    else {
-      // Tags alone may not tell them apart (a tag moved): then each with its short digest.
-      const labels = row.placements.map((p) => revisionLabel(p.node.revision));
-      const full = new Set(labels).size < labels.length;
-      parts.push(row.placements.map((p, i) => `${p.context} ${full ? fullLabel(p.node.revision) : labels[i]}`).join(' · '));
+    summarizeRow(row, order, answered);
+    done += row.placements.length;
+    if (done >= placementsPerSlice) {
+      done = 0;
+      yield;
     }
-    if (row.drifted) parts.push(`${row.drifted} behind the registry`);
-    if (row.absent.length) parts.push(`not on ${row.absent.join(', ')}`);
-    row.summary = parts.join(' · ');
   }
   return [...rows.values()].sort((a, b) => compareRefs(a.ref, b.ref));
+}
+
+/** A row's `absent`, `agree`, `drifted` and one-line `summary`, from its placements. */
+function summarizeRow(row: FleetRow, order: readonly string[], answered: ReadonlySet<string>): void {
+  const present = new Set(row.placements.map((p) => p.context));
+  row.absent = order.filter((c) => answered.has(c) && !present.has(c));
+  row.agree = new Set(row.placements.map((p) => revisionKey(p.node.revision))).size <= 1;
+  row.drifted = row.placements.filter((p) => p.drift?.state === 'drifted').length;
+  const n = row.placements.length;
+  const parts: string[] = [];
+  if (row.agree)
+    parts.push(`${revisionLabel(row.placements[0]?.node.revision)}${order.length > 1 ? ` on ${n === 1 ? row.placements[0]!.context : `${n} clusters`}` : ''}`);
+  else {
+    // Tags alone may not tell them apart (a tag moved): then each with its short digest.
+    const labels = row.placements.map((p) => revisionLabel(p.node.revision));
+    const full = new Set(labels).size < labels.length;
+    parts.push(row.placements.map((p, i) => `${p.context} ${full ? fullLabel(p.node.revision) : labels[i]}`).join(' · '));
+  }
+  if (row.drifted) parts.push(`${row.drifted} behind the registry`);
+  if (row.absent.length) parts.push(`not on ${row.absent.join(', ')}`);
+  row.summary = parts.join(' · ');
 }
 
 // ---------- where is this deployed ----------

@@ -79,6 +79,21 @@ export function compareRefs(a: ObjectRef, b: ObjectRef): number {
 
 const key = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
 
+/** Objects per page of the inventory's lists (client-go's reflector asks for 500). */
+const listPageSize = 250;
+
+let startTurns: Promise<void> = Promise.resolve();
+/**
+ * One event-loop turn per list+watch loop that starts, across every inventory: a fleet of ten
+ * clusters starts seventy of them (requests, TLS connections) and in one step they held up the
+ * language server for hundreds of milliseconds.
+ */
+function startTurn(): Promise<void> {
+  const turn = startTurns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  startTurns = turn;
+  return turn;
+}
+
 /** Sources at the top (sorted by namespace/name), consumers under the source they read; orphans at the top. */
 export function buildFluxTree(objects: Iterable<FluxObjectSummary>): FluxTreeNode[] {
   const nodes = new Map<string, FluxTreeNode>();
@@ -179,7 +194,7 @@ export class FluxInventory {
 
   /** Follows a kind in the background; resolves after its first list was tried. */
   private follow(info: FluxKindInfo): Promise<void> {
-    return new Promise<void>((firstTried) => void this.run(info, firstTried));
+    return new Promise<void>((firstTried) => void startTurn().then(() => this.run(info, firstTried)));
   }
 
   private async run(info: FluxKindInfo, firstTried: () => void): Promise<void> {
@@ -190,12 +205,21 @@ export class FluxInventory {
     let failures = 0;
     let listedOnce = false;
     const relist = async (): Promise<string | undefined> => {
-      // One attempt: this loop does its own retrying, and tree() must not wait on retries.
-      const list = await this.client.list(path, undefined, signal, { retryForMs: 0 });
+      // In pages, as client-go's reflector lists: parsing thousands of objects in one answer would
+      // hold up the event loop (ten clusters list at once). The kind's objects are swapped in whole.
+      const fresh = new Map<string, FluxObjectSummary>();
+      let next: string | undefined;
+      let version: string | undefined;
+      do {
+        // One attempt: this loop does its own retrying, and tree() must not wait on retries.
+        const list = await this.client.list(path, { limit: listPageSize, ...(next ? { continue: next } : {}) }, signal, { retryForMs: 0 });
+        for (const o of list.items) fresh.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
+        next = list.metadata.continue || undefined;
+        version = list.metadata.resourceVersion;
+      } while (next);
       for (const k of [...this.objects.keys()]) if (k.startsWith(prefix)) this.objects.delete(k);
-      for (const o of list.items)
-        this.objects.set(key({ kind: info.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' }), summarize(info.kind, o));
-      return list.metadata.resourceVersion;
+      for (const [k, o] of fresh) this.objects.set(k, o);
+      return version;
     };
     // Both edges of an outage are changes for the listener: the view says it may be stale, then not.
     const recovered = (): void => {

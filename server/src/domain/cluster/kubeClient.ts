@@ -7,7 +7,8 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { Agent, fetch, type Dispatcher } from 'undici';
 import type { ClusterAccess } from './kubeConfig';
 
 /** Any Kubernetes object as JSON. */
@@ -113,7 +114,7 @@ export class KubeClient {
    * a TCP+TLS handshake and left its own idle socket behind. The TLS material of a kubeconfig
    * without an exec plugin never changes, so one Agent (one connection pool) serves them all.
    */
-  private sharedDispatcher: Dispatcher | undefined;
+  private sharedDispatcher: Promise<Dispatcher> | undefined;
   private readonly dispatcherShareable: boolean;
 
   private readonly requestTimeoutMs: number;
@@ -148,7 +149,7 @@ export class KubeClient {
    * idle keep-alive sockets (a TLS handshake still pending ends at undici's connect timeout).
    */
   async close(): Promise<void> {
-    const dispatcher = this.sharedDispatcher;
+    const dispatcher = await this.sharedDispatcher;
     this.sharedDispatcher = undefined;
     await dispatcher?.destroy().catch(() => undefined);
   }
@@ -353,8 +354,34 @@ export class KubeClient {
     await this.access.config.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { accept: 'application/json', ...ctx.getHeaders() };
     let dispatcher = ctx.getDispatcher() as Dispatcher | undefined;
-    if (this.dispatcherShareable && dispatcher) dispatcher = this.sharedDispatcher ??= dispatcher;
+    if (this.dispatcherShareable && dispatcher) dispatcher = await (this.sharedDispatcher ??= this.pool(dispatcher));
     return { url: ctx.getUrl(), headers, dispatcher };
+  }
+
+  /**
+   * The shared pool, with the kubeconfig's CA, certificate and key parsed into one TLS context:
+   * given them as text, undici parses them again for every connection (a fleet of ten clusters
+   * opening its watches spent hundreds of milliseconds of event loop on it). Anything but a plain
+   * agent (a proxy) keeps client-node's dispatcher.
+   */
+  private async pool(given: Dispatcher): Promise<Dispatcher> {
+    try {
+      const config = this.access.config;
+      const https: Record<string, unknown> = {};
+      await config.applyToHTTPSOptions(https);
+      const material: SecureContextOptions = {};
+      for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase'] as const) if (https[k] !== undefined && https[k] !== null) material[k] = https[k] as never;
+      const options = config.createDispatcherOptions(config.getCurrentCluster(), {
+        ...material,
+        ...(https['rejectUnauthorized'] !== undefined ? { rejectUnauthorized: https['rejectUnauthorized'] as boolean } : {}),
+        ...(https['servername'] !== undefined ? { servername: https['servername'] as string } : {}),
+      });
+      if (options.type !== 'agent') return given;
+      void given.destroy().catch(() => undefined);
+      return new Agent({ connect: { ...options.connect, secureContext: createSecureContext(material) } });
+    } catch {
+      return given;
+    }
   }
 }
 
