@@ -3,7 +3,7 @@ import type { ParsedDocument } from '../domain/yaml/parsedDocument';
 import type { ObjectIndex } from '../domain/workspace/objectIndex';
 import { walkFiles, isYamlFile } from '../domain/workspace/walkFiles';
 import { readAhead, readManifest } from '../domain/workspace/readFiles';
-import { isKustomizationFile, patchPathsOf } from '../domain/workspace/patchFiles';
+import { isKustomizationFile, patchPathsIn } from '../domain/workspace/patchFiles';
 import type { OpenDocuments } from './documents';
 import { keyOfPath } from './fileKeys';
 import { parseInSlices, sliceBudgetMs, yieldToEventLoop } from './slices';
@@ -72,16 +72,22 @@ export class WorkspaceIndexer {
     const key = keyOfPath(file);
     if (this.documents.byIndexKey(key)) return false;
     if (text === undefined) return this.index.removeFile(key);
-    if (isKustomizationFile(file)) this.patchesByKustomization.set(key, new Set(patchPathsOf(file, text).map(keyOfPath)));
     // A file read again (closed in the editor, changed on disk) keeps the parses of unchanged documents.
     const yaml = YamlFile.parse(text, undefined, this.index.parsesOf(key));
     this.parsing.set(key, yaml);
+    let parsed: boolean;
     try {
-      // Opened meanwhile: the editor's text wins, and its own validation parses it (reusing `parsesOf`).
-      if (!(await parseInSlices(yaml, () => this.documents.byIndexKey(key) !== undefined))) return false;
+      parsed = await parseInSlices(yaml, () => this.documents.byIndexKey(key) !== undefined);
     } finally {
       if (this.parsing.get(key) === yaml) this.parsing.delete(key);
     }
+    // Its patches, from the same parse (even when the file was opened meanwhile).
+    if (isKustomizationFile(file)) {
+      const roots = yaml.documents.map((d) => d.parsed.root);
+      this.patchesByKustomization.set(key, new Set(patchPathsIn(file, roots).map(keyOfPath)));
+    }
+    // Opened meanwhile: the editor's text wins, and its own validation parses it (reusing `parsesOf`).
+    if (!parsed) return false;
     if (this.documents.byIndexKey(key)) return false;
     return this.index.setFile(key, yaml);
   }

@@ -16,16 +16,23 @@ export function isKustomizationFile(file: string): boolean {
 
 /** Patch file paths (absolute) named by one kustomization file's text. */
 export function patchPathsOf(kustomizationFile: string, text: string): string[] {
-  const dir = path.dirname(kustomizationFile);
-  const out: string[] = [];
   let docs;
   try {
     docs = parseAllDocuments(text);
   } catch {
-    return out;
+    return [];
   }
-  for (const doc of Array.isArray(docs) ? docs : []) {
-    const root = doc.contents;
+  return patchPathsIn(
+    kustomizationFile,
+    (Array.isArray(docs) ? docs : []).map((d) => d.contents),
+  );
+}
+
+/** Patch file paths (absolute) named by a kustomization file's documents, parsed already (their root nodes). */
+export function patchPathsIn(kustomizationFile: string, roots: readonly unknown[]): string[] {
+  const dir = path.dirname(kustomizationFile);
+  const out: string[] = [];
+  for (const root of roots) {
     if (!root || !isMap(root)) continue;
     const add = (v: unknown): void => {
       if (isScalar(v) && typeof v.value === 'string' && !v.value.includes('\n')) out.push(path.resolve(dir, v.value));
