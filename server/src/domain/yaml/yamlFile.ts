@@ -1,6 +1,6 @@
 import { splitDocuments, type DocumentSlice } from './documentSlices';
 import { ParsedDocument } from './parsedDocument';
-import { containsPosition, shiftRange, type Position, type Range } from '../text/lineIndex';
+import { shiftRange, type Position, type Range } from '../text/lineIndex';
 
 /** A document of a file: where it sits, and its (possibly reused) parse. */
 export interface FileDocument {
@@ -159,5 +159,3 @@ export class YamlFile {
     return shiftRange(range, doc.slice.startLine);
   }
 }
-
-export { containsPosition };
