@@ -13,6 +13,11 @@ const firstPublishAfterMs = 60;
 export interface DiagnosticsSink {
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   validationEnabled(): boolean;
+  /**
+   * False while the workspace is being indexed: "not found in the workspace" would be said of
+   * objects not read yet (a 5,000-file repository showed dozens of such notes, gone seconds later).
+   */
+  workspaceIndexed(): boolean;
   /** What analysis needs to know about a file beyond its text (patch or not, cross-file lint facts). */
   analysisContext(key: string): AnalysisContext;
   delayMs(): number;
@@ -174,6 +179,8 @@ export class DiagnosticsScheduler {
   }
 
   private unresolvedIn(key: string): Diagnostic[] {
+    // Said once the index is complete (its end re-checks the open files).
+    if (!this.sink.workspaceIndexed()) return [];
     const objects = this.index.version;
     const file = this.index.fileVersion(key);
     const cached = this.unresolved.get(key);

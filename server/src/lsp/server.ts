@@ -103,6 +103,8 @@ class FluxLanguageServer {
   private supportsHierarchicalSymbols = false;
   private supportsWorkDoneProgress = false;
   private workspaceReady: Promise<void> = Promise.resolve();
+  /** Folders added and not yet indexed (cross-file notes wait for them). */
+  private foldersIndexing = 0;
 
   constructor(private readonly connection: Connection) {
     this.indexer = new WorkspaceIndexer(this.index, this.documents, (m) => this.log(m));
@@ -163,6 +165,7 @@ class FluxLanguageServer {
       // Registry diagnostics join the synchronous ones; a late resolution republishes (RES).
       publish: (uri, version, diags) => this.live.publish(uri, version, [...diags, ...this.helmValues.diagnostics(uri), ...this.buckets.diagnostics(uri)]),
       validationEnabled: () => this.settings.validation.enable,
+      workspaceIndexed: () => this.foldersIndexing === 0,
       analysisContext: (key) => ({ isPatch: this.indexer.isPatch(key), lint: this.lintContext.current(this.index), schemas: this.schemas.setFor(key) }),
       delayMs: () => this.settings.diagnosticsDelay,
       objectsChanged: (key) => this.diagnostics.scheduleAll(100, key),
@@ -320,6 +323,7 @@ class FluxLanguageServer {
     if (folders.length === 0) return this.workspaceReady;
     const started = performance.now();
     let endProgress: (() => void) | undefined;
+    this.foldersIndexing += folders.length;
     this.workspaceReady = this.workspaceReady
       .then(() => {
         endProgress = this.beginProgress('Indexing the workspace');
@@ -328,10 +332,13 @@ class FluxLanguageServer {
       .then((n) => {
         this.schemas.scanned(folders);
         this.log(`indexed ${n} YAML files in ${Math.round(performance.now() - started)} ms`);
-        this.diagnostics.scheduleAll(0);
       })
       .catch((e: unknown) => this.logError('workspace index', e))
-      .finally(() => endProgress?.());
+      .finally(() => {
+        this.foldersIndexing -= folders.length;
+        this.diagnostics.scheduleAll(0);
+        endProgress?.();
+      });
     return this.workspaceReady;
   }
 
