@@ -87,6 +87,31 @@ describe('FluxInstance spec.sync from an OCI artifact, against a local registry'
     assert.ok(labels.includes('latest'), labels.join(', '));
   });
 
+  test('completion of the tag in spec.distribution.artifact: after its colon, or appended with one', async () => {
+    const url = `oci://${registry.host}/fleet/clusters`;
+    const withArtifact = (artifact: string) =>
+      fluxInstance(url, 'latest').replace('    registry: ghcr.io/fluxcd\n', `    registry: ghcr.io/fluxcd\n    artifact: ${artifact}\n`);
+    for (const [written, prefix] of [
+      [`${url}:v1|`, ''],
+      [`${url}|`, ':'],
+    ] as const) {
+      const { text, position } = cursor(withArtifact(written));
+      const uri = open(text);
+      const items = await eventually(async () => {
+        const got = (await lsp.completion(uri, position)).filter((i) => /^v\d/.test(i.label));
+        return got.length >= 3 ? got : undefined;
+      }, `tag completion in ${written}`);
+      assert.deepEqual(
+        items.slice(0, 3).map((i) => (i.textEdit && 'range' in i.textEdit ? i.textEdit.newText : i.insertText)),
+        ['v2.0.0', 'v1.1.0', 'v1.0.0'].map((t) => prefix + t),
+      );
+      const edit = items[0]!.textEdit as { range: { start: { character: number }; end: { character: number } } };
+      // the tag part only: the repository stays as written
+      assert.equal(edit.range.end.character, position.character);
+      assert.equal(edit.range.start.character, position.character - (prefix ? 0 : 2));
+    }
+  });
+
   test('the hover says the sync is not verified and that the registry holds a cosign signature for the resolved digest', async () => {
     const text = fluxInstance(`oci://${registry.host}/fleet/clusters`, 'latest');
     const uri = open(text);

@@ -59,6 +59,8 @@ export interface OciSourceDocument {
    * the document root (FluxInstance `spec.sync.ref`, a tag or a digest), for ref completion.
    */
   refValuePath?: readonly string[];
+  /** The ref at `refValuePath` is the tag written in the URL after `:` (FluxInstance `spec.distribution.artifact`). */
+  refInUrl?: boolean;
   /**
    * Set when the object cannot ask Flux to verify this artifact's signature (FluxInstance
    * `spec.sync` has no `verify` field): why, for the hover, which then says what signatures

@@ -82,6 +82,8 @@ function readDistributionArtifact(doc: ParsedDocument, spec: YAMLMap | undefined
     urlRange: doc.lineIndex.rangeOf(node.range[0], node.range[1]),
     fields: {},
     origin: 'FluxInstance spec.distribution.artifact',
+    refValuePath: ['spec', 'distribution', 'artifact'],
+    refInUrl: true,
     // the operator records the digest of the manifests artifact it last pulled
     ...(doc.identity.name
       ? {

@@ -7,7 +7,7 @@
  * complete. Registry access goes through the cache (offline, loopback, limiter, credentials).
  */
 import type { ParsedDocument } from '../../yaml/parsedDocument';
-import type { Position } from '../../text/lineIndex';
+import type { Position, Range } from '../../text/lineIndex';
 import type { CompletionEntry } from '../completion';
 import type { RegistryCache, RepositoryTarget } from '../../resolution/registryCache';
 import { usesHelmUnderscore, repositoryTargetOf } from '../../resolution/ociSourceSpec';
@@ -43,6 +43,9 @@ export async function refCompletion(document: ParsedDocument, position: Position
   const at = refAt(parsed, ctx.path);
   if (!at || cache.isOffline) return undefined;
   const { src, field } = at;
+  // A tag written in the URL: only after its `:` (or at the URL's end), and never beside a digest.
+  const inUrl = src.refInUrl ? tagPlaceInUrl(src, position) : undefined;
+  if (src.refInUrl && !inUrl) return undefined;
   let target: RepositoryTarget;
   try {
     target = repositoryTargetOf(src.spec);
@@ -65,7 +68,29 @@ export async function refCompletion(document: ParsedDocument, position: Position
     factsOf: (t) => cache.peekArtifact(target, t),
     ...(src.spec.ref.semverFilter ? { filter: src.spec.ref.semverFilter } : {}),
   });
-  return { entries, incomplete: top.some((t) => !cache.peekArtifact(target, t)) };
+  const incomplete = top.some((t) => !cache.peekArtifact(target, t));
+  if (inUrl)
+    return { entries: entries.map((e) => ({ ...e, insertText: `${inUrl.prefix}${e.label}`, filterText: e.label, replaceRange: inUrl.range })), incomplete };
+  return { entries, incomplete };
+}
+
+/** Where a tag goes in a URL value (`oci://host/repo:tag`): the text after the last `:` of the path, or `:tag` appended. */
+function tagPlaceInUrl(src: OciSourceDocument, position: Position): { range: Range; prefix: string } | undefined {
+  const r = src.urlNode.range;
+  if (!r) return undefined;
+  const doc = src.doc;
+  const quoted = /^["']/.test(doc.text.slice(r[0], r[0] + 1));
+  const from = r[0] + (quoted ? 1 : 0);
+  const to = r[1] - (quoted ? 1 : 0);
+  const value = doc.text.slice(from, to);
+  if (value.includes('@')) return undefined;
+  const cursor = doc.lineIndex.offsetAt(position);
+  const colon = value.lastIndexOf(':');
+  if (colon > value.lastIndexOf('/')) {
+    const tagStart = from + colon + 1;
+    return cursor >= tagStart && cursor <= to ? { range: doc.lineIndex.rangeOf(tagStart, to), prefix: '' } : undefined;
+  }
+  return cursor === to ? { range: doc.lineIndex.rangeOf(to, to), prefix: ':' } : undefined;
 }
 
 /** The source and ref field a value path is: an OCIRepository's `spec.ref.<field>`, or a source's single ref string. */
