@@ -4,7 +4,8 @@ export type { Position, Range } from './text/lineIndex';
 export { Severity, severityNames } from './diagnostics';
 export type { Diagnostic, Fix, TextEdit } from './diagnostics';
 export { splitDocuments } from './yaml/documentSlices';
-export { ParsedDocument } from './yaml/parsedDocument';
+export { ParsedDocument, parseOptions as documentParseOptions } from './yaml/parsedDocument';
+export { fastParseDocument } from './yaml/fastParse';
 export { YamlFile } from './yaml/yamlFile';
 export { isFluxApiVersion, splitApiVersion, fluxApiGroups } from './flux/apiGroups';
 // Flux artifact format: layer building, annotations, manifest, safe extraction, tree diff (OCI-B)

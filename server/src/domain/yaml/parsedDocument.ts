@@ -1,6 +1,10 @@
 import { parseDocument, isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
 import { LineIndex, type Range } from '../text/lineIndex';
+import { fastParseDocument } from './fastParse';
 import { Severity, type Diagnostic } from '../diagnostics';
+
+/** How every document is parsed (fastParse.ts builds what eemeli/yaml builds with these). */
+export const parseOptions = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: false } as const;
 
 /**
  * One YAML document, parsed on its own. Everything here is relative to the
@@ -17,7 +21,8 @@ export class ParsedDocument {
   constructor(readonly text: string) {
     this.lineIndex = new LineIndex(text);
     // uniqueKeys reports duplicate keys; YAML 1.2 allows redefined anchors.
-    this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: false });
+    // The plainest documents take a line-reading fast path that builds the very same nodes.
+    this.yaml = fastParseDocument(text, { ...parseOptions }) ?? parseDocument(text, { ...parseOptions });
     this.syntaxDiagnostics = [...this.yaml.errors, ...this.yaml.warnings].map((e) => ({
       range: errorRange(this.lineIndex, text, e.pos, e.code === 'DUPLICATE_KEY'),
       severity: e.code === 'DUPLICATE_KEY' ? Severity.Error : this.yaml.errors.includes(e as never) ? Severity.Error : Severity.Warning,
