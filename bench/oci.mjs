@@ -1,6 +1,8 @@
 // npm run bench:oci — push and pull a 200 MB Flux artifact with flux-oci, the real
 // flux CLI and oras, side by side in one run, against a local docker-registry.
-// Two shapes: (a) many small YAML-like files, (b) one large file. Prints throughput
+// Three shapes: (a) many small YAML-like files, (b) one large file, half text and half random,
+// (c) one large incompressible (random) file, where the download, the digest and the writes are
+// all there is (`--shapes random`; not in the default run). Prints throughput
 // (MB of content per second, wall clock of the whole command) and client peak RSS.
 //
 // Usage: npm run bench:oci [-- --mb 200 --runs 1 --only flux-oci,flux,oras --shapes small,large]
@@ -66,6 +68,12 @@ function makeSmallFiles(dir, bytes) {
     writeFileSync(path.join(folder, `object-${i}.yaml`), `# ${i}\n` + template.slice(off, off + fileSize - 8));
   }
   return count;
+}
+
+function makeRandomFile(dir, bytes) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'bundle.bin'), randomBytes(bytes));
+  return 1;
 }
 
 function makeLargeFile(dir, bytes) {
@@ -178,7 +186,9 @@ try {
     for (const shape of args.shapes.split(',')) {
       const src = path.join(work, `src-${shape}`);
       const t0 = Date.now();
-      const files = shape === 'small' ? makeSmallFiles(src, totalBytes) : makeLargeFile(src, totalBytes);
+      const make = { small: makeSmallFiles, large: makeLargeFile, random: makeRandomFile }[shape];
+      if (!make) throw new Error(`unknown shape ${shape} (small, large, random)`);
+      const files = make(src, totalBytes);
       console.error(`bench:oci: ${shape}: ${files} file(s), ${mb} MB generated in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       for (let r = 0; r < runs; r++) {
         for (const name of selected) {
@@ -225,7 +235,7 @@ const header = ['MB', 'shape', 'client', 'push s', 'push MB/s', 'push CPU s', 'p
 const cpu = (s) => (Number.isNaN(s) ? '-' : s.toFixed(2));
 const table = [...best.values()].map((r) => [
   String(r.mb),
-  r.shape === 'small' ? 'many small files' : 'one large file',
+  { small: 'many small files', large: 'one large file', random: 'one random file' }[r.shape],
   `${r.name} ${versions[r.name]}`,
   r.push.seconds.toFixed(2),
   (r.mb / r.push.seconds).toFixed(1),

@@ -3,7 +3,7 @@
 // every runtime library is a devDependency, inlined here. The licences of what was inlined are
 // collected into dist/THIRD-PARTY-NOTICES.md, which ships with each of them.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -36,7 +36,20 @@ const common = {
 const results = await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js' }),
+  // The CLI in chunks (ES modules: esbuild splits only those), so each command loads only what it
+  // needs: `pull artifact` leaves the linter, the schemas and sigstore on disk (issue 18: about
+  // 45 MiB less memory and ~0.2 s less start-up than one 6.5 MB bundle). dist/cli.js starts it.
+  build({
+    ...common,
+    format: 'esm',
+    splitting: true,
+    entryPoints: { main: 'server/src/cli/bin.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    // The bundled CommonJS packages require node's built-ins; an ES module has no `require` of its own.
+    banner: { js: "import { createRequire as __fluxOciRequire } from 'node:module'; const require = __fluxOciRequire(import.meta.url);" },
+  }),
   // The CLI and the server in one script, for the single executable (scripts/sea.mjs).
   build({ ...common, entryPoints: ['server/src/sea.ts'], outfile: 'dist/sea.js' }),
   // The domain as a library: used by tests that check pure logic and by other tools.
@@ -46,6 +59,26 @@ const results = await Promise.all([
 ]);
 
 writeNotices(results.slice(0, 4).map((r) => r.metafile));
+writeCliEntry(results[2].metafile);
+
+/**
+ * dist/cli.js, the CLI's entry point (bin/flux-oci, `node dist/cli.js`), starts dist/cli/main.mjs;
+ * chunks of earlier builds that this one did not write are removed, so none ships.
+ */
+function writeCliEntry(meta) {
+  const entry = 'dist/cli.js';
+  writeFileSync(
+    `${entry}.tmp`,
+    "'use strict';\n// The flux-oci CLI: its code is in dist/cli/ (ES module chunks, loaded per command).\nimport('./cli/main.mjs');\n",
+  );
+  renameSync(`${entry}.tmp`, entry);
+  rmSync(`${entry}.map`, { force: true });
+  const written = new Set(Object.keys(meta.outputs).map((f) => path.resolve(f)));
+  for (const f of readdirSync('dist/cli')) {
+    const file = path.resolve('dist/cli', f);
+    if (!written.has(file)) rmSync(file, { force: true });
+  }
+}
 
 /** dist/THIRD-PARTY-NOTICES.md: name, version, licence and licence text of every package inlined. */
 function writeNotices(metafiles) {

@@ -78,6 +78,7 @@ const layer: Record<string, number> = {
   'oci/registryHost': 1,
   'oci/manifest': 1,
   'oci/mediaTypes': 1,
+  'oci/bufferReclaim': 1,
 };
 
 test('the domain imports no editor or LSP library', () => {

@@ -48,6 +48,7 @@ test('npm run package writes a small VSIX with only the bundles, schemas, manife
     const allowed = [
       /^dist\/server\.js$/,
       /^dist\/cli\.js$/,
+      /^dist\/cli\/[\w-]+\.mjs$/,
       /^dist\/client\/extension\.js$/,
       /^schemas\/(releases\/ATTRIBUTION\.md|[\w.-]+\.(json|md))$/,
       /^bin\/(flux-oci(-language-server)?|nodeVersion\.js)$/,

@@ -1,8 +1,10 @@
-import { commands } from './commands/index';
+import { loadCommands } from './commands/index';
 import { Interrupted, UsageError, type CliCommand, type CliIO } from './command';
 import { version } from '../version';
 
-function usage(): string {
+/** The command list; loads every command module, which only help and mistakes need. */
+async function usage(): Promise<string> {
+  const commands = await loadCommands();
   const lines = [
     'flux-oci: Flux "Gitless GitOps" tooling: lint Flux YAML and work with Flux OCI artifacts.',
     '',
@@ -20,9 +22,10 @@ function usage(): string {
   return lines.join('\n') + '\n';
 }
 
-function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
+/** The command `argv` names; only the module of that command is loaded. */
+async function findCommand(argv: string[]): Promise<{ command: CliCommand; rest: string[] } | undefined> {
   let best: { command: CliCommand; rest: string[] } | undefined;
-  for (const c of commands) {
+  for (const c of await loadCommands(argv)) {
     if (c.words.every((w, i) => argv[i] === w) && (!best || c.words.length > best.command.words.length)) {
       best = { command: c, rest: argv.slice(c.words.length) };
     }
@@ -32,16 +35,16 @@ function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | 
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout.write(usage());
+    io.stdout.write(await usage());
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version' || argv[0] === 'version') {
     io.stdout.write(`flux-oci ${version}\n`);
     return 0;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
-    io.stderr.write(`flux-oci: unknown command "${argv.join(' ')}"\n\n${usage()}`);
+    io.stderr.write(`flux-oci: unknown command "${argv.join(' ')}"\n\n${await usage()}`);
     return 2;
   }
   if (found.rest.includes('--help') || found.rest.includes('-h')) {

@@ -46,7 +46,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     signal: io.signal,
   });
   success(io, `artifact (${count(result.files, 'file')}, ${result.digest}) written to ${result.path}`);
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return 0;
 }
 

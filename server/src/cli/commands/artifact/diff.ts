@@ -134,7 +134,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     }
   }
 
-  if (format === 'json' || format === 'yaml') printStructured(io, format, structured(result, folderMode));
+  if (format === 'json' || format === 'yaml') await printStructured(io, format, structured(result, folderMode));
   else if (format === 'summary') for (const c of result.changes) io.stdout.write(`${summaryLine(c)}\n`);
   else io.stdout.write(await renderUnifiedDiff(result.changes, result.sides));
 

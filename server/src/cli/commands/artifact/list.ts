@@ -33,7 +33,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     connection: connectionFrom(flags, io),
   });
   if (format) {
-    printStructured(io, format, result.artifacts);
+    await printStructured(io, format, result.artifacts);
     return 0;
   }
   io.stdout.write(

@@ -2,7 +2,6 @@
  * What the artifact commands print: flux-style ►/✔/✗ lines on stderr for
  * people, and the result as JSON or YAML on stdout for scripts.
  */
-import { stringify } from 'yaml';
 import type { CliIO } from '../../command';
 import type { ProgressListener } from '../../../domain/oci/operations/progress';
 import type { OutputFormat } from '../../flags';
@@ -28,8 +27,9 @@ export function progressPrinter(io: CliIO): ProgressListener {
   };
 }
 
-export function printStructured(io: CliIO, format: OutputFormat, value: unknown): void {
-  io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+export async function printStructured(io: CliIO, format: OutputFormat, value: unknown): Promise<void> {
+  // yaml is loaded for --format yaml only: most runs print no YAML (issue 18: load what is used).
+  io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : (await import('yaml')).stringify(value));
 }
 
 /** A plain text table with left-aligned columns (flux's list output). */

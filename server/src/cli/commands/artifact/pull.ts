@@ -84,7 +84,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       ? `artifact content (${count(result.files ?? 0, 'file')}) extracted to ${result.output}`
       : `artifact layer (${result.bytes} bytes) copied to ${result.output}`,
   );
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return 0;
 }
 

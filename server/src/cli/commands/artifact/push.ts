@@ -67,7 +67,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   });
   success(io, `artifact successfully pushed to ${result.repository}@${result.digest}`);
   if (format)
-    printStructured(io, format, {
+    await printStructured(io, format, {
       url: result.url,
       repository: result.repository,
       tag: result.tag,

@@ -80,7 +80,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     io,
     `signed ${result.reference} (${result.format === 'bundle' ? `Sigstore bundle ${result.signatureManifest} attached as a referrer` : `legacy signature in tag ${result.location}`})`,
   );
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return 0;
 }
 
@@ -120,7 +120,7 @@ async function signNotationCommand(flags: ParsedFlags, url: string, keyFile: str
     onProgress: progressPrinter(io),
   });
   success(io, `signed ${result.reference} (Notary Project ${result.envelope.toUpperCase()} signature ${result.signatureManifest} attached as a referrer)`);
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return 0;
 }
 

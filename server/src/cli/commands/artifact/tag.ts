@@ -28,7 +28,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const { tagArtifact } = await import('../../../domain/oci/operations/tagArtifact');
   const result = await tagArtifact({ url, tags, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
   for (const t of result.tags) success(io, `artifact tagged as ${result.repository}:${t}`);
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return 0;
 }
 

@@ -42,7 +42,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const { verifyArtifact } = await import('../../../domain/oci/operations/artifactSignatures');
   const result = await verifyArtifact({ url, policy, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
   const code = reportVerification(io, result);
-  if (format) printStructured(io, format, result);
+  if (format) await printStructured(io, format, result);
   return code;
 }
 

@@ -1,6 +1,7 @@
 /** A pass-through stream that counts, optionally hashes (sha256) and caps the bytes it sees. */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { reclaimBuffers } from '../bufferReclaim.ts';
 
 export class Meter extends Transform {
   readonly hash = createHash('sha256');
@@ -20,6 +21,7 @@ export class Meter extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.limit()) return cb(this.onLimit());
     if (this.hashing) this.hash.update(chunk);
+    reclaimBuffers(chunk.length);
     cb(null, chunk);
   }
 

@@ -15,6 +15,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { reclaimBuffers } from '../bufferReclaim.ts';
 
 const blockSize = 1 << 20;
 const windowSize = 32 * 1024;
@@ -59,6 +60,7 @@ export class ParallelGzip extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.crc = crc32(chunk, this.crc);
     this.total += chunk.length;
+    reclaimBuffers(chunk.length);
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
     this.drainBlocks().then(() => cb(), cb);

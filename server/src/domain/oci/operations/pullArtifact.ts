@@ -11,7 +11,6 @@ import { extractLayer, copyLayer } from '../artifact/extract';
 import { ArtifactError } from '../artifact/artifactError';
 import { parseArtifactUrl } from '../reference';
 import { isRegistryError } from '../registry/errors';
-import { countBytes } from '../registry/countingStream';
 import { backoffDelay, defaultRetryPolicy, sleep } from '../registry/retryPolicy';
 import type { Descriptor } from '../manifest';
 import { resolveArtifact, selectLayer } from './resolveArtifact';
@@ -78,7 +77,8 @@ export async function pullArtifact(opts: PullArtifactOptions): Promise<PullArtif
     let operation = opts.operation ?? (looksGzip(layer.mediaType) === false ? 'copy' : undefined);
 
     const attempt = async (): Promise<{ files?: number; bytes: number; operation: LayerOperation; output: string }> => {
-      const stream = countBytes(await client.openBlob(ref.repository, layer), byteReporter('download', 'downloading layer', layer.size, progress));
+      // Progress is counted by the digest-checking stream itself: one stream hop less per chunk.
+      const stream = await client.openBlob(ref.repository, layer, byteReporter('download', 'downloading layer', layer.size, progress));
       if (operation === 'copy') {
         const target = await copyTarget(output, ref.repository, layer);
         const r = await copyLayer(stream, target, {

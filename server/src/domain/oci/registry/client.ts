@@ -253,9 +253,10 @@ export class RegistryClient {
 
   /**
    * A stream of the blob's bytes that fails unless they match `descriptor`'s
-   * digest and size. Follows redirects to storage without our Authorization.
+   * digest and size. Follows redirects to storage without our Authorization. `onBytes` hears the
+   * bytes as they pass (progress).
    */
-  async openBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
+  async openBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>, onBytes?: (n: number) => void): Promise<Readable> {
     const what = `get blob ${descriptor.digest}`;
     let res = await this.call({ method: 'GET', url: pathOf(repository, 'blobs', descriptor.digest) }, [repositoryScope(repository, ['pull'])], what);
     for (let hops = 0; [301, 302, 303, 307, 308].includes(res.status); hops++) {
@@ -265,7 +266,7 @@ export class RegistryClient {
       res = await this.transport.send({ method: 'GET', url: target.toString() }, what);
     }
     if (res.status !== 200) await this.fail(res, what);
-    const verifier = new VerifiedStream(descriptor, what);
+    const verifier = new VerifiedStream(descriptor, what, onBytes);
     const body = res.body;
     // A dropped connection surfaces as a RegistryError on the stream the caller reads.
     body.on('error', (e: unknown) => {
@@ -281,8 +282,7 @@ export class RegistryClient {
   async downloadBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>, file: string, onBytes?: (n: number) => void): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const stream = await this.openBlob(repository, descriptor);
-        await pipelineAsync(onBytes ? countBytes(stream, onBytes) : stream, createWriteStream(file));
+        await pipelineAsync(await this.openBlob(repository, descriptor, onBytes), createWriteStream(file));
         return;
       } catch (err) {
         await rm(file, { force: true });

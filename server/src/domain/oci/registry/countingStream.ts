@@ -5,11 +5,13 @@
  * error never becomes an unhandled 'error' event.
  */
 import { Transform, pipeline, type Readable } from 'node:stream';
+import { reclaimBuffers } from '../bufferReclaim';
 
 export function countBytes(source: Readable, onBytes: (n: number) => void): Readable {
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       onBytes(chunk.length);
+      reclaimBuffers(chunk.length);
       done(null, chunk);
     },
   });

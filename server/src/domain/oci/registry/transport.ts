@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent } from './undiciParts';
 import { RegistryError, parseErrorBody } from './errors';
 import { allowsPlainHttp } from './plainHttp';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter, retriableStatuses, sleep, type RetryPolicy } from './retryPolicy';
@@ -235,11 +236,13 @@ export class RegistryTransport {
     const url = /^https?:\/\//.test(req.url) ? req.url : `${scheme}://${this.registry}${req.url}`;
     const body = typeof req.body === 'function' ? req.body() : req.body;
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'flux-oci', ...req.headers };
-    const res = await request(url, {
+    const target = new URL(url);
+    const res = await this.dispatcher.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
       method: req.method,
       headers,
       ...(body !== undefined ? { body } : {}),
-      dispatcher: this.dispatcher,
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     const flat: Record<string, string | undefined> = {};

@@ -7,6 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { RegistryError } from './errors';
 import { checkDigest } from '../../digest/digest';
+import { reclaimBuffers } from '../bufferReclaim';
 
 /** A hasher for content named by `digest`: the algorithms and hex lengths `checkDigest` accepts (node names them alike). */
 export function hasherFor(digest: string): { hash: Hash; algorithm: string; hex: string } {
@@ -30,10 +31,13 @@ export class VerifiedStream extends Transform {
   private readonly hash: Hash;
   private readonly algorithm: string;
   private readonly what: string;
+  private readonly onBytes: ((n: number) => void) | undefined;
   private seen = 0;
 
-  constructor(expected: { digest: string; size?: number }, what: string) {
+  /** `onBytes` hears each chunk's size as it passes (progress), without a stream of its own. */
+  constructor(expected: { digest: string; size?: number }, what: string, onBytes?: (n: number) => void) {
     super();
+    this.onBytes = onBytes;
     const { hash, algorithm } = hasherFor(expected.digest);
     this.hash = hash;
     this.algorithm = algorithm;
@@ -53,6 +57,8 @@ export class VerifiedStream extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onBytes?.(chunk.length);
+    reclaimBuffers(chunk.length);
     done(null, chunk);
   }
 
