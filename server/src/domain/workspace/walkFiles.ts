@@ -93,14 +93,15 @@ function ignored(layers: readonly IgnoreLayer[], abs: string, isDir: boolean): b
 
 async function walkDir(dir: string, parentLayers: IgnoreLayer[], found: Set<string>, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return;
-  const own = await loadIgnore(dir);
-  const layers = own ? [...parentLayers, own] : parentLayers;
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return; // unreadable folder: skip it rather than fail the whole walk
   }
+  // Only folders that have one read a .gitignore (a failed open per folder cost more than the rest of the walk).
+  const own = entries.some((e) => e.name === '.gitignore') ? await loadIgnore(dir) : undefined;
+  const layers = own ? [...parentLayers, own] : parentLayers;
   for (const e of entries) {
     if (alwaysSkipped.has(e.name)) continue;
     const abs = path.join(dir, e.name);
