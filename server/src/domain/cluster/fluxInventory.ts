@@ -262,6 +262,10 @@ export class FluxInventory {
             continue;
           }
         }
+        // Each (re)start of a watch in its own event-loop turn: lists of many kinds and clusters
+        // answer together, and their watches would all open in that one step.
+        await startTurn();
+        if (signal.aborted) return;
         const watchStarted = Date.now();
         try {
           await this.client.watch(
