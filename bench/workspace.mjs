@@ -19,7 +19,7 @@
 // Check: `node dist/cli.js check <repo> --format json` beside `kubeconform -strict -ignore-missing-schemas`
 // with JSON schemas generated from ../shared/crds by kubeconform's openapi2jsonschema rules (into tmp):
 // wall time, peak RSS (GNU time %M), files and problems each found.
-// Usage: npm run bench:workspace [-- --files 5000 --seed 18 --keep]   (BENCH_CPU_PROF=dir, BENCH_NODE_FLAGS='...' for the server)
+// Usage: npm run bench:workspace [-- --files 5000 --seed 18 --keep]   (BENCH_CPU_PROF=dir, BENCH_NODE_FLAGS='...' for the server; BENCH_DIST=<a dist/ folder> measures that build)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +39,8 @@ const arg = (name, d) => {
 const fileTarget = Number(arg('files', 5000));
 const seed = Number(arg('seed', 18));
 const crdDir = path.resolve(root, '..', 'shared', 'crds');
+// Another build to measure (e.g. an older commit's dist/, for before/after figures); default ours.
+const dist = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist'));
 
 // ---------- the repository ----------
 
@@ -466,7 +468,7 @@ async function measureServer(repoDir, repo, openFiles) {
     [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      path.join(root, 'dist/server.js'),
+      path.join(dist, 'server.js'),
       '--stdio',
     ],
     {
@@ -575,7 +577,7 @@ async function measureServer(repoDir, repo, openFiles) {
   const mismatched = uris
     .filter((u) => latest.get(u) !== expected.get(u))
     .map((u) => `${path.relative(repoDir, fileURLToPath(u))}: got [${latest.get(u)}] want [${expected.get(u)}]`);
-  const blockMs = (await conn.sendRequest('flux-oci/bench/eventLoopDelay')).maxMs;
+  const { maxMs: blockMs, maxCpuMs: blockCpuMs } = await conn.sendRequest('flux-oci/bench/eventLoopDelay');
   // Cross-file references: every Kustomization that depends on apps-<env> (one per app) and the clusters' apps.yaml.
   const appsFile = openFiles.find((f) => /^clusters\/.*\/apps\.yaml$/.test(f));
   const appsLines = repo.files.get(appsFile).split('\n');
@@ -611,6 +613,7 @@ async function measureServer(repoDir, repo, openFiles) {
     completionMs,
     names,
     blockMs,
+    blockCpuMs,
     references: refs?.length ?? 0,
     expectedRefs,
     referencesMs,
@@ -636,7 +639,7 @@ console.log(
   `bench:workspace — ${repo.files.size} files (${clusters.length} clusters, ${apps.length} apps × ${envs.length} environments), ` +
     `${repo.objects.length} objects, ${repo.refs.length} references (${missingTotal} name nothing), ${repo.errorFiles.size} files with errors; seed ${seed}; node ${process.version}`,
 );
-console.log(`repository: ${repoDir}`);
+console.log(`repository: ${repoDir}; measuring ${dist}`);
 
 // Files an editor reopens: cluster entry points, an app's sync with a retired dependency, a release whose chart is gone, a broken file.
 const openFiles = [
@@ -652,7 +655,7 @@ const openFiles = [
 const server = await measureServer(repoDir, repo, openFiles);
 
 // check beside kubeconform
-const check = await run(process.execPath, [path.join(root, 'dist/cli.js'), 'check', repoDir, '--format', 'json'], out);
+const check = await run(process.execPath, [path.join(dist, 'cli.js'), 'check', repoDir, '--format', 'json'], out);
 let ours = { files: NaN, problems: NaN, errors: NaN, notes: NaN };
 try {
   const found = JSON.parse(check.stdout);
@@ -711,6 +714,7 @@ const rows = [
   [`completion while indexing p50 (${server.completionMs.length} requests)`, f1(pct(server.completionMs, 50))],
   ['completion while indexing p95', f1(pct(server.completionMs, 95))],
   ['longest event-loop block (in the server)', f1(server.blockMs)],
+  ['  most main-thread CPU between two 5 ms ticks', f1(server.blockCpuMs)],
   ['peak RSS (VmHWM)', f1(server.rss, 'MiB')],
   ['server CPU, start to here (user+sys)', f1(server.cpuSeconds, 's')],
 ];
