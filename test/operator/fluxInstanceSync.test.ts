@@ -142,4 +142,27 @@ describe('FluxInstance spec.sync from an OCI artifact, against a local registry'
     assert.ok(md.includes(unsigned.digests['v1.0.0']!), md);
     assert.match(md, /The registry holds no cosign or Notation signature for this digest/);
   });
+
+  test('a kustomize patch that may add verify to the generated OCIRepository: the hover does not claim either way', async () => {
+    const patched = `${fluxInstance(`oci://${registry.host}/fleet/clusters`, 'latest')}  kustomize:
+    patches:
+      - target:
+          kind: OCIRepository
+        patch: |
+          - op: add
+            path: /spec/verify
+            value:
+              provider: cosign
+`;
+    const uri = open(patched);
+    const md = await eventually(async () => {
+      const m = markdown(await lsp.hover(uri, at(patched, 'url: oci://')));
+      return m.includes('The registry holds') ? m : undefined;
+    }, 'hover of a patched sync');
+    assert.match(
+      md,
+      /\*\*Signature:\*\* not known\. FluxInstance `spec\.sync` has no `verify` field, but a `spec\.kustomize\.patches` entry mentions `verify`/,
+    );
+    assert.match(md, /The registry holds 1 cosign signature/);
+  });
 });

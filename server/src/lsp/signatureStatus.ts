@@ -110,7 +110,7 @@ export class EditorSignatures {
     token: CancellationToken,
     budgetMs: number,
   ): Promise<string | undefined> {
-    if (this.host.cache.isOffline || !r?.ok) return `**Signature:** not verified by Flux. ${why}.`;
+    if (this.host.cache.isOffline || !r?.ok) return `**Signature:** ${why}.`;
     let target: RepositoryTarget;
     try {
       target = repositoryTargetOf(src.spec);

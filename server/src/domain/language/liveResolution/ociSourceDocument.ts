@@ -63,8 +63,8 @@ export interface OciSourceDocument {
   refInUrl?: boolean;
   /**
    * Set when the object cannot ask Flux to verify this artifact's signature (FluxInstance
-   * `spec.sync` has no `verify` field): why, for the hover, which then says what signatures
-   * the registry holds, as information.
+   * `spec.sync` has no `verify` field): the verdict and why, for the hover, which then says
+   * what signatures the registry holds, as information.
    */
   unverified?: string;
   /** Where the cluster shows this source's revision, when it is not the document's own OCIRepository (FluxInstance sources). */

@@ -99,6 +99,13 @@ function readDistributionArtifact(doc: ParsedDocument, spec: YAMLMap | undefined
   };
 }
 
+/** Whether a FluxInstance's `spec.kustomize.patches` (which also reach the sync objects) say anything about `verify`. */
+function patchesMentionVerify(doc: ParsedDocument): boolean {
+  const root = doc.root;
+  const patches = root && isMap(root) ? mapAt(mapAt(root as YAMLMap, 'spec'), 'kustomize')?.get('patches', true) : undefined;
+  return !!patches && JSON.stringify(patches).includes('verify');
+}
+
 function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocument | undefined {
   if (!sync || stringNodeAt(sync, 'kind')?.value !== 'OCIRepository') return undefined;
   const urlNode = stringNodeAt(sync, 'url');
@@ -114,7 +121,9 @@ function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocu
     fields: {},
     origin: 'FluxInstance spec.sync',
     refValuePath: ['spec', 'sync', 'ref'],
-    unverified: 'FluxInstance `spec.sync` has no `verify` field: the OCIRepository Flux Operator generates from it checks no signature',
+    unverified: patchesMentionVerify(doc)
+      ? 'not known. FluxInstance `spec.sync` has no `verify` field, but a `spec.kustomize.patches` entry mentions `verify` and may add one to the OCIRepository Flux Operator generates (flux-oci does not apply the patches)'
+      : 'not verified by Flux. FluxInstance `spec.sync` has no `verify` field: the OCIRepository Flux Operator generates from it checks no signature',
   };
   // the OCIRepository the operator generates: in the FluxInstance's namespace, named after it unless sync.name says otherwise
   if (!syncName || !isTemplated(syncName))

@@ -84,9 +84,12 @@ export class SignaturePresences {
   }
 }
 
-/** The hover section of a source nothing verifies: why, and what the registry holds (undefined: still looking). */
+/**
+ * The hover section of a source whose object cannot ask Flux to verify: the verdict and why
+ * (`OciSourceDocument.unverified`), and what the registry holds (undefined: still looking).
+ */
 export function unverifiedSourceHover(why: string, presence: SignaturePresence | undefined): string {
-  const head = `**Signature:** not verified by Flux. ${why}.`;
+  const head = `**Signature:** ${why}.`;
   if (!presence) return `${head}\n\nLooking for signatures in the registry…`;
   if (presence.state === 'unchecked') return `${head}\n\nCould not ask the registry for signatures: ${presence.message}`;
   const parts: string[] = [];
@@ -95,7 +98,7 @@ export function unverifiedSourceHover(why: string, presence: SignaturePresence |
   if (presence.cosignLegacy) parts.push(plural(presence.cosignLegacy, 'cosign signature') + ' (`.sig` tag)');
   if (presence.notation) parts.push(plural(presence.notation, 'Notation signature'));
   return parts.length
-    ? `${head}\n\nThe registry holds ${parts.join(', ')} for this digest; nothing checks it before Flux deploys.`
+    ? `${head}\n\nThe registry holds ${parts.join(', ')} for this digest.`
     : `${head}\n\nThe registry holds no cosign or Notation signature for this digest.`;
 }
 
