@@ -125,7 +125,8 @@ function readSync(doc: ParsedDocument, sync: YAMLMap | undefined): OciSourceDocu
       ? 'not known. FluxInstance `spec.sync` has no `verify` field, but a `spec.kustomize.patches` entry mentions `verify` and may add one to the OCIRepository Flux Operator generates (flux-oci does not apply the patches)'
       : 'not verified by Flux. FluxInstance `spec.sync` has no `verify` field: the OCIRepository Flux Operator generates from it checks no signature',
   };
-  // the OCIRepository the operator generates: in the FluxInstance's namespace, named after it unless sync.name says otherwise
+  // the OCIRepository the operator generates: in the FluxInstance's namespace and named after that namespace
+  // (as flux bootstrap names its sync objects), or after spec.sync.name where one is written
   if (!syncName || !isTemplated(syncName))
     out.deployedAt = {
       kind: 'OCIRepository',
