@@ -5,6 +5,7 @@ import { Severity } from '../../domain/diagnostics';
 import { analyzeFile } from '../../domain/analysis/index';
 import { lintContextOf } from '../../domain/lint/index';
 import { YamlFile } from '../../domain/yaml/yamlFile';
+import type { ParsedDocument } from '../../domain/yaml/parsedDocument';
 import { walkFiles } from '../../domain/workspace/walkFiles';
 import { findPatchFiles, isKustomizationFile, kustomizationFileNames, patchPathsIn } from '../../domain/workspace/patchFiles';
 import type { FileDiagnostics } from '../output/fileDiagnostics';
@@ -117,26 +118,24 @@ async function run(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  const parsed: { file: string; yaml: YamlFile }[] = [];
-  const patches = new Set<string>();
+  // Files are kept as text and parsed twice, once for the facts that cross files and once to be
+  // analysed: holding every parse to the end grew V8's young generation to its maximum
+  // (5,000 files: 231 MiB peak instead of 108, for no less CPU).
+  const inputs: { file: string; text: string }[] = [];
   for (const f of files) {
     if (io.signal.aborted) break;
-    let text: string;
     try {
       // Synchronous: a CLI has nothing else to do meanwhile, and 5,000 awaited reads cost 6× the CPU.
-      text = readFileSync(f, 'utf8');
+      inputs.push({ file: f, text: readFileSync(f, 'utf8') });
     } catch (err) {
       io.stderr.write(`flux-oci check: cannot read ${displayPath(io.cwd, f)}: ${err instanceof Error ? err.message : String(err)}\n`);
-      continue;
-    }
-    const yaml = YamlFile.parse(text);
-    parsed.push({ file: f, yaml });
-    // A checked kustomization file names its patches from the same parse.
-    if (isKustomizationFile(f)) {
-      const roots = yaml.documents.map((d) => d.parsed.root);
-      for (const p of patchPathsIn(f, roots)) patches.add(p);
     }
   }
+  if (opts.paths.includes('-')) inputs.push({ file: stdinName, text: await readStdin() });
+  // Cross-file facts for the lints (e.g. which OCIRepositories HelmReleases use as charts), and the
+  // patches the checked kustomization files name, from one parse of each file.
+  const patches = new Set<string>();
+  const lint = lintContextOf(documentsOf(inputs, patches));
   // kustomization files beside the checked files name the patches too, even when only the patch was passed
   const checked = new Set(files);
   const besides: string[] = [];
@@ -147,13 +146,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
     }
   }
   for (const p of await findPatchFiles(besides)) patches.add(p);
-  if (opts.paths.includes('-')) parsed.push({ file: stdinName, yaml: YamlFile.parse(await readStdin()) });
-  // cross-file facts for the lints (e.g. which OCIRepositories HelmReleases use as charts)
-  const lint = lintContextOf(parsed.flatMap((p) => p.yaml.documents.map((d) => d.parsed)));
-  const choice = await schemasFor(opts, parsed, io);
-  const results: FileDiagnostics[] = parsed.map((p) => ({
-    file: displayPath(io.cwd, p.file),
-    diagnostics: analyzeFile(p.yaml, { isPatch: patches.has(p.file), lint, schemas: choice.set }),
+  const choice = await schemasFor(opts, inputs, io);
+  const results: FileDiagnostics[] = inputs.map(({ file, text }) => ({
+    file: displayPath(io.cwd, file),
+    diagnostics: analyzeFile(YamlFile.parse(text), { isPatch: patches.has(file), lint, schemas: choice.set }),
   }));
   switch (opts.format) {
     case 'json':
@@ -170,8 +166,20 @@ async function run(args: string[], io: CliIO): Promise<number> {
   return results.some((r) => r.diagnostics.some((d) => d.severity === Severity.Error)) ? 1 : 0;
 }
 
+/** Each file's parsed documents, a file at a time (none kept); a kustomization file adds the patches it names. */
+function* documentsOf(inputs: readonly { file: string; text: string }[], patches: Set<string>): Generator<ParsedDocument> {
+  for (const { file, text } of inputs) {
+    const docs = YamlFile.parse(text).documents.map((d) => d.parsed);
+    if (isKustomizationFile(file)) {
+      const roots = docs.map((d) => d.root);
+      for (const p of patchPathsIn(file, roots)) patches.add(p);
+    }
+    yield* docs;
+  }
+}
+
 /** The schemas to check against: the cluster's CRDs, --flux-version, or what the checked files show. */
-async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFile }[], io: CliIO): Promise<SchemaChoice> {
+async function schemasFor(opts: CheckArgs, inputs: { file: string; text: string }[], io: CliIO): Promise<SchemaChoice> {
   let cluster: SchemaChoice | undefined;
   if (opts.fromCluster) {
     if (opts.fluxVersion) throw new UsageError('--from-cluster and --flux-version exclude each other');
@@ -199,8 +207,8 @@ async function schemasFor(opts: CheckArgs, parsed: { file: string; yaml: YamlFil
     if (!cluster) io.stderr.write(`flux-oci check: kube context ${client.access.context} has no Flux CRDs; checking against the workspace's Flux instead\n`);
   }
   const facts: WorkspaceFluxFacts = { crds: [], instances: [] };
-  for (const p of parsed) {
-    const f = fluxFactsOfText(p.yaml.text, displayPath(io.cwd, p.file));
+  for (const p of inputs) {
+    const f = fluxFactsOfText(p.text, displayPath(io.cwd, p.file));
     facts.crds.push(...f.crds);
     facts.instances.push(...f.instances);
   }
