@@ -36,11 +36,10 @@ import type { Resolution } from '../domain/resolution/resolution';
 import { compareArtifactsClientCommand } from '../protocol/artifactMessages';
 import {
   hoveredSources,
-  inlayLabel,
-  inlayTooltip,
   ociSourcesAt,
   readOciSources,
   registryDiagnostics,
+  resolutionHints,
   resolutionActions,
   liveHoverMarkdown,
   sourcePartAt,
@@ -313,17 +312,9 @@ export class LiveResolution {
     const out: InlayHint[] = [];
     for (const d of doc.yaml.documents) {
       if (d.slice.startLine > p.range.end.line) break;
-      for (const src of readOciSources(d.parsed)) {
-        // A templated value resolved per input set is told on hover; one hint per place stays readable.
-        if (src.origin && src.origin.startsWith('inputs[')) continue;
-        const r = this.current(src.spec);
-        if (!r) continue;
-        const label = inlayLabel(r);
-        if (!label) continue;
-        const kind = r.kind;
-        const anchor = kind === 'latest' ? src.urlRange : (src.fields[kind]?.range ?? src.urlRange);
-        const at = shiftRange(anchor, d.slice.startLine).end;
-        out.push({ position: at, label, tooltip: inlayTooltip(r), paddingLeft: true });
+      for (const h of resolutionHints(readOciSources(d.parsed), (spec) => this.current(spec))) {
+        const position = { line: h.position.line + d.slice.startLine, character: h.position.character };
+        out.push({ position, label: h.label, tooltip: h.tooltip, paddingLeft: true });
       }
     }
     return out;
