@@ -74,24 +74,23 @@ function targets(nodes: readonly Node[]): ObjectArgs[] {
 }
 
 /**
- * The whole fleet view, asked page by page (the server answers about 500 placements at a
- * time so no one answer holds it up). Pages of another version mean the view changed meanwhile:
- * start over; after a few tries (clusters busy reconciling) the pages are shown as they came, and
- * the change's own `clusterChanged` refreshes the view again.
+ * The whole fleet view in pages (the server answers about 500 placements at a time so no one
+ * answer holds it up): the first page says how many rows there are, the others are asked at once.
+ * Pages of another version mean the view changed meanwhile: start over; after a few tries
+ * (clusters busy reconciling) they are shown as they came, and the change's own
+ * `clusterChanged` refreshes the view again.
  */
 async function fleetView(client: LanguageClient): Promise<FleetTree | { ok: false; error: string } | null> {
   for (let attempt = 0; ; attempt++) {
     const first = await runServerCommand(client, clusterCommands.fleetTree, undefined);
-    if (!first || 'ok' in first) return first;
-    const rows = [...first.rows];
-    let page = first;
-    while (page.next !== undefined) {
-      const next = await runServerCommand(client, clusterCommands.fleetTree, { offset: page.next });
-      if (!next || 'ok' in next) return next;
-      page = next;
-      rows.push(...page.rows);
-    }
-    if (page.version === first.version || attempt >= 2) return { ...page, rows, offset: 0 };
+    if (!first || 'ok' in first || first.next === undefined) return first;
+    const offsets: number[] = [];
+    for (let o = first.next; o < first.total; o += Math.max(1, first.rows.length)) offsets.push(o);
+    const pages = await Promise.all(offsets.map((offset) => runServerCommand(client, clusterCommands.fleetTree, { offset })));
+    const failed = pages.find((p) => !p || 'ok' in p);
+    if (failed !== undefined) return failed as { ok: false; error: string } | null;
+    const rest = pages as FleetTree[];
+    if (rest.every((p) => p.version === first.version) || attempt >= 2) return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
   }
 }
 

@@ -114,8 +114,9 @@ export class ClusterFeatures {
   /** Registry answers so far (drift depends on them) and the last fleet answer with what it was built from. */
   private resolutions = 0;
   private hookedService: ResolutionService | undefined;
-  /** The last fleet view built (pages are cut from it). */
+  /** The last fleet view built (pages are cut from it), and the one being built (pages asked at once share it). */
   private lastFleet: BuiltFleet | undefined;
+  private buildingFleet: { key: string; built: Promise<BuiltFleet> } | undefined;
   private fleetVersions = 0;
 
   constructor(private readonly host: ClusterHost) {
@@ -301,6 +302,7 @@ export class ClusterFeatures {
     const names = this.selectedContexts(arg);
     if (names.length === 0) this.fleet.current(); // throws with what to do: no current context
     const built = await this.fleetRows(names);
+    await nextTurn(); // pages asked at once wait on one build: each is cut and sent in its own turn
     const total = built.rows.length;
     const offset = Math.min(total, Math.max(0, Math.floor(Number(arg['offset']) || 0)));
     const given = Math.floor(Number(arg['limit']) || 0);
@@ -350,14 +352,23 @@ export class ClusterFeatures {
       }
     }
     const key = keyNow();
-    const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
-    // Thousands of placements: grouped in slices, each page serialised on its own.
-    await nextTurn();
-    const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
-    // Another ask may have built the same view meanwhile: keep its version so its pages still fit.
     if (this.lastFleet?.key === key) return this.lastFleet;
-    this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions };
-    return this.lastFleet;
+    if (this.buildingFleet?.key === key) return this.buildingFleet.built;
+    const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
+    const build = async (): Promise<BuiltFleet> => {
+      // Thousands of placements: grouped in slices, each page serialised on its own.
+      await nextTurn();
+      const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
+      this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions };
+      return this.lastFleet;
+    };
+    const building = { key, built: build() };
+    this.buildingFleet = building;
+    try {
+      return await building.built;
+    } finally {
+      if (this.buildingFleet === building) this.buildingFleet = undefined;
+    }
   }
 
   private async whereDeployedCommand(arg: WhereDeployedArgs): Promise<{ ok: true } & WhereDeployedResult> {
