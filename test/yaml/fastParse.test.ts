@@ -2,7 +2,8 @@
 // eemeli/yaml's parseDocument builds — same classes, values, ranges, scalar types, document
 // fields — for every document it accepts, or decline it. Checked over the real-world corpus,
 // every YAML fixture of the repository, and seeded random documents made of the constructs it
-// reads and of the ones it must decline (comments, tabs, odd indentation, quotes, indicators).
+// reads and of the ones it must decline (comments at every indent, blank lines, tabs, odd indentation,
+// quotes, indicators).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -157,9 +158,13 @@ test('seeded random documents, inside and just outside what the fast path reads:
       const r = random();
       const key = pick(keys);
       const noise = random();
-      if (noise < 0.03) out.push(`${pad}# a comment`);
-      else if (noise < 0.05) out.push('');
-      else if (noise < 0.06) out.push(`${' '.repeat(indent + 1)}odd: indent`);
+      if (noise < 0.04) out.push(`${pad}# a comment`);
+      else if (noise < 0.05) out.push(`${' '.repeat(Math.max(0, indent - 2))}# an outer comment`, `${pad}#two lines`);
+      else if (noise < 0.055) out.push('# at column 0');
+      else if (noise < 0.06) out.push(`${pad}  # a deeper comment`);
+      else if (noise < 0.065) out.push(`${pad}# trailing space `);
+      else if (noise < 0.07) out.push('');
+      else if (noise < 0.08) out.push(`${' '.repeat(indent + 1)}odd: indent`);
       if (seq) {
         if (r < 0.5) out.push(`${pad}- ${pick(scalars)}`);
         else {
@@ -177,7 +182,11 @@ test('seeded random documents, inside and just outside what the fast path reads:
   let taken = 0;
   const count = 3000;
   for (let i = 0; i < count; i++) {
-    const docs = Array.from({ length: 1 + Math.floor(random() * 3) }, () => lines(3, 0).join('\n'));
+    const docs = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+      const body = lines(3, 0);
+      if (random() < 0.25) body.push(`${pick(['', '', '  ', '    '])}# the end`);
+      return body.join('\n');
+    });
     const text = docs.join('\n---\n') + (random() < 0.8 ? '\n' : '');
     taken += check(text, `random input ${i}`);
   }

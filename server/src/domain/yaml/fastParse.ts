@@ -32,11 +32,11 @@ const declined = new Unsupported('outside the fast path');
 const unsupported = (): never => {
   throw declined;
 };
-/** Comments and blank lines are left to eemeli/yaml (where they attach is its business): decline them before any work. */
-const commentOrBlankLine = /(?:^|[ \n])#|\n *\n(?!$)|^ *\n/;
+/** Blank lines (spaceBefore) are left to eemeli/yaml: decline them before any work. */
+const blankLine = /\n *\n(?!$)|^ *\n/;
 
 export function fastParseDocument(text: string, options: FastParseOptions): Document.Parsed | undefined {
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff || commentOrBlankLine.test(text)) return undefined;
+  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff || blankLine.test(text)) return undefined;
   try {
     return new LineParser(text, options).document();
   } catch (e) {
@@ -92,14 +92,42 @@ class LineParser {
     return next === undefined ? this.text.length : next - 1;
   }
 
-  /** Indent of a content line; blank and comment lines are not supported. */
+  /** Indent of a content line; blank and comment lines are not supported here. */
   private indentOf(l: number): number {
+    const i = this.rawIndent(l);
+    if (this.text.charCodeAt(this.lineStarts[l]! + i) === HASH) unsupported();
+    return i;
+  }
+
+  /** Indent of any non-blank line. */
+  private rawIndent(l: number): number {
     const s = this.lineStarts[l]!;
     const e = this.lineEnd(l);
     let i = s;
     while (i < e && this.text.charCodeAt(i) === SPACE) i++;
-    if (i === e || this.text.charCodeAt(i) === HASH) unsupported();
+    if (i === e) unsupported();
     return i - s;
+  }
+
+  private isComment(l: number): boolean {
+    return this.text.charCodeAt(this.lineStarts[l]! + this.rawIndent(l)) === HASH;
+  }
+
+  /**
+   * Full-line comments from the current line on, all at one indent (else unsupported): their text
+   * as eemeli/yaml keeps it (after the #, lines joined with \n), their indent, and the line after them.
+   */
+  private commentBlock(): { text: string; indent: number; next: number } {
+    const indent = this.rawIndent(this.line);
+    const texts: string[] = [];
+    let l = this.line;
+    for (; l < this.lineCount && this.isComment(l); l++) {
+      if (this.rawIndent(l) !== indent) unsupported();
+      const e = this.lineEnd(l);
+      if (this.text.charCodeAt(e - 1) === SPACE) unsupported();
+      texts.push(this.text.slice(this.lineStarts[l]! + indent + 1, e));
+    }
+    return { text: texts.join('\n'), indent, next: l };
   }
 
   document(): Document.Parsed {
@@ -111,11 +139,18 @@ class LineParser {
     }
     if (this.line >= this.lineCount || this.indentOf(this.line) !== 0) unsupported();
     const contents = this.block(0);
-    if (this.line !== this.lineCount) unsupported();
     const end = contents.range![2];
-    if (end !== t.length) unsupported();
     this.doc.contents = contents as never;
-    this.doc.range = [0, end, end];
+    if (this.line < this.lineCount) {
+      // comments at the end of the document are the document's
+      const trailing = this.commentBlock();
+      if (trailing.indent !== 0 || trailing.next !== this.lineCount) unsupported();
+      this.doc.comment = trailing.text;
+      this.doc.range = [0, end, t.length];
+    } else {
+      if (end !== t.length) unsupported();
+      this.doc.range = [0, end, end];
+    }
     return this.doc;
   }
 
@@ -133,22 +168,44 @@ class LineParser {
     const keys = new Set<unknown>();
     let keyAt = firstKeyAt;
     let end: number;
+    let commentsEnd: number | undefined;
+    let commentBefore: string | undefined;
     for (;;) {
       const pair = this.pair(keyAt, indent);
-      const key = (pair.key as Scalar).value;
+      const key = pair.key as Scalar;
       // uniqueKeys: eemeli/yaml reports the duplicate; let it
-      if (keys.has(key)) unsupported();
-      keys.add(key);
+      if (keys.has(key.value)) unsupported();
+      keys.add(key.value);
+      if (commentBefore !== undefined) key.commentBefore = commentBefore;
+      commentBefore = undefined;
       map.items.push(pair as never);
       end = (pair.value as Scalar | YAMLMap | YAMLSeq).range![2];
       if (this.line >= this.lineCount) break;
+      if (this.isComment(this.line)) {
+        // Where eemeli/yaml puts full-line comments after an entry, in the cases read here:
+        const c = this.commentBlock();
+        const nextIndent = c.next < this.lineCount ? this.indentOf(c.next) : -1;
+        if (c.indent === indent && nextIndent === indent) {
+          commentBefore = c.text; // before the next key of this mapping
+          this.line = c.next;
+        } else if (c.indent === indent && indent > 0 && nextIndent < indent) {
+          map.comment = c.text; // at the end of a nested mapping: the mapping's, inside its range
+          this.line = c.next;
+          commentsEnd = c.next < this.lineStarts.length ? this.lineStarts[c.next]! : this.text.length;
+          break;
+        } else if (c.indent < indent && c.indent === nextIndent) {
+          break; // before the next key of an enclosing mapping: that mapping takes them
+        } else if (c.indent === 0 && indent === 0 && nextIndent < 0) {
+          break; // at the end of the document: the document's
+        } else unsupported();
+      }
       const ind = this.indentOf(this.line);
       if (ind < indent) break;
       if (ind > indent) unsupported();
       keyAt = this.lineStarts[this.line]! + indent;
       if (this.isDash(keyAt)) unsupported();
     }
-    map.range = [firstKeyAt, end, end];
+    map.range = [firstKeyAt, end, commentsEnd ?? end];
     return map;
   }
 
@@ -227,7 +284,9 @@ class LineParser {
     if (ind <= indent) unsupported();
     const parts: string[] = [];
     while (this.line < this.lineCount) {
-      if (this.indentOf(this.line) < ind) break;
+      // inside the literal a line starting with # is text; a comment after it is for the mapping
+      const i = this.rawIndent(this.line);
+      if (i < ind) break;
       parts.push(t.slice(this.lineStarts[this.line]! + ind, this.lineEnd(this.line)));
       this.line++;
     }
