@@ -3,7 +3,7 @@
 // every runtime library is a devDependency, inlined here. The licences of what was inlined are
 // collected into dist/THIRD-PARTY-NOTICES.md, which ships with each of them.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -63,7 +63,8 @@ writeCliEntry(results[2].metafile);
 
 /**
  * dist/cli.js, the CLI's entry point (bin/flux-oci, `node dist/cli.js`), starts dist/cli/main.mjs;
- * chunks of earlier builds that this one did not write are removed, so none ships.
+ * chunks of earlier builds that this one did not write are removed, so none ships. Only those
+ * older than two minutes: a build running beside this one (another shell) keeps its chunks.
  */
 function writeCliEntry(meta) {
   const entry = 'dist/cli.js';
@@ -74,9 +75,10 @@ function writeCliEntry(meta) {
   renameSync(`${entry}.tmp`, entry);
   rmSync(`${entry}.map`, { force: true });
   const written = new Set(Object.keys(meta.outputs).map((f) => path.resolve(f)));
+  const before = Date.now() - 120_000;
   for (const f of readdirSync('dist/cli')) {
     const file = path.resolve('dist/cli', f);
-    if (!written.has(file)) rmSync(file, { force: true });
+    if (!written.has(file) && statSync(file, { throwIfNoEntry: false })?.mtimeMs < before) rmSync(file, { force: true });
   }
 }
 
