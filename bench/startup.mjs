@@ -1,7 +1,8 @@
 // npm run bench:startup — how long flux-oci takes to start, in each way it is installed, beside
 // the flux CLI (a Go binary) in the same run: `--version` (start and exit), `check` of a small
-// folder (start, load the schemas, lint two files), and for the language server the time from
-// spawn to the answer to `initialize` over stdio.
+// folder (start, load the schemas, lint two files), `pull artifact` of a two-file artifact from a
+// local docker-registry (start, resolve, download, extract; flux too), and for the language server
+// the time from spawn to the answer to `initialize` over stdio.
 //   node dist/cli.js          the bundle under the pinned Node 24, no compile cache
 //   bin/flux-oci              what npm installs: the bundle with V8's on-disk compile cache (warm)
 //   bin/flux-oci (Node 22)    the same under the oldest supported Node (scripts/node22.sh)
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { peerBinary, peerVersions } = await import(path.join(root, 'test/peers/goPeers.ts'));
+const { startRegistry, dockerRegistryAvailable } = await import(path.join(root, 'test/peers/registry.ts'));
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const runs = Number(args.runs);
 
@@ -119,11 +121,43 @@ async function interleaved(jobs) {
   return times.map((t, j) => ({ ...stats(t), cpu: cpu[j].length ? stats(cpu[j]).median : undefined }));
 }
 
+// The artifact every program pulls: the check fixture, pushed once by flux-oci.
+const registry = dockerRegistryAvailable() ? await startRegistry() : undefined;
+const artifact = registry ? `oci://${registry.host}/bench/startup:v1` : undefined;
+if (registry) {
+  const pushed = spawnSync(
+    node24,
+    [
+      path.join(root, 'bin', 'flux-oci'),
+      'push',
+      'artifact',
+      artifact,
+      '-f',
+      '.',
+      '--source',
+      'https://example.invalid/bench',
+      '--revision',
+      'main@sha1:0000000000000000000000000000000000000000',
+    ],
+    { cwd: fixture, env, encoding: 'utf8' },
+  );
+  if (pushed.status !== 0) throw new Error(`push for the pull bench failed: ${pushed.stderr}`);
+}
+/** `pull artifact` into a new empty folder (flux wants it to exist; flux-oci takes an empty one). */
+function timePull(cmd, pre) {
+  const out = mkdtempSync(path.join(compileCache, 'pull-'));
+  const r = timeRun(cmd, [...pre, 'pull', 'artifact', artifact, '-o', out], fixture);
+  rmSync(out, { recursive: true, force: true });
+  if (r.code !== 0) throw new Error(`${cmd} pull exited ${r.code}: ${r.out}`);
+  return r;
+}
+
 const loadBefore = loadavg();
 const cliJobs = [];
 for (const [label, cmd, pre, available] of programs) {
   if (!available) continue;
   cliJobs.push({ label, measure: 'version', run: () => timeRun(cmd, [...pre, '--version'], fixture) });
+  if (artifact) cliJobs.push({ label, measure: 'pull', run: () => timePull(cmd, pre) });
   // flux has no linter: its column is --version only.
   if (!label.startsWith('flux ')) {
     cliJobs.push({
@@ -139,11 +173,23 @@ for (const [label, cmd, pre, available] of programs) {
 }
 const cliStats = await interleaved(cliJobs);
 const rows = programs.map(([label, , , available]) => {
-  if (!available) return [label, 'missing', '', '', '', '', ''];
+  if (!available) return [label, 'missing', '', '', '', '', '', '', '', ''];
   const of = (measure) => cliStats[cliJobs.findIndex((j) => j.label === label && j.measure === measure)];
   const version = of('version');
   const check = of('check');
-  return [label, fmt(version.median), fmt(version.min), fmt(version.cpu), fmt(check?.median), fmt(check?.min), fmt(check?.cpu)];
+  const pull = of('pull');
+  return [
+    label,
+    fmt(version.median),
+    fmt(version.min),
+    fmt(version.cpu),
+    fmt(check?.median),
+    fmt(check?.min),
+    fmt(check?.cpu),
+    fmt(pull?.median),
+    fmt(pull?.min),
+    fmt(pull?.cpu),
+  ];
 });
 const serverJobs = servers.filter(([, , , available]) => available).map(([label, cmd, cmdArgs]) => ({ label, run: () => timeInitialize(cmd, cmdArgs) }));
 const serverStats = await interleaved(serverJobs);
@@ -153,6 +199,7 @@ const serverRows = servers.map(([label, , , available]) => {
   return [label, fmt(init.median), fmt(init.min)];
 });
 const loadAfter = loadavg();
+await registry?.stop();
 rmSync(compileCache, { recursive: true, force: true });
 
 function table(header, body) {
@@ -174,6 +221,7 @@ if (!node22) console.log('Node 22 is missing: bash scripts/node22.sh');
 if (!existsSync(sea)) console.log('the single executable is missing: npm run build:sea');
 if (!flux) console.log(`flux ${peerVersions.flux} is missing: bash scripts/peers/build.sh flux`);
 console.log('');
-table(['CLI', '--version median', 'min', 'CPU', 'check (2 files) median', 'min', 'CPU'], rows);
+if (!registry) console.log('docker-registry is missing (bash scripts/setup.sh): no pull figures\n');
+table(['CLI', '--version median', 'min', 'CPU', 'check (2 files) median', 'min', 'CPU', 'pull (2 files) median', 'min', 'CPU'], rows);
 if (gnuTime) console.log("CPU: median user+sys of the process (GNU time), which the machine's load moves far less than wall clock.\n");
 table(['language server', 'initialize median', 'min'], serverRows);
