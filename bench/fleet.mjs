@@ -133,19 +133,31 @@ try {
   try {
     await lsp.connection.sendRequest('flux-oci/bench/eventLoopDelay'); // count from here
     peer.stdin.write('reset\n');
-    // The whole view as the client asks for it: the first page, then the others at once (again
-    // from the first when the view changed meanwhile).
+    // The whole view as the client asks for it (client/src/clusterTree.ts fleetView): the pages the
+    // last view had together with the first, then any missing; from the first again when the view
+    // changed meanwhile.
     const page = (offset) => lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.fleetTree', arguments: offset ? [{ offset }] : [] });
+    const offsetsFrom = (from, total, size) => {
+      const out = [];
+      for (let o = from; o < total; o += Math.max(1, size)) out.push(o);
+      return out;
+    };
+    let shape;
     const fleet = async () => {
       for (let attempt = 0; ; attempt++) {
-        const first = await page(0);
+        const [first, ...early] = await Promise.all([0, ...(shape ? offsetsFrom(shape.size, shape.total, shape.size) : [])].map(page));
         if (!first || first.ok === false || first.next === undefined) return first;
-        const offsets = [];
-        for (let o = first.next; o < first.total; o += Math.max(1, first.rows.length)) offsets.push(o);
-        const rest = await Promise.all(offsets.map(page));
-        const failed = rest.find((p) => !p || p.ok === false);
-        if (failed !== undefined) return failed;
-        if (rest.every((p) => p.version === first.version) || attempt >= 2) return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
+        const wanted = offsetsFrom(first.next, first.total, first.rows.length);
+        const pages = new Map(early.filter((p) => p && p.version === first.version && wanted.includes(p.offset)).map((p) => [p.offset, p]));
+        for (const p of await Promise.all(wanted.filter((o) => !pages.has(o)).map(page))) {
+          if (!p || p.ok === false) return p;
+          pages.set(p.offset, p);
+        }
+        const rest = wanted.map((o) => pages.get(o));
+        if (rest.every((p) => p.version === first.version) || attempt >= 2) {
+          shape = { total: first.total, size: first.next };
+          return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
+        }
       }
     };
     t = performance.now();

@@ -73,23 +73,36 @@ function targets(nodes: readonly Node[]): ObjectArgs[] {
   return out;
 }
 
+type PageShape = { total: number; size: number };
+
+/** Where the pages after the first start, for `total` rows in pages of `size`. */
+function pageOffsets(from: number, shape: PageShape): number[] {
+  const out: number[] = [];
+  for (let o = from; o < shape.total; o += Math.max(1, shape.size)) out.push(o);
+  return out;
+}
+
 /**
  * The whole fleet view in pages (the server answers about 500 placements at a time so no one
- * answer holds it up): the first page says how many rows there are, the others are asked at once.
- * Pages of another version mean the view changed meanwhile: start over; after a few tries
- * (clusters busy reconciling) they are shown as they came, and the change's own
- * `clusterChanged` refreshes the view again.
+ * answer holds it up). The pages the last view had are asked together with the first, so a
+ * refresh is one round trip; any the first page says are missing follow. Only pages of the first
+ * page's `version` belong to it: another means the view changed meanwhile, start over (after a
+ * few tries the pages are shown as they came; the change's own `clusterChanged` refreshes again).
  */
-async function fleetView(client: LanguageClient): Promise<FleetTree | { ok: false; error: string } | null> {
+async function fleetView(client: LanguageClient, last: PageShape | undefined): Promise<FleetTree | { ok: false; error: string } | null> {
+  const ask = (offset: number) => runServerCommand(client, clusterCommands.fleetTree, offset ? { offset } : undefined);
   for (let attempt = 0; ; attempt++) {
-    const first = await runServerCommand(client, clusterCommands.fleetTree, undefined);
-    if (!first || 'ok' in first || first.next === undefined) return first;
-    const offsets: number[] = [];
-    for (let o = first.next; o < first.total; o += Math.max(1, first.rows.length)) offsets.push(o);
-    const pages = await Promise.all(offsets.map((offset) => runServerCommand(client, clusterCommands.fleetTree, { offset })));
-    const failed = pages.find((p) => !p || 'ok' in p);
-    if (failed !== undefined) return failed as { ok: false; error: string } | null;
-    const rest = pages as FleetTree[];
+    const [first, ...early] = await Promise.all([0, ...(last ? pageOffsets(last.size, last) : [])].map(ask));
+    if (!first || 'ok' in first || first.next === undefined) return first ?? null;
+    const wanted = pageOffsets(first.next, { total: first.total, size: first.rows.length });
+    const pages = new Map<number, FleetTree>();
+    for (const p of early) if (p && !('ok' in p) && p.version === first.version && wanted.includes(p.offset)) pages.set(p.offset, p);
+    const missing = wanted.filter((o) => !pages.has(o));
+    for (const p of await Promise.all(missing.map(ask))) {
+      if (!p || 'ok' in p) return p;
+      pages.set(p.offset, p);
+    }
+    const rest = wanted.map((o) => pages.get(o)!);
     if (rest.every((p) => p.version === first.version) || attempt >= 2) return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
   }
 }
@@ -102,6 +115,8 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   readonly onDidLoad = this.loaded.event;
   error: string | undefined;
   contexts: FleetContextStatus[] = [];
+  /** How the last view was paged: its pages are asked together with the first next time. */
+  private shape: PageShape | undefined;
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
@@ -123,11 +138,13 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node) return [];
     const client = this.client();
     if (!client?.isRunning()) return [];
-    const answer = await fleetView(client);
+    const answer = await fleetView(client, this.shape);
     const failed = answer && 'ok' in answer ? answer : undefined;
     const fleet = answer && !('ok' in answer) ? answer : undefined;
     this.error = failed?.error ?? (answer ? undefined : 'the language server did not answer');
     this.contexts = fleet?.contexts ?? [];
+    // The first page starts at 0: its `next` is the page size.
+    this.shape = fleet?.next !== undefined ? { total: fleet.total, size: fleet.next } : undefined;
     this.loaded.fire();
     if (!fleet) return [];
     if (fleet.contexts.length === 1) {
