@@ -6,9 +6,15 @@ import { readManifest } from '../domain/workspace/readFiles';
 import { isKustomizationFile, patchPathsIn } from '../domain/workspace/patchFiles';
 import type { OpenDocuments } from './documents';
 import { keyOfPath } from './fileKeys';
-import { parseInSlices, sliceBudgetMs } from './slices';
+import { parseInSlices } from './slices';
 
 const maxFiles = 50_000;
+/**
+ * How long indexing holds the event loop between yields: shorter than validation's slices, because
+ * completion asked while a repository is being read waits for the slice under way (5,000 files on
+ * a loaded machine: completion p50 9-16 ms with 3 ms slices, 32 ms with 8 ms; indexing as fast).
+ */
+const indexSliceMs = 3;
 
 /**
  * Keeps the object index in step with the workspace folders: a chunked scan at
@@ -52,7 +58,7 @@ export class WorkspaceIndexer {
         if (text !== undefined) sawText?.(folder, file, text);
         await this.indexText(file, text);
         count++;
-        if (performance.now() - sliceStart > sliceBudgetMs) {
+        if (performance.now() - sliceStart > indexSliceMs) {
           await yieldToRequests();
           sliceStart = performance.now();
         }
