@@ -281,12 +281,13 @@ class Session {
     this.conn.onRequest('workspace/configuration', (p) => p.items.map((it) => settings[it.section] ?? null));
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('window/workDoneProgress/create', () => null);
-    this.progressBegun = 0;
-    this.progressEnded = 0;
+    // Work-done progress under way, by token. A progress may end before its begin was ever sent
+    // (ours creates the token first and skips the begin of work that finished meanwhile).
+    this.progressOpen = new Set();
     this.lastPublish = undefined;
     this.conn.onNotification('$/progress', (p) => {
-      if (p.value?.kind === 'begin') this.progressBegun++;
-      if (p.value?.kind === 'end') this.progressEnded++;
+      if (p.value?.kind === 'begin') this.progressOpen.add(p.token);
+      if (p.value?.kind === 'end') this.progressOpen.delete(p.token);
     });
     this.conn.onNotification('window/logMessage', (m) => {
       if (process.env.BENCH_DEBUG) console.log(`[${this.name}] log: ${m.message.slice(0, 500)}`);
@@ -400,7 +401,7 @@ async function measure(session, folder, fileUri, text) {
   // validation as work-done progress: the open is complete when that progress ends (the
   // complete publish precedes the end). A server reporting no progress published everything.
   await new Promise((r) => setTimeout(r, 500));
-  while (session.progressEnded < session.progressBegun) await new Promise((r) => setTimeout(r, 20));
+  while (session.progressOpen.size > 0) await new Promise((r) => setTimeout(r, 20));
   // Complete: the first publish of the final set (a server may send the same set again later,
   // e.g. ours re-checks open files when the workspace scan ends).
   const final = JSON.stringify(session.lastPublish.p.diagnostics);
