@@ -353,7 +353,14 @@ export class ClusterFeatures {
     }
     const key = keyNow();
     if (this.lastFleet?.key === key) return this.lastFleet;
-    if (this.buildingFleet?.key === key) return this.buildingFleet.built;
+    const running = this.buildingFleet;
+    if (running) {
+      if (running.key === key) return running.built;
+      // One build at a time: asks for newer views during a slow build each started their own
+      // (12 × 1000 placements: gigabytes, and none finished). Wait for it, then look again.
+      await running.built.catch(() => undefined);
+      return this.fleetRows(names);
+    }
     const answered = new Set(view.contexts.filter((c) => c.state === 'ready' || c.state === 'stale').map((c) => c.context));
     const build = async (): Promise<BuiltFleet> => {
       // Thousands of placements: grouped in slices, each page serialised on its own.
