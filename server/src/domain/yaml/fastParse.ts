@@ -54,8 +54,8 @@ const SQUOTE = 39;
 const NEWLINE = 10;
 /** Characters that may not start a plain scalar here (YAML indicators), checked before anything else. */
 const indicators = new Set('-?:,[]{}#&*!|>\'"%@`'.split('').map((c) => c.charCodeAt(0)));
-/** In the core schema a plain scalar starting with any other letter is a string: no tag test can match. */
-const mayBeNonString = new Set('nNtTfF'.split('').map((c) => c.charCodeAt(0)));
+/** In the core schema the only plain scalars starting with a letter that are not strings (null and bool's tests). */
+const wordsNotStrings = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
 class LineParser {
   private readonly doc: Document.Parsed;
@@ -335,7 +335,7 @@ class LineParser {
   private plain(s: number, e: number, end: number, atKey: boolean): Scalar {
     const source = this.text.slice(s, e);
     const first = source.charCodeAt(0);
-    const surelyString = this.coreSchema && ((first >= 65 && first <= 90) || (first >= 97 && first <= 122)) && !mayBeNonString.has(first);
+    const surelyString = this.coreSchema && ((first >= 65 && first <= 90) || (first >= 97 && first <= 122)) && !wordsNotStrings.has(source);
     const tag = surelyString
       ? this.stringTag
       : (this.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(source)) ?? this.stringTag);
