@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { Agent, EnvHttpProxyAgent } from './undiciParts';
+import { Agent, EnvHttpProxyAgent, buildConnector } from './undiciParts';
 import { RegistryError, parseErrorBody } from './errors';
-import { allowsPlainHttp } from './plainHttp';
+import { allowsPlainHttp, isLoopbackRegistry } from './plainHttp';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter, retriableStatuses, sleep, type RetryPolicy } from './retryPolicy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -149,6 +149,25 @@ function caContext(ca: string[]): SecureContext {
   return context;
 }
 
+/**
+ * Builds the TLS context for an extra CA bundle (SSL_CERT_FILE, --ca-file) at the first HTTPS
+ * connection, not before: parsing ~300 PEM certificates costs 25-60 ms, which a pull from a
+ * plain-HTTP registry (a local one, or the bench's) paid at every start for nothing (issue 18).
+ */
+type Connector = ReturnType<typeof buildConnector>;
+function lazyTlsConnector(extraCa: string): Connector {
+  const plain = buildConnector({});
+  let secure: Connector | undefined;
+  return (opts, callback) => {
+    if (opts.protocol !== 'https:') return plain(opts, callback);
+    if (!secure) {
+      const ca = [...rootCertificates, extraCa];
+      secure = buildConnector({ ca, secureContext: caContext(ca) });
+    }
+    return secure(opts, callback);
+  };
+}
+
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? undefined;
 }
@@ -166,12 +185,13 @@ export class RegistryTransport {
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const env = options.env ?? process.env;
     const caFile = options.caFile ?? envValue(env, 'SSL_CERT_FILE');
-    const ca = caFile ? [...rootCertificates, loadCa(caFile)] : undefined;
-    const tls = ca ? { ca, secureContext: caContext(ca) } : {};
+    const extraCa = caFile ? loadCa(caFile) : undefined;
     const httpProxy = envValue(env, 'HTTP_PROXY');
     const httpsProxy = envValue(env, 'HTTPS_PROXY');
     const timeouts = { headersTimeout: options.idleTimeoutMs ?? 60_000, bodyTimeout: options.idleTimeoutMs ?? 60_000 };
     if (httpProxy || httpsProxy) {
+      const ca = extraCa === undefined ? undefined : [...rootCertificates, extraCa];
+      const tls = ca ? { ca, secureContext: caContext(ca) } : {};
       this.dispatcher = new EnvHttpProxyAgent({
         ...timeouts,
         connect: tls,
@@ -181,7 +201,7 @@ export class RegistryTransport {
         noProxy: envValue(env, 'NO_PROXY') ?? '',
       });
     } else {
-      this.dispatcher = new Agent({ ...timeouts, connect: tls });
+      this.dispatcher = new Agent({ ...timeouts, connect: extraCa === undefined ? {} : lazyTlsConnector(extraCa) });
     }
   }
 
@@ -213,10 +233,12 @@ export class RegistryTransport {
   }
 
   /**
-   * HTTPS first; plain HTTP only when allowed and the server clearly answered in
-   * plain text (go-containerregistry's ping fallback, minus the RFC 1918 rule).
+   * HTTPS first (a loopback registry is asked in plain HTTP before, see answersPlainHttp); plain
+   * HTTP only when allowed and the server clearly answered in plain text (go-containerregistry's
+   * ping fallback, minus the RFC 1918 rule).
    */
   private async detectScheme(): Promise<Scheme> {
+    if (isLoopbackRegistry(this.registry) && (await this.answersPlainHttp())) return 'http';
     try {
       const res = await this.rawSend('https', { method: 'GET', url: '/v2/' });
       await res.body.dump();
@@ -242,6 +264,22 @@ export class RegistryTransport {
         }
       }
       throw networkError(err, this.registry, 'connect', this.options.signal);
+    }
+  }
+
+  /**
+   * A loopback registry (a developer's or a test's) is asked in plain HTTP first: it usually is
+   * one, and the HTTPS attempt it would refuse costs a TLS context (25-60 ms with an extra CA
+   * bundle) and a round trip on every command (issue 18). Only a registry's answer counts (200 or
+   * 401): a TLS port answers plain HTTP with 400 or a reset, and HTTPS is tried as before.
+   */
+  private async answersPlainHttp(): Promise<boolean> {
+    try {
+      const res = await this.rawSend('http', { method: 'GET', url: '/v2/' });
+      await res.body.dump();
+      return res.status === 200 || res.status === 401;
+    } catch {
+      return false;
     }
   }
 

@@ -16,3 +16,7 @@ declare module 'undici/lib/api' {
   const api: Record<string, unknown>;
   export = api;
 }
+declare module 'undici/lib/core/connect' {
+  const buildConnector: typeof import('undici').buildConnector;
+  export = buildConnector;
+}

@@ -9,7 +9,8 @@ import Dispatcher from 'undici/lib/dispatcher/dispatcher';
 import api from 'undici/lib/api';
 import Agent from 'undici/lib/dispatcher/agent';
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent';
+import buildConnector from 'undici/lib/core/connect';
 
 Object.assign(Dispatcher.prototype, api);
 
-export { Agent, EnvHttpProxyAgent };
+export { Agent, EnvHttpProxyAgent, buildConnector };
