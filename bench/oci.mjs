@@ -11,13 +11,14 @@
 // since on a shared machine wall time alone says little.
 // Needs docker-registry (scripts/setup.sh) and the Go peers (bash scripts/peers/build.sh);
 // a missing peer is reported and left out of the table.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { haveGnuTime, runMeasured } from './measureProcess.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { peerBinary, peerVersions } = await import(path.join(root, 'test/peers/goPeers.ts'));
@@ -92,45 +93,11 @@ function makeLargeFile(dir, bytes) {
 
 // ---- measuring -----------------------------------------------------------------
 
-const haveTime = existsSync('/usr/bin/time');
-
-/** Runs a command; returns wall seconds and peak RSS (MiB) of the process. */
-function measure(cmd, cmdArgs, cwd, env = {}) {
-  return new Promise((resolve, reject) => {
-    const statsFile = path.join(cwd, `.time-${process.pid}-${Date.now()}`);
-    const [bin, binArgs] = haveTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', statsFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
-    const started = process.hrtime.bigint();
-    const child = spawn(bin, binArgs, { cwd, env: { ...process.env, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let hwm = 0;
-    let cpuSeconds = NaN;
-    // Without GNU time, poll the high-water mark (monotonic, so polling only misses the last few ms).
-    const poll = haveTime
-      ? undefined
-      : setInterval(() => {
-          try {
-            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-            if (m) hwm = Math.max(hwm, Number(m[1]));
-          } catch {
-            /* exited */
-          }
-        }, 10);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (poll) clearInterval(poll);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (haveTime && existsSync(statsFile)) {
-        const [user, sys, maxRss] = readFileSync(statsFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        hwm = maxRss;
-        cpuSeconds = user + sys;
-        rmSync(statsFile, { force: true });
-      }
-      if (code !== 0) reject(new Error(`${path.basename(cmd)} ${cmdArgs.slice(0, 2).join(' ')} failed (${code}): ${out.slice(-1500)}`));
-      else resolve({ seconds, rssMiB: hwm / 1024, cpuSeconds });
-    });
-  });
+/** Runs a command (HOME set to `cwd`); wall seconds, CPU seconds and peak RSS (MiB) of the process; a failure rejects. */
+async function measure(cmd, cmdArgs, cwd, env = {}) {
+  const r = await runMeasured(cmd, cmdArgs, { cwd, env: { HOME: cwd, ...env } });
+  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${cmdArgs.slice(0, 2).join(' ')} failed (${r.code}): ${(r.stdout + r.stderr).slice(-1500)}`);
+  return { seconds: r.seconds, rssMiB: r.rssMiB, cpuSeconds: r.cpuSeconds };
 }
 
 // ---- clients -------------------------------------------------------------------
@@ -226,7 +193,7 @@ console.log(
   `\nflux-oci bench:oci — ${sizesMb.join(' and ')} MB artifacts, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`,
 );
 console.log(
-  `peak RSS from ${haveTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command; CPU = user+sys seconds of the client`,
+  `peak RSS from ${haveGnuTime ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM polling'}; throughput = content MB / wall seconds of the whole command; CPU = user+sys seconds of the client`,
 );
 console.log(
   `load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${os.availableParallelism()} cores\n`,

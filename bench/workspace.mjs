@@ -29,6 +29,7 @@ import { parseAllDocuments } from 'yaml';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { seededRandom } from '../test/helpers/seededRandom.ts';
 import { peerBinary, peerVersions } from '../test/peers/goPeers.ts';
+import { runMeasured } from './measureProcess.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -408,44 +409,8 @@ function generateKubeconformSchemas(out) {
 
 // ---------- processes ----------
 
-const haveTime = existsSync('/usr/bin/time');
-
-/** Runs a command to the end; wall seconds, peak RSS (MiB; GNU time %M, else VmHWM polling), stdout. */
-function run(cmd, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const stats = path.join(tmpdir(), `flux-oci-bench-time-${process.pid}-${Date.now()}`);
-    const [bin, binArgs] = haveTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', stats, cmd, ...args]] : [cmd, args];
-    const started = performance.now();
-    const child = spawn(bin, binArgs, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let hwm = 0;
-    let cpuSeconds = NaN;
-    const poll = haveTime
-      ? undefined
-      : setInterval(() => {
-          try {
-            hwm = Math.max(hwm, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0));
-          } catch {
-            /* exited */
-          }
-        }, 10);
-    const out = [];
-    let err = '';
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (poll) clearInterval(poll);
-      const seconds = (performance.now() - started) / 1000;
-      if (haveTime && existsSync(stats)) {
-        const [user, sys, maxRss] = readFileSync(stats, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        hwm = maxRss;
-        cpuSeconds = user + sys;
-        rmSync(stats, { force: true });
-      }
-      resolve({ code, seconds, cpuSeconds, rssMiB: hwm / 1024, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
-    });
-  });
-}
+/** Runs a command to the end; wall seconds, CPU, peak RSS (MiB), stdout and stderr. */
+const run = (cmd, args, cwd) => runMeasured(cmd, args, { cwd });
 
 // ---------- the language server ----------
 
