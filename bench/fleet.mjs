@@ -128,7 +128,11 @@ try {
   cleanup.push(() => peer.kill());
 
   // BENCH_CPU_PROF=DIR: a CPU profile of the language server for the run (node --cpu-prof).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_NODE_FLAGS='...': node flags for the server (e.g. GC settings), as bench:workspace takes them.
+  const profile = [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+  ];
   const lsp = await LspClient.start({ env: { KUBECONFIG: kubeconfig, FLUX_OCI_BENCH: '1' }, settings: { cluster: { contexts: ['*'] } }, nodeArgs: profile });
   try {
     await lsp.connection.sendRequest('flux-oci/bench/eventLoopDelay'); // count from here
@@ -206,6 +210,13 @@ try {
     const idle = await peerReport();
     rows.push(['longest event-loop block in the server (whole run)', `${Math.round(block.maxMs)} ms (p99 ${Math.round(block.p99Ms)} ms)`]);
     rows.push(['  its own work: most server CPU between two 5 ms probe ticks', `${Math.round(block.maxCpuMs)} ms`]);
+    if (block.longestTick) {
+      rows.push([
+        '  longest gap between ticks: wall / main-thread CPU in it',
+        `${Math.round(block.longestTick.wallMs)} / ${Math.round(block.longestTick.cpuMs)} ms`,
+      ]);
+    }
+    if (block.maxGcMs !== undefined) rows.push(['  longest garbage-collection pause', `${Math.round(block.maxGcMs)} ms (${block.maxGcKind ?? '?'})`]);
     rows.push(['peer: an idle node process, same window (scheduling noise)', `${Math.round(idle.maxMs)} ms (p99 ${Math.round(idle.p99Ms)} ms)`]);
   } finally {
     await lsp.stop();

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Connection } from 'vscode-languageserver/node';
 import { eventLoopDelayRequest, type EventLoopDelayReport } from '../protocol/testMessages';
 
@@ -18,18 +18,49 @@ export function registerEventLoopProbe(connection: Connection): void {
     return (u.user + u.system) / 1000;
   };
   let last = cpu();
+  let lastAt = performance.now();
   let maxCpuMs = 0;
+  let longestTick = { wallMs: 0, cpuMs: 0 };
   setInterval(() => {
     const now = cpu();
+    const at = performance.now();
     maxCpuMs = Math.max(maxCpuMs, now - last);
+    if (at - lastAt > longestTick.wallMs) longestTick = { wallMs: at - lastAt, cpuMs: now - last };
     last = now;
+    lastAt = at;
   }, 5).unref();
+  let maxGcMs = 0;
+  let maxGcKind: string | undefined;
+  const gcKinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.duration <= maxGcMs) continue;
+      maxGcMs = e.duration;
+      maxGcKind = gcKinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1];
+    }
+  }).observe({ entryTypes: ['gc'] });
   connection.onRequest(eventLoopDelayRequest.method, (): EventLoopDelayReport => {
     // The histogram counts the sampling interval itself as delay: subtract it.
-    const report = { maxMs: Math.max(0, histogram.max / 1e6 - 5), p99Ms: Math.max(0, histogram.percentile(99) / 1e6 - 5), maxCpuMs };
+    const report = {
+      maxMs: Math.max(0, histogram.max / 1e6 - 5),
+      p99Ms: Math.max(0, histogram.percentile(99) / 1e6 - 5),
+      maxCpuMs,
+      longestTick,
+      maxGcMs,
+      ...(maxGcKind ? { maxGcKind } : {}),
+    };
     histogram.reset();
     maxCpuMs = 0;
+    maxGcMs = 0;
+    maxGcKind = undefined;
+    longestTick = { wallMs: 0, cpuMs: 0 };
     last = cpu();
+    lastAt = performance.now();
     return report;
   });
 }
