@@ -128,31 +128,17 @@ export class ObjectIndex {
   private documentEntry(file: string, parsed: ParsedDocument, line: number): DocumentEntry {
     const found = documentObjects(parsed);
     const entry: DocumentEntry = { parsed, startLine: line, nested: [], references: [] };
-    if (found.object) {
-      const o = found.object;
-      const obj: IndexedObject = {
-        file,
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        name: o.name,
-        range: shiftRange(o.range, line),
-        nameRange: shiftRange(o.nameRange, line),
-      };
-      if (o.namespace !== undefined) obj.namespace = o.namespace;
-      entry.object = obj;
-    }
-    for (const o of found.nested) {
-      const obj: IndexedObject = {
-        file,
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        name: o.name,
-        range: shiftRange(o.range, line),
-        nameRange: shiftRange(o.nameRange, line),
-      };
-      if (o.namespace !== undefined) obj.namespace = o.namespace;
-      entry.nested.push(obj);
-    }
+    const indexed = (o: (typeof found.nested)[number]): IndexedObject => ({
+      file,
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.name,
+      range: shiftRange(o.range, line),
+      nameRange: shiftRange(o.nameRange, line),
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    });
+    if (found.object) entry.object = indexed(found.object);
+    for (const o of found.nested) entry.nested.push(indexed(o));
     for (const r of found.references) {
       let from: IndexedReference['from'];
       if (r.owner) from = r.owner;
