@@ -9,17 +9,10 @@
 import { X509Certificate, verify as cryptoVerify, constants } from 'node:crypto';
 import { decode, encode, Tag } from 'cbor2';
 import { IntegrityError, type EnvelopeContent, type ExtendedAttribute, type SignatureAlgorithm, type SigningScheme } from './envelope';
+import { signatureAlgorithms } from './signatureAlgorithms';
 
 const label = { alg: 1, crit: 2, contentType: 3, x5chain: 33 } as const;
-const algorithmsById: Record<number, SignatureAlgorithm> = { [-37]: 'PS256', [-38]: 'PS384', [-39]: 'PS512', [-7]: 'ES256', [-35]: 'ES384', [-36]: 'ES512' };
-const hashOf: Record<SignatureAlgorithm, { hash: string; size: number }> = {
-  PS256: { hash: 'sha256', size: 32 },
-  PS384: { hash: 'sha384', size: 48 },
-  PS512: { hash: 'sha512', size: 64 },
-  ES256: { hash: 'sha256', size: 32 },
-  ES384: { hash: 'sha384', size: 48 },
-  ES512: { hash: 'sha512', size: 64 },
-};
+const algorithmsById = new Map<number, SignatureAlgorithm>(Object.entries(signatureAlgorithms).map(([name, a]) => [a.coseId, name as SignatureAlgorithm]));
 const systemHeaders: Array<string | number> = [
   label.alg,
   label.crit,
@@ -86,12 +79,12 @@ export function parseCoseEnvelope(blob: Buffer): EnvelopeContent {
   }
 
   const algId = protectedMap.get(label.alg);
-  const algorithm = typeof algId === 'number' ? algorithmsById[algId] : undefined;
+  const algorithm = typeof algId === 'number' ? algorithmsById.get(algId) : undefined;
   if (!algorithm) throw new IntegrityError(`signature algorithm not supported: ${String(algId)}`);
   // Sig_structure = ["Signature1", body_protected, external_aad = h'', payload]
   const toBeSigned = encode(['Signature1', new Uint8Array(protectedBytes), new Uint8Array(0), new Uint8Array(payload)]);
   const leaf = chain[0]!;
-  const { hash, size } = hashOf[algorithm];
+  const { hash, size } = signatureAlgorithms[algorithm];
   let ok = false;
   try {
     ok = algorithm.startsWith('PS')

@@ -8,6 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { flattenedVerify } from 'jose';
 import { IntegrityError, type EnvelopeContent, type ExtendedAttribute, type SignatureAlgorithm } from './envelope';
+import { signatureAlgorithms } from './signatureAlgorithms';
 
 const headerKeys = [
   'alg',
@@ -18,7 +19,7 @@ const headerKeys = [
   'io.cncf.notary.signingScheme',
   'io.cncf.notary.authenticSigningTime',
 ];
-const algorithms: SignatureAlgorithm[] = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+const algorithms = Object.keys(signatureAlgorithms) as SignatureAlgorithm[];
 
 interface JwsJson {
   payload?: unknown;

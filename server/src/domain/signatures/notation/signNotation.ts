@@ -19,6 +19,7 @@ import { MediaType } from '../../oci/mediaTypes';
 import { addToFallbackIndex } from '../signArtifact';
 import { SignatureError } from '../types';
 import { NotationMediaType, type SignatureAlgorithm } from './envelope';
+import { signatureAlgorithms } from './signatureAlgorithms';
 import { signatureAlgorithmOfKey, validateCodeSigningChain, describeCertificate } from './certificateChain';
 import { requestTimestamp } from './timestampRequest';
 
@@ -37,15 +38,6 @@ export interface NotationSignResult {
   signatureManifest: string;
 }
 
-const coseAlg: Record<SignatureAlgorithm, number> = { PS256: -37, PS384: -38, PS512: -39, ES256: -7, ES384: -35, ES512: -36 };
-const hashOf: Record<SignatureAlgorithm, { hash: string; size: number }> = {
-  PS256: { hash: 'sha256', size: 32 },
-  PS384: { hash: 'sha384', size: 48 },
-  PS512: { hash: 'sha512', size: 64 },
-  ES256: { hash: 'sha256', size: 32 },
-  ES384: { hash: 'sha384', size: 48 },
-  ES512: { hash: 'sha512', size: 64 },
-};
 const signingAgent = 'flux-oci';
 
 /** Reads a PEM private key (PKCS#8, SEC 1 or PKCS#1, unencrypted) and a PEM chain, and checks they fit the Notary rules. */
@@ -110,7 +102,7 @@ async function jwsEnvelope(
     .sign(signer.key, { crit: Object.fromEntries(crit.map((c) => [c, true])) });
   const header: Record<string, unknown> = { ...jws.header };
   if (stamp)
-    header['io.cncf.notary.timestampSignature'] = (await stamp(Buffer.from(jws.signature, 'base64url'), hashOf[alg].hash as 'sha256')).toString('base64');
+    header['io.cncf.notary.timestampSignature'] = (await stamp(Buffer.from(jws.signature, 'base64url'), signatureAlgorithms[alg].hash)).toString('base64');
   return Buffer.from(JSON.stringify({ payload: jws.payload, protected: jws.protected, header, signature: jws.signature }));
 }
 
@@ -125,7 +117,7 @@ async function coseEnvelope(
   const seconds = (d: Date) => new Tag(1, Math.floor(d.getTime() / 1000));
   const crit: string[] = ['io.cncf.notary.signingScheme', ...(expiry ? ['io.cncf.notary.expiry'] : [])];
   const protectedMap = new Map<number | string, unknown>([
-    [1, coseAlg[alg]],
+    [1, signatureAlgorithms[alg].coseId],
     [2, crit],
     [3, NotationMediaType.payload],
     ['io.cncf.notary.signingScheme', 'notary.x509'],
@@ -134,7 +126,7 @@ async function coseEnvelope(
   if (expiry) protectedMap.set('io.cncf.notary.expiry', seconds(expiry));
   const protectedBytes = encode(protectedMap);
   const toBeSigned = encode(['Signature1', protectedBytes, new Uint8Array(0), new Uint8Array(payload)]);
-  const { hash, size } = hashOf[alg];
+  const { hash, size } = signatureAlgorithms[alg];
   const signature = alg.startsWith('PS')
     ? cryptoSign(hash, toBeSigned, { key: signer.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: size })
     : cryptoSign(hash, toBeSigned, { key: signer.key, dsaEncoding: 'ieee-p1363' });
