@@ -11,14 +11,25 @@
 // `npm run test:e2e` or `npm run test:e2e -- test/e2e/artifactDiff.test.ts` (after `bash scripts/e2e/install.sh`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
-import { headCommit, makeSampleWorkspace, repoRoot } from './sampleWorkspace.ts';
+import {
+  eventually,
+  launchBrowser,
+  screenshotDir,
+  skipUnlessTools,
+  startCodeServer,
+  type CodeServer,
+  type Page,
+  vsixPath,
+  runCli,
+  screenshot,
+  openWorkspaceFile,
+} from './harness.ts';
+import { headCommit, makeSampleWorkspace } from './sampleWorkspace.ts';
 
 const skip = skipUnlessTools();
 let registry: StartedRegistry;
@@ -29,45 +40,11 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const pushed: Record<string, string> = {};
 
-function cli(args: string[], env: Record<string, string> = {}): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], {
-    cwd: ws,
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'], HOME: ws, ...env },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
+const cli = (args: string[], env: Record<string, string> = {}): string => runCli(ws, args, env);
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
-}
+const shot = (name: string): Promise<void> => screenshot(page, name);
 
-async function openFile(rel: string): Promise<void> {
-  const tab = page.locator(`.tabs-container .tab[data-resource-name$="${path.basename(rel)}"]`).first();
-  if ((await tab.count()) > 0) {
-    await tab.click();
-    await page.waitForTimeout(300);
-    return;
-  }
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
-  await page.keyboard.insertText(path.join(ws, rel));
-  await eventually(
-    `quick open lists ${rel}`,
-    async () =>
-      (await page
-        .locator('.quick-input-list .monaco-list-row')
-        .filter({ hasText: path.basename(rel) })
-        .count()) > 0,
-  );
-  await page.keyboard.press('Enter');
-  await page
-    .locator(`.tabs-container .tab.active[data-resource-name$="${path.basename(rel)}"]`)
-    .first()
-    .waitFor({ state: 'visible', timeout: 15_000 });
-  await page.waitForTimeout(300);
-}
+const openFile = (rel: string): Promise<void> => openWorkspaceFile(page, ws, rel);
 
 /** Moves the cursor, retrying until the status bar says it is there (the first keys may land before the editor has focus). */
 async function goTo(line: number, column: number): Promise<void> {

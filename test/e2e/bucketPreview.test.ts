@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { peerBinary } from '../peers/goPeers.ts';
 import { startS3Server, type StartedS3Server } from '../peers/s3Server.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
+import {
+  eventually,
+  launchBrowser,
+  screenshotDir,
+  skipUnlessTools,
+  startCodeServer,
+  type CodeServer,
+  type Page,
+  vsixPath,
+  screenshot,
+  goToLine,
+} from './harness.ts';
 
 const skip =
   skipUnlessTools() || (peerBinary('minio') ? false : process.env['CI'] === 'true' ? false : 'minio is not built (bash scripts/peers/build.sh minio)');
@@ -37,16 +48,9 @@ spec:
     *.mp4
 `;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
-}
+const shot = (name: string): Promise<void> => screenshot(page, name);
 
-async function goTo(line: number, column: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(200);
-}
+const goTo = (line: number, column: number): Promise<void> => goToLine(page, line, column);
 
 async function editorTexts(): Promise<string[]> {
   // Monaco renders spaces as no-break spaces.

@@ -2,6 +2,7 @@
 // our packaged VSIX installed, in a fresh folder per run (HOME/XDG inside it), a copy of the
 // sample workspace, Debian's docker-registry seeded with our CLI, and Debian's Chromium driven
 // by playwright-core. Tools come from scripts/e2e/install.sh (a cache outside the repo).
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -240,4 +241,63 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+// ---- what every story does in the editor and the terminal ----------------------------------
+
+/** Runs our CLI in the story's workspace (HOME there too) and returns its output; a failure fails the story. */
+export function runCli(ws: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'flux-oci'), ...args], {
+    cwd: ws,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], HOME: ws, ...env },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** A screenshot of the whole window into test-output/e2e/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+}
+
+/** Opens a workspace file (or focuses its tab) by its absolute path in Quick Open; a screenshot is kept when it does not open. */
+export async function openWorkspaceFile(page: Page, ws: string, rel: string): Promise<void> {
+  const tab = page.locator(`.tabs-container .tab[data-resource-name$="${path.basename(rel)}"]`).first();
+  if ((await tab.count()) > 0) {
+    await tab.click();
+    await page.waitForTimeout(300);
+    return;
+  }
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible' });
+  // An absolute path opens without a file search (code-server's ripgrep download may be missing offline).
+  await page.keyboard.insertText(path.join(ws, rel));
+  await eventually(
+    `quick open lists ${rel}`,
+    async () =>
+      (await page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: path.basename(rel) })
+        .count()) > 0,
+  );
+  await page.keyboard.press('Enter');
+  try {
+    await page
+      .locator(`.tabs-container .tab.active[data-resource-name$="${path.basename(rel)}"]`)
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
+  } catch (e) {
+    await screenshot(page, `failed-open-${path.basename(rel)}`);
+    throw e;
+  }
+  await page.waitForTimeout(300);
+}
+
+/** Go to Line/Column in the active editor. */
+export async function goToLine(page: Page, line: number, column: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(200);
 }

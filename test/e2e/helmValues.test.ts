@@ -11,7 +11,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary, peerVersions } from '../peers/goPeers.ts';
-import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, type Page, vsixPath } from './harness.ts';
+import {
+  eventually,
+  launchBrowser,
+  screenshotDir,
+  skipUnlessTools,
+  startCodeServer,
+  type CodeServer,
+  type Page,
+  vsixPath,
+  screenshot,
+  goToLine,
+} from './harness.ts';
 import { repoRoot } from './sampleWorkspace.ts';
 
 const helm = peerBinary('helm');
@@ -70,16 +81,9 @@ spec:
       
 `;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
-}
+const shot = (name: string): Promise<void> => screenshot(page, name);
 
-async function goTo(line: number, column: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(200);
-}
+const goTo = (line: number, column: number): Promise<void> => goToLine(page, line, column);
 
 before(async () => {
   if (skip) return;
