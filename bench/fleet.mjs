@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane } from '../test/peers/controlPlane.ts';
+import { markReconciled, startControlPlane } from '../test/peers/controlPlane.ts';
 import { LspClient } from '../test/helpers/lspClient.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -54,19 +54,7 @@ try {
             spec: { interval: '10m', url: 'oci://127.0.0.1:1/bench/app', ref: { tag: `v1.0.${c}` } },
           });
           if (r.status !== 201) throw new Error(`create ${name}: ${r.status}`);
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          const d = digest(c);
-          await cp.api(
-            'PATCH',
-            `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/ocirepositories/${name}/status`,
-            {
-              status: {
-                artifact: { path: 'x', url: 'http://127.0.0.1:1/x', revision: `v1.0.${c}@${d}`, digest: d, lastUpdateTime: now },
-                conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok', lastTransitionTime: now }],
-              },
-            },
-            'application/merge-patch+json',
-          );
+          await markReconciled(cp, { namespace: ns, name, revision: `v1.0.${c}@${digest(c)}`, digest: digest(c) });
         }),
       );
     }

@@ -23,7 +23,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
+import { markReconciled, requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { repoRoot, runCli } from '../oci/runCli.ts';
 import { LspClient } from '../helpers/lspClient.ts';
 
@@ -111,36 +111,7 @@ test('kube-apiserver restarts in the middle of a reconcile, a tree-view watch an
       restarts.push(`SIGTERM restart during a reconcile: ${down}s unreachable`);
 
       // source-controller (played by the test) handles the request once the API server is back.
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const handled = await plane.api(
-        'PATCH',
-        `${ociPath('app')}/status`,
-        {
-          status: {
-            observedGeneration: 1,
-            lastHandledReconcileAt: token,
-            artifact: {
-              path: 'ocirepository/flux-system/app/x.tar.gz',
-              url: 'http://127.0.0.1:1/x.tar.gz',
-              revision: `v1.0.0@${digest}`,
-              digest,
-              lastUpdateTime: now,
-            },
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'True',
-                reason: 'Succeeded',
-                message: `stored artifact for digest 'v1.0.0@${digest}'`,
-                observedGeneration: 1,
-                lastTransitionTime: now,
-              },
-            ],
-          },
-        },
-        'application/merge-patch+json',
-      );
-      assert.equal(handled.status, 200, JSON.stringify(handled.body));
+      await markReconciled(plane, { namespace: ns, name: 'app', revision: `v1.0.0@${digest}`, digest, handledReconcileAt: token });
 
       const result = await cli.exited;
       assert.equal(result.hung, false, `the reconcile hung: ${cli.out.stderr}`);

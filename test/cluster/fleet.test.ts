@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
+import { markReconciled, requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startDeadRegistries, type DeadRegistries } from '../peers/deadRegistries.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { LspClient } from '../helpers/lspClient.ts';
@@ -35,33 +35,7 @@ async function source(cp: ControlPlane, name: string, tag: string, digest: strin
     spec: { interval: '10m', url, ref: { tag } },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  await setRevision(cp, name, `${tag}@${digest}`, digest);
-}
-
-async function setRevision(cp: ControlPlane, name: string, revision: string, digest: string): Promise<void> {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const r = await cp.api(
-    'PATCH',
-    `${ociPath(name)}/status`,
-    {
-      status: {
-        observedGeneration: 1,
-        artifact: { path: `ocirepository/${ns}/${name}/x.tar.gz`, url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now },
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Succeeded',
-            message: `stored artifact for digest '${revision}'`,
-            observedGeneration: 1,
-            lastTransitionTime: now,
-          },
-        ],
-      },
-    },
-    'application/merge-patch+json',
-  );
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await markReconciled(cp, { namespace: ns, name, revision: `${tag}@${digest}`, digest });
 }
 
 async function kustomization(cp: ControlPlane, name: string, sourceName: string): Promise<void> {
@@ -516,7 +490,7 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
       await fleet();
       assert.ok(Date.now() - a0 < 4_000, 'the view still answers at once');
       // The east cluster is followed as before: a change there reaches the view.
-      await setRevision(e, 'app', `v1.0.1@${digestA}`, digestA);
+      await markReconciled(e, { namespace: ns, name: 'app', revision: `v1.0.1@${digestA}`, digest: digestA });
       await until('east change seen', 15_000, async () => {
         const v = await fleet();
         return rowOf(v, 'OCIRepository/flux-system/app')!.placements.find((p) => p.context === 'east')!.node.revision === `v1.0.1@${digestA}`

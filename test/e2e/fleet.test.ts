@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
+import { markReconciled, requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { freePort } from '../peers/loopback.ts';
 import { eventually, launchBrowser, screenshotDir, skipUnlessTools, startCodeServer, type CodeServer, vsixPath } from './harness.ts';
@@ -30,30 +30,7 @@ async function source(cp: ControlPlane, name: string, tag: string, digest: strin
     spec: { interval: '10m', url, ref: { tag } },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const revision = `${tag}@${digest}`;
-  const r = await cp.api(
-    'PATCH',
-    `${ociPath(name)}/status`,
-    {
-      status: {
-        observedGeneration: 1,
-        artifact: { path: 'x', url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now },
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Succeeded',
-            message: `stored artifact for digest '${revision}'`,
-            observedGeneration: 1,
-            lastTransitionTime: now,
-          },
-        ],
-      },
-    },
-    'application/merge-patch+json',
-  );
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await markReconciled(cp, { namespace: ns, name, revision: `${tag}@${digest}`, digest });
 }
 
 test('the Flux Cluster view over two clusters: drift per cluster, a dead one, suspend a selection everywhere', { skip, timeout: 10 * 60_000 }, async (t) => {

@@ -448,3 +448,45 @@ export async function startControlPlane(
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tails}`);
   }
 }
+
+/** An OCIRepository as source-controller leaves it after fetching `revision` (`tag@digest`). */
+export interface ReconciledSource {
+  namespace: string;
+  name: string;
+  revision: string;
+  digest: string;
+  /** The `reconcile.fluxcd.io/requestedAt` token this reconcile answered, when one was asked for. */
+  handledReconcileAt?: string;
+}
+
+/**
+ * Writes the status source-controller would after a successful reconcile (Ready, the artifact at
+ * `revision`), for the tests and benchmarks that play the controller on a control plane running none.
+ */
+export async function markReconciled(cp: Pick<ControlPlane, 'api'>, source: ReconciledSource): Promise<void> {
+  const { namespace, name, revision, digest, handledReconcileAt } = source;
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const r = await cp.api(
+    'PATCH',
+    `/apis/source.toolkit.fluxcd.io/v1/namespaces/${namespace}/ocirepositories/${name}/status`,
+    {
+      status: {
+        observedGeneration: 1,
+        ...(handledReconcileAt === undefined ? {} : { lastHandledReconcileAt: handledReconcileAt }),
+        artifact: { path: `ocirepository/${namespace}/${name}/x.tar.gz`, url: 'http://127.0.0.1:1/x.tar.gz', revision, digest, lastUpdateTime: now },
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Succeeded',
+            message: `stored artifact for digest '${revision}'`,
+            observedGeneration: 1,
+            lastTransitionTime: now,
+          },
+        ],
+      },
+    },
+    'application/merge-patch+json',
+  );
+  if (r.status !== 200) throw new Error(`marking OCIRepository ${namespace}/${name} reconciled: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+}
