@@ -35,6 +35,18 @@ export interface Fix {
   retarget?: { from: { kind: string; name: string; namespace?: string }; toKind: string };
 }
 
+/**
+ * A fix whose edits are built the first time they are read (a code action asks, or the CLI's
+ * `--fix`): most diagnostics of a big file never have their fix applied, and building edit text
+ * (a YAML re-quote, say) cost about a twentieth of opening a fleet file. `build` must not fail.
+ */
+export function lazyFix(title: string, build: () => TextEdit[], rest: Omit<Fix, 'title' | 'edits'> = {}): Fix {
+  let edits: TextEdit[] | undefined;
+  const fix = { title } as Fix;
+  Object.defineProperty(fix, 'edits', { get: () => (edits ??= build()), enumerable: true, configurable: true });
+  return Object.assign(fix, rest);
+}
+
 export interface Diagnostic {
   range: Range;
   severity: Severity;

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../diagnostics';
+import type { Diagnostic, Fix, TextEdit } from '../diagnostics';
 import { shiftRange } from '../text/lineIndex';
 import { YamlFile } from '../yaml/yamlFile';
 import { lintContextOf } from '../lint/index';
@@ -23,6 +23,22 @@ export function analyzeFile(text: string | YamlFile, ctx: AnalysisContext = {}):
 /** Moves a document-relative diagnostic (and its fixes) into file coordinates. */
 export function shiftDiagnostic(diag: Diagnostic, lines: number): Diagnostic {
   const shifted: Diagnostic = { ...diag, range: shiftRange(diag.range, lines) };
-  if (diag.fixes) shifted.fixes = diag.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: shiftRange(e.range, lines) })) }));
+  if (diag.fixes) shifted.fixes = diag.fixes.map((f) => shiftFix(f, lines));
   return shifted;
+}
+
+/** The fix with its edits moved too, still built only when read (every other field as it was, in its order). */
+function shiftFix(fix: Fix, lines: number): Fix {
+  let edits: TextEdit[] | undefined;
+  const out = {} as Fix;
+  for (const k of Object.keys(fix) as (keyof Fix)[]) {
+    if (k === 'edits')
+      Object.defineProperty(out, 'edits', {
+        get: () => (edits ??= fix.edits.map((e) => ({ ...e, range: shiftRange(e.range, lines) }))),
+        enumerable: true,
+        configurable: true,
+      });
+    else (out as unknown as Record<string, unknown>)[k] = fix[k];
+  }
+  return out;
 }

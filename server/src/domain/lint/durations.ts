@@ -18,6 +18,9 @@ import { replaceScalar } from '../yaml/yamlEdits';
 const WITH_HOURS = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const NO_HOURS = '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$';
 
+const WITH_HOURS_RE = new RegExp(WITH_HOURS);
+const NO_HOURS_RE = new RegExp(NO_HOURS);
+
 export const durations: Lint = (obj) => {
   const schema = schemaForObject(obj.apiVersion, obj.kind);
   if (!schema) return [];
@@ -26,21 +29,46 @@ export const durations: Lint = (obj) => {
   return out;
 };
 
+/** `path` is one array pushed and popped on the way down: the walk visits every node of every object. */
 function walk(obj: FluxObject, node: Node | null, schema: SchemaNode, path: string[], out: Diagnostic[]): void {
-  if (!node) return;
+  if (!node || !hasDurations(schema)) return;
   if (isMap(node)) {
     if (!schema.properties) return;
     for (const pair of node.items as Pair<unknown, unknown>[]) {
       if (!isScalar(pair.key)) continue;
       const key = String(pair.key.value);
       const child = schema.properties[key];
-      if (child) walk(obj, pair.value as Node | null, child, [...path, key], out);
+      if (!child) continue;
+      path.push(key);
+      walk(obj, pair.value as Node | null, child, path, out);
+      path.pop();
     }
   } else if (isSeq(node)) {
-    if (schema.items) node.items.forEach((item, i) => walk(obj, item as Node, schema.items!, [...path, String(i)], out));
+    if (!schema.items) return;
+    for (let i = 0; i < node.items.length; i++) {
+      path.push(String(i));
+      walk(obj, node.items[i] as Node, schema.items, path, out);
+      path.pop();
+    }
   } else if (isScalar(node) && (schema.pattern === WITH_HOURS || schema.pattern === NO_HOURS)) {
     check(obj, node, schema.pattern === WITH_HOURS, path.join('.'), out);
   }
+}
+
+/** Whether a schema has a duration field anywhere below it (schemas are immutable: asked once each). */
+const durationsBelow = new WeakMap<SchemaNode, boolean>();
+function hasDurations(schema: SchemaNode): boolean {
+  let known = durationsBelow.get(schema);
+  if (known === undefined) {
+    durationsBelow.set(schema, false); // a recursive schema is not a duration on its way back in
+    known =
+      schema.pattern === WITH_HOURS ||
+      schema.pattern === NO_HOURS ||
+      (schema.items !== undefined && hasDurations(schema.items)) ||
+      Object.values(schema.properties ?? {}).some(hasDurations);
+    durationsBelow.set(schema, known);
+  }
+  return known;
 }
 
 function check(obj: FluxObject, node: Scalar, hours: boolean, field: string, out: Diagnostic[]): void {
@@ -48,7 +76,7 @@ function check(obj: FluxObject, node: Scalar, hours: boolean, field: string, out
   if (raw === null || raw === undefined || typeof raw === 'boolean') return;
   const text = String(raw);
   if (typeof raw === 'string' && (isTemplated(raw) || raw === '')) return;
-  const pattern = new RegExp(hours ? WITH_HOURS : NO_HOURS);
+  const pattern = hours ? WITH_HOURS_RE : NO_HOURS_RE;
   if (typeof raw === 'string' && pattern.test(raw)) return;
   const range = rangeOf(obj.doc, node);
   if (!range) return;

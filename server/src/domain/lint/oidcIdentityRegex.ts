@@ -9,7 +9,7 @@
  * - an unescaped `.` in a host matches any character.
  */
 import { isMap, type Scalar, type YAMLMap } from 'yaml';
-import { Severity, type Diagnostic, type Fix } from '../diagnostics';
+import { lazyFix, Severity, type Diagnostic, type Fix } from '../diagnostics';
 import { compileRe2 } from '../regex/re2';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
 import { mapAt, rangeOf, seqAt, stringAt, stringNodeAt } from '../yaml/yamlNodes';
@@ -36,10 +36,8 @@ function check(obj: FluxObject, node: Scalar<string> | undefined, field: 'issuer
   if (!node || !pattern || isTemplated(pattern) || !compileRe2(pattern).ok) return; // invalid ones are flux/regex-invalid
   const range = rangeOf(obj.doc, node);
   if (!range) return;
-  const fix = (title: string, value: string): Fix[] | undefined => {
-    const edit = replaceScalar(obj.doc, node, value);
-    return edit ? [{ title, edits: [edit], preferred: true }] : undefined;
-  };
+  // The node has a range (above), so the edit always exists: build it only if the fix is asked for.
+  const fix = (title: string, value: string): Fix[] => [lazyFix(title, () => [replaceScalar(obj.doc, node, value)!], { preferred: true })];
 
   const startAnchored = pattern.startsWith('^') || pattern.startsWith('\\A');
   // An issuer is one exact URL; a subject may end open (e.g. `.../release\.yml@refs/tags/.*`).
