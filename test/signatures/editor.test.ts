@@ -11,24 +11,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
-import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary } from '../peers/goPeers.ts';
 import { startFaultProxy } from '../peers/faultProxy.ts';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
 import { at, eventually, ociRepository, seed } from '../resolution/stories.ts';
+import { signingPeerMissing } from './signingLab.ts';
 import { cosignSign, generateKeyPair } from './signingPeers.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'signatures', 'editor');
 const cosignBin = peerBinary('cosign');
-function missing(): string | false {
-  if (!cosignBin) {
-    const msg = 'cosign is not built; run: bash scripts/peers/build.sh cosign';
-    if (process.env['CI']) throw new Error(`${msg} (CI must build every peer)`);
-    return msg;
-  }
-  return dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
-}
-const skip = missing();
+const skip = signingPeerMissing('cosign');
 
 let registry: StartedRegistry;
 let dir = '';

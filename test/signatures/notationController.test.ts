@@ -10,9 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
-import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary } from '../peers/goPeers.ts';
 import { makeWorkspace, runCli } from '../oci/runCli.ts';
+import { signingPeerMissing } from './signingLab.ts';
 import { makeNotaryPki, notarySign, type FluxVerdict, type NotaryPki } from './notationPeers.ts';
 
 const ns = 'flux-system';
@@ -37,13 +38,9 @@ describe('source-controller and flux-oci agree on Notary signatures', { timeout:
   let missing = '';
 
   before(async () => {
-    if (!notationBin) {
-      missing = 'notation-peer is not built; run: bash scripts/peers/build.sh notation-peer';
-      if (process.env['CI']) throw new Error(`${missing} (CI must build every peer)`);
-      return;
-    }
-    if (!dockerRegistryAvailable()) {
-      missing = 'docker-registry is not installed (apt-get install docker-registry)';
+    const peerMissing = signingPeerMissing('notation-peer');
+    if (peerMissing) {
+      missing = peerMissing;
       return;
     }
     if (!requireControlPlane({ skip: (m) => void (missing = m ?? 'control plane peers missing') }, ['source-controller'])) return;

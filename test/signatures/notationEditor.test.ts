@@ -10,22 +10,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
-import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
+import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
 import { peerBinary } from '../peers/goPeers.ts';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
 import { at, eventually, ociRepository, seed } from '../resolution/stories.ts';
+import { signingPeerMissing } from './signingLab.ts';
 import { makeNotaryPki, notarySign, type NotaryPki } from './notationPeers.ts';
 
 const notationBin = peerBinary('notation-peer');
-function missing(): string | false {
-  if (!notationBin) {
-    const msg = 'notation-peer is not built; run: bash scripts/peers/build.sh notation-peer';
-    if (process.env['CI']) throw new Error(`${msg} (CI must build every peer)`);
-    return msg;
-  }
-  return dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
-}
-const skip = missing();
+const skip = signingPeerMissing('notation-peer');
 
 let registry: StartedRegistry;
 let dir = '';
