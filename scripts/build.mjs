@@ -18,8 +18,31 @@ if (existsSync('scripts/generate-schemas.mjs')) {
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
+/**
+ * undici's HTTP/1.1 client requires its HTTP/2 client at load time, and that loads node:http2 (and
+ * node:tls with it): 20-30 ms and ~10 MiB at every start of a command that talks HTTP, though a
+ * session only needs it once a server agrees on h2 over TLS (issue 18: start-up). Here client.js
+ * gets a stand-in that loads the real module at its first call: same behaviour, paid only when used.
+ */
+const lazyHttp2 = {
+  name: 'lazy-undici-http2',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)
+        ? { path: path.join(args.resolveDir, 'client-h2.js'), namespace: 'lazy-h2' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-h2' }, (args) => ({
+      contents: `module.exports = function connectH2(client, socket) { return require(${JSON.stringify(args.path)})(client, socket); };`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [lazyHttp2],
   platform: 'node',
   // The oldest Node the npm package supports (package.json engines: ^22.22.2 || ^24.15.0 || >=26).
   target: 'node22',
@@ -87,7 +110,8 @@ function writeNotices(metafiles) {
   const dirs = new Set();
   for (const meta of metafiles) {
     for (const input of Object.keys(meta.inputs)) {
-      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      // A plugin's stand-in is named "namespace:path" (lazyHttp2); its package is the one of the path.
+      const m = /^(?:[\w-]+:)?(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
       if (m) dirs.add(m[1]);
     }
   }

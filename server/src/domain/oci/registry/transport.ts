@@ -7,7 +7,7 @@
  * other than as an opaque header it forwards.
  */
 import { readFileSync } from 'node:fs';
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { Agent, EnvHttpProxyAgent, buildConnector } from './undiciParts';
@@ -145,8 +145,17 @@ const caContexts = new Map<string, SecureContext>();
 function caContext(ca: string[]): SecureContext {
   const key = ca[ca.length - 1]!;
   let context = caContexts.get(key);
-  if (!context) caContexts.set(key, (context = createSecureContext({ ca })));
+  if (!context) caContexts.set(key, (context = tlsModule().createSecureContext({ ca })));
   return context;
+}
+
+/**
+ * node:tls on first use: loading it costs ~14 ms of every command's start, and a pull or push from
+ * a plain-HTTP registry (a local one, the bench's) never needs it (issue 18: start-up).
+ */
+function tlsModule(): typeof import('node:tls') {
+  // require, not process.getBuiltinModule: the language server also runs on VS Code's Node 20.
+  return require('node:tls') as typeof import('node:tls');
 }
 
 /**
@@ -161,7 +170,7 @@ function lazyTlsConnector(extraCa: string): Connector {
   return (opts, callback) => {
     if (opts.protocol !== 'https:') return plain(opts, callback);
     if (!secure) {
-      const ca = [...rootCertificates, extraCa];
+      const ca = [...tlsModule().rootCertificates, extraCa];
       secure = buildConnector({ ca, secureContext: caContext(ca) });
     }
     return secure(opts, callback);
@@ -190,7 +199,7 @@ export class RegistryTransport {
     const httpsProxy = envValue(env, 'HTTPS_PROXY');
     const timeouts = { headersTimeout: options.idleTimeoutMs ?? 60_000, bodyTimeout: options.idleTimeoutMs ?? 60_000 };
     if (httpProxy || httpsProxy) {
-      const ca = extraCa === undefined ? undefined : [...rootCertificates, extraCa];
+      const ca = extraCa === undefined ? undefined : [...tlsModule().rootCertificates, extraCa];
       const tls = ca ? { ca, secureContext: caContext(ca) } : {};
       this.dispatcher = new EnvHttpProxyAgent({
         ...timeouts,
