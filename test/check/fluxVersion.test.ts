@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fluxCrds, fluxCrdsYaml } from '../helpers/fluxCrds.ts';
+import { fluxInstanceYaml } from '../operator/fluxInstance.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -111,16 +112,7 @@ test('CRDs without a version label are used as they are: a patched enum value is
 });
 
 test('a FluxInstance names the version; --flux-version wins; a bad --flux-version is a usage error', () => {
-  const instance = `apiVersion: fluxcd.controlplane.io/v1
-kind: FluxInstance
-metadata:
-  name: flux
-  namespace: flux-system
-spec:
-  distribution:
-    version: "2.7.x"
-    registry: ghcr.io/fluxcd
-`;
+  const instance = fluxInstanceYaml({ version: '2.7.x' });
   const dir = workspace({ 'hr.yaml': betaRelease, 'flux-system/instance.yaml': instance });
   try {
     const r = check(dir, '.');

@@ -23,6 +23,7 @@ import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '..
 import { LspClient, cursor, fileUri, repoRoot } from '../helpers/lspClient.ts';
 import { fluxCrds } from '../helpers/fluxCrds.ts';
 import { seed, type Seeded } from '../resolution/stories.ts';
+import { fluxInstanceYaml } from '../operator/fluxInstance.ts';
 
 const operatorCrds = path.join(repoRoot, 'test/fixtures/operator/crds/flux-operator-crds.yaml');
 type Lens = { range: { start: { line: number } }; command?: { title: string; command: string; arguments?: unknown[] } };
@@ -39,22 +40,7 @@ function standInCrds(newer: boolean): any[] {
 }
 
 function instanceYaml(host: string, syncKind = 'OCIRepository'): string {
-  return `apiVersion: fluxcd.controlplane.io/v1
-kind: FluxInstance
-metadata:
-  name: flux
-  namespace: flux-system
-spec:
-  distribution:
-    version: "2.x"
-    registry: ghcr.io/fluxcd
-    artifact: oci://${host}/fleet/manifests:latest
-  sync:
-    kind: ${syncKind}
-    url: oci://${host}/fleet/clusters
-    ref: latest
-    path: clusters/prod
-`;
+  return fluxInstanceYaml({ artifact: `oci://${host}/fleet/manifests:latest`, sync: { kind: syncKind, url: `oci://${host}/fleet/clusters`, ref: 'latest' } });
 }
 
 describe('a FluxInstance against a real kube-apiserver', { timeout: 240_000 }, () => {

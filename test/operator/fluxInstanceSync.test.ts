@@ -17,6 +17,7 @@ import { peerBinary } from '../peers/goPeers.ts';
 import { LspClient, cursor } from '../helpers/lspClient.ts';
 import { at, eventually, seed, type Seeded } from '../resolution/stories.ts';
 import { cosignSign, generateKeyPair } from '../signatures/signingPeers.ts';
+import { fluxInstanceYaml } from './fluxInstance.ts';
 
 const cosignBin = peerBinary('cosign');
 const skip = !dockerRegistryAvailable()
@@ -27,23 +28,7 @@ const skip = !dockerRegistryAvailable()
 
 const markdown = (h: Hover | null): string => (h ? (h.contents as MarkupContent).value : '');
 
-function fluxInstance(url: string, ref: string): string {
-  return `apiVersion: fluxcd.controlplane.io/v1
-kind: FluxInstance
-metadata:
-  name: flux
-  namespace: flux-system
-spec:
-  distribution:
-    version: "2.x"
-    registry: ghcr.io/fluxcd
-  sync:
-    kind: OCIRepository
-    url: ${url}
-    ref: ${ref}
-    path: clusters/prod
-`;
-}
+const fluxInstance = (url: string, ref: string): string => fluxInstanceYaml({ sync: { url, ref } });
 
 describe('FluxInstance spec.sync from an OCI artifact, against a local registry', { skip }, () => {
   let registry: StartedRegistry;
@@ -89,8 +74,7 @@ describe('FluxInstance spec.sync from an OCI artifact, against a local registry'
 
   test('completion of the tag in spec.distribution.artifact: after its colon, or appended with one', async () => {
     const url = `oci://${registry.host}/fleet/clusters`;
-    const withArtifact = (artifact: string) =>
-      fluxInstance(url, 'latest').replace('    registry: ghcr.io/fluxcd\n', `    registry: ghcr.io/fluxcd\n    artifact: ${artifact}\n`);
+    const withArtifact = (artifact: string) => fluxInstanceYaml({ artifact, sync: { url, ref: 'latest' } });
     for (const [written, prefix] of [
       [`${url}:v1|`, ''],
       [`${url}|`, ':'],

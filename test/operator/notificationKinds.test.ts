@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
+import { fluxInstanceYaml } from './fluxInstance.ts';
 
 const ERROR = 1;
 const INFO = 3;
@@ -48,18 +49,7 @@ const receiver = [
   '',
 ].join('\n');
 
-const fluxInstance = [
-  'apiVersion: fluxcd.controlplane.io/v1',
-  'kind: FluxInstance',
-  'metadata:',
-  '  name: flux',
-  '  namespace: flux-system',
-  'spec:',
-  '  distribution:',
-  '    version: "2.x"',
-  '    registry: ghcr.io/fluxcd',
-  '',
-].join('\n');
+const fluxInstance = fluxInstanceYaml();
 
 describe('Flux Operator kinds in Alert eventSources / Receiver resources', () => {
   let ws: string;

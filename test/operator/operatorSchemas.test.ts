@@ -11,25 +11,11 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient, cursor, fileUri, repoRoot } from '../helpers/lspClient.ts';
+import { fluxInstanceYaml } from './fluxInstance.ts';
 
 export const operatorCrds = path.join(repoRoot, 'test/fixtures/operator/crds/flux-operator-crds.yaml');
 
-const instance = `apiVersion: fluxcd.controlplane.io/v1
-kind: FluxInstance
-metadata:
-  name: flux
-  namespace: flux-system
-spec:
-  distribution:
-    version: "2.x"
-    registry: ghcr.io/fluxcd
-  sync:
-    kind: OCIRepo
-    url: oci://ghcr.io/org/fleet
-    ref: latest
-    path: clusters/prod
-    pathh: typo
-`;
+const instance = `${fluxInstanceYaml({ sync: { kind: 'OCIRepo', url: 'oci://ghcr.io/org/fleet', ref: 'latest' } })}    pathh: typo\n`;
 
 const resourceSet = `apiVersion: fluxcd.controlplane.io/v1
 kind: ResourceSet

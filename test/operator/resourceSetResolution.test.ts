@@ -18,6 +18,7 @@ import { startFaultProxy, type FaultProxy } from '../peers/faultProxy.ts';
 import { LspClient } from '../helpers/lspClient.ts';
 import { realWorldCorpus } from '../helpers/corpus.ts';
 import { at, eventually, seed, type Seeded } from '../resolution/stories.ts';
+import { fluxInstanceYaml } from './fluxInstance.ts';
 
 const skip = dockerRegistryAvailable() ? false : 'docker-registry is not installed (apt-get install docker-registry)';
 const d1FluxOperator = path.join(realWorldCorpus, 'controlplaneio-fluxcd__d1-fleet/clusters/prod-eu/flux-system/flux-operator.yaml');
@@ -183,24 +184,7 @@ describe('OCI sources of Flux Operator objects, resolved against a local registr
   });
 
   test("a FluxInstance's spec.sync of kind OCIRepository resolves on hover (ref read as a tag)", async () => {
-    const text = [
-      'apiVersion: fluxcd.controlplane.io/v1',
-      'kind: FluxInstance',
-      'metadata:',
-      '  name: flux',
-      '  namespace: flux-system',
-      'spec:',
-      '  distribution:',
-      '    version: "2.x"',
-      '    registry: ghcr.io/fluxcd',
-      `    artifact: oci://${host}/fleet/clusters:v1`,
-      '  sync:',
-      '    kind: OCIRepository',
-      `    url: oci://${host}/fleet/clusters`,
-      '    ref: latest',
-      '    path: clusters/prod',
-      '',
-    ].join('\n');
+    const text = fluxInstanceYaml({ artifact: `oci://${host}/fleet/clusters:v1`, sync: { url: `oci://${host}/fleet/clusters`, ref: 'latest' } });
     const uri = open(text);
     const md = await resolvedHover(uri, text, 'url: oci://', (m) => m.includes('Flux will deploy') && !m.includes('Resolving'));
     assert.match(md, /FluxInstance spec\.sync/);
