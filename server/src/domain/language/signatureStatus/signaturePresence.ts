@@ -9,6 +9,7 @@ import type { RepositoryTarget } from '../../resolution/registryCache';
 import { discoverSignatures } from '../../signatures/discovery';
 import { listNotarySignatures } from '../../signatures/notation/discovery';
 import type { RegistryRunner } from './signatureVerifications';
+import { AnswerCache, artifactKey } from './answerCache';
 
 export type SignaturePresence =
   | { state: 'found'; cosignBundles: number; cosignLegacy: number; notation: number }
@@ -17,50 +18,26 @@ export type SignaturePresence =
 
 const keepMs = 60_000;
 
-interface Held {
-  presence?: SignaturePresence;
-  at: number;
-  pending?: Promise<SignaturePresence>;
-}
-
 export class SignaturePresences {
-  private readonly held = new Map<string, Held>();
-  private readonly listeners = new Set<() => void>();
-  private generation = 0;
+  private readonly answers = new AnswerCache<SignaturePresence>(() => keepMs);
 
   constructor(private readonly runner: Pick<RegistryRunner, 'withClient'>) {}
 
   onFound(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.answers.onAnswer(listener);
   }
 
   peek(repo: RepositoryTarget, digest: string): SignaturePresence | undefined {
-    return this.held.get(keyOf(repo, digest))?.presence;
+    return this.answers.peek(artifactKey(repo, digest));
   }
 
   /** Looks in the background unless a fresh answer is held; callers share one lookup. */
   request(repo: RepositoryTarget, digest: string): Promise<SignaturePresence> {
-    const key = keyOf(repo, digest);
-    const h = this.held.get(key);
-    if (h?.pending) return h.pending;
-    if (h?.presence && Date.now() - h.at <= keepMs) return Promise.resolve(h.presence);
-    const generation = this.generation;
-    const entry: Held = { at: Date.now(), ...(h?.presence ? { presence: h.presence } : {}) };
-    entry.pending = this.look(repo, digest).then((presence) => {
-      if (generation === this.generation) {
-        this.held.set(key, { presence, at: Date.now() });
-        for (const l of this.listeners) l();
-      }
-      return presence;
-    });
-    this.held.set(key, entry);
-    return entry.pending;
+    return this.answers.request(artifactKey(repo, digest), () => this.look(repo, digest));
   }
 
   refresh(): void {
-    this.generation++;
-    this.held.clear();
+    this.answers.clear();
   }
 
   private async look(repo: RepositoryTarget, digest: string): Promise<SignaturePresence> {
@@ -100,8 +77,4 @@ export function unverifiedSourceHover(why: string, presence: SignaturePresence |
   return parts.length
     ? `${head}\n\nThe registry holds ${parts.join(', ')} for this digest.`
     : `${head}\n\nThe registry holds no cosign or Notation signature for this digest.`;
-}
-
-function keyOf(repo: RepositoryTarget, digest: string): string {
-  return JSON.stringify([repo.registry, repo.repository, !!repo.insecure, repo.provider ?? 'generic', digest]);
 }

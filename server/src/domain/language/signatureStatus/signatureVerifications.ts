@@ -14,6 +14,7 @@ import { publicGoodTrustMaterial, sigstoreTufHost } from '../../signatures/trust
 import type { NetworkGate } from '../../resolution/networkGate';
 import type { NotVerifiedResult, VerifiedResult } from '../../signatures/types';
 import { trustedRootSetting, type PolicyChoice } from './signaturePolicy';
+import { AnswerCache, artifactKey } from './answerCache';
 
 export type SignatureStatus =
   | { state: 'verified'; result: VerifiedResult; keySource: string }
@@ -39,12 +40,6 @@ export interface SignatureVerificationsOptions {
   notVerifiedTtlMs?: number;
 }
 
-interface Held {
-  status?: SignatureStatus;
-  at: number;
-  pending?: Promise<SignatureStatus>;
-}
-
 /** Registry errors that mean "could not ask", not "the signature is wrong". */
 const reachability = new Set<RegistryErrorCode>([
   'unauthorized',
@@ -60,9 +55,7 @@ const reachability = new Set<RegistryErrorCode>([
 ]);
 
 export class SignatureVerifications {
-  private readonly held = new Map<string, Held>();
-  private readonly listeners = new Set<(status: SignatureStatus) => void>();
-  private generation = 0;
+  private readonly answers = new AnswerCache<SignatureStatus>((s) => this.ttlOf(s));
   private publicGood: Promise<string | undefined> | undefined;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -74,38 +67,22 @@ export class SignatureVerifications {
   }
 
   onChecked(listener: (status: SignatureStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.answers.onAnswer(listener);
   }
 
   /** The last answer for this digest and policy, fresh or not. */
   peek(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): SignatureStatus | undefined {
-    return this.held.get(keyOf(repo, digest, policy))?.status;
+    return this.answers.peek(artifactKey(repo, digest, policy.hash));
   }
 
   /** Verifies in the background unless a fresh answer is held; callers share one check. */
   request(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): Promise<SignatureStatus> {
-    const key = keyOf(repo, digest, policy);
-    const h = this.held.get(key);
-    if (h?.pending) return h.pending;
-    if (h?.status && Date.now() - h.at <= this.ttlOf(h.status)) return Promise.resolve(h.status);
-    const generation = this.generation;
-    const entry: Held = { at: Date.now(), ...(h?.status ? { status: h.status } : {}) };
-    entry.pending = this.check(repo, digest, policy).then((status) => {
-      if (generation === this.generation) {
-        this.held.set(key, { status, at: Date.now() });
-        for (const l of this.listeners) l(status);
-      }
-      return status;
-    });
-    this.held.set(key, entry);
-    return entry.pending;
+    return this.answers.request(artifactKey(repo, digest, policy.hash), () => this.check(repo, digest, policy));
   }
 
   /** Forgets every answer (refresh command, new credentials, offline switch). */
   refresh(): void {
-    this.generation++;
-    this.held.clear();
+    this.answers.clear();
     this.publicGood = undefined;
   }
 
@@ -150,10 +127,6 @@ export class SignatureVerifications {
     );
     return this.publicGood;
   }
-}
-
-function keyOf(repo: RepositoryTarget, digest: string, policy: ReadyPolicy): string {
-  return JSON.stringify([repo.registry, repo.repository, !!repo.insecure, repo.provider ?? 'generic', digest, policy.hash]);
 }
 
 /**
