@@ -1,4 +1,5 @@
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { Connection } from 'vscode-languageserver/node';
 import { eventLoopDelayRequest, type EventLoopDelayReport } from '../protocol/testMessages';
 
@@ -31,6 +32,8 @@ export function registerEventLoopProbe(connection: Connection): void {
   }, 5).unref();
   let maxGcMs = 0;
   let maxGcKind: string | undefined;
+  let gc = { minor: 0, major: 0, totalMs: 0 };
+  let heapUsedMax = 0;
   const gcKinds: Record<number, string> = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
     [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -39,9 +42,14 @@ export function registerEventLoopProbe(connection: Connection): void {
   };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      gc.totalMs += e.duration;
+      heapUsedMax = Math.max(heapUsedMax, getHeapStatistics().used_heap_size);
       if (e.duration <= maxGcMs) continue;
       maxGcMs = e.duration;
-      maxGcKind = gcKinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1];
+      maxGcKind = gcKinds[kind ?? -1];
     }
   }).observe({ entryTypes: ['gc'] });
   connection.onRequest(eventLoopDelayRequest.method, (): EventLoopDelayReport => {
@@ -53,11 +61,15 @@ export function registerEventLoopProbe(connection: Connection): void {
       longestTick,
       maxGcMs,
       ...(maxGcKind ? { maxGcKind } : {}),
+      gc,
+      heapUsedMaxMiB: heapUsedMax / 2 ** 20,
     };
     histogram.reset();
     maxCpuMs = 0;
     maxGcMs = 0;
     maxGcKind = undefined;
+    gc = { minor: 0, major: 0, totalMs: 0 };
+    heapUsedMax = 0;
     longestTick = { wallMs: 0, cpuMs: 0 };
     last = cpu();
     lastAt = performance.now();

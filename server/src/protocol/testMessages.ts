@@ -23,6 +23,10 @@ export interface EventLoopDelayReport {
   maxGcMs?: number;
   /** What that pause was: 'minor' (scavenge), 'major' (mark-compact), 'incremental' or 'weak callbacks'. */
   maxGcKind?: string;
+  /** Garbage collections in the window: how many of each kind and their pauses' sum (allocation pressure). */
+  gc?: { minor: number; major: number; totalMs: number };
+  /** The most heap in use after a collection in the window, MiB (a smaller old generation marks faster). */
+  heapUsedMaxMiB?: number;
 }
 
 export interface HeapReport {
