@@ -46,16 +46,30 @@ function versionIsUsed(sourceRef: YAMLMap | undefined): boolean {
 
 function checkRange(obj: FluxObject, node: Scalar<string> | undefined, field: string, out: Diagnostic[]): void {
   if (!node || node.value === '' || isTemplated(node.value)) return;
-  const parsed = parseConstraintExpression(node.value);
-  if (!('error' in parsed)) return;
+  const error = rangeError(node.value);
+  if (error === undefined) return;
   const range = rangeOf(obj.doc, node);
   if (!range) return;
   out.push({
     range,
     severity: Severity.Error,
     code: 'flux/semver-invalid',
-    message: `${field} '${node.value}' is not a range Flux can parse (${parsed.error}), so every reconcile fails. ${SYNTAX_HELP}`,
+    message: `${field} '${node.value}' is not a range Flux can parse (${error}), so every reconcile fails. ${SYNTAX_HELP}`,
   });
+}
+
+/**
+ * Why a range does not parse, or undefined. A fleet file repeats the same few ranges in hundreds
+ * of objects: verdicts are kept per text, a bounded few.
+ */
+const rangeErrors = new Map<string, string | undefined>();
+function rangeError(range: string): string | undefined {
+  if (rangeErrors.has(range)) return rangeErrors.get(range);
+  const parsed = parseConstraintExpression(range);
+  const error = 'error' in parsed ? parsed.error : undefined;
+  if (rangeErrors.size >= 256) rangeErrors.clear();
+  rangeErrors.set(range, error);
+  return error;
 }
 
 /** Go RE2 validity: Flux compiles these with Go's regexp (no lookaround, no backreferences). */

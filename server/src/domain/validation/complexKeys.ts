@@ -1,4 +1,4 @@
-import { isCollection, visit, type Node } from 'yaml';
+import { isCollection, isPair, type Node } from 'yaml';
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 
@@ -12,24 +12,29 @@ export function complexKeyDiagnostics(doc: ParsedDocument): Diagnostic[] {
   const out: Diagnostic[] = [];
   // A collection key needs a flow `{`/`[` or an explicit `? ` key: most documents have neither, so skip the walk.
   if (!/[{[]|\?\s/.test(doc.text)) return out;
-  visit(doc.yaml, {
-    Pair(_, pair) {
-      const key = pair.key as Node | null;
-      if (!key || !isCollection(key)) return;
-      const r = key.range;
-      if (!r) return;
-      const text = doc.text.slice(r[0], r[1]);
-      const template = /\{\{|\}\}/.test(doc.text.slice(Math.max(0, r[0] - 2), r[1] + 2));
-      out.push({
-        range: doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)),
-        severity: Severity.Error,
-        code: 'yaml/syntax',
-        message: template
-          ? `Not valid Kubernetes YAML: '${shorten(text)}' is read as a mapping used as a key; this looks like an unrendered {{ template }} placeholder (quote it or render the template first)`
-          : `Not valid Kubernetes YAML: a ${key.constructor.name === 'YAMLSeq' ? 'sequence' : 'mapping'} is used as a mapping key; keys must be plain scalars`,
-      });
-    },
-  });
+  // A plain depth-first walk in eemeli/yaml's `visit` order (pair, key, value), without its path copies.
+  const walk = (node: unknown): void => {
+    if (isPair(node)) {
+      const key = node.key as Node | null;
+      if (key && isCollection(key) && key.range) report(key);
+      walk(node.key);
+      walk(node.value);
+    } else if (isCollection(node)) for (const item of node.items) walk(item);
+  };
+  const report = (key: Node): void => {
+    const r = key.range!;
+    const text = doc.text.slice(r[0], r[1]);
+    const template = /\{\{|\}\}/.test(doc.text.slice(Math.max(0, r[0] - 2), r[1] + 2));
+    out.push({
+      range: doc.lineIndex.rangeOf(r[0], Math.max(r[1], r[0] + 1)),
+      severity: Severity.Error,
+      code: 'yaml/syntax',
+      message: template
+        ? `Not valid Kubernetes YAML: '${shorten(text)}' is read as a mapping used as a key; this looks like an unrendered {{ template }} placeholder (quote it or render the template first)`
+        : `Not valid Kubernetes YAML: a ${key.constructor.name === 'YAMLSeq' ? 'sequence' : 'mapping'} is used as a mapping key; keys must be plain scalars`,
+    });
+  };
+  walk(doc.yaml.contents);
   return out;
 }
 

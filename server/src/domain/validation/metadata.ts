@@ -89,7 +89,7 @@ export function validateMetadata(doc: ParsedDocument, root: YAMLMap, opts: Metad
     for (const item of mapEntries(e.value, doc.yaml)) {
       const path = `metadata.${field}.${item.key}`;
       if (!item.key.includes('${')) {
-        const keyProblem = qualifiedNameProblem(item.key);
+        const keyProblem = knownKeyProblem(item.key);
         if (keyProblem)
           add(
             item.keyNode,
@@ -146,6 +146,16 @@ function checkDnsName(node: Node, path: string, re: RegExp, max: number, what: s
         : "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
     add(node, code, `${path} '${v}' is not a ${what}: use ${rule}`);
   }
+}
+
+/** `qualifiedNameProblem`, remembered per key: a fleet file repeats the same few label keys in every object. */
+const keyProblems = new Map<string, string | undefined>();
+function knownKeyProblem(key: string): string | undefined {
+  if (keyProblems.has(key)) return keyProblems.get(key);
+  const problem = qualifiedNameProblem(key);
+  if (keyProblems.size >= 512) keyProblems.clear();
+  keyProblems.set(key, problem);
+  return problem;
 }
 
 /** Why a label/annotation key is not a Kubernetes qualified name, or undefined when it is one. */
