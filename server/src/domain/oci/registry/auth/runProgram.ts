@@ -3,7 +3,7 @@
  * returns its stdout. Its output carries secrets, so nothing of stdout is ever
  * put into an error; stderr is included only after secrets-looking words are cut.
  */
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
 import { RegistryError } from '../errors';
 
 export interface ProgramResult {
@@ -25,6 +25,9 @@ export function runProgram(
   args: string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<ProgramResult> {
+  // Required here, not imported: most pulls and pushes run no credential program, and loading
+  // node:child_process (and node:dgram with it) is ~4 ms of every start (issue 18).
+  const spawn = (require('node:child_process') as { spawn: typeof Spawn }).spawn;
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       env: options.env ?? process.env,
