@@ -210,6 +210,9 @@ try {
         `${Math.round(block.longestTick.wallMs)} / ${Math.round(block.longestTick.cpuMs)} ms`,
       ]);
     }
+    if (process.env.BENCH_CPU_PROF && block.longestTick?.endUs) {
+      rows.push(['  in the profile (monotonic µs): longest gap ends / most CPU ends', `${block.longestTick.endUs} / ${block.maxCpuEndUs}`]);
+    }
     if (block.maxGcMs !== undefined) rows.push(['  longest garbage-collection pause', `${Math.round(block.maxGcMs)} ms (${block.maxGcKind ?? '?'})`]);
     if (block.gc) {
       rows.push([

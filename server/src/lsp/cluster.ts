@@ -39,7 +39,7 @@ import { compareDrift } from '../domain/cluster/drift';
 import { ociSourcesAt, readOciSource, readOciSources, sourcePartAt } from '../domain/language/liveResolution/index';
 import { deployedDriftLenses } from './deployedDriftLenses';
 import { YamlFile } from '../domain/yaml/yamlFile';
-import type { OciSourceSpec } from '../domain/resolution/ociSourceSpec';
+import { specKey, type OciSourceSpec } from '../domain/resolution/ociSourceSpec';
 import type { ResolutionService } from '../domain/resolution/resolutionService';
 import { shiftRange } from '../domain/text/lineIndex';
 import type { OpenDocuments } from './documents';
@@ -77,6 +77,18 @@ function leanRow(row: FleetRow): FleetRow {
   return { ...row, placements: row.placements.map((p) => ({ ...p, node: lean(p.node) })) };
 }
 
+/**
+ * `specKey` of a cluster object's spec, kept while the object's summary lives: a summary is never
+ * changed once made (a watch event replaces it), and every build of the fleet view asks for the
+ * drift of each of thousands of placements (a JSON.stringify each, ~60 ms per build at 10 × 500).
+ */
+const clusterSpecKeys = new WeakMap<OciSourceSpec, string>();
+function clusterSpecKey(spec: OciSourceSpec): string {
+  let key = clusterSpecKeys.get(spec);
+  if (key === undefined) clusterSpecKeys.set(spec, (key = specKey(spec)));
+  return key;
+}
+
 /** About this many placements per page of `flux-oci.fleetTree` (~0.2 MB of JSON, a few ms to serialise). */
 const placementsPerPage = 500;
 
@@ -91,6 +103,12 @@ interface BuiltFleet {
   contexts: FleetTree['contexts'];
   rows: FleetRow[];
   version: number;
+  /**
+   * `leanRow` of each row, made when a page first asks for it: a view is asked again and again
+   * while nothing changes (every refresh, every page), and copying 5,000 placements per ask kept
+   * the young generation churning (scavenges of tens of ms on a loaded machine).
+   */
+  lean: Array<FleetRow | undefined>;
 }
 
 export interface ClusterHost {
@@ -308,9 +326,11 @@ export class ClusterFeatures {
     const given = Math.floor(Number(arg['limit']) || 0);
     const limit = given > 0 ? given : Math.max(1, Math.floor(placementsPerPage / Math.max(1, names.length)));
     const end = Math.min(total, offset + limit);
+    const rows: FleetRow[] = [];
+    for (let i = offset; i < end; i++) rows.push((built.lean[i] ??= leanRow(built.rows[i]!)));
     return {
       contexts: built.contexts,
-      rows: built.rows.slice(offset, end).map(leanRow),
+      rows,
       offset,
       total,
       ...(end < total ? { next: end } : {}),
@@ -330,11 +350,13 @@ export class ClusterFeatures {
     // Nothing changed since the last answer (no watch event, no state change, no registry answer): reuse it.
     const keyNow = (): string => `${view.signature}#${this.resolutions}#${service.offline}`;
     if (view.signature && this.lastFleet?.key === keyNow()) return this.lastFleet;
+    // The other pages of a view ask together with the first: they wait for its build.
+    if (view.signature && this.buildingFleet?.key === keyNow()) return this.buildingFleet.built;
     // Drift needs the registry's answer for each cluster's spec: wait a little for the cold ones,
     // then answer; a late answer refreshes the view once (clusterChanged).
     const specs = new Map<string, OciSourceSpec>();
-    for (const t of view.trees) for (const n of t.nodes) if (n.ociSource) specs.set(JSON.stringify(n.ociSource), n.ociSource);
-    const cold = [...specs.entries()].filter(([, spec]) => !service.offline && (!service.peek(spec) || service.isPending(spec)));
+    for (const t of view.trees) for (const n of t.nodes) if (n.ociSource) specs.set(clusterSpecKey(n.ociSource), n.ociSource);
+    const cold = [...specs.entries()].filter(([key, spec]) => !service.offline && (!service.peek(spec, key) || service.isPending(spec, key)));
     if (cold.length) {
       const pending = Promise.all(cold.map(([, spec]) => service.request(spec).catch(() => undefined)));
       const settled = await Promise.race([pending.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), driftBudgetMs))]);
@@ -365,8 +387,8 @@ export class ClusterFeatures {
     const build = async (): Promise<BuiltFleet> => {
       // Thousands of placements: grouped in slices, each page serialised on its own.
       await nextTurn();
-      const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec)));
-      this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions };
+      const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec, clusterSpecKey(spec))));
+      this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions, lean: [] };
       return this.lastFleet;
     };
     const building = { key, built: build() };

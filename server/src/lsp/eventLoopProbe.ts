@@ -21,12 +21,18 @@ export function registerEventLoopProbe(connection: Connection): void {
   let last = cpu();
   let lastAt = performance.now();
   let maxCpuMs = 0;
-  let longestTick = { wallMs: 0, cpuMs: 0 };
+  let maxCpuEndUs = 0;
+  let longestTick = { wallMs: 0, cpuMs: 0, endUs: 0 };
+  // Monotonic microseconds, the clock of a --cpu-prof profile's sample times: where to look in it.
+  const clockUs = (): number => Number(process.hrtime.bigint() / 1000n);
   setInterval(() => {
     const now = cpu();
     const at = performance.now();
-    maxCpuMs = Math.max(maxCpuMs, now - last);
-    if (at - lastAt > longestTick.wallMs) longestTick = { wallMs: at - lastAt, cpuMs: now - last };
+    if (now - last > maxCpuMs) {
+      maxCpuMs = now - last;
+      maxCpuEndUs = clockUs();
+    }
+    if (at - lastAt > longestTick.wallMs) longestTick = { wallMs: at - lastAt, cpuMs: now - last, endUs: clockUs() };
     last = now;
     lastAt = at;
   }, 5).unref();
@@ -58,6 +64,7 @@ export function registerEventLoopProbe(connection: Connection): void {
       maxMs: Math.max(0, histogram.max / 1e6 - 5),
       p99Ms: Math.max(0, histogram.percentile(99) / 1e6 - 5),
       maxCpuMs,
+      maxCpuEndUs,
       longestTick,
       maxGcMs,
       ...(maxGcKind ? { maxGcKind } : {}),
@@ -66,11 +73,12 @@ export function registerEventLoopProbe(connection: Connection): void {
     };
     histogram.reset();
     maxCpuMs = 0;
+    maxCpuEndUs = 0;
     maxGcMs = 0;
     maxGcKind = undefined;
     gc = { minor: 0, major: 0, totalMs: 0 };
     heapUsedMax = 0;
-    longestTick = { wallMs: 0, cpuMs: 0 };
+    longestTick = { wallMs: 0, cpuMs: 0, endUs: 0 };
     last = cpu();
     lastAt = performance.now();
     return report;

@@ -13,12 +13,14 @@ export interface EventLoopDelayReport {
    * work, without what a loaded machine's scheduler adds to `maxMs`.
    */
   maxCpuMs?: number;
+  /** When that step ended, and `longestTick` (`endUs`), on the clock of a --cpu-prof profile (monotonic µs). */
+  maxCpuEndUs?: number;
   /**
    * The longest gap between two probe ticks and the main thread's CPU time inside it: a gap with
    * little CPU is time the thread spent off its core (waiting for the scheduler, a synchronous
    * read, or GC helper threads), not the server's own work.
    */
-  longestTick?: { wallMs: number; cpuMs: number };
+  longestTick?: { wallMs: number; cpuMs: number; endUs?: number };
   /** The longest single garbage-collection pause (perf_hooks 'gc' entries). */
   maxGcMs?: number;
   /** What that pause was: 'minor' (scavenge), 'major' (mark-compact), 'incremental' or 'weak callbacks'. */

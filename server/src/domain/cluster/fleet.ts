@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { KubeClient, sleep, type KubeClientOptions } from './kubeClient';
 import { KubeConfigError, kubeconfigFiles, listKubeContexts, loadClusterAccess, type ClusterAccessOptions, type KubeContexts } from './kubeConfig';
 import { buildFluxTree, compareRefs, FluxInventory, listFluxObjects, type FluxTreeNode } from './fluxInventory';
-import { compareDrift, parseRevision, type Drift } from './drift';
+import { compareDrift, parseRevision, type Drift, type ParsedRevision } from './drift';
 import type { ObjectRef } from './fluxKinds';
 import type { OciSourceSpec } from '../resolution/ociSourceSpec';
 import type { Resolution } from '../resolution/resolution';
@@ -68,6 +68,8 @@ interface Member {
   /** Bumped whenever its inventory reports a change; keys the tree cache. */
   version: number;
   tree?: { version: number; nodes: FluxTreeNode[] };
+  /** The tree being built for `version`: asks meanwhile share it instead of each building their own. */
+  building?: { version: number; nodes: Promise<FluxTreeNode[]> };
   /** The state the last `view` saw. */
   state?: ContextState;
   message?: string;
@@ -185,15 +187,27 @@ export class Fleet {
           return failed(err instanceof Error ? err.message : String(err));
         }
         const m = this.members.get(name)!;
-        // Unchanged since the last answer (no change reported): the same tree, not rebuilt.
-        const cached = m.tree?.version === m.version && m.state !== 'connecting' ? m.tree.nodes : undefined;
+        // Unchanged since the tree was built (no change reported): the same tree, not rebuilt. A tree
+        // being built is shared: while a context was connecting, every ask (each page of the view,
+        // each refresh) built its own and raced it against an empty wait, which it mostly lost.
         const version = m.version;
-        // Trees to build wait for their own event-loop turn: ten contexts never block the loop at once.
-        const first = cached ? Promise.resolve(cached) : this.nextTurn().then(() => inventory.tree());
+        let first: Promise<FluxTreeNode[]>;
+        if (m.tree?.version === version) first = Promise.resolve(m.tree.nodes);
+        else if (m.building?.version === version) first = m.building.nodes;
+        else {
+          // Trees to build wait for their own event-loop turn: ten contexts never block the loop at once.
+          first = this.nextTurn()
+            .then(() => inventory.tree())
+            .then((nodes) => {
+              if (m.version === version) m.tree = { version, nodes };
+              return nodes;
+            });
+          m.building = { version, nodes: first };
+        }
         // Only the first asks wait (up to waitMs after the watches started); later ones answer at once.
         m.since ??= Date.now();
         const budget = Math.max(0, waitMs - (Date.now() - m.since));
-        const nodes = await Promise.race([first, sleep(budget).then(() => undefined)]);
+        const nodes = m.tree?.version === version ? m.tree.nodes : await Promise.race([first, sleep(budget).then(() => undefined)]);
         if (!nodes) {
           m.state = 'connecting';
           m.message = `no answer from ${info.server ?? 'the API server'} yet`;
@@ -206,7 +220,6 @@ export class Fleet {
           }
           return { status: { ...status, state: 'connecting', message: m.message, count: inventory.size }, nodes: [] };
         }
-        m.tree = { version, nodes };
         const problem = inventory.problem;
         if (!problem) m.everClean = true;
         const state: ContextState = !problem ? 'ready' : m.everClean || inventory.size > 0 ? 'stale' : 'unreachable';
@@ -350,17 +363,30 @@ export interface FleetRow {
 
 const shortDigest = (d: string): string => d.replace(/^(sha256:[a-f0-9]{7})[a-f0-9]+$/, '$1');
 
+/**
+ * `parseRevision`, remembered: every build of the rows reads each placement's revision two or three
+ * times (5,000 placements at 10 × 500), and the same few revisions recur across them.
+ */
+const parsedRevisions = new Map<string, ParsedRevision | undefined>();
+function parseRevisionOnce(revision: string): ParsedRevision | undefined {
+  if (parsedRevisions.has(revision)) return parsedRevisions.get(revision);
+  if (parsedRevisions.size >= 20_000) parsedRevisions.clear();
+  const parsed = parseRevision(revision);
+  parsedRevisions.set(revision, parsed);
+  return parsed;
+}
+
 /** `v1.2.0` for `v1.2.0@sha256:…`, the short digest without a tag, else the revision as written. */
 export function revisionLabel(revision: string | undefined): string {
   if (!revision) return 'no artifact';
-  const parsed = parseRevision(revision);
+  const parsed = parseRevisionOnce(revision);
   if (!parsed) return revision.length > 24 ? `${revision.slice(0, 21)}…` : revision;
   return parsed.tag ?? shortDigest(parsed.digest);
 }
 
 /** `v1.2.0@sha256:abcdef0`: tag and short digest. */
 function fullLabel(revision: string | undefined): string {
-  const parsed = revision ? parseRevision(revision) : undefined;
+  const parsed = revision ? parseRevisionOnce(revision) : undefined;
   if (!parsed) return revisionLabel(revision);
   return parsed.tag ? `${parsed.tag}@${shortDigest(parsed.digest)}` : shortDigest(parsed.digest);
 }
@@ -368,7 +394,7 @@ function fullLabel(revision: string | undefined): string {
 /** What a placement's revision is, for comparing clusters: the digest when there is one. */
 function revisionKey(revision: string | undefined): string {
   if (!revision) return '';
-  return parseRevision(revision)?.digest ?? revision;
+  return parseRevisionOnce(revision)?.digest ?? revision;
 }
 
 /**

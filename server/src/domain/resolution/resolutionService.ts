@@ -34,13 +34,16 @@ export class ResolutionService {
     return () => this.listeners.delete(listener);
   }
 
-  /** The last resolution of this spec, fresh or not, or undefined if never resolved. */
-  peek(spec: OciSourceSpec): Resolution | undefined {
-    return this.held.get(specKey(spec))?.resolution;
+  /**
+   * The last resolution of this spec, fresh or not, or undefined if never resolved. `key`: the
+   * spec's `specKey` when the caller keeps it (the fleet view asks for thousands of placements).
+   */
+  peek(spec: OciSourceSpec, key = specKey(spec)): Resolution | undefined {
+    return this.held.get(key)?.resolution;
   }
 
-  isPending(spec: OciSourceSpec): boolean {
-    return this.held.get(specKey(spec))?.pending !== undefined;
+  isPending(spec: OciSourceSpec, key = specKey(spec)): boolean {
+    return this.held.get(key)?.pending !== undefined;
   }
 
   /** Resolves in the background unless a fresh answer is held; the promise is shared by every caller. */
