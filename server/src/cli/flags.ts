@@ -4,7 +4,7 @@
  * --insecure-registry, --ca-file, --docker-config, --timeout) map onto the
  * domain's ConnectionOptions.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { UsageError, type CliIO } from './command';
 import { providers, type Provider } from '../domain/oci/registry/auth/cloudProviders';
 import type { ConnectionOptions } from '../domain/oci/registry/access';
@@ -40,6 +40,9 @@ export interface ParsedFlags {
 
 export function parseFlags(args: string[], options: Options, commandName: string): ParsedFlags {
   try {
+    // required, not imported: the CLI is ES modules, and importing node:util as one reads every
+    // export, which loads node:worker_threads and more that no command uses (issue 18: start-up).
+    const { parseArgs } = require('node:util') as typeof import('node:util');
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as ParsedFlags['values'], positionals };
   } catch (err) {
