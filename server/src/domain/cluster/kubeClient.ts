@@ -108,6 +108,20 @@ export interface RequestOptions {
   retryForMs?: number;
 }
 
+/** An answer this long (a list page of a few hundred objects) is parsed in an event-loop turn of its own. */
+const largeAnswerChars = 64 * 1024;
+let parseTurns: Promise<void> = Promise.resolve();
+/**
+ * The next free event-loop turn, one per caller in order: list pages of many clusters arriving
+ * together were each parsed (and read by their caller) in one run of microtasks, a step of tens
+ * of milliseconds for a language server following ten clusters.
+ */
+function parseTurn(): Promise<void> {
+  const turn = parseTurns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  parseTurns = turn;
+  return turn;
+}
+
 export class KubeClient {
   /**
    * @kubernetes/client-node builds a new undici Agent for every request, so every request paid
@@ -116,6 +130,14 @@ export class KubeClient {
    */
   private sharedDispatcher: Promise<Dispatcher> | undefined;
   private readonly dispatcherShareable: boolean;
+  /**
+   * Headers of a user whose credentials never change (client certificate, static token or
+   * password: no exec plugin, no auth provider), from the first request: client-node's
+   * `applySecurityAuthentication` reads the CA, certificate and key files again (synchronously)
+   * and builds an Agent for every request, and a fleet's watches and lists make hundreds.
+   */
+  private staticHeaders: Record<string, string> | undefined;
+  private readonly authStatic: boolean;
 
   private readonly requestTimeoutMs: number;
   private readonly retryForMs: number;
@@ -134,7 +156,9 @@ export class KubeClient {
     options: KubeClientOptions = {},
   ) {
     // Exec credential plugins may hand out client certificates that rotate: keep client-node's per-request Agent for them.
-    this.dispatcherShareable = !access.config.getCurrentUser()?.exec;
+    const user = access.config.getCurrentUser();
+    this.dispatcherShareable = !user?.exec;
+    this.authStatic = !user?.exec && !user?.authProvider;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.retryForMs = options.retryForMs ?? 45_000;
     this.onRetry = options.onRetry;
@@ -272,6 +296,7 @@ export class KubeClient {
     this.reached = true;
     if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
     if (options.raw) return text as T;
+    if (text.length > largeAnswerChars) await parseTurn();
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -350,11 +375,22 @@ export class KubeClient {
   ): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const url = new URL(this.access.server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (this.staticHeaders && this.sharedDispatcher) {
+      const text = url.toString(); // as client-node's RequestContext.getUrl gives it: no trailing slash
+      return {
+        url: text.endsWith('/') ? text.slice(0, -1) : text,
+        headers: { accept: 'application/json', ...this.staticHeaders },
+        dispatcher: await this.sharedDispatcher,
+      };
+    }
     const ctx = new RequestContext(url.toString(), method as HttpMethod);
     await this.access.config.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { accept: 'application/json', ...ctx.getHeaders() };
     let dispatcher = ctx.getDispatcher() as Dispatcher | undefined;
-    if (this.dispatcherShareable && dispatcher) dispatcher = await (this.sharedDispatcher ??= this.pool(dispatcher));
+    if (this.dispatcherShareable && dispatcher) {
+      dispatcher = await (this.sharedDispatcher ??= this.pool(dispatcher));
+      if (this.authStatic) this.staticHeaders = ctx.getHeaders();
+    }
     return { url: ctx.getUrl(), headers, dispatcher };
   }
 
