@@ -12,7 +12,7 @@ import { migrationFix } from '../migration/migrate';
 import { validateStructure } from '../validation/structural';
 import { evaluateCelRules } from '../validation/celRules';
 import { validateMetadata } from '../validation/metadata';
-import { mapEntries } from '../validation/yamlValues';
+import { mapEntries, type MapEntry } from '../validation/yamlValues';
 import { complexKeyDiagnostics } from '../validation/complexKeys';
 import { withoutOperatorKindEnumErrors } from '../lint/operatorNotificationKinds';
 import { embeddedDiagnostics } from './embeddedAnalysis';
@@ -91,7 +91,7 @@ function compute(doc: ParsedDocument, isPatch: boolean): Diagnostic[] {
   out.push(...withMigrationFix(doc, api.diagnostics));
 
   const schema = api.served ? schemaForObject(apiVersion!, kind) : undefined;
-  const fragment = !isPatch && isFragment(doc, root, schema);
+  const fragment = !isPatch && isFragment(doc, rootEntries, schema);
   const partial = isPatch || fragment;
   out.push(...validateMetadata(doc, root, { requireName: !partial }));
   if (schema) {
@@ -168,10 +168,10 @@ function sameStart(a: Range, b: Range): boolean {
  * at all) is a fragment: an overlay patch, a values file or a test input.
  * Reporting every missing required field there would be noise.
  */
-function isFragment(doc: ParsedDocument, root: YAMLMap, schema: SchemaNode | undefined): boolean {
+function isFragment(doc: ParsedDocument, rootEntries: readonly MapEntry[], schema: SchemaNode | undefined): boolean {
   if (!schema) return false;
   const specSchema = schema.properties?.['spec'];
-  const spec = mapEntries(root, doc.yaml).find((e) => e.key === 'spec')?.value;
+  const spec = rootEntries.find((e) => e.key === 'spec')?.value;
   if (!spec || !isMap(spec)) return true;
   if (!specSchema?.required?.includes('interval')) return false;
   const interval = mapEntries(spec, doc.yaml).find((e) => e.key === 'interval');

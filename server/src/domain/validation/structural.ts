@@ -276,10 +276,11 @@ function validateMap(w: Walk, schema: SchemaNode, map: YAMLMap, anchor: Node, pa
   const valuesSchema = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   // Unknown keys are an error only where the schema lists the fields and keeps nothing else.
   const closed = !acceptsUnknownKeys(schema);
-  const present = new Set<string>();
+  // Only maps whose schema requires fields need to know which are present.
+  const present = w.opts.checkRequired && schema.required ? new Set<string>() : undefined;
   for (const e of entries) {
     // null values count as absent for `required` (the API server prunes them)
-    if (e.value !== null) present.add(e.key);
+    if (present && e.value !== null) present.add(e.key);
     if (isRoot && rootHandledElsewhere.has(e.key)) continue;
     const sub = props?.[e.key] ?? valuesSchema;
     const childPath = join(path, e.key);
@@ -290,7 +291,7 @@ function validateMap(w: Walk, schema: SchemaNode, map: YAMLMap, anchor: Node, pa
     if (e.merged) continue; // values brought in by a merge key are validated where they are written
     validateValue(w, sub, e.value, e.keyNode, childPath);
   }
-  if (w.opts.checkRequired && schema.required) {
+  if (present && schema.required) {
     for (const r of schema.required) {
       if (present.has(r)) continue;
       if (isRoot && rootHandledElsewhere.has(r)) continue;
