@@ -242,6 +242,14 @@ describe('Flux lints in the editor (language server over stdio)', () => {
     assert.equal(d.severity, WARNING);
     assert.match(d.message, /does not start with \^/);
     assert.equal(await fixed(uri, unanchored, d, /Anchor/), identity(good, '^https://github\\.com/acme/app/.*'));
+    // The same object further down a file: the fix (built only when asked) lands on its own lines.
+    const below = `${oci('  url: oci://ghcr.io/acme/other\n', 'other')}---\n${unanchored}`;
+    const b = await open(below);
+    const d2 = only(flux(b.diags), 'flux/verify-identity-regex');
+    assert.equal(
+      await fixed(b.uri, below, d2, /Anchor/),
+      `${oci('  url: oci://ghcr.io/acme/other\n', 'other')}---\n${identity(good, '^https://github\\.com/acme/app/.*')}`,
+    );
     // `.*` right after the repository name admits every repository whose name starts with it.
     const open2 = identity(good, '^https://github\\.com/acme/app.*$');
     const r = await open(open2);
