@@ -36,8 +36,8 @@ export interface Fix {
 }
 
 /**
- * A fix whose edits are built the first time they are read (a code action asks, or the CLI's
- * `--fix`): most diagnostics of a big file never have their fix applied, and building edit text
+ * A fix whose edits are built the first time they are read (when a code action asks for them):
+ * most diagnostics of a big file never have their fix applied, and building edit text
  * (a YAML re-quote, say) cost about a twentieth of opening a fleet file. `build` must not fail.
  */
 export function lazyFix(title: string, build: () => TextEdit[], rest: Omit<Fix, 'title' | 'edits'> = {}): Fix {
