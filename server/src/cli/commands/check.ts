@@ -118,7 +118,7 @@ function displayPath(cwd: string, abs: string): string {
 }
 
 async function run(args: string[], io: CliIO): Promise<number> {
-  if (isCheckWorker()) return serveCheckWorker();
+  if (isCheckWorker(io.env)) return serveCheckWorker();
   const opts = parseArgs(args);
   let files: string[];
   try {

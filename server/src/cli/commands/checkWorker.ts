@@ -6,13 +6,18 @@
 // parses) and ~20 MiB, so a few files stay on one thread. Whatever the worker cannot do (no entry file, as in
 // the single executable; a crash), the main thread does itself: the output never depends on it.
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../../domain/diagnostics';
 import type { LintContext } from '../../domain/lint/lintTypes';
 import { chooseSchemas, type ChoiceInputs } from '../../domain/workspace/fluxVersion';
 import { analyzeInputs, type CheckInput } from './checkFiles';
 
 const role = 'flux-oci check worker';
+/** Set in the worker's environment, so the main thread knows it is not the worker without loading node:worker_threads. */
+const roleEnv = 'FLUX_OCI_CHECK_ROLE';
+
+/** Required on use, not imported: `check` of a few files never needs it (a few ms of start-up). */
+const workerThreads = () => require('node:worker_threads') as typeof import('node:worker_threads');
 
 /**
  * Fewer files than this are checked on one thread: the worker's start-up (~0.15 s of CPU) must be
@@ -66,8 +71,9 @@ export function startCheckWorker(fileCount: number, env: NodeJS.ProcessEnv): Che
     // Its standard streams are its own (stdout/stderr: true): nothing it might print reaches the report.
     // A 4 MiB young generation: the worker keeps nothing from one file to the next, and V8's
     // default let it grow to ~25 MiB more peak memory (measured: 140 -> 128 MiB, no more CPU).
-    worker = new Worker(entry, {
+    worker = new (workerThreads().Worker)(entry, {
       argv: ['check'],
+      env: { ...env, [roleEnv]: role },
       workerData: { role, ready },
       stdout: true,
       stderr: true,
@@ -119,12 +125,15 @@ function cliEntry(): string | undefined {
 }
 
 /** True in the thread startCheckWorker started. */
-export function isCheckWorker(): boolean {
+export function isCheckWorker(env: NodeJS.ProcessEnv): boolean {
+  if (env[roleEnv] !== role) return false;
+  const { isMainThread, workerData } = workerThreads();
   return !isMainThread && (workerData as { role?: string } | undefined)?.role === role;
 }
 
 /** The worker's side: one job, answered with the fields the reports print (fixes and their closures stay here). */
 export function serveCheckWorker(): Promise<number> {
+  const { parentPort, workerData } = workerThreads();
   Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);
   return new Promise((resolve) => {
     parentPort!.once('message', (job: WorkerJob) => {
