@@ -8,7 +8,7 @@
 const action = /<<[\s\S]*?>>/;
 
 export function isResourceSetTemplate(s: string): boolean {
-  return action.test(s);
+  return s.includes('<<') && action.test(s);
 }
 
 /** One set of literal input values from `spec.inputs`, and how to name it to a person. */
