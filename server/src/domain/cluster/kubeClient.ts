@@ -110,15 +110,16 @@ export interface RequestOptions {
 
 /** An answer this long (a list page of a few hundred objects) is parsed in an event-loop turn of its own. */
 const largeAnswerChars = 64 * 1024;
-let parseTurns: Promise<void> = Promise.resolve();
+let turns: Promise<void> = Promise.resolve();
 /**
  * The next free event-loop turn, one per caller in order: list pages of many clusters arriving
- * together were each parsed (and read by their caller) in one run of microtasks, a step of tens
- * of milliseconds for a language server following ten clusters.
+ * together were each parsed (and read by their caller) in one run of microtasks, and so were the
+ * first answers of their watches (an HTTP/2 connection delivers many at once): steps of tens of
+ * milliseconds for a language server following ten clusters.
  */
-function parseTurn(): Promise<void> {
-  const turn = parseTurns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-  parseTurns = turn;
+function ownTurn(): Promise<void> {
+  const turn = turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  turns = turn;
   return turn;
 }
 
@@ -296,7 +297,7 @@ export class KubeClient {
     this.reached = true;
     if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
     if (options.raw) return text as T;
-    if (text.length > largeAnswerChars) await parseTurn();
+    if (text.length > largeAnswerChars) await ownTurn();
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -341,6 +342,8 @@ export class KubeClient {
       this.reached = true;
       if (res.status !== 200) throw apiError(res.status, await res.text().catch(() => ''), 'WATCH', path, res.headers.get('retry-after'));
       if (!res.body) return;
+      await ownTurn();
+      if (signal.aborted) return;
       onOpen?.();
       body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
       const lines = createInterface({ input: body, crlfDelay: Infinity });
