@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import { Severity } from '../../domain/diagnostics';
+import { Severity, type Diagnostic } from '../../domain/diagnostics';
 import { lintContextOf } from '../../domain/lint/index';
 import { YamlFile } from '../../domain/yaml/yamlFile';
 import type { ParsedDocument } from '../../domain/yaml/parsedDocument';
@@ -21,7 +21,7 @@ import {
   type WorkspaceFluxFacts,
 } from '../../domain/workspace/fluxVersion';
 import type { KubeClient } from '../../domain/cluster/kubeClient';
-import { analyzeInputs, type CheckInput } from './checkFiles';
+import { analyzeInput, type CheckInput } from './checkFiles';
 import { isCheckWorker, serveCheckWorker, startCheckWorker, type CheckWorker } from './checkWorker';
 import pkg from '../../../../package.json';
 
@@ -167,21 +167,17 @@ async function checkFiles(files: string[], opts: CheckArgs, io: CliIO, worker: C
   for (const p of await findPatchFiles(besides)) patches.add(p);
   const shown = inputs.map((i) => displayPath(io.cwd, i.file));
   const { choice, made } = await schemasFor(opts, inputs, shown, io);
-  // The worker takes the last files, the main thread the first; the report keeps their order.
-  const share = worker && made ? worker.shareOf(inputs.length) : 0;
-  const mine = inputs.slice(0, inputs.length - share);
-  const theirs = inputs.slice(inputs.length - share);
-  const pending = share ? worker!.analyze({ inputs: theirs, patches: [...patches], lint, choice: made! }) : undefined;
   const ctx = { patches, lint, schemas: choice.set };
-  const found = analyzeInputs(mine, ctx);
-  if (pending) {
-    const got = await pending;
-    found.push(...(typeof got === 'string' ? analyzeInputs(theirs, ctx) : got));
+  let found: Diagnostic[][];
+  // With a worker, the two threads share the files; the report keeps their order either way.
+  if (worker && made) {
+    const r = await worker.analyze(inputs, ctx, { patches: [...patches], lint, choice: made });
+    found = r.diagnostics;
     if (io.env['FLUX_OCI_DEBUG'])
       io.stderr.write(
-        `flux-oci check: ${mine.length} files on the main thread, ${theirs.length} ${typeof got === 'string' ? `too: the worker ${got}` : 'in a worker'}\n`,
+        `flux-oci check: ${inputs.length - r.byWorker} files on the main thread, ${r.byWorker} in a worker${r.failure ? ` (it ${r.failure})` : ''}\n`,
       );
-  }
+  } else found = inputs.map((i) => analyzeInput(i, ctx));
   const results: FileDiagnostics[] = inputs.map((_, i) => ({ file: shown[i]!, diagnostics: found[i]! }));
   switch (opts.format) {
     case 'json':

@@ -20,7 +20,7 @@ export interface CheckContext {
   schemas: SchemaSet;
 }
 
-/** Each input's diagnostics, in input order; each file is parsed here and its parse dropped before the next. */
-export function analyzeInputs(inputs: readonly CheckInput[], ctx: CheckContext): Diagnostic[][] {
-  return inputs.map(({ file, text }) => analyzeFile(YamlFile.parse(text), { isPatch: ctx.patches.has(file), lint: ctx.lint, schemas: ctx.schemas }));
+/** One input's diagnostics; the file is parsed here and its parse dropped when done. */
+export function analyzeInput({ file, text }: CheckInput, ctx: CheckContext): Diagnostic[] {
+  return analyzeFile(YamlFile.parse(text), { isPatch: ctx.patches.has(file), lint: ctx.lint, schemas: ctx.schemas });
 }
