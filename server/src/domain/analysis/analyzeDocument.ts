@@ -1,4 +1,5 @@
-import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
+import { type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar } from '../yaml/nodeTests';
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';

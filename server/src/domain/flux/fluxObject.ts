@@ -2,7 +2,8 @@
  * A Flux object as read from YAML (identity, group, the root and spec mappings), and which values
  * are written for a templating step rather than for Flux to read as they are.
  */
-import { isMap, type YAMLMap } from 'yaml';
+import { type YAMLMap } from 'yaml';
+import { isMap } from '../yaml/nodeTests';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { mapAt } from '../yaml/yamlNodes';
 import { splitApiVersion } from './apiGroups';

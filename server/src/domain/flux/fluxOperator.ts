@@ -3,7 +3,8 @@
  * written here from its public documentation, never copied from its CRDs or code.
  * Only names and shapes the editor features need.
  */
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { type YAMLMap } from 'yaml';
+import { isMap, isScalar } from '../yaml/nodeTests';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { splitApiVersion } from './apiGroups';
 

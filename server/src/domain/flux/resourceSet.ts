@@ -6,7 +6,8 @@
  * column numbers (its text is the item, indented in place, after as many empty
  * lines as precede it), so its ranges need no translation.
  */
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq } from '../yaml/nodeTests';
 import { ParsedDocument } from '../yaml/parsedDocument';
 import { containsPosition, type Position, type Range } from '../text/lineIndex';
 import { fluxOperatorGroup } from './fluxOperator';

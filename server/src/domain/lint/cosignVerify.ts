@@ -4,7 +4,8 @@
  * certified; more than one identity entry breaks cosign v3 bundle verification;
  * notation cannot work without its secret; identity matchers are Go RE2.
  */
-import { isMap, type YAMLMap } from 'yaml';
+import { type YAMLMap } from 'yaml';
+import { isMap } from '../yaml/nodeTests';
 import { Severity, type Diagnostic } from '../diagnostics';
 import { SOURCE_GROUP, type Lint } from './lintTypes';
 import { isSet, mapAt, pairOf, rangeOf, seqAt, stringAt, stringNodeAt } from '../yaml/yamlNodes';

@@ -6,7 +6,8 @@
  * The fields are found through the CRD schema, so every duration field of every
  * Flux kind is covered, with the right pattern.
  */
-import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar } from 'yaml';
+import { type Node, type Pair, type Scalar } from 'yaml';
+import { isMap, isScalar, isSeq } from '../yaml/nodeTests';
 import { Severity, type Diagnostic } from '../diagnostics';
 import { schemaForObject } from '../schema/schemaRegistry';
 import type { SchemaNode } from '../schema/schemaNode';

@@ -5,7 +5,8 @@
  * a stable `flux/...` code and, where one exists, a quick fix as text edits in
  * the document's coordinates.
  */
-import { isMap, type YAMLMap } from 'yaml';
+import { type YAMLMap } from 'yaml';
+import { isMap } from '../yaml/nodeTests';
 import type { Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { isFluxApiVersion } from '../flux/apiGroups';

@@ -8,7 +8,8 @@
  *   owner (or every owner): anyone who can run a workflow there can sign;
  * - an unescaped `.` in a host matches any character.
  */
-import { isMap, type Scalar, type YAMLMap } from 'yaml';
+import { type Scalar, type YAMLMap } from 'yaml';
+import { isMap } from '../yaml/nodeTests';
 import { lazyFix, Severity, type Diagnostic, type Fix } from '../diagnostics';
 import { compileRe2 } from '../regex/re2';
 import { SOURCE_GROUP, type Lint } from './lintTypes';

@@ -6,7 +6,8 @@
  * the workspace shows the operator, nothing is said; otherwise an information note says
  * the kind needs Flux Operator.
  */
-import { isMap, type Scalar } from 'yaml';
+import { type Scalar } from 'yaml';
+import { isMap } from '../yaml/nodeTests';
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from '../yaml/parsedDocument';

@@ -3,7 +3,8 @@
  * lints that judge a `secretRef` (is this Secret the right kind for its use?)
  * read these facts, never the values, so no message can leak a secret.
  */
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { type YAMLMap } from 'yaml';
+import { isMap, isScalar } from '../yaml/nodeTests';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { LintContext, SecretFacts } from './lintTypes';
 import { mapAt, stringAt } from '../yaml/yamlNodes';

@@ -3,7 +3,8 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { SchemaNode } from '../schema/schemaNode';
 import type { CelSite } from './structural';
-import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from '../yaml/nodeTests';
 import { mapEntries, type MapEntry } from './yamlValues';
 
 /**

@@ -1,4 +1,5 @@
-import { isCollection, isPair, type Node } from 'yaml';
+import { type Node } from 'yaml';
+import { isCollection, isPair } from '../yaml/nodeTests';
 import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 

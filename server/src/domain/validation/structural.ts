@@ -1,4 +1,5 @@
-import { isScalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isScalar } from '../yaml/nodeTests';
 import { Severity, type Diagnostic, type Fix } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import type { Range } from '../text/lineIndex';

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from '../yaml/nodeTests';
 
 /** The JSON type a YAML node decodes to (YAML 1.2 core schema, like sigs.k8s.io/yaml for these cases). */
 export type ValueKind = 'string' | 'integer' | 'number' | 'boolean' | 'null' | 'object' | 'array';

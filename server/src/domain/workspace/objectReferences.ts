@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq } from '../yaml/nodeTests';
 import type { Range } from '../text/lineIndex';
 import { isFluxApiVersion } from '../flux/apiGroups';
 import type { ParsedDocument } from '../yaml/parsedDocument';

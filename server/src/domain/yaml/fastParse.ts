@@ -8,7 +8,8 @@
  * tags, flow collections, multi-line or escaped scalars, odd indentation, duplicate keys, any
  * input eemeli/yaml would warn about — returns undefined and the caller parses it normally.
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { isScalar } from './nodeTests';
 
 export type FastParseOptions = ParseOptions & DocumentOptions & SchemaOptions;
 

@@ -1,4 +1,5 @@
-import { parseDocument, isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
+import { parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar } from './nodeTests';
 import { LineIndex, type Range } from '../text/lineIndex';
 import { fastParseDocument } from './fastParse';
 import { Severity, type Diagnostic } from '../diagnostics';

@@ -3,7 +3,8 @@
  * anything unexpected (wrong type, alias, missing), so a reader never throws on half-typed input,
  * and the ranges of nodes and pairs in a document's coordinates.
  */
-import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from './nodeTests';
 import type { Range } from '../text/lineIndex';
 import type { ParsedDocument } from './parsedDocument';
 
