@@ -8,8 +8,12 @@
  * tags, flow collections, multi-line or escaped scalars, odd indentation, duplicate keys, any
  * input eemeli/yaml would warn about — returns undefined and the caller parses it normally.
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import * as yaml from 'yaml';
+import { Document, type Pair, type Scalar, type YAMLMap, type YAMLSeq, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import { isScalar } from './nodeTests';
+
+// The node classes, read once: a bundled import of CommonJS yaml reaches them through a getter at every `new` (see nodeTests.ts).
+const { Pair: PairClass, Scalar: ScalarClass, YAMLMap: YAMLMapClass, YAMLSeq: YAMLSeqClass } = yaml;
 
 export type FastParseOptions = ParseOptions & DocumentOptions & SchemaOptions;
 
@@ -165,7 +169,7 @@ class LineParser {
   }
 
   private map(indent: number, firstKeyAt: number): YAMLMap {
-    const map = new YAMLMap(this.doc.schema);
+    const map = new YAMLMapClass(this.doc.schema);
     const keys = new Set<unknown>();
     let keyAt = firstKeyAt;
     let end: number;
@@ -228,9 +232,9 @@ class LineParser {
       if (this.line >= this.lineCount) unsupported();
       const ind = this.indentOf(this.line);
       if (ind <= indent) unsupported();
-      return new Pair(key, this.block(ind));
+      return new PairClass(key, this.block(ind));
     }
-    return new Pair(key, this.inlineValue(c + 2, e, indent));
+    return new PairClass(key, this.inlineValue(c + 2, e, indent));
   }
 
   /** A value written on the line of its key or dash, from `v` to the line's end `e`. */
@@ -244,7 +248,7 @@ class LineParser {
       if (close !== e - 1) unsupported();
       const inner = t.slice(v + 1, close);
       if (ch === DQUOTE && inner.includes('\\')) unsupported();
-      const s = new Scalar(inner);
+      const s = new ScalarClass(inner);
       s.range = [v, e, after];
       s.source = inner;
       s.type = ch === DQUOTE ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE';
@@ -253,7 +257,7 @@ class LineParser {
     }
     if (ch === 91 /* [ */) {
       if (e !== v + 2 || t.charCodeAt(v + 1) !== 93) unsupported();
-      const seq = new YAMLSeq(this.doc.schema);
+      const seq = new YAMLSeqClass(this.doc.schema);
       seq.flow = true;
       seq.range = [v, e, after];
       this.line++;
@@ -294,7 +298,7 @@ class LineParser {
     const end = this.line < this.lineStarts.length ? this.lineStarts[this.line]! : t.length;
     if (t.charCodeAt(end - 1) !== NEWLINE) unsupported();
     const value = `${parts.join('\n')}\n`;
-    const s = new Scalar(value);
+    const s = new ScalarClass(value);
     s.range = [at, end, end];
     s.source = value;
     s.type = 'BLOCK_LITERAL';
@@ -303,7 +307,7 @@ class LineParser {
 
   private seq(indent: number): YAMLSeq {
     const t = this.text;
-    const seq = new YAMLSeq(this.doc.schema);
+    const seq = new YAMLSeqClass(this.doc.schema);
     const start = this.lineStarts[this.line]! + indent;
     let end: number;
     for (;;) {
@@ -341,7 +345,7 @@ class LineParser {
       ? this.stringTag
       : (this.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(source)) ?? this.stringTag);
     const resolved = tag.resolve(source, unsupported, this.doc.options);
-    const scalar = isScalar(resolved) ? resolved : new Scalar(resolved);
+    const scalar = isScalar(resolved) ? resolved : new ScalarClass(resolved);
     scalar.range = [s, e, end];
     scalar.source = source;
     scalar.type = 'PLAIN';
