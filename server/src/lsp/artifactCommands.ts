@@ -49,6 +49,7 @@ import {
 } from '../protocol/artifactMessages';
 import type { Failure } from '../protocol/messages';
 import { ArtifactCompare } from './artifactCompare';
+import { whenCancelled } from './cancellation';
 
 export interface ArtifactCommandsHost {
   connection: Connection;
@@ -258,9 +259,9 @@ export class ArtifactCommands {
     // Untrusted until each operation checks the fields it needs (requireString and friends).
     const a = (arg ?? {}) as A & AccessArgs;
     const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
+    const sub = whenCancelled(token, () => controller.abort());
     const reporter = await this.progress(title, params.workDoneToken ?? a.progressToken);
-    reporter?.token?.onCancellationRequested(() => controller.abort());
+    whenCancelled(reporter?.token, () => controller.abort());
     const onProgress = (e: ProgressEvent): void => {
       if (!reporter) return;
       const pct = e.total ? Math.min(100, Math.round(((e.bytes ?? 0) / e.total) * 100)) : undefined;

@@ -15,6 +15,7 @@ import type { CredentialSource } from '../domain/oci/registry/auth/credential';
 import type { ProgressEvent } from '../domain/oci/operations/progress';
 import type { CompareSide } from '../domain/oci/operations/compareArtifacts';
 import type { ArtifactFileParams, ArtifactFileResult, CompareArgs, CompareArtifactsResult, CompareSideArg } from '../protocol/artifactMessages';
+import { whenCancelled } from './cancellation';
 
 export interface ArtifactCompareHost {
   /** The first workspace folder, or an error saying to open one (folders are relative to it). */
@@ -82,7 +83,7 @@ export class ArtifactCompare {
   /** One file of an artifact, base64; a failure (never a thrown error) when it cannot be had. */
   async file(p: Partial<ArtifactFileParams> | undefined, token: CancellationToken, connection: () => ConnectionOptions): Promise<ArtifactFileResult> {
     const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
+    const sub = whenCancelled(token, () => controller.abort());
     try {
       if (typeof p?.url !== 'string' || typeof p.path !== 'string') return { ok: false, error: 'give url (oci://host/repo@sha256:…) and path' };
       const { readArtifactFile } = await import('../domain/oci/operations/artifactContent');

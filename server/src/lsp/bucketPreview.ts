@@ -30,6 +30,7 @@ import type { OpenDocuments } from './documents';
 import type { ServerSettings } from './settings';
 import { pathOfKey } from './fileKeys';
 import { settleWithin } from './settleWithin';
+import { whenCancelled } from './cancellation';
 import { toLspRange } from './convert';
 
 const hoverBudgetMs = 1_500;
@@ -244,7 +245,7 @@ export class BucketPreviews {
       const access = this.access(b);
       if ('problem' in access) return { ok: false, error: access.problem, code: 'credentials' };
       const pending = this.cache.list(b.spec, access.creds, { force: !!arg.refresh, ...(access.tls ? { tls: access.tls } : {}) });
-      const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
+      const cancelled = new Promise<'cancelled'>((resolve) => whenCancelled(token, () => resolve('cancelled')));
       const listing = await Promise.race([pending, cancelled]);
       if (listing === 'cancelled') return { ok: false, error: 'cancelled', code: 'cancelled' };
       const s = b.spec;

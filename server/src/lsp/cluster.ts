@@ -59,6 +59,7 @@ import {
 } from '../protocol/clusterMessages';
 import type { CommandType } from '../protocol/messages';
 import { settleWithin } from './settleWithin';
+import { whenCancelled } from './cancellation';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -280,10 +281,10 @@ export class ClusterFeatures {
 
   private async withProgress<T>(title: string, token: CancellationToken, run: (signal: AbortSignal, report: (m: string) => void) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
+    const sub = whenCancelled(token, () => controller.abort());
     const progress = this.progressSupported ? await this.host.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
     progress?.begin(title, undefined, undefined, true);
-    progress?.token.onCancellationRequested(() => controller.abort());
+    whenCancelled(progress?.token, () => controller.abort());
     try {
       return await run(controller.signal, (m) => progress?.report(m));
     } finally {
@@ -459,9 +460,9 @@ export class ClusterFeatures {
     const objects = Array.isArray(a.objects) ? a.objects : [];
     if (objects.length === 0) throw new Error('no objects to act on');
     const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
+    const sub = whenCancelled(token, () => controller.abort());
     const progress = await this.progressFor(`${action} ${objects.length} object(s)`, params.workDoneToken ?? a.progressToken);
-    progress?.token?.onCancellationRequested(() => controller.abort());
+    whenCancelled(progress?.token, () => controller.abort());
     try {
       const outcomes = await runBatch(
         objects,
