@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { seededRandom as rng } from '../test/helpers/seededRandom.ts';
+import serverNodeFlags from '../bin/serverNodeFlags.json' with { type: 'json' };
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -517,6 +518,8 @@ if (only !== 'yls') {
     process.execPath,
     [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      // As the server is launched (bin/serverLaunch.js); BENCH_NODE_FLAGS come after, so they win.
+      ...serverNodeFlags,
       ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       path.join(root, 'dist/server.js'),
       '--stdio',

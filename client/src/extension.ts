@@ -10,6 +10,7 @@ import { registerClusterPalette } from './clusterPalette';
 import { registerBucketPreview } from './bucketPreview';
 import { registerCiPipeline } from './ciPipeline';
 import { compareLinksFeature, registerArtifactDiffs } from './artifactDiff';
+import serverNodeFlags from '../../bin/serverNodeFlags.json' with { type: 'json' };
 import { compareArtifactsClientCommand } from '../../server/src/protocol/artifactMessages';
 
 let client: LanguageClient | undefined;
@@ -56,8 +57,9 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
   // A `module` server runs on the extension host's own Node (no separate runtime to install).
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.stdio },
-    debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    // The server's Node flags, the one list of them (bin/serverLaunch.js says why).
+    run: { module, transport: TransportKind.stdio, options: { execArgv: [...serverNodeFlags] } },
+    debug: { module, transport: TransportKind.stdio, options: { execArgv: [...serverNodeFlags, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

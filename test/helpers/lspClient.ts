@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import serverNodeFlags from '../../bin/serverNodeFlags.json' with { type: 'json' };
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import type {
   CodeAction,
@@ -94,7 +95,7 @@ export class LspClient {
     const { command } = options;
     const child = command
       ? spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: command.cwd, env: command.env })
-      : spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath, '--stdio'], {
+      : spawn(process.execPath, [...serverNodeFlags, ...(options.nodeArgs ?? []), serverPath, '--stdio'], {
           stdio: ['pipe', 'pipe', 'pipe'],
           cwd: repoRoot,
           env: { ...process.env, ...options.env },

@@ -189,6 +189,8 @@ test('the npm tarball holds the bundles, bin/, the docs and the licences, and de
       'bin/flux-oci',
       'bin/flux-oci-language-server',
       'bin/nodeVersion.js',
+      'bin/serverLaunch.js',
+      'bin/serverNodeFlags.json',
       'dist/THIRD-PARTY-NOTICES.md',
       'dist/cli.js',
       'dist/server.js',

@@ -51,7 +51,7 @@ test('npm run package writes a small VSIX with only the bundles, schemas, manife
       /^dist\/cli\/[\w-]+\.mjs$/,
       /^dist\/client\/extension\.js$/,
       /^schemas\/(releases\/ATTRIBUTION\.md|[\w.-]+\.(json|md))$/,
-      /^bin\/(flux-oci(-language-server)?|nodeVersion\.js)$/,
+      /^bin\/(flux-oci(-language-server)?|nodeVersion\.js|serverLaunch\.js|serverNodeFlags\.json)$/,
       /^dist\/THIRD-PARTY-NOTICES\.md$/,
       /^package\.json$/,
       /^readme\.md$/i,
