@@ -15,6 +15,7 @@ import { compareDrift, parseRevision, type Drift, type ParsedRevision } from './
 import type { ObjectRef } from './fluxKinds';
 import type { OciSourceSpec } from '../resolution/ociSourceSpec';
 import type { Resolution } from '../resolution/resolution';
+import { rememberPerText } from '../text/rememberPerText';
 
 /**
  * `ready`: followed and current. `connecting`: no answer yet. `stale`: followed before, failing
@@ -367,14 +368,7 @@ const shortDigest = (d: string): string => d.replace(/^(sha256:[a-f0-9]{7})[a-f0
  * `parseRevision`, remembered: every build of the rows reads each placement's revision two or three
  * times (5,000 placements at 10 × 500), and the same few revisions recur across them.
  */
-const parsedRevisions = new Map<string, ParsedRevision | undefined>();
-function parseRevisionOnce(revision: string): ParsedRevision | undefined {
-  if (parsedRevisions.has(revision)) return parsedRevisions.get(revision);
-  if (parsedRevisions.size >= 20_000) parsedRevisions.clear();
-  const parsed = parseRevision(revision);
-  parsedRevisions.set(revision, parsed);
-  return parsed;
-}
+const parseRevisionOnce = rememberPerText((revision): ParsedRevision | undefined => parseRevision(revision), 20_000);
 
 /** `v1.2.0` for `v1.2.0@sha256:…`, the short digest without a tag, else the revision as written. */
 export function revisionLabel(revision: string | undefined): string {

@@ -11,6 +11,7 @@ import { compileRe2 } from '../regex/re2';
 import { HELM_GROUP, IMAGE_GROUP, SOURCE_GROUP, type Lint } from './lintTypes';
 import { isSet, mapAt, rangeOf, stringAt, stringNodeAt } from '../yaml/yamlNodes';
 import { isTemplated, type FluxObject } from '../flux/fluxObject';
+import { rememberPerText } from '../text/rememberPerText';
 
 const SYNTAX_HELP =
   "Flux uses Masterminds/semver: comparators such as '>=1.2.0', '<2', '~1.2', '^1.4', '1.x' or '1.0 - 2.0', " + "joined by ',' or a space (and) and '||' (or).";
@@ -58,19 +59,11 @@ function checkRange(obj: FluxObject, node: Scalar<string> | undefined, field: st
   });
 }
 
-/**
- * Why a range does not parse, or undefined. A fleet file repeats the same few ranges in hundreds
- * of objects: verdicts are kept per text, a bounded few.
- */
-const rangeErrors = new Map<string, string | undefined>();
-function rangeError(range: string): string | undefined {
-  if (rangeErrors.has(range)) return rangeErrors.get(range);
+/** Why a range does not parse, or undefined; a fleet file repeats the same few ranges in hundreds of objects. */
+const rangeError = rememberPerText((range): string | undefined => {
   const parsed = parseConstraintExpression(range);
-  const error = 'error' in parsed ? parsed.error : undefined;
-  if (rangeErrors.size >= 256) rangeErrors.clear();
-  rangeErrors.set(range, error);
-  return error;
-}
+  return 'error' in parsed ? parsed.error : undefined;
+}, 256);
 
 /** Go RE2 validity: Flux compiles these with Go's regexp (no lookaround, no backreferences). */
 export function checkRegex(obj: FluxObject, node: Scalar<string> | undefined, field: string, out: Diagnostic[]): void {

@@ -4,6 +4,7 @@ import { Severity, type Diagnostic } from '../diagnostics';
 import type { ParsedDocument } from '../yaml/parsedDocument';
 import { describeScalar, mapEntries, valueKind } from './yamlValues';
 import { closestMatch } from './suggestions';
+import { rememberPerText } from '../text/rememberPerText';
 
 /**
  * ObjectMeta checks the API server makes and CRD schemas do not carry: name and
@@ -150,14 +151,7 @@ function checkDnsName(node: Node, path: string, re: RegExp, max: number, what: s
 }
 
 /** `qualifiedNameProblem`, remembered per key: a fleet file repeats the same few label keys in every object. */
-const keyProblems = new Map<string, string | undefined>();
-function knownKeyProblem(key: string): string | undefined {
-  if (keyProblems.has(key)) return keyProblems.get(key);
-  const problem = qualifiedNameProblem(key);
-  if (keyProblems.size >= 512) keyProblems.clear();
-  keyProblems.set(key, problem);
-  return problem;
-}
+const knownKeyProblem = rememberPerText((key) => qualifiedNameProblem(key), 512);
 
 /** Why a label/annotation key is not a Kubernetes qualified name, or undefined when it is one. */
 export function qualifiedNameProblem(key: string): string | undefined {

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { rememberPerText } from '../text/rememberPerText';
 
 /**
  * CRD `pattern`s are Go RE2 expressions, matched unanchored like the API server
@@ -7,32 +8,19 @@ import { RE2JS } from 're2js';
  * The same values recur across a fleet file (`interval: 5m`, `timeout: 60s`), so
  * each pattern also keeps its latest verdicts, a bounded few.
  */
-interface CompiledPattern {
-  re: RE2JS | null;
-  verdicts: Map<string, boolean>;
-}
-const compiled = new Map<string, CompiledPattern>();
-const verdictsPerPattern = 256;
+const compiled = new Map<string, ((value: string) => boolean) | null>();
 
 /** True/false when the value matches; undefined when the pattern cannot be compiled (then we stay silent). */
 export function matchesSchemaPattern(pattern: string, value: string): boolean | undefined {
-  let c = compiled.get(pattern);
-  if (c === undefined) {
-    let re: RE2JS | null;
+  let matches = compiled.get(pattern);
+  if (matches === undefined) {
     try {
-      re = RE2JS.compile(pattern);
+      const re = RE2JS.compile(pattern);
+      matches = rememberPerText((v) => re.test(v), 256);
     } catch {
-      re = null;
+      matches = null;
     }
-    c = { re, verdicts: new Map() };
-    compiled.set(pattern, c);
+    compiled.set(pattern, matches);
   }
-  if (!c.re) return undefined;
-  let verdict = c.verdicts.get(value);
-  if (verdict === undefined) {
-    verdict = c.re.test(value);
-    if (c.verdicts.size >= verdictsPerPattern) c.verdicts.clear();
-    c.verdicts.set(value, verdict);
-  }
-  return verdict;
+  return matches ? matches(value) : undefined;
 }
