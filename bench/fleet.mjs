@@ -205,9 +205,11 @@ try {
     rows.push(['longest event-loop block in the server (whole run)', `${Math.round(block.maxMs)} ms (p99 ${Math.round(block.p99Ms)} ms)`]);
     rows.push(['  its own work: most server CPU between two 5 ms probe ticks', `${Math.round(block.maxCpuMs)} ms`]);
     if (block.longestTick) {
+      const { wallMs, cpuMs, processCpuMs, waitMs, gcMs, gcKinds } = block.longestTick;
+      const ms = (x) => (x === undefined ? '?' : Math.round(x));
       rows.push([
-        '  longest gap between ticks: wall / main-thread CPU in it',
-        `${Math.round(block.longestTick.wallMs)} / ${Math.round(block.longestTick.cpuMs)} ms`,
+        '  longest gap between ticks: wall / main-thread CPU (whole process) / main thread waiting for a core / in GC pauses',
+        `${ms(wallMs)} / ${ms(cpuMs)} (${ms(processCpuMs)}) / ${ms(waitMs)} / ${ms(gcMs ?? 0)} ms${gcKinds ? ` (${gcKinds})` : ''}`,
       ]);
     }
     if (process.env.BENCH_CPU_PROF && block.longestTick?.endUs) {

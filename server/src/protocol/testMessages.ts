@@ -20,7 +20,18 @@ export interface EventLoopDelayReport {
    * little CPU is time the thread spent off its core (waiting for the scheduler, a synchronous
    * read, or GC helper threads), not the server's own work.
    */
-  longestTick?: { wallMs: number; cpuMs: number; endUs?: number };
+  longestTick?: {
+    wallMs: number;
+    cpuMs: number;
+    endUs?: number;
+    /** The whole process's CPU in the gap (GC helper threads, libuv's pool inflating gzip answers, on top of the main thread's). */
+    processCpuMs?: number;
+    /** Of the gap, the main thread's time runnable but waiting for a core (Linux schedstat); the rest beyond CPU was it blocked. */
+    waitMs?: number;
+    /** Of the gap, the time inside garbage-collection pauses, and their kinds. */
+    gcMs?: number;
+    gcKinds?: string;
+  };
   /** The longest single garbage-collection pause (perf_hooks 'gc' entries). */
   maxGcMs?: number;
   /** What that pause was: 'minor' (scavenge), 'major' (mark-compact), 'incremental' or 'weak callbacks'. */
