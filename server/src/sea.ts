@@ -10,6 +10,8 @@ const args = process.argv.slice(2);
 const startedAs = path.basename(process.argv[1] ?? process.argv0);
 
 if (startedAs === 'flux-oci-language-server' || args[0] === 'language-server') {
+  // The server's Node flags, as the bin scripts give them (one list, bin/serverNodeFlags.json).
+  (require('../../bin/serverLaunch.js') as { relaunchWithServerFlags(): void }).relaunchWithServerFlags();
   require('./main');
 } else {
   (require('./cli/main') as typeof import('./cli/main')).runCliProcess(args);

@@ -30,6 +30,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import serverNodeFlags from '../../bin/serverNodeFlags.json' with { type: 'json' };
 import { LspClient } from '../helpers/lspClient.ts';
 import { runProcess, type ProcessRun } from '../helpers/runProcess.ts';
 import { dockerRegistryAvailable, startRegistry, type StartedRegistry } from '../peers/registry.ts';
@@ -137,6 +138,7 @@ async function lspRoundTrip(file: string, args: string[], cwd: string, env: Node
   });
   try {
     assert.deepEqual(client.serverInfo, { name: 'flux-oci-language-server', version: pkg.version });
+    assertServerNodeFlags(client.process.pid!);
     const uri = pathToFileURL(path.join(workspace, 'release.yaml')).href;
     client.open(uri, readFileSync(path.join(workspace, 'release.yaml'), 'utf8'));
     const diagnostics = await client.diagnostics(uri, 1, 20_000);
@@ -148,6 +150,25 @@ async function lspRoundTrip(file: string, args: string[], cwd: string, env: Node
     await client.stop();
   }
   assert.equal(client.exitCode, 0, 'exits 0 after shutdown + exit');
+}
+
+/**
+ * The serving process runs with the server's Node flags (bin/serverLaunch.js): started again with
+ * them on its command line (npm's bin scripts), or in NODE_OPTIONS (the single executable, whose
+ * arguments are all the program's).
+ */
+function assertServerNodeFlags(pid: number): void {
+  if (!existsSync(`/proc/${pid}/environ`)) return;
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const nodeOptions = (
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith('NODE_OPTIONS=')) ?? ''
+  )
+    .slice(13)
+    .split(' ');
+  for (const flag of serverNodeFlags)
+    assert.ok(argv.includes(flag) || nodeOptions.includes(flag), `${flag} in ${argv.join(' ')} or NODE_OPTIONS ${nodeOptions.join(' ')}`);
 }
 
 /** CI's loop: push a folder as an artifact, pull it back elsewhere, same bytes. */
