@@ -309,10 +309,20 @@ async function runSequence(sequenceSeed: number, deadline: number): Promise<Sequ
     if (nowOffline && !wasOffline) {
       // In-flight requests may still land for a moment; from then on the proxy must hear nothing.
       // An artifact command started before may still be talking to the registry (they work offline by design): no verdict then.
-      offlineTimer = setTimeout(() => {
-        const artifactBusy = outstanding.some((o) => !o.done && o.what.startsWith('command flux-oci.artifact.'));
-        offlineSince = artifactBusy ? undefined : { proxy: proxy.log.length, relay: relay.connections };
-      }, 500);
+      // The moment counts from when the server took the switch (it logs it), not from when the editor sent it: on a
+      // loaded machine the configuration round trip alone can outlast it (one run saw the TLS registry connected then).
+      const logsBefore = lsp.logs.length;
+      const settle = () => {
+        offlineTimer = setTimeout(() => {
+          const artifactBusy = outstanding.some((o) => !o.done && o.what.startsWith('command flux-oci.artifact.'));
+          offlineSince = artifactBusy ? undefined : { proxy: proxy.log.length, relay: relay.connections };
+        }, 500);
+      };
+      const untilSwitched = () => {
+        if (lsp.logs.slice(logsBefore).some((m) => m.startsWith('registry: offline'))) settle();
+        else offlineTimer = setTimeout(untilSwitched, 50);
+      };
+      untilSwitched();
     } else if (!nowOffline && wasOffline) {
       clearTimeout(offlineTimer);
       if (offlineSince !== undefined && proxy.log.length > offlineSince.proxy) {
