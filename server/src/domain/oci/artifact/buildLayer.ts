@@ -1,34 +1,34 @@
 /**
  * Builds the Flux content layer (application/vnd.cncf.flux.content.v1.tar+gzip):
- * a deterministic tar of the local tree, gzip'd, streamed to a temporary file
- * while it is hashed. Memory stays flat whatever the artifact size: small files
- * are read whole (bounded by `smallFileLimit`), larger ones are streamed, and
- * every write waits for the gzip/file side to drain.
+ * a deterministic tar of the local tree, gzip'd, written to a temporary file
+ * while it is hashed. Memory stays flat whatever the artifact size.
  *
  * Determinism (same tree => same digest): entries in Flux's walk order, uid/gid 0,
  * empty user/group names, zero mtime, permission bits kept as on disk. Headers are
- * written by `tar-stream` (USTAR, PAX for long or non-ASCII names, as Go does).
+ * USTAR, PAX for long or non-ASCII names (tarHeader.ts, as tar-stream wrote them).
  * The gzip bytes come from zlib in parallel blocks (parallelGzip.ts), not Go's
  * compress/gzip, so the digest is stable for flux-oci but not equal to what
  * `flux build artifact` makes for the same tree.
+ *
+ * The tar is written straight into the gzip engine's 1 MiB blocks: headers are encoded
+ * in place and file contents are read into the block (a few pooled blocks, reused), so a
+ * byte is never copied between reading and compressing. With thousands of small files,
+ * a Buffer per file and per header, their copies into blocks and the streams between
+ * were most of the main thread's work and of the process's memory (issue 18).
  */
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import tarStream, { type Header } from 'tar-stream';
-
-type TarHeader = Partial<Header> & Pick<Header, 'name'>;
 import { ArtifactError } from './artifactError.ts';
-import { Meter } from './byteMeter.ts';
-import { ParallelGzip } from './parallelGzip.ts';
+import { GzipBlocks, gzipBlockSize } from './parallelGzip.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
-import { walkLocalTree, type LocalEntry, type SkippedEntry } from './localTree.ts';
+import { walkLocalTree, type SkippedEntry } from './localTree.ts';
+import { paxHeaderRecords, tarEndSize, tarRecordSize, writeUstarHeader, type TarEntryHeader } from './tarHeader.ts';
 import { describeWriteFailure, isDiskFull, type WriteContext } from './writeFailure.ts';
 
-/** Files up to this size are read in one go; bigger ones are streamed. */
+/** Files up to this size are read synchronously; bigger ones through the thread pool, a block at a time. */
 const smallFileLimit = 1 << 20;
 
 export interface BuildLayerExtras {
@@ -43,61 +43,126 @@ export interface BuiltLayerDetails extends BuiltLayer {
   contentBytes: number;
 }
 
-function headerOf(e: LocalEntry, size: number): TarHeader {
-  return {
-    name: e.name,
-    type: e.type,
-    mode: e.mode,
-    size,
-    uid: 0,
-    gid: 0,
-    uname: '',
-    gname: '',
-    mtime: new Date(0),
-  };
+function sourceChanged(file: string, size: number): ArtifactError {
+  return new ArtifactError(
+    'source-changed',
+    `${file} changed size while it was being packed (${size} bytes expected); retry once it is no longer being written`,
+  );
 }
 
-function addEntry(pack: tarStream.Pack, header: TarHeader, content?: Buffer): Promise<tarStream.Pack> {
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null) => (err ? reject(err) : resolve(pack));
-    if (content) pack.entry(header, content, cb);
-    else pack.entry(header, cb);
-  });
-}
+/**
+ * The tar stream, written in place into gzip blocks. Every tar record is 512 bytes and a
+ * block holds 2,048 of them, so a header never straddles two blocks; file contents do.
+ * Writing is synchronous: filled blocks wait in `full` until `send()` hands them to the
+ * gzip engine, so packing a small file costs no promise unless it completes a block.
+ */
+class TarBlockWriter {
+  private readonly free: Buffer[] = [];
+  private readonly full: Buffer[] = [];
+  private block: Buffer;
+  private offset = 0;
+  private readonly gzip: GzipBlocks;
+  /** One byte past a file's expected end: reading into it tells a file that grew. */
+  private readonly probe = Buffer.alloc(1);
 
-async function addFile(pack: tarStream.Pack, e: LocalEntry, signal?: AbortSignal): Promise<number> {
-  const file = e.absPath!;
-  if (e.size <= smallFileLimit) {
-    // Synchronous on purpose: see localTree.ts (a thread-pool hop per small file dominates).
-    const content = readFileSync(file);
-    await addEntry(pack, headerOf(e, content.length), content);
-    return content.length;
+  constructor(out: (chunk: Buffer) => Promise<void>) {
+    this.gzip = new GzipBlocks(out, { level: 6, release: (b) => this.free.push(b) });
+    this.block = this.take();
   }
-  let sink!: ReturnType<tarStream.Pack['entry']>;
-  const done = new Promise<void>((resolve, reject) => {
-    sink = pack.entry(headerOf(e, e.size), (err) => (err ? reject(err) : resolve()));
-  });
-  done.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-  // When the pack is torn down (Ctrl-C, disk full) the entry emits the same error; it reaches
-  // the caller through `done` or the pipeline, and unheard it would end the process.
-  sink.on('error', () => undefined);
-  let written = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) {
-    const buf = chunk as Buffer;
-    written += buf.length;
-    if (written > e.size) break;
-    if (!sink.write(buf)) await once(sink, 'drain', { signal }); // rejects if the pack fails meanwhile
+
+  private take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(gzipBlockSize);
   }
-  if (written !== e.size) {
-    sink.destroy();
-    throw new ArtifactError(
-      'source-changed',
-      `${file} changed size while it was being packed (${e.size} bytes expected); retry once it is no longer being written`,
-    );
+
+  /** Marks `n` bytes written at the offset; a full block is queued for the gzip engine. */
+  private advance(n: number): void {
+    this.offset += n;
+    if (this.offset < gzipBlockSize) return;
+    this.full.push(this.block);
+    this.block = this.take();
+    this.offset = 0;
   }
-  sink.end(undefined);
-  await done;
-  return written;
+
+  /** Hands the filled blocks to the gzip engine (which waits while too many are compressing). */
+  async send(): Promise<void> {
+    while (this.full.length > 0) await this.gzip.add(this.full.shift()!);
+  }
+
+  get hasFullBlocks(): boolean {
+    return this.full.length > 0;
+  }
+
+  private bytes(data: Buffer): void {
+    for (let at = 0; at < data.length;) {
+      const n = data.copy(this.block, this.offset, at);
+      at += n;
+      this.advance(n);
+    }
+  }
+
+  /** Zeros up to the next record boundary after `size` bytes of content. */
+  private pad(size: number): void {
+    const n = (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
+    if (n === 0) return;
+    this.block.fill(0, this.offset, this.offset + n);
+    this.advance(n);
+  }
+
+  header(h: TarEntryHeader): void {
+    if (writeUstarHeader(this.block, this.offset, h)) this.advance(tarRecordSize);
+    else this.bytes(paxHeaderRecords(h));
+  }
+
+  /**
+   * A file of at most `smallFileLimit` bytes, read synchronously into the blocks: each call
+   * takes microseconds, where a thread-pool round trip per small file dominated the packing.
+   */
+  smallFile(file: string, size: number): void {
+    const fd = openSync(file, 'r');
+    try {
+      let left = size;
+      while (left > 0) {
+        const room = gzipBlockSize - this.offset;
+        // Ask for one byte more when it fits: a file that grew since the walk shows itself without a second read.
+        const n = readSync(fd, this.block, this.offset, left < room ? left + 1 : room, null);
+        if (n === 0 || n > left) throw sourceChanged(file, size);
+        left -= n;
+        this.advance(n);
+      }
+      if (this.offset === 0 && size > 0 && readSync(fd, this.probe, 0, 1, null) !== 0) throw sourceChanged(file, size);
+    } finally {
+      closeSync(fd);
+    }
+    this.pad(size);
+  }
+
+  /** A larger file, read a block at a time through the thread pool (compression overlaps the reads). */
+  async largeFile(file: string, size: number, signal?: AbortSignal): Promise<void> {
+    const fh = await open(file, 'r');
+    try {
+      let left = size;
+      while (left > 0) {
+        signal?.throwIfAborted();
+        const room = gzipBlockSize - this.offset;
+        const { bytesRead: n } = await fh.read(this.block, this.offset, left < room ? left + 1 : room, null);
+        if (n === 0 || n > left) throw sourceChanged(file, size);
+        left -= n;
+        this.advance(n);
+        await this.send();
+      }
+      if (this.offset === 0 && (await fh.read(this.probe, 0, 1, null)).bytesRead !== 0) throw sourceChanged(file, size);
+    } finally {
+      await fh.close();
+    }
+    this.pad(size);
+  }
+
+  /** The end-of-archive records, then the last block and the gzip trailer. */
+  async finish(): Promise<void> {
+    this.bytes(Buffer.alloc(tarEndSize));
+    await this.send();
+    await this.gzip.finish(this.block.subarray(0, this.offset));
+  }
 }
 
 /** Builds the layer of `opts`; the caller owns the returned temp file (`dispose()`). */
@@ -119,44 +184,46 @@ export async function buildLayer(opts: BuildLayerOptions & BuildLayerExtras): Pr
   let fileCount = 0;
   let contentBytes = 0;
 
-  const pack = tarStream.pack();
-  // Level 6 = Go's gzip.DefaultCompression, on every core (see parallelGzip.ts).
-  const gzip = new ParallelGzip({ level: 6 });
-  const counter = new Meter();
-  // No Coalescer in front of the gzip: ParallelGzip gathers its 1 MiB blocks itself,
-  // and a second gathering stage only copied every byte once more.
-  const written = pipeline(pack, gzip, counter, createWriteStream(file, { mode: 0o600 }));
-  // Surface pipeline failures (disk full...) to the producer loop below too.
-  let pipelineError: unknown;
-  written.catch((e) => (pipelineError = e));
-
+  const hash = createHash('sha256');
+  let size = 0;
+  let out: FileHandle | undefined;
+  let writeError: unknown;
   try {
+    out = await open(file, 'w', 0o600);
+    const layerFile = out;
+    const tar = new TarBlockWriter(async (chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
+      // Noted here too: a full disk must be reported as such even if the caller sees another error first.
+      await layerFile.write(chunk).catch((e: unknown) => Promise.reject((writeError = e)));
+    });
     for await (const e of walkLocalTree(opts, skipped)) {
-      if (pipelineError) throw pipelineError;
       // Small files are packed without awaiting anything that listens to the signal.
       opts.signal?.throwIfAborted();
-      if (e.type === 'directory') {
-        await addEntry(pack, headerOf(e, 0));
-      } else {
-        contentBytes += await addFile(pack, e, opts.signal);
+      tar.header({ name: e.name, type: e.type, mode: e.mode, size: e.type === 'file' ? e.size : 0 });
+      if (e.type === 'file') {
+        if (e.size <= smallFileLimit) tar.smallFile(e.absPath!, e.size);
+        else await tar.largeFile(e.absPath!, e.size, opts.signal);
+        contentBytes += e.size;
         fileCount++;
       }
+      if (tar.hasFullBlocks) await tar.send();
     }
-    pack.finalize();
-    await written;
+    await tar.finish();
+    await out.close().catch((e: unknown) => Promise.reject((writeError = e)));
+    out = undefined;
   } catch (e) {
-    pack.destroy(e as Error);
-    await written.catch(() => undefined);
+    await out?.close().catch(() => undefined);
     await dispose();
+    const cause = writeError ?? e;
     // A full disk fails the temp file's write; the producer may notice first, with a vaguer error.
-    const cause = pipelineError ?? e;
     throw isDiskFull(cause) ? describeWriteFailure(cause, writeContext) : e;
   }
 
   return {
     file,
-    digest: counter.digest(),
-    size: counter.bytes,
+    digest: `sha256:${hash.digest('hex')}`,
+    size,
     fileCount,
     contentBytes,
     skipped,

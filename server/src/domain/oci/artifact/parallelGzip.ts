@@ -12,15 +12,19 @@
  * Why: compression is most of the cost of packing an artifact, and one zlib stream
  * uses one core. Any gzip reader (Go's compress/gzip in flux and source-controller,
  * zlib, GNU gzip) reads the result; only the bytes differ from single-stream gzip.
+ *
+ * `GzipBlocks` takes whole blocks (the layer builder fills them in place, no copies);
+ * `ParallelGzip` is the same engine as a Transform over arbitrary chunks.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
 import { reclaimBuffers } from '../bufferReclaim.ts';
 
-const blockSize = 1 << 20;
+/** Every block but the last is exactly this long; the cut points fix the output bytes. */
+export const gzipBlockSize = 1 << 20;
 const windowSize = 32 * 1024;
 /** Deflate never grows input by more than ~0.03% + a few bytes (stored blocks); this covers it. */
-const outputChunkSize = blockSize + 64 * 1024;
+const outputChunkSize = gzipBlockSize + 64 * 1024;
 
 // Go's gzip.Writer header: no name, mtime 0, XFL 0 at the default level, OS 255 (unknown).
 const gzipHeader = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
@@ -38,28 +42,102 @@ function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boole
   return new Promise((resolve, reject) => deflateRaw(block, opts, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
-export class ParallelGzip extends Transform {
+export interface GzipBlocksOptions {
+  /** Default 6, Go's gzip.DefaultCompression. */
+  level?: number;
+  /** Blocks compressing at once (default 4). */
+  maxInFlight?: number;
+  /** Called with each block once zlib is done with it, for reuse. */
+  release?: (block: Buffer) => void;
+}
+
+/** The engine: whole blocks in, gzip bytes out in order through `out` (awaited: it is the backpressure). */
+export class GzipBlocks {
   private readonly level: number;
   private readonly maxInFlight: number;
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
-  /** The last full block cut, not yet compressed: we only know it is not last when more input arrives. */
+  private readonly release: (block: Buffer) => void;
+  /** The last full block given, not yet compressed: it is the last one only if nothing follows. */
   private held: Buffer | undefined;
-  private previousTail: Buffer | undefined;
+  /** A copy of the previous block's tail (zlib copies a dictionary when a stream starts, so one copy per block suffices). */
+  private dictionary: Buffer | undefined;
   private crc = 0;
   private total = 0;
   private headerSent = false;
-  private readonly inFlight: Promise<Buffer>[] = [];
+  private readonly inFlight: Array<{ job: Promise<Buffer>; block: Buffer }> = [];
+  private readonly out: (chunk: Buffer) => void | Promise<void>;
+
+  constructor(out: (chunk: Buffer) => void | Promise<void>, opts: GzipBlocksOptions = {}) {
+    this.out = out;
+    this.level = opts.level ?? 6;
+    this.maxInFlight = opts.maxInFlight ?? 4;
+    this.release = opts.release ?? (() => undefined);
+  }
+
+  /** Adds the next `gzipBlockSize` bytes of input; the engine owns `block` until `release`. */
+  async add(block: Buffer): Promise<void> {
+    if (block.length !== gzipBlockSize) throw new Error(`gzip block of ${block.length} bytes, expected ${gzipBlockSize}`);
+    this.crc = crc32(block, this.crc);
+    this.total += block.length;
+    const previous = this.held;
+    this.held = block;
+    if (previous) await this.start(previous, false);
+  }
+
+  /** Adds the input's last bytes (fewer than a block, maybe none) and writes the rest, trailer included. */
+  async finish(rest: Buffer): Promise<void> {
+    this.crc = crc32(rest, this.crc);
+    this.total += rest.length;
+    const held = this.held;
+    this.held = undefined;
+    if (held && rest.length > 0) {
+      await this.start(held, false);
+      await this.start(rest, true);
+    } else {
+      await this.start(held ?? rest, true);
+    }
+    while (this.inFlight.length > 0) await this.emitOldest();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.total % 2 ** 32, 4);
+    await this.out(trailer);
+  }
+
+  /** Starts compressing `block`; waits (emitting in order) while too many are running. */
+  private async start(block: Buffer, last: boolean): Promise<void> {
+    const dictionary = this.dictionary;
+    this.dictionary = block.length === 0 ? dictionary : Buffer.from(block.subarray(Math.max(0, block.length - windowSize)));
+    const job = deflateBlock(block, dictionary, last, this.level);
+    job.catch(() => undefined); // awaited in order below
+    this.inFlight.push({ job, block });
+    while (this.inFlight.length >= this.maxInFlight) await this.emitOldest();
+  }
+
+  private async emitOldest(): Promise<void> {
+    const { job, block } = this.inFlight.shift()!;
+    const out = await job;
+    this.release(block);
+    // The output is a view of zlib's block-sized buffer: count it all towards the next young GC.
+    reclaimBuffers(outputChunkSize);
+    if (!this.headerSent) {
+      this.headerSent = true;
+      await this.out(gzipHeader);
+    }
+    await this.out(out);
+  }
+}
+
+/** `GzipBlocks` over a stream of arbitrary chunks (blocks cut at the same offsets, so the same bytes). */
+export class ParallelGzip extends Transform {
+  private readonly engine: GzipBlocks;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
 
   constructor(opts: { level?: number; maxInFlight?: number } = {}) {
     super();
-    this.level = opts.level ?? 6;
-    this.maxInFlight = opts.maxInFlight ?? 4;
+    this.engine = new GzipBlocks((chunk) => void this.push(chunk), opts);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.crc = crc32(chunk, this.crc);
-    this.total += chunk.length;
     reclaimBuffers(chunk.length);
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
@@ -67,54 +145,32 @@ export class ParallelGzip extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    (async () => {
-      const rest = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-      this.pending = [];
-      this.pendingLength = 0;
-      if (this.held && rest.length > 0) {
-        await this.start(this.held, false);
-        await this.start(rest, true);
-      } else {
-        await this.start(this.held ?? rest, true);
-      }
-      this.held = undefined;
-      while (this.inFlight.length > 0) this.emit1(await this.inFlight.shift()!);
-      const trailer = Buffer.alloc(8);
-      trailer.writeUInt32LE(this.crc >>> 0, 0);
-      trailer.writeUInt32LE(this.total % 2 ** 32, 4);
-      this.push(trailer);
-    })().then(() => cb(), cb);
+    const rest = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    this.engine.finish(rest).then(() => cb(), cb);
   }
 
-  /** Cuts every complete block out of the pending input. */
+  /** Hands every complete block of the pending input to the engine. */
   private async drainBlocks(): Promise<void> {
-    while (this.pendingLength > blockSize) {
-      const block = this.takeBlock();
-      if (this.held) await this.start(this.held, false);
-      this.held = block;
-    }
+    while (this.pendingLength >= gzipBlockSize) await this.engine.add(this.takeBlock());
   }
 
-  /**
-   * The next `blockSize` bytes of pending input, copied at most once: a view when the
-   * first chunk holds them all (large file reads), else one copy of the small chunks
-   * (tar headers, small files). Every copy is garbage the GC must chase, and with
-   * 20,000 small files the old concat-then-copy path doubled it.
-   */
+  /** The next block of pending input: a view when one chunk holds it, else one copy of the small chunks. */
   private takeBlock(): Buffer {
-    this.pendingLength -= blockSize;
+    this.pendingLength -= gzipBlockSize;
     const first = this.pending[0]!;
-    if (first.length >= blockSize) {
-      if (first.length === blockSize) this.pending.shift();
-      else this.pending[0] = first.subarray(blockSize);
-      return first.subarray(0, blockSize);
+    if (first.length >= gzipBlockSize) {
+      if (first.length === gzipBlockSize) this.pending.shift();
+      else this.pending[0] = first.subarray(gzipBlockSize);
+      return first.subarray(0, gzipBlockSize);
     }
-    const block = Buffer.allocUnsafe(blockSize);
+    const block = Buffer.allocUnsafe(gzipBlockSize);
     let offset = 0;
     let used = 0;
-    while (offset < blockSize) {
+    while (offset < gzipBlockSize) {
       const chunk = this.pending[used]!;
-      const n = Math.min(chunk.length, blockSize - offset);
+      const n = Math.min(chunk.length, gzipBlockSize - offset);
       chunk.copy(block, offset, 0, n);
       offset += n;
       if (n === chunk.length) used++;
@@ -122,23 +178,5 @@ export class ParallelGzip extends Transform {
     }
     this.pending = this.pending.slice(used);
     return block;
-  }
-
-  /** Starts compressing `block`; waits (emitting in order) while too many are running. */
-  private async start(block: Buffer, last: boolean): Promise<void> {
-    const dictionary = this.previousTail;
-    this.previousTail = block.length >= windowSize ? block.subarray(block.length - windowSize) : block;
-    const job = deflateBlock(block, dictionary && dictionary.length > 0 ? dictionary : undefined, last, this.level);
-    job.catch(() => undefined); // awaited in order below
-    this.inFlight.push(job);
-    while (this.inFlight.length >= this.maxInFlight) this.emit1(await this.inFlight.shift()!);
-  }
-
-  private emit1(out: Buffer): void {
-    if (!this.headerSent) {
-      this.push(gzipHeader);
-      this.headerSent = true;
-    }
-    this.push(out);
   }
 }
