@@ -133,28 +133,56 @@ try {
     peer.stdin.write('reset\n');
     // The whole view as the client asks for it (client/src/clusterTree.ts fleetView): the pages the
     // last view had together with the first, then any missing; from the first again when the view
-    // changed meanwhile.
-    const page = (offset) => lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.fleetTree', arguments: offset ? [{ offset }] : [] });
+    // changed meanwhile. With the last whole view held, pages bring only the rows changed since.
+    const page = (offset, known) =>
+      lsp.connection.sendRequest('workspace/executeCommand', {
+        command: 'flux-oci.fleetTree',
+        arguments: offset || known ? [{ ...(offset ? { offset } : {}), ...(known ? { known: known.version } : {}) }] : [],
+      });
     const offsetsFrom = (from, total, size) => {
       const out = [];
       for (let o = from; o < total; o += Math.max(1, size)) out.push(o);
       return out;
     };
+    const pageRows = (pages, held) => {
+      const out = [];
+      for (const p of pages) {
+        if (!p.ids) out.push(...p.rows);
+        else {
+          const sent = new Map(p.rows.map((r) => [r.id, r]));
+          for (const id of p.ids) {
+            const row = sent.get(id) ?? held?.rows.get(id);
+            if (!row) return undefined;
+            out.push(row);
+          }
+        }
+      }
+      return out;
+    };
     let shape;
+    let held;
     const fleet = async () => {
+      let known = held;
       for (let attempt = 0; ; attempt++) {
-        const [first, ...early] = await Promise.all([0, ...(shape ? offsetsFrom(shape.size, shape.total, shape.size) : [])].map(page));
-        if (!first || first.ok === false || first.next === undefined) return first;
-        const wanted = offsetsFrom(first.next, first.total, first.rows.length);
+        const [first, ...early] = await Promise.all([0, ...(shape ? offsetsFrom(shape.size, shape.total, shape.size) : [])].map((o) => page(o, known)));
+        if (!first || first.ok === false) return first;
+        const wanted = first.next === undefined ? [] : offsetsFrom(first.next, first.total, first.next);
         const pages = new Map(early.filter((p) => p && p.version === first.version && wanted.includes(p.offset)).map((p) => [p.offset, p]));
-        for (const p of await Promise.all(wanted.filter((o) => !pages.has(o)).map(page))) {
+        for (const p of await Promise.all(wanted.filter((o) => !pages.has(o)).map((o) => page(o, known)))) {
           if (!p || p.ok === false) return p;
           pages.set(p.offset, p);
         }
         const rest = wanted.map((o) => pages.get(o));
-        if (rest.every((p) => p.version === first.version) || attempt >= 2) {
-          shape = { total: first.total, size: first.next };
-          return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
+        const consistent = rest.every((p) => p.version === first.version);
+        if (consistent || attempt >= 2) {
+          const rows = pageRows([first, ...rest], known);
+          if (!rows) {
+            known = undefined;
+            continue;
+          }
+          shape = first.next === undefined ? undefined : { total: first.total, size: first.next };
+          held = consistent ? { version: first.version, rows: new Map(rows.map((r) => [r.id, r])) } : undefined;
+          return { ...first, rows };
         }
       }
     };

@@ -82,19 +82,32 @@ function pageOffsets(from: number, shape: PageShape): number[] {
   return out;
 }
 
+/** The last whole view the client holds: the server then sends only the rows that changed since its version. */
+type HeldView = { version: number; rows: ReadonlyMap<string, FleetRow> };
+
 /**
  * The whole fleet view in pages (the server answers about 500 placements at a time so no one
  * answer holds it up). The pages the last view had are asked together with the first, so a
  * refresh is one round trip; any the first page says are missing follow. Only pages of the first
  * page's `version` belong to it: another means the view changed meanwhile, start over (after a
- * few tries the pages are shown as they came; the change's own `clusterChanged` refreshes again).
+ * few tries the pages are shown as they came, `consistent: false`; the change's own
+ * `clusterChanged` refreshes again). With a `held` view, pages carry only the rows that changed
+ * since and the ids of the rest, which come from `held`.
  */
-async function fleetView(client: LanguageClient, last: PageShape | undefined): Promise<FleetTree | { ok: false; error: string } | null> {
-  const ask = (offset: number) => runServerCommand(client, clusterCommands.fleetTree, offset ? { offset } : undefined);
+async function fleetView(
+  client: LanguageClient,
+  last: PageShape | undefined,
+  held: HeldView | undefined,
+): Promise<(FleetTree & { consistent: boolean }) | { ok: false; error: string } | null> {
+  let known = held;
+  const ask = (offset: number) => {
+    const args = { ...(offset ? { offset } : {}), ...(known ? { known: known.version } : {}) };
+    return runServerCommand(client, clusterCommands.fleetTree, Object.keys(args).length ? args : undefined);
+  };
   for (let attempt = 0; ; attempt++) {
     const [first, ...early] = await Promise.all([0, ...(last ? pageOffsets(last.size, last) : [])].map(ask));
-    if (!first || 'ok' in first || first.next === undefined) return first ?? null;
-    const wanted = pageOffsets(first.next, { total: first.total, size: first.rows.length });
+    if (!first || 'ok' in first) return first ?? null;
+    const wanted = first.next === undefined ? [] : pageOffsets(first.next, { total: first.total, size: first.next });
     const pages = new Map<number, FleetTree>();
     for (const p of early) if (p && !('ok' in p) && p.version === first.version && wanted.includes(p.offset)) pages.set(p.offset, p);
     const missing = wanted.filter((o) => !pages.has(o));
@@ -103,8 +116,31 @@ async function fleetView(client: LanguageClient, last: PageShape | undefined): P
       pages.set(p.offset, p);
     }
     const rest = wanted.map((o) => pages.get(o)!);
-    if (rest.every((p) => p.version === first.version) || attempt >= 2) return { ...first, rows: [first, ...rest].flatMap((p) => p.rows) };
+    const consistent = rest.every((p) => p.version === first.version);
+    if (consistent || attempt >= 2) {
+      const rows = pageRows([first, ...rest], known);
+      if (rows) return { ...first, rows, consistent };
+      known = undefined; // a row the client does not hold (should not happen): the whole pages
+    }
   }
+}
+
+/** The rows of the pages in order: sent ones, and for pages with `ids` the others from `held`; undefined when one is missing. */
+function pageRows(pages: readonly FleetTree[], held: HeldView | undefined): FleetRow[] | undefined {
+  const out: FleetRow[] = [];
+  for (const p of pages) {
+    if (!p.ids) {
+      out.push(...p.rows);
+      continue;
+    }
+    const sent = new Map(p.rows.map((r) => [r.id, r]));
+    for (const id of p.ids) {
+      const row = sent.get(id) ?? held?.rows.get(id);
+      if (!row) return undefined;
+      out.push(row);
+    }
+  }
+  return out;
 }
 
 class ClusterTreeProvider implements TreeDataProvider<Node> {
@@ -117,6 +153,8 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   contexts: FleetContextStatus[] = [];
   /** How the last view was paged: its pages are asked together with the first next time. */
   private shape: PageShape | undefined;
+  /** The last whole view, so a refresh brings only the rows that changed. */
+  private held: HeldView | undefined;
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
@@ -138,13 +176,14 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node) return [];
     const client = this.client();
     if (!client?.isRunning()) return [];
-    const answer = await fleetView(client, this.shape);
+    const answer = await fleetView(client, this.shape, this.held);
     const failed = answer && 'ok' in answer ? answer : undefined;
     const fleet = answer && !('ok' in answer) ? answer : undefined;
     this.error = failed?.error ?? (answer ? undefined : 'the language server did not answer');
     this.contexts = fleet?.contexts ?? [];
     // The first page starts at 0: its `next` is the page size.
     this.shape = fleet?.next !== undefined ? { total: fleet.total, size: fleet.next } : undefined;
+    this.held = fleet?.consistent ? { version: fleet.version, rows: new Map(fleet.rows.map((r) => [r.id, r])) } : undefined;
     this.loaded.fire();
     if (!fleet) return [];
     if (fleet.contexts.length === 1) {

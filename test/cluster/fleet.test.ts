@@ -80,7 +80,7 @@ type Row = {
   summary: string;
   placements: Array<{ context: string; node: TreeNode; drift?: { state: string; text: string } }>;
 };
-type Fleet = { contexts: Status[]; rows: Row[]; offset: number; total: number; next?: number; version: number };
+type Fleet = { contexts: Status[]; rows: Row[]; ids?: string[]; offset: number; total: number; next?: number; version: number };
 
 test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 15 * 60_000 }, async (t) => {
   if (!requireControlPlane(t, [], ['source-controller', 'kustomize-controller'])) return;
@@ -380,6 +380,7 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         { context: 'west', kind: 'OCIRepository', name: 'only-west', namespace: ns },
         { context: 'dead', kind: 'OCIRepository', name: 'app', namespace: ns },
       ];
+      const before = await fleet();
       const t0 = Date.now();
       const suspended = await run<Batch>('flux-oci.clusterBatch', { action: 'suspend', objects });
       t.diagnostic(`suspend of 4 objects on 3 clusters: ${Date.now() - t0} ms`);
@@ -398,11 +399,39 @@ test('several clusters: contexts, context switch, fleet view, CLI', { timeout: 1
         [w, 'only-west'],
       ] as const)
         assert.equal((await cp.api('GET', ociPath(name))).body.spec.suspend, true, name);
+      const seen = new Set<string>();
       const view = await until('the view shows them suspended', 15_000, async () => {
         const v = await fleet();
+        for (const c of v.contexts) if (c.context === 'east' || c.context === 'west') seen.add(c.state);
         return rowOf(v, 'OCIRepository/flux-system/app')!.placements.every((p) => p.node.suspended) ? v : undefined;
       });
       assert.ok(view);
+      assert.deepEqual([...seen], ['ready'], 'while a change is taken in, a cluster that answered shows its last tree, never as connecting');
+
+      // A client holding a view is sent only the rows that changed since (the view tells which by
+      // id): with what it held they read as the whole view; nothing changed, nothing sent.
+      const held = new Map(before.rows.map((r) => [r.id, r]));
+      const { delta, whole, same } = await until('a view asked with the version held, and the whole view, of one version', 15_000, async () => {
+        const delta = await run<Fleet>('flux-oci.fleetTree', { known: before.version });
+        const whole = await fleet();
+        const same = await run<Fleet>('flux-oci.fleetTree', { known: whole.version });
+        return delta.version === whole.version && same.version === whole.version ? { delta, whole, same } : undefined; // else changed meanwhile
+      });
+      assert.deepEqual(
+        delta.ids,
+        whole.rows.map((r) => r.id),
+      );
+      assert.deepEqual(
+        delta.ids!.map((id) => delta.rows.find((r) => r.id === id) ?? held.get(id)),
+        whole.rows,
+        'the rows sent and the rows held read as the whole view',
+      );
+      assert.ok(
+        delta.rows.some((r) => r.id === 'OCIRepository/flux-system/app'),
+        'the suspended row is sent',
+      );
+      assert.deepEqual(same.rows, [], 'nothing changed since: no rows sent');
+      assert.deepEqual(same.ids, delta.ids);
 
       // Resume waits for the controller (played here) to handle the request: cancel half-way.
       const cancel = new CancellationTokenSource();

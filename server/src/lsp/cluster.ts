@@ -26,7 +26,7 @@ import {
 import type { CommandRegistry } from './commandRegistry';
 import type { KubeClient, KubeObject } from '../domain/cluster/kubeClient';
 import { listKubeContexts, useKubeContext } from '../domain/cluster/kubeConfig';
-import { Fleet, deploymentsMarkdown, groupFleetInSlices, placementDrift, whereDeployed, type FleetTrees } from '../domain/cluster/fleet';
+import { Fleet, deploymentsMarkdown, groupFleetInSlices, placementDrift, sameFleetRow, whereDeployed, type FleetTrees } from '../domain/cluster/fleet';
 import { runBatch } from '../domain/cluster/batch';
 import { fluxKindInfo, objectPath, type ObjectRef } from '../domain/cluster/fluxKinds';
 import { reconcile, withSourceByDefault } from '../domain/cluster/reconcile';
@@ -110,7 +110,19 @@ interface BuiltFleet {
    * the young generation churning (scavenges of tens of ms on a loaded machine).
    */
   lean: Array<FleetRow | undefined>;
+  /**
+   * Per row, the version since which it reads the same (rows compared with the build before): a
+   * client holding a view of that version or later has it already. One change on one cluster
+   * changes a row or two of 500, and sending the whole view again (~3 MB at 10 × 500) to a client
+   * that has it was most of the serialising, the client's parsing and the garbage of a refresh.
+   */
+  stamps: number[];
+  /** Row index by id. */
+  index: Map<string, number>;
 }
+
+/** How many placements are compared with the last build before the event loop gets a turn. */
+const comparedPerSlice = 1_000;
 
 export interface ClusterHost {
   connection: Connection;
@@ -136,7 +148,12 @@ export class ClusterFeatures {
   /** The last fleet view built (pages are cut from it), and the one being built (pages asked at once share it). */
   private lastFleet: BuiltFleet | undefined;
   private buildingFleet: { key: string; built: Promise<BuiltFleet> } | undefined;
-  private fleetVersions = 0;
+  /**
+   * Versions of built views. They start at random so a client's `known` version from an earlier
+   * server (a restart) is not taken for one of this server's.
+   */
+  private fleetVersions = Math.floor(Math.random() * 2 ** 40);
+  private readonly firstFleetVersion = this.fleetVersions + 1;
 
   constructor(private readonly host: ClusterHost) {
     this.fleet = new Fleet({
@@ -327,11 +344,15 @@ export class ClusterFeatures {
     const given = Math.floor(Number(arg['limit']) || 0);
     const limit = given > 0 ? given : Math.max(1, Math.floor(placementsPerPage / Math.max(1, names.length)));
     const end = Math.min(total, offset + limit);
+    // The client holds the whole view of version `known` (of this server): rows that read the same since are left out.
+    const known = Number(arg['known']);
+    const delta = Number.isSafeInteger(known) && known >= this.firstFleetVersion && known <= built.version;
     const rows: FleetRow[] = [];
-    for (let i = offset; i < end; i++) rows.push((built.lean[i] ??= leanRow(built.rows[i]!)));
+    for (let i = offset; i < end; i++) if (!delta || built.stamps[i]! > known) rows.push((built.lean[i] ??= leanRow(built.rows[i]!)));
     return {
       contexts: built.contexts,
       rows,
+      ...(delta ? { ids: built.rows.slice(offset, end).map((r) => r.id) } : {}),
       offset,
       total,
       ...(end < total ? { next: end } : {}),
@@ -389,7 +410,8 @@ export class ClusterFeatures {
       // Thousands of placements: grouped in slices, each page serialised on its own.
       await nextTurn();
       const rows = await groupFleetInSlices(view.trees, answered, (node) => placementDrift(node, (spec) => service.peek(spec, clusterSpecKey(spec))));
-      this.lastFleet = { key, contexts: view.contexts, rows, version: ++this.fleetVersions, lean: [] };
+      const version = ++this.fleetVersions;
+      this.lastFleet = { key, contexts: view.contexts, version, ...(await this.sameAsLast(rows, version)) };
       return this.lastFleet;
     };
     const building = { key, built: build() };
@@ -399,6 +421,40 @@ export class ClusterFeatures {
     } finally {
       if (this.buildingFleet === building) this.buildingFleet = undefined;
     }
+  }
+
+  /**
+   * Each row's `stamps` entry: the last build's when the row reads the same there, else this
+   * version (compared in slices). A row that reads the same is the last build's object, with its
+   * lean copy: the rows a view keeps live until the next change, and building all of them anew
+   * after every change filled the old generation with copies (and brought a major GC on).
+   */
+  private async sameAsLast(built: readonly FleetRow[], version: number): Promise<Pick<BuiltFleet, 'rows' | 'lean' | 'stamps' | 'index'>> {
+    const last = this.lastFleet;
+    const rows: FleetRow[] = [];
+    const lean: Array<FleetRow | undefined> = [];
+    const stamps: number[] = [];
+    const index = new Map<string, number>();
+    let compared = 0;
+    for (const [i, row] of built.entries()) {
+      index.set(row.id, i);
+      const j = last?.index.get(row.id);
+      if (last && j !== undefined && sameFleetRow(last.rows[j]!, row)) {
+        rows.push(last.rows[j]!);
+        lean.push(last.lean[j]);
+        stamps.push(last.stamps[j]!);
+      } else {
+        rows.push(row);
+        lean.push(undefined);
+        stamps.push(version);
+      }
+      compared += row.placements.length;
+      if (compared >= comparedPerSlice) {
+        compared = 0;
+        await nextTurn();
+      }
+    }
+    return { rows, lean, stamps, index };
   }
 
   private async whereDeployedCommand(arg: WhereDeployedArgs): Promise<{ ok: true } & WhereDeployedResult> {

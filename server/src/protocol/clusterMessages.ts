@@ -92,6 +92,11 @@ export interface FleetTreeArgs {
   offset?: number;
   /** At most this many rows (default: as many as make about 500 placements). */
   limit?: number;
+  /**
+   * The `version` of the whole view the client holds (all its pages of that version): rows that
+   * read the same since are left out of `rows`, and `ids` lists the page's rows.
+   */
+  known?: number;
 }
 
 /**
@@ -102,6 +107,11 @@ export interface FleetTreeArgs {
 export interface FleetTree {
   contexts: FleetContextStatus[];
   rows: FleetRow[];
+  /**
+   * Asked with a `known` version of this server: the ids of the page's rows in order; those not in
+   * `rows` read as in the client's view of that version. Absent: `rows` is the whole page.
+   */
+  ids?: string[];
   offset: number;
   /** Rows in the whole view. */
   total: number;

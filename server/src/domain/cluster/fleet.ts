@@ -172,7 +172,7 @@ export class Fleet {
     const list = this.contexts();
     const waitMs = this.options.firstAnswerMs ?? 1500;
     const answers = await Promise.all(
-      names.map(async (name): Promise<{ status: FleetContextStatus; nodes: FluxTreeNode[] }> => {
+      names.map(async (name): Promise<{ status: FleetContextStatus; nodes: FluxTreeNode[]; treeVersion?: number }> => {
         const info = list.contexts.find((c) => c.name === name);
         const status: FleetContextStatus = { context: name, current: name === list.current, state: 'ready', count: 0 };
         if (info?.server) status.server = info.server;
@@ -208,17 +208,29 @@ export class Fleet {
         // Only the first asks wait (up to waitMs after the watches started); later ones answer at once.
         m.since ??= Date.now();
         const budget = Math.max(0, waitMs - (Date.now() - m.since));
-        const nodes = m.tree?.version === version ? m.tree.nodes : await Promise.race([first, sleep(budget).then(() => undefined)]);
+        let nodes = m.tree?.version === version ? m.tree.nodes : await Promise.race([first, sleep(budget).then(() => undefined)]);
+        let treeVersion = version;
+        // Built at last: worth a change to the listener, so the view asks again.
+        const announce = (): void => {
+          if (m.announced) return;
+          m.announced = true;
+          void first.then(() => {
+            m.announced = false;
+            if (this.members.get(name) === m) this.options.onChange(name, inventory.size);
+          });
+        };
+        if (!nodes && m.tree) {
+          // A change's tree is still being built: the last tree answers meanwhile. A context that
+          // answered never shows as connecting again (its rows left the view and came back after
+          // each change, and the whole view was sent twice over).
+          nodes = m.tree.nodes;
+          treeVersion = m.tree.version;
+          announce();
+        }
         if (!nodes) {
           m.state = 'connecting';
           m.message = `no answer from ${info.server ?? 'the API server'} yet`;
-          if (!m.announced) {
-            m.announced = true;
-            void first.then(() => {
-              m.announced = false;
-              if (this.members.get(name) === m) this.options.onChange(name, inventory.size);
-            });
-          }
+          announce();
           return { status: { ...status, state: 'connecting', message: m.message, count: inventory.size }, nodes: [] };
         }
         const problem = inventory.problem;
@@ -227,12 +239,11 @@ export class Fleet {
         m.state = state;
         if (problem) m.message = problem;
         else delete m.message;
-        return { status: { ...status, state, ...(problem ? { message: problem } : {}), count: inventory.size }, nodes };
+        return { status: { ...status, state, ...(problem ? { message: problem } : {}), count: inventory.size }, nodes, treeVersion };
       }),
     );
-    const signature = answers
-      .map((a) => `${a.status.context}:${this.members.get(a.status.context)?.version ?? '-'}:${a.status.state}:${a.status.count}:${a.status.message ?? ''}`)
-      .join('|');
+    // The version of the tree each answer holds (not the member's newest: that one may be still in the making).
+    const signature = answers.map((a) => `${a.status.context}:${a.treeVersion ?? '-'}:${a.status.state}:${a.status.count}:${a.status.message ?? ''}`).join('|');
     return {
       contexts: answers.map((a) => a.status),
       trees: answers.map((a, i) => ({ context: names[i]!, nodes: a.nodes })),
@@ -489,6 +500,41 @@ function summarizeRow(row: FleetRow, order: readonly string[], answered: Readonl
   if (row.drifted) parts.push(`${row.drifted} behind the registry`);
   if (row.absent.length) parts.push(`not on ${row.absent.join(', ')}`);
   row.summary = parts.join(' · ');
+}
+
+/**
+ * Whether two builds of a row read the same (what the view shows of it): a view rebuilt after one
+ * change shares nearly all its rows with the last one, and only the rows that differ need sending.
+ * Trees of contexts that did not change keep their node objects, so most placements compare by
+ * identity.
+ */
+export function sameFleetRow(a: FleetRow, b: FleetRow): boolean {
+  if (a === b) return true;
+  if (a.id !== b.id || a.url !== b.url || a.agree !== b.agree || a.drifted !== b.drifted || a.summary !== b.summary) return false;
+  if (a.absent.length !== b.absent.length || a.absent.some((c, i) => c !== b.absent[i])) return false;
+  if (a.placements.length !== b.placements.length) return false;
+  return a.placements.every((p, i) => {
+    const q = b.placements[i]!;
+    return p.context === q.context && p.drift?.state === q.drift?.state && p.drift?.text === q.drift?.text && sameTreeNode(p.node, q.node);
+  });
+}
+
+/** Field by field, whatever fields a node has (children deeply; small objects such as `ref` by value). */
+function sameTreeNode(a: FluxTreeNode, b: FluxTreeNode): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as Array<keyof FluxTreeNode>;
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (k === 'children') {
+      const xs = a.children;
+      const ys = b.children;
+      if (!ys || xs.length !== ys.length || xs.some((c, i) => !sameTreeNode(c, ys[i]!))) return false;
+    } else if (typeof x !== 'object' || typeof y !== 'object' || JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 // ---------- where is this deployed ----------
