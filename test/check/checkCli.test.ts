@@ -165,6 +165,27 @@ test('patches named by a kustomization.yaml are not held to required fields', ()
   }
 });
 
+test('a Secret in another file is read for the secretRef lints, however its kind is spelled', () => {
+  // check reads only the files that can name a Secret for the cross-file facts; YAML can also spell the kind with escapes.
+  const source = (name: string) =>
+    `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  url: oci://ghcr.io/acme/${name}\n  ref:\n    tag: v1.0.0\n  secretRef:\n    name: ${name}-creds\n`;
+  const secret = (name: string, kind: string) =>
+    `apiVersion: v1\nkind: ${kind}\nmetadata:\n  name: ${name}-creds\n  namespace: flux-system\ntype: Opaque\nstringData:\n  username: bot\n`;
+  const dir = workspace({
+    'sources/plain.yaml': source('plain'),
+    'sources/escaped.yaml': source('escaped'),
+    'secrets/plain.yaml': secret('plain', 'Secret'),
+    'secrets/escaped.yaml': secret('escaped', '"Secr\\x65t"'),
+  });
+  try {
+    const out = JSON.parse(check(dir, '--format', 'json').stdout) as { file: string; code: string; message: string }[];
+    const notDockerConfig = out.filter((d) => d.message.includes("spec.secretRef: Secret '")).map((d) => d.file);
+    assert.deepEqual(notDockerConfig.sort(), ['sources/escaped.yaml', 'sources/plain.yaml'], JSON.stringify(out, null, 1));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a YAML syntax error in one document does not hide the problems of the others', () => {
   const dir = workspace({
     'mixed.yaml':

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { Severity, type Diagnostic } from '../../domain/diagnostics';
-import { lintContextOf } from '../../domain/lint/index';
+import { lintContextOf, mayAddLintContext } from '../../domain/lint/index';
 import { YamlFile } from '../../domain/yaml/yamlFile';
 import type { ParsedDocument } from '../../domain/yaml/parsedDocument';
 import { walkFiles } from '../../domain/workspace/walkFiles';
@@ -194,11 +194,13 @@ async function checkFiles(files: string[], opts: CheckArgs, io: CliIO, worker: C
   return results.some((r) => r.diagnostics.some((d) => d.severity === Severity.Error)) ? 1 : 0;
 }
 
-/** Each file's parsed documents, a file at a time (none kept); a kustomization file adds the patches it names. */
+/** The parsed documents of each file that may add to the lint context (none kept); a kustomization file adds the patches it names. */
 function* documentsOf(inputs: readonly CheckInput[], patches: Set<string>): Generator<ParsedDocument> {
   for (const { file, text } of inputs) {
+    const kustomization = isKustomizationFile(file);
+    if (!kustomization && !mayAddLintContext(text)) continue;
     const docs = YamlFile.parse(text).documents.map((d) => d.parsed);
-    if (isKustomizationFile(file)) {
+    if (kustomization) {
       const roots = docs.map((d) => d.root);
       for (const p of patchPathsIn(file, roots)) patches.add(p);
     }

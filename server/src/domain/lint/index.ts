@@ -30,7 +30,7 @@ import { oidcIdentityRegex } from './oidcIdentityRegex';
 import { secretRefUse } from './secretRefUse';
 import { dockerConfigSecret } from './dockerConfigSecret';
 import { operatorNotificationKindsLint } from './operatorNotificationKinds';
-import { showsFluxOperator } from '../flux/fluxOperator';
+import { fluxOperatorGroup, showsFluxOperator } from '../flux/fluxOperator';
 import { embeddedObjects } from '../flux/resourceSet';
 
 export type { LintContext, SecretFacts } from './lintTypes';
@@ -101,6 +101,18 @@ export function lintContextOf(docs: Iterable<ParsedDocument>): LintContext {
     helmChartSources.add(`${stringAt(chartRef, 'namespace') ?? obj.namespace ?? ''}/${name}`);
   }
   return { helmChartSources, secrets, fluxOperator };
+}
+
+/**
+ * Whether a file's text could add anything to `lintContextOf`: each fact starts from a kind or a
+ * group spelled in the text (HelmRelease, Secret, Flux Operator's group, or its chart's name), and
+ * YAML spells those otherwise only with escapes (a backslash). Folded and quoted scalars add
+ * spaces, and an alias repeats text of its own document. `check` parses the other files once, not
+ * twice. Keep in step with lintContextOf and what it calls.
+ */
+const lintContextMarks = new RegExp(['HelmRelease', 'Secret', fluxOperatorGroup.replaceAll('.', '\\.'), 'flux-operator', '\\\\'].join('|'));
+export function mayAddLintContext(text: string): boolean {
+  return lintContextMarks.test(text);
 }
 
 /** The documents and, after each ResourceSet, the objects of its spec.resources. */
