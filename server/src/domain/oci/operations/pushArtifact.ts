@@ -11,7 +11,7 @@ import { fluxConfigBlob, fluxLayerDescriptor, fluxManifest } from '../artifact/f
 import { AnnotationKey } from '../mediaTypes';
 import { InvalidReferenceError, parseArtifactUrl } from '../reference';
 import type { UploadOutcome } from '../registry/client';
-import { withRegistry, type ConnectionOptions } from '../registry/access';
+import type { ConnectionOptions } from '../registry/access';
 import { byteReporter, retryReporter, type ProgressListener } from './progress';
 
 export interface PushArtifactOptions {
@@ -49,6 +49,10 @@ export async function pushArtifact(opts: PushArtifactOptions): Promise<PushArtif
   const tag = ref.tag ?? 'latest';
   const progress = opts.onProgress;
   const created = opts.reproducible ? '1970-01-01T00:00:00Z' : undefined;
+  // The registry client (undici, the auth stack) loads while the layer is packed: loading it is
+  // main-thread work the compression threads overlap, where before it delayed the packing.
+  const registryAccess = import('../registry/access');
+  registryAccess.catch(() => undefined); // awaited after the packing
   // Annotations first: a missing git source fails before any packing work.
   const annotations = await artifactAnnotations({
     cwd: opts.cwd,
@@ -69,6 +73,7 @@ export async function pushArtifact(opts: PushArtifactOptions): Promise<PushArtif
   try {
     const config = fluxConfigBlob(annotations[AnnotationKey.created]!);
     const manifest = fluxManifest(config.descriptor, fluxLayerDescriptor(layer), annotations);
+    const { withRegistry } = await registryAccess;
     return await withRegistry(ref.registry, opts.connection, retryReporter(progress), async (client) => {
       progress?.({ phase: 'upload', message: `uploading layer ${layer.digest} (${layer.size} bytes, ${layer.fileCount} files)`, bytes: 0, total: layer.size });
       const layerUpload = await client.uploadBlob(
