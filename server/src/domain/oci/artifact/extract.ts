@@ -232,7 +232,10 @@ export async function extractLayer(source: Source, target: string, opts: Extract
             if (bytes + n > maxBytes) throw tooLarge();
             chunks.push(c);
           }
-          writeFileSync(abs, Buffer.concat(chunks, n), { mode: mode || 0o644 });
+          // A small file usually arrives as one slice of an inflated chunk: written as it is, no copy.
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
+          if (chunks.length > 1) reclaimBuffers(n);
+          writeFileSync(abs, body, { mode: mode || 0o644 });
           bytes += n;
         } else {
           const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
