@@ -29,17 +29,49 @@ const outputChunkSize = gzipBlockSize + 64 * 1024;
 // Go's gzip.Writer header: no name, mtime 0, XFL 0 at the default level, OS 255 (unknown).
 const gzipHeader = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
 
-function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
+/** Output room a block's deflate must leave unused for its output to be the one-pass output (see `deflateOnce`). */
+const outputMargin = 64;
+
+function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number, room: number): Promise<Buffer> {
   const opts: ZlibOptions = {
     level,
-    // One output buffer big enough for the whole block: with zlib's 16 KiB default each
-    // block took ~60 thread-pool round trips and the main thread spent more time
-    // collecting output than the pool spent compressing.
-    chunkSize: outputChunkSize,
+    // One output buffer for the whole block: with zlib's 16 KiB default each block took ~60
+    // thread-pool round trips and the main thread spent more time collecting output than
+    // the pool spent compressing.
+    chunkSize: room,
     finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
     ...(dictionary ? { dictionary } : {}),
   };
   return new Promise((resolve, reject) => deflateRaw(block, opts, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/**
+ * Whether a block looks like text: at most 1 byte in 16 above 0x7f in three 1 KiB samples.
+ * Compressed or random data (half its bytes are) gets a whole block's output buffer at once
+ * rather than a small one it would overflow and a second deflate.
+ */
+function looksLikeText(block: Buffer): boolean {
+  if (block.length < 3 * 1024) return true;
+  let high = 0;
+  for (const start of [0, block.length >> 1, block.length - 1024]) {
+    for (let i = start; i < start + 1024; i++) if (block[i]! > 0x7f) high++;
+  }
+  return high * 16 <= 3 * 1024;
+}
+
+/**
+ * Deflates a block into an output buffer of `room` bytes, or again into a whole block's worth
+ * when the output did not fit with `outputMargin` to spare. The bytes are always those of one
+ * deflate call that never ran out of output space (as with the whole-block buffer every layer
+ * used before): zlib's output depends on where it runs out (a sync flush that ends exactly at
+ * the buffer's end is written twice), never on how much room is left over.
+ */
+async function deflateOnce(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number, room: number): Promise<Buffer> {
+  if (room < outputChunkSize) {
+    const out = await deflateBlock(block, dictionary, last, level, room);
+    if (out.length <= room - outputMargin) return out;
+  }
+  return deflateBlock(block, dictionary, last, level, outputChunkSize);
 }
 
 export interface GzipBlocksOptions {
@@ -49,6 +81,8 @@ export interface GzipBlocksOptions {
   maxInFlight?: number;
   /** Called with each block once zlib is done with it, for reuse. */
   release?: (block: Buffer) => void;
+  /** Size each block's output buffer from the last output (default); false: always a whole block's worth. */
+  adaptiveOutput?: boolean;
 }
 
 /** The engine: whole blocks in, gzip bytes out in order through `out` (awaited: it is the backpressure). */
@@ -65,12 +99,21 @@ export class GzipBlocks {
   private headerSent = false;
   private readonly inFlight: Array<{ job: Promise<Buffer>; block: Buffer }> = [];
   private readonly out: (chunk: Buffer) => void | Promise<void>;
+  private readonly adaptiveOutput: boolean;
+  /**
+   * Output buffer for the next block: twice the last block's output plus 64 KiB. zlib's output
+   * buffer is 1 MiB of V8 external memory per block however little is written into it, and for
+   * well-compressing trees (a few % of that is used) its churn set off most of a push's full
+   * GCs. Random data gets the whole block's worth after its first block.
+   */
+  private outputRoom = outputChunkSize;
 
   constructor(out: (chunk: Buffer) => void | Promise<void>, opts: GzipBlocksOptions = {}) {
     this.out = out;
     this.level = opts.level ?? 6;
     this.maxInFlight = opts.maxInFlight ?? 4;
     this.release = opts.release ?? (() => undefined);
+    this.adaptiveOutput = opts.adaptiveOutput ?? true;
   }
 
   /** Adds the next `gzipBlockSize` bytes of input; the engine owns `block` until `release`. */
@@ -106,7 +149,11 @@ export class GzipBlocks {
   private async start(block: Buffer, last: boolean): Promise<void> {
     const dictionary = this.dictionary;
     this.dictionary = block.length === 0 ? dictionary : Buffer.from(block.subarray(Math.max(0, block.length - windowSize)));
-    const job = deflateBlock(block, dictionary, last, this.level);
+    const room = looksLikeText(block) ? this.outputRoom : outputChunkSize;
+    const job = deflateOnce(block, dictionary, last, this.level, room).then((out) => {
+      if (this.adaptiveOutput) this.outputRoom = Math.min(outputChunkSize, 2 * out.length + 64 * 1024);
+      return out;
+    });
     job.catch(() => undefined); // awaited in order below
     this.inFlight.push({ job, block });
     while (this.inFlight.length >= this.maxInFlight) await this.emitOldest();
@@ -116,8 +163,8 @@ export class GzipBlocks {
     const { job, block } = this.inFlight.shift()!;
     const out = await job;
     this.release(block);
-    // The output is a view of zlib's block-sized buffer: count it all towards the next young GC.
-    reclaimBuffers(outputChunkSize);
+    // The output is a view of zlib's output buffer: count it all towards the next young GC.
+    reclaimBuffers(out.buffer.byteLength);
     if (!this.headerSent) {
       this.headerSent = true;
       await this.out(gzipHeader);
@@ -132,7 +179,7 @@ export class ParallelGzip extends Transform {
   private pending: Buffer[] = [];
   private pendingLength = 0;
 
-  constructor(opts: { level?: number; maxInFlight?: number } = {}) {
+  constructor(opts: Omit<GzipBlocksOptions, 'release'> = {}) {
     super();
     this.engine = new GzipBlocks((chunk) => void this.push(chunk), opts);
   }
