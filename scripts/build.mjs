@@ -83,6 +83,35 @@ const results = await Promise.all([
 
 writeNotices(results.slice(0, 4).map((r) => r.metafile));
 writeCliEntry(results[2].metafile);
+for (const r of results) for (const f of Object.keys(r.metafile.outputs)) if (/\.m?js$/.test(f)) oneByteSource(f);
+
+/**
+ * Output with no character above U+00FF: V8 keeps a script's source in memory (functions compile
+ * lazily from it), one byte a character when it can, else two, and one such character in a comment
+ * is enough. The language server's 7.5 MB of source then took 14.4 MiB of heap instead of 7.2
+ * (its heap at rest 32.6 -> 25.4 MiB). esbuild writes code ASCII-only, so the characters left are
+ * in comments kept from packages (undici's "request’s"): each UTF-16 unit becomes '?', which keeps
+ * the source maps' columns. A file with such a character outside a comment is left as it is.
+ */
+function oneByteSource(file) {
+  const text = readFileSync(file, 'utf8');
+  const wide = /[^\x00-\xff]/;
+  if (!wide.test(text)) return;
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    const at = line.search(wide);
+    if (at < 0) continue;
+    const before = line.slice(0, at);
+    const start = before.trimStart();
+    if (!before.includes('//') && !start.startsWith('*') && !start.startsWith('/*')) {
+      console.warn(`build: ${file}:${i + 1} has a character above U+00FF outside a comment; its source stays two bytes a character`);
+      return;
+    }
+    lines[i] = line.replace(/[^\x00-\xff]/g, '?');
+  }
+  writeFileSync(`${file}.tmp`, lines.join('\n'));
+  renameSync(`${file}.tmp`, file);
+}
 
 /**
  * dist/cli.js, the CLI's entry point (bin/flux-oci, `node dist/cli.js`), starts dist/cli/main.mjs;
