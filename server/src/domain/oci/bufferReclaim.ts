@@ -13,10 +13,13 @@
  * full collection frees. Pulls of many small files do that (each inflated chunk stays referenced
  * while its ~50 files are written): buffers piled up there until V8's own full collection, and
  * a pull of 200 MB of 10 KiB files peaked at ~110 MiB. So when the buffers V8 still holds after a
- * young collection exceed `oldPileUp`, or twice what was in use after the last full collection, a
- * full one runs too: that pull then peaks at ~85 MiB (2-3 full collections), while a pull of one
- * large file, whose buffers stay under it, pays for none, nor does work that keeps more in flight
- * pay for one at every step.
+ * young collection exceed `oldPileUp` and twice the least held after one since the last full
+ * collection, a full one is started: that pull then peaks at ~85 MiB (2-3 full collections), while
+ * a pull of one large file, whose buffers stay under it, pays for none, nor does work that keeps
+ * more in flight (or a language server holding buffers in its caches) pay for one at every step.
+ * A small heap (a CLI command's) is collected at once, in a few ms; a large one (the language
+ * server's) is only started and marked incrementally, alongside the work, so the event loop is
+ * not stopped for a whole heap's marking.
  *
  * The collector is V8's own `gc`, exposed for this module alone (as test runners do to measure
  * leaks); where a runtime does not allow it, nothing is collected early and nothing else changes.
@@ -25,12 +28,14 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const every = 8 * 1024 * 1024;
-/** Buffer memory (live and dead) above which a young collection is followed by a full one. */
+/** Buffer memory (live and dead) under which no full collection is started. */
 const oldPileUp = 16 * 1024 * 1024;
+/** A heap this small is collected in full in a few ms (a CLI command's is ~10 MiB). */
+const smallHeap = 64 * 1024 * 1024;
 let pending = 0;
-/** Buffer memory held after the last full collection (or less, seen since): what is really in use. */
-let inUse = 0;
-let collect: ((options: { type: 'minor' | 'major' }) => void) | null | undefined;
+/** The least buffer memory held after a young collection since the last full one: what is really in use. */
+let inUse = Infinity;
+let collect: ((options: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void) | null | undefined;
 
 function collector(): typeof collect {
   if (collect !== undefined) return collect;
@@ -56,11 +61,12 @@ export function reclaimBuffers(bytes: number): void {
   if (!gc) return;
   gc({ type: 'minor' });
   // ~2 µs; external_memory counts the ArrayBuffers V8 has not freed yet.
-  const held = getHeapStatistics().external_memory;
-  if (held <= Math.max(oldPileUp, 2 * inUse)) {
-    inUse = Math.min(inUse, held);
-    return;
-  }
-  gc({ type: 'major' });
-  inUse = getHeapStatistics().external_memory;
+  const heap = getHeapStatistics();
+  const held = heap.external_memory;
+  inUse = Math.min(inUse, held);
+  if (held <= Math.max(oldPileUp, 2 * inUse)) return;
+  const atOnce = heap.used_heap_size < smallHeap;
+  gc({ type: 'major', execution: atOnce ? 'sync' : 'async' });
+  // What an incremental one frees shows at the next young collections.
+  inUse = atOnce ? getHeapStatistics().external_memory : held;
 }
