@@ -21,8 +21,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markReconciled, startControlPlane } from '../test/peers/controlPlane.ts';
 import { LspClient } from '../test/helpers/lspClient.ts';
+import { createRequire } from 'node:module';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// The view's pages put together as the VS Code client does (the protocol's one definition).
+const { fleetRowsOfPages } = createRequire(import.meta.url)(path.join(root, 'dist', 'protocol.js'));
 const cli = path.join(root, 'bin', 'flux-oci');
 const ns = 'flux-system';
 const contexts = Number(process.env.BENCH_CONTEXTS || 3);
@@ -144,21 +147,6 @@ try {
       for (let o = from; o < total; o += Math.max(1, size)) out.push(o);
       return out;
     };
-    const pageRows = (pages, held) => {
-      const out = [];
-      for (const p of pages) {
-        if (!p.ids) out.push(...p.rows);
-        else {
-          const sent = new Map(p.rows.map((r) => [r.id, r]));
-          for (const id of p.ids) {
-            const row = sent.get(id) ?? held?.rows.get(id);
-            if (!row) return undefined;
-            out.push(row);
-          }
-        }
-      }
-      return out;
-    };
     let shape;
     let held;
     const fleet = async () => {
@@ -175,7 +163,7 @@ try {
         const rest = wanted.map((o) => pages.get(o));
         const consistent = rest.every((p) => p.version === first.version);
         if (consistent || attempt >= 2) {
-          const rows = pageRows([first, ...rest], known);
+          const rows = fleetRowsOfPages([first, ...rest], known);
           if (!rows) {
             known = undefined;
             continue;

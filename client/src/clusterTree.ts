@@ -26,11 +26,13 @@ import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/nod
 import {
   clusterChangedNotification,
   clusterCommands,
+  fleetRowsOfPages,
   type BatchAction,
   type FleetContextStatus,
   type FleetRow,
   type FleetTree,
   type FluxTreeNode,
+  type HeldFleetView,
   type ObjectArgs,
 } from '../../server/src/protocol/clusterMessages';
 import type { CommandType } from '../../server/src/protocol/messages';
@@ -83,7 +85,6 @@ function pageOffsets(from: number, shape: PageShape): number[] {
 }
 
 /** The last whole view the client holds: the server then sends only the rows that changed since its version. */
-type HeldView = { version: number; rows: ReadonlyMap<string, FleetRow> };
 
 /**
  * The whole fleet view in pages (the server answers about 500 placements at a time so no one
@@ -97,7 +98,7 @@ type HeldView = { version: number; rows: ReadonlyMap<string, FleetRow> };
 async function fleetView(
   client: LanguageClient,
   last: PageShape | undefined,
-  held: HeldView | undefined,
+  held: HeldFleetView | undefined,
 ): Promise<(FleetTree & { consistent: boolean }) | { ok: false; error: string } | null> {
   let known = held;
   const ask = (offset: number) => {
@@ -118,29 +119,11 @@ async function fleetView(
     const rest = wanted.map((o) => pages.get(o)!);
     const consistent = rest.every((p) => p.version === first.version);
     if (consistent || attempt >= 2) {
-      const rows = pageRows([first, ...rest], known);
+      const rows = fleetRowsOfPages([first, ...rest], known);
       if (rows) return { ...first, rows, consistent };
       known = undefined; // a row the client does not hold (should not happen): the whole pages
     }
   }
-}
-
-/** The rows of the pages in order: sent ones, and for pages with `ids` the others from `held`; undefined when one is missing. */
-function pageRows(pages: readonly FleetTree[], held: HeldView | undefined): FleetRow[] | undefined {
-  const out: FleetRow[] = [];
-  for (const p of pages) {
-    if (!p.ids) {
-      out.push(...p.rows);
-      continue;
-    }
-    const sent = new Map(p.rows.map((r) => [r.id, r]));
-    for (const id of p.ids) {
-      const row = sent.get(id) ?? held?.rows.get(id);
-      if (!row) return undefined;
-      out.push(row);
-    }
-  }
-  return out;
 }
 
 class ClusterTreeProvider implements TreeDataProvider<Node> {
@@ -154,7 +137,7 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   /** How the last view was paged: its pages are asked together with the first next time. */
   private shape: PageShape | undefined;
   /** The last whole view, so a refresh brings only the rows that changed. */
-  private held: HeldView | undefined;
+  private held: HeldFleetView | undefined;
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 

@@ -121,6 +121,33 @@ export interface FleetTree {
   version: number;
 }
 
+/** The rows of the fleet view a client holds, by id, with the version they were answered for. */
+export interface HeldFleetView {
+  version: number;
+  rows: ReadonlyMap<string, FleetRow>;
+}
+
+/**
+ * The rows of a view's pages in order: the rows sent, and for a page with `ids` the others from
+ * the view held; undefined when one is in neither (ask again without `known`).
+ */
+export function fleetRowsOfPages(pages: readonly FleetTree[], held: HeldFleetView | undefined): FleetRow[] | undefined {
+  const out: FleetRow[] = [];
+  for (const p of pages) {
+    if (!p.ids) {
+      out.push(...p.rows);
+      continue;
+    }
+    const sent = new Map(p.rows.map((r) => [r.id, r]));
+    for (const id of p.ids) {
+      const row = sent.get(id) ?? held?.rows.get(id);
+      if (!row) return undefined;
+      out.push(row);
+    }
+  }
+  return out;
+}
+
 export type BatchAction = 'reconcile' | 'suspend' | 'resume';
 
 export interface BatchArgs {
