@@ -24,8 +24,8 @@ import { LspClient } from '../test/helpers/lspClient.ts';
 import { createRequire } from 'node:module';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// The view's pages put together as the VS Code client does (the protocol's one definition).
-const { fleetRowsOfPages } = createRequire(import.meta.url)(path.join(root, 'dist', 'protocol.js'));
+// The view read as the VS Code client reads it (the protocol's one definition).
+const { FleetViewReader } = createRequire(import.meta.url)(path.join(root, 'dist', 'protocol.js'));
 const cli = path.join(root, 'bin', 'flux-oci');
 const ns = 'flux-system';
 const contexts = Number(process.env.BENCH_CONTEXTS || 3);
@@ -134,46 +134,11 @@ try {
   try {
     await lsp.connection.sendRequest('flux-oci/bench/eventLoopDelay'); // count from here
     peer.stdin.write('reset\n');
-    // The whole view as the client asks for it (client/src/clusterTree.ts fleetView): the pages the
-    // last view had together with the first, then any missing; from the first again when the view
-    // changed meanwhile. With the last whole view held, pages bring only the rows changed since.
-    const page = (offset, known) =>
-      lsp.connection.sendRequest('workspace/executeCommand', {
-        command: 'flux-oci.fleetTree',
-        arguments: offset || known ? [{ ...(offset ? { offset } : {}), ...(known ? { known: known.version } : {}) }] : [],
-      });
-    const offsetsFrom = (from, total, size) => {
-      const out = [];
-      for (let o = from; o < total; o += Math.max(1, size)) out.push(o);
-      return out;
-    };
-    let shape;
-    let held;
-    const fleet = async () => {
-      let known = held;
-      for (let attempt = 0; ; attempt++) {
-        const [first, ...early] = await Promise.all([0, ...(shape ? offsetsFrom(shape.size, shape.total, shape.size) : [])].map((o) => page(o, known)));
-        if (!first || first.ok === false) return first;
-        const wanted = first.next === undefined ? [] : offsetsFrom(first.next, first.total, first.next);
-        const pages = new Map(early.filter((p) => p && p.version === first.version && wanted.includes(p.offset)).map((p) => [p.offset, p]));
-        for (const p of await Promise.all(wanted.filter((o) => !pages.has(o)).map((o) => page(o, known)))) {
-          if (!p || p.ok === false) return p;
-          pages.set(p.offset, p);
-        }
-        const rest = wanted.map((o) => pages.get(o));
-        const consistent = rest.every((p) => p.version === first.version);
-        if (consistent || attempt >= 2) {
-          const rows = fleetRowsOfPages([first, ...rest], known);
-          if (!rows) {
-            known = undefined;
-            continue;
-          }
-          shape = first.next === undefined ? undefined : { total: first.total, size: first.next };
-          held = consistent ? { version: first.version, rows: new Map(rows.map((r) => [r.id, r])) } : undefined;
-          return { ...first, rows };
-        }
-      }
-    };
+    // The whole view as the VS Code client reads it (the protocol's FleetViewReader): the pages the
+    // last view had together with the first, with the last whole view held only the rows changed since.
+    const reader = new FleetViewReader();
+    const fleet = () =>
+      reader.read((args) => lsp.connection.sendRequest('workspace/executeCommand', { command: 'flux-oci.fleetTree', arguments: args ? [args] : [] }));
     t = performance.now();
     let view = await fleet();
     if (!view || view.ok === false) throw new Error(`fleetTree failed: ${JSON.stringify(view)}`);

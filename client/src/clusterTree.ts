@@ -26,13 +26,11 @@ import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/nod
 import {
   clusterChangedNotification,
   clusterCommands,
-  fleetRowsOfPages,
+  FleetViewReader,
   type BatchAction,
   type FleetContextStatus,
   type FleetRow,
-  type FleetTree,
   type FluxTreeNode,
-  type HeldFleetView,
   type ObjectArgs,
 } from '../../server/src/protocol/clusterMessages';
 import type { CommandType } from '../../server/src/protocol/messages';
@@ -75,57 +73,6 @@ function targets(nodes: readonly Node[]): ObjectArgs[] {
   return out;
 }
 
-type PageShape = { total: number; size: number };
-
-/** Where the pages after the first start, for `total` rows in pages of `size`. */
-function pageOffsets(from: number, shape: PageShape): number[] {
-  const out: number[] = [];
-  for (let o = from; o < shape.total; o += Math.max(1, shape.size)) out.push(o);
-  return out;
-}
-
-/** The last whole view the client holds: the server then sends only the rows that changed since its version. */
-
-/**
- * The whole fleet view in pages (the server answers about 500 placements at a time so no one
- * answer holds it up). The pages the last view had are asked together with the first, so a
- * refresh is one round trip; any the first page says are missing follow. Only pages of the first
- * page's `version` belong to it: another means the view changed meanwhile, start over (after a
- * few tries the pages are shown as they came, `consistent: false`; the change's own
- * `clusterChanged` refreshes again). With a `held` view, pages carry only the rows that changed
- * since and the ids of the rest, which come from `held`.
- */
-async function fleetView(
-  client: LanguageClient,
-  last: PageShape | undefined,
-  held: HeldFleetView | undefined,
-): Promise<(FleetTree & { consistent: boolean }) | { ok: false; error: string } | null> {
-  let known = held;
-  const ask = (offset: number) => {
-    const args = { ...(offset ? { offset } : {}), ...(known ? { known: known.version } : {}) };
-    return runServerCommand(client, clusterCommands.fleetTree, Object.keys(args).length ? args : undefined);
-  };
-  for (let attempt = 0; ; attempt++) {
-    const [first, ...early] = await Promise.all([0, ...(last ? pageOffsets(last.size, last) : [])].map(ask));
-    if (!first || 'ok' in first) return first ?? null;
-    const wanted = first.next === undefined ? [] : pageOffsets(first.next, { total: first.total, size: first.next });
-    const pages = new Map<number, FleetTree>();
-    for (const p of early) if (p && !('ok' in p) && p.version === first.version && wanted.includes(p.offset)) pages.set(p.offset, p);
-    const missing = wanted.filter((o) => !pages.has(o));
-    for (const p of await Promise.all(missing.map(ask))) {
-      if (!p || 'ok' in p) return p;
-      pages.set(p.offset, p);
-    }
-    const rest = wanted.map((o) => pages.get(o)!);
-    const consistent = rest.every((p) => p.version === first.version);
-    if (consistent || attempt >= 2) {
-      const rows = fleetRowsOfPages([first, ...rest], known);
-      if (rows) return { ...first, rows, consistent };
-      known = undefined; // a row the client does not hold (should not happen): the whole pages
-    }
-  }
-}
-
 class ClusterTreeProvider implements TreeDataProvider<Node> {
   private readonly changed = new EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -134,10 +81,8 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
   readonly onDidLoad = this.loaded.event;
   error: string | undefined;
   contexts: FleetContextStatus[] = [];
-  /** How the last view was paged: its pages are asked together with the first next time. */
-  private shape: PageShape | undefined;
-  /** The last whole view, so a refresh brings only the rows that changed. */
-  private held: HeldFleetView | undefined;
+  /** Reads the paged view; keeps the last one's shape and rows, so a refresh is one round trip bringing only what changed. */
+  private readonly reader = new FleetViewReader();
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
@@ -159,14 +104,11 @@ class ClusterTreeProvider implements TreeDataProvider<Node> {
     if (node) return [];
     const client = this.client();
     if (!client?.isRunning()) return [];
-    const answer = await fleetView(client, this.shape, this.held);
+    const answer = await this.reader.read((args) => runServerCommand(client, clusterCommands.fleetTree, args));
     const failed = answer && 'ok' in answer ? answer : undefined;
     const fleet = answer && !('ok' in answer) ? answer : undefined;
     this.error = failed?.error ?? (answer ? undefined : 'the language server did not answer');
     this.contexts = fleet?.contexts ?? [];
-    // The first page starts at 0: its `next` is the page size.
-    this.shape = fleet?.next !== undefined ? { total: fleet.total, size: fleet.next } : undefined;
-    this.held = fleet?.consistent ? { version: fleet.version, rows: new Map(fleet.rows.map((r) => [r.id, r])) } : undefined;
     this.loaded.fire();
     if (!fleet) return [];
     if (fleet.contexts.length === 1) {

@@ -38,14 +38,9 @@ export function registerEventLoopProbe(connection: Connection): void {
   let lastAt = performance.now();
   let maxCpuMs = 0;
   let maxCpuEndUs = 0;
-  let longestTick: { wallMs: number; cpuMs: number; processCpuMs: number; endUs: number; waitMs?: number; startMs: number; endMs: number } = {
-    wallMs: 0,
-    cpuMs: 0,
-    processCpuMs: 0,
-    endUs: 0,
-    startMs: 0,
-    endMs: 0,
-  };
+  type Tick = { wallMs: number; cpuMs: number; processCpuMs: number; endUs: number; waitMs?: number; startMs: number; endMs: number };
+  const noTick = (): Tick => ({ wallMs: 0, cpuMs: 0, processCpuMs: 0, endUs: 0, startMs: 0, endMs: 0 });
+  let longestTick = noTick();
   // Monotonic microseconds, the clock of a --cpu-prof profile's sample times: where to look in it.
   const clockUs = (): number => Number(process.hrtime.bigint() / 1000n);
   setInterval(() => {
@@ -114,7 +109,7 @@ export function registerEventLoopProbe(connection: Connection): void {
     maxGcKind = undefined;
     gc = { minor: 0, major: 0, totalMs: 0 };
     heapUsedMax = 0;
-    longestTick = { wallMs: 0, cpuMs: 0, processCpuMs: 0, endUs: 0, startMs: 0, endMs: 0 };
+    longestTick = noTick();
     pauses = [];
     last = cpu();
     lastProcess = processCpu();

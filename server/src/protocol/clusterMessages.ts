@@ -122,7 +122,7 @@ export interface FleetTree {
 }
 
 /** The rows of the fleet view a client holds, by id, with the version they were answered for. */
-export interface HeldFleetView {
+interface HeldFleetView {
   version: number;
   rows: ReadonlyMap<string, FleetRow>;
 }
@@ -131,7 +131,7 @@ export interface HeldFleetView {
  * The rows of a view's pages in order: the rows sent, and for a page with `ids` the others from
  * the view held; undefined when one is in neither (ask again without `known`).
  */
-export function fleetRowsOfPages(pages: readonly FleetTree[], held: HeldFleetView | undefined): FleetRow[] | undefined {
+function fleetRowsOfPages(pages: readonly FleetTree[], held: HeldFleetView | undefined): FleetRow[] | undefined {
   const out: FleetRow[] = [];
   for (const p of pages) {
     if (!p.ids) {
@@ -146,6 +146,71 @@ export function fleetRowsOfPages(pages: readonly FleetTree[], held: HeldFleetVie
     }
   }
   return out;
+}
+
+/** One `flux-oci.fleetTree` round trip, however the client sends commands. */
+export type AskFleetTree = (args: FleetTreeArgs | undefined) => Promise<FleetTree | { ok: false; error: string } | null | undefined>;
+
+/** Where the pages after the first start, for `total` rows in pages of `size`. */
+function pageOffsets(from: number, total: number, size: number): number[] {
+  const out: number[] = [];
+  for (let o = from; o < total; o += Math.max(1, size)) out.push(o);
+  return out;
+}
+
+/**
+ * How a client reads the whole fleet view (the VS Code client and bench:fleet alike). The server
+ * answers in pages of about 500 placements, so no one answer holds it up. The pages the last view
+ * had are asked together with the first, so a refresh is one round trip; any the first page says
+ * are missing follow. Only pages of the first page's `version` belong to it: another means the view
+ * changed meanwhile, start over (after a few tries the pages are shown as they came; the change's
+ * own `clusterChanged` refreshes again). With the last whole view held, pages carry only the rows
+ * that changed since and the ids of the rest, which come from the view held.
+ */
+export class FleetViewReader {
+  /** How the last view was paged (its first page's `next` is the page size). */
+  private shape: { total: number; size: number } | undefined;
+  /** The last whole view of one version, so a refresh brings only the rows that changed. */
+  private held: HeldFleetView | undefined;
+
+  /** The whole view (all its rows in `rows`), the server's refusal, or null when it answered nothing. */
+  async read(ask: AskFleetTree): Promise<FleetTree | { ok: false; error: string } | null> {
+    const answer = await this.readPages(ask);
+    const fleet = answer && !('ok' in answer) ? answer : undefined;
+    this.shape = fleet?.next !== undefined ? { total: fleet.total, size: fleet.next } : undefined;
+    this.held = fleet?.consistent ? { version: fleet.version, rows: new Map(fleet.rows.map((r) => [r.id, r])) } : undefined;
+    if (!fleet) return answer;
+    const { consistent: _consistent, ...view } = fleet;
+    return view;
+  }
+
+  private async readPages(ask: AskFleetTree): Promise<(FleetTree & { consistent: boolean }) | { ok: false; error: string } | null> {
+    let known = this.held;
+    const last = this.shape;
+    const page = (offset: number) => {
+      const args = { ...(offset ? { offset } : {}), ...(known ? { known: known.version } : {}) };
+      return ask(Object.keys(args).length ? args : undefined);
+    };
+    for (let attempt = 0; ; attempt++) {
+      const [first, ...early] = await Promise.all([0, ...(last ? pageOffsets(last.size, last.total, last.size) : [])].map(page));
+      if (!first || 'ok' in first) return first ?? null;
+      const wanted = first.next === undefined ? [] : pageOffsets(first.next, first.total, first.next);
+      const pages = new Map<number, FleetTree>();
+      for (const p of early) if (p && !('ok' in p) && p.version === first.version && wanted.includes(p.offset)) pages.set(p.offset, p);
+      const missing = wanted.filter((o) => !pages.has(o));
+      for (const p of await Promise.all(missing.map(page))) {
+        if (!p || 'ok' in p) return p ?? null;
+        pages.set(p.offset, p);
+      }
+      const rest = wanted.map((o) => pages.get(o)!);
+      const consistent = rest.every((p) => p.version === first.version);
+      if (consistent || attempt >= 2) {
+        const rows = fleetRowsOfPages([first, ...rest], known);
+        if (rows) return { ...first, rows, consistent };
+        known = undefined; // a row the client does not hold (should not happen): the whole pages
+      }
+    }
+  }
 }
 
 export type BatchAction = 'reconcile' | 'suspend' | 'resume';
