@@ -12,7 +12,10 @@
 // BENCH_PLANES_NICE (default 19): the control planes stand in for remote clusters, yet here they
 // are 2 × BENCH_CONTEXTS local processes on the server's cores; once their objects are created
 // they run at this niceness so the figures measure flux-oci, not 20 processes sharing two cores
-// (0: as they start; the output says which).
+// (0: as they start; the output says which). Each plane process leads its own session, so the
+// niceness is set on its autogroup as well as its threads (controlPlane.ts): before that, the
+// threads' niceness counted for nothing against the server and its longest block was ~150-370 ms
+// of waiting for a core.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -229,6 +229,14 @@ export async function startControlPlane(
           /* the thread ended meanwhile */
         }
       }
+      // Started detached, each process leads its own session, hence its own autogroup where the
+      // kernel has them: CPU is shared between autogroups first, by the group's niceness, so the
+      // threads' niceness alone leaves every control plane an equal share with the bench's.
+      try {
+        writeFileSync(`/proc/${child.pid}/autogroup`, String(to));
+      } catch {
+        /* no autogroups in this kernel, or the process ended */
+      }
     }
   };
   const stop = async (): Promise<void> => {
