@@ -38,6 +38,9 @@ export interface FaultProxy {
   /** Every request seen: method, path and the fault applied, if any (`stalled` once a stall-after holds it). */
   log: Array<{ method: string; path: string; fault?: Fault['kind']; stalled?: boolean }>;
   setRules(rules: FaultRule[]): void;
+  /** TCP connections clients opened to the proxy since it started or `resetConnections`. */
+  readonly connections: number;
+  resetConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -146,7 +149,9 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     }
     forward(req, res, fault, entry);
   });
+  let connections = 0;
   server.on('connection', (s: Socket) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -158,6 +163,12 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     log,
     setRules(next) {
       rules = next.map((r) => ({ ...r, used: 0 }));
+    },
+    get connections() {
+      return connections;
+    },
+    resetConnections() {
+      connections = 0;
     },
     async stop() {
       for (const s of sockets) s.destroy();

@@ -153,6 +153,17 @@ function caContext(ca: string[]): SecureContext {
  * node:tls on first use: loading it costs ~14 ms of every command's start, and a pull or push from
  * a plain-HTTP registry (a local one, the bench's) never needs it (issue 18: start-up).
  */
+/**
+ * Waits for the event loop's check phase. undici checks a keep-alive socket that fell idle for
+ * bytes the server sent unasked before writing the next request on it, and counts it busy until
+ * then (the check phase); a request sent sooner, as every command's first one after the registry
+ * probe or a token fetch is, opens a second connection, which to a remote registry is one more
+ * TLS handshake.
+ */
+function idleSocketsValidated(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function tlsModule(): typeof import('node:tls') {
   // require, not process.getBuiltinModule: the language server also runs on VS Code's Node 20.
   return require('node:tls') as typeof import('node:tls');
@@ -293,6 +304,7 @@ export class RegistryTransport {
   }
 
   private async rawSend(scheme: Scheme, req: HttpRequest): Promise<HttpResponse> {
+    await idleSocketsValidated();
     const url = /^https?:\/\//.test(req.url) ? req.url : `${scheme}://${this.registry}${req.url}`;
     const body = typeof req.body === 'function' ? req.body() : req.body;
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'flux-oci', ...req.headers };
