@@ -17,15 +17,15 @@
  * - Permission bits are kept (rwx only: setuid/setgid/sticky are dropped); owners
  *   and times are not restored.
  */
-import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync, write, writeFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tarStream, { type Header } from 'tar-stream';
 import { ArtifactError } from './artifactError.ts';
 import { Coalescer, Meter } from './byteMeter.ts';
+import { TarReader, type TarVisitor } from './tarReader.ts';
 import { reclaimBuffers } from '../bufferReclaim.ts';
 import type { ExtractOptions, ExtractResult } from './contract.ts';
 import { describeWriteFailure, isDiskFull, type WriteContext } from './writeFailure.ts';
@@ -40,6 +40,28 @@ const smallFileLimit = 1 << 20;
  * the same CPU (issue 18: peak RSS <= 1.5x flux's ~64 MiB); smaller costs thread-pool round trips.
  */
 const batchSize = 512 * 1024;
+/** A large file's bytes handed to the thread pool and not yet written. */
+const maxWritesInFlight = 4 * 1024 * 1024;
+
+/** Closes a file being written, once: the entry's end and a failure's clean-up may both get to it. */
+function closeFile(file: { fd?: number }): void {
+  const fd = file.fd;
+  file.fd = undefined;
+  if (fd !== undefined) closeSync(fd);
+}
+
+/** Writes all of `data` at `position` of the open file `fd`, on the thread pool. */
+function writeAt(fd: number, data: Buffer, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (offset: number): void =>
+      write(fd, data, offset, data.length - offset, position + offset, (err, n) => {
+        if (err) reject(err);
+        else if (offset + n < data.length) from(offset + n);
+        else resolve();
+      });
+    from(0);
+  });
+}
 
 export interface ExtractExtras {
   /** `sha256:<hex>` of the compressed layer; checked before anything is renamed into place. */
@@ -182,94 +204,104 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     reclaimBuffers(chunk.length);
     if (inflatedBytes > maxBytes + entries * 2048 + (1 << 20)) gunzip.destroy(tooLarge());
   });
-  const extract = tarStream.extract();
-
-  extract.on('entry', (header, stream, next) => {
-    // Errors reach us through the inner pipeline; tar-stream may re-emit them on the
-    // entry after the pipeline let go of it while tearing down.
-    stream.on('error', () => undefined);
-    // tar-stream's entry is a streamx Readable; node's pipeline and async iteration accept it.
-    handleEntry(header, stream as unknown as Readable).then(
-      () => next(),
-      (e) => {
-        stream.resume();
-        next(e);
-      },
-    );
-  });
-
-  async function handleEntry(header: Header, stream: Readable): Promise<void> {
-    opts.signal?.throwIfAborted();
-    if (++entries > maxEntries) {
-      throw new ArtifactError('too-large', `the artifact has more than ${maxEntries} entries, the allowed maximum`);
-    }
-    const rel = safeEntryPath(header.name);
-    const abs = rel === '' ? tmp : path.join(tmp, rel);
-    writing = rel || undefined;
-    const mode = (header.mode ?? 0o644) & 0o777;
-    switch (header.type) {
-      case 'directory':
-        if (rel === '') rootMode = mode | 0o700;
-        else if (madeDirs.has(abs))
-          chmodSync(abs, mode | 0o700); // made earlier as a parent; now its real mode
-        else ensureDir(abs, mode | 0o700);
-        stream.resume();
-        return;
-      case 'file':
-      case 'contiguous-file':
-      case null:
-      case undefined: {
-        if (rel === '') throw new ArtifactError('unsafe-path', `archive entry "${header.name}" is a file at the root path; refusing it`);
-        const size = header.size ?? 0;
-        if (bytes + size > maxBytes) throw tooLarge();
-        ensureDir(path.dirname(abs), 0o755);
-        if (size <= smallFileLimit) {
-          // Small files: one synchronous write instead of a stream (see localTree.ts on why sync).
-          const chunks: Buffer[] = [];
-          let n = 0;
-          for await (const c of stream as AsyncIterable<Buffer>) {
-            n += c.length;
-            if (bytes + n > maxBytes) throw tooLarge();
-            chunks.push(c);
+  /** The file entry being read: where it goes, its permission bits, and its descriptor while it is written piece by piece. */
+  let current: { abs: string; mode: number; fd?: number; writes?: Set<Promise<void>> } | undefined;
+  const visitor: TarVisitor = {
+    entry(header) {
+      opts.signal?.throwIfAborted();
+      if (++entries > maxEntries) {
+        throw new ArtifactError('too-large', `the artifact has more than ${maxEntries} entries, the allowed maximum`);
+      }
+      const rel = safeEntryPath(header.name);
+      const abs = rel === '' ? tmp : path.join(tmp, rel);
+      writing = rel || undefined;
+      const mode = header.mode & 0o777;
+      switch (header.type) {
+        case 'directory':
+          if (rel === '') rootMode = mode | 0o700;
+          else if (madeDirs.has(abs))
+            chmodSync(abs, mode | 0o700); // made earlier as a parent; now its real mode
+          else ensureDir(abs, mode | 0o700);
+          return { take: 'skip' };
+        case 'file':
+        case 'contiguous-file': {
+          if (rel === '') throw new ArtifactError('unsafe-path', `archive entry "${header.name}" is a file at the root path; refusing it`);
+          if (bytes + header.size > maxBytes) throw tooLarge();
+          ensureDir(path.dirname(abs), 0o755);
+          current = { abs, mode: mode || 0o644 };
+          // Small files are written in one synchronous call, from the inflated chunk they came in
+          // (see localTree.ts on why sync); larger ones piece by piece as they inflate, on the
+          // thread pool, a few MiB at a time in flight while the next chunk is inflated and read.
+          if (header.size <= smallFileLimit) return { take: 'whole' };
+          const file = current;
+          const fd = openSync(abs, 'w', file.mode);
+          file.fd = fd;
+          let position = 0;
+          let inFlight = 0;
+          let failure: unknown;
+          const writes = new Set<Promise<void>>();
+          file.writes = writes;
+          return {
+            take: 'pieces',
+            piece(data) {
+              if (failure) throw failure;
+              const write: Promise<void> = writeAt(fd, data, position).then(
+                () => {
+                  inFlight -= data.length;
+                  writes.delete(write);
+                },
+                (e: unknown) => {
+                  failure ??= e;
+                  writes.delete(write);
+                },
+              );
+              writes.add(write);
+              position += data.length;
+              inFlight += data.length;
+              bytes += data.length;
+              if (inFlight <= maxWritesInFlight) return undefined;
+              return Promise.race(writes).then(() => {
+                if (failure) throw failure;
+              });
+            },
+            async end() {
+              await Promise.all(writes);
+              if (failure) throw failure;
+              closeFile(file);
+              files++;
+            },
+          };
+        }
+        case 'symlink':
+        case 'link': {
+          const hard = header.type === 'link';
+          const link = header.linkname;
+          if (linkEscapes(rel, link, hard)) {
+            throw new ArtifactError(
+              'unsafe-link',
+              `archive entry "${header.name}" is a ${hard ? 'hard link' : 'symlink'} to "${link}", outside the target folder; refusing it`,
+            );
           }
-          // A small file usually arrives as one slice of an inflated chunk: written as it is, no copy.
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
-          if (chunks.length > 1) reclaimBuffers(n);
-          writeFileSync(abs, body, { mode: mode || 0o644 });
-          bytes += n;
-        } else {
-          const counter = new Meter({ hash: false, limit: () => maxBytes - bytes, onLimit: tooLarge });
-          await pipeline(stream, counter, createWriteStream(abs, { mode: mode || 0o644, highWaterMark: 1 << 20 }), { signal: opts.signal });
-          bytes += counter.bytes;
+          skippedLinks.push(rel);
+          return { take: 'skip' };
         }
-        files++;
-        return;
-      }
-      case 'symlink':
-      case 'link': {
-        const hard = header.type === 'link';
-        const link = header.linkname ?? '';
-        if (linkEscapes(rel, link, hard)) {
+        case 'character-device':
+        case 'block-device':
+        case 'fifo':
           throw new ArtifactError(
-            'unsafe-link',
-            `archive entry "${header.name}" is a ${hard ? 'hard link' : 'symlink'} to "${link}", outside the target folder; refusing it`,
+            'unsupported-entry',
+            `archive entry "${header.name}" is a ${header.type}; Flux artifacts hold only files and folders, refusing it`,
           );
-        }
-        skippedLinks.push(rel);
-        stream.resume();
-        return;
+        default:
+          throw new ArtifactError('unsupported-entry', `archive entry "${header.name}" has an unsupported type (${header.type})`);
       }
-      case 'character-device':
-      case 'block-device':
-      case 'fifo':
-        throw new ArtifactError(
-          'unsupported-entry',
-          `archive entry "${header.name}" is a ${header.type}; Flux artifacts hold only files and folders, refusing it`,
-        );
-      default:
-        throw new ArtifactError('unsupported-entry', `archive entry "${header.name}" has an unsupported type (${header.type})`);
-    }
-  }
+    },
+    whole(_header, data) {
+      writeFileSync(current!.abs, data, { mode: current!.mode });
+      bytes += data.length;
+      files++;
+    },
+  };
 
   try {
     // Every chunk crosses several streams and each gunzip input is one thread-pool job:
@@ -278,7 +310,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     // A source verified already needs no second count or hash: one stream hop less per chunk.
     const verified = opts.sourceVerifiedDigest !== undefined;
     const head = verified ? [asReadable(source)] : [asReadable(source), compressed];
-    await pipeline([...head, new Coalescer(batchSize), gunzip, extract], { signal: opts.signal });
+    await pipeline([...head, new Coalescer(batchSize), gunzip, new TarReader(visitor)], { signal: opts.signal });
     const digest = opts.sourceVerifiedDigest ?? compressed.digest();
     if (opts.expectedDigest && opts.expectedDigest !== digest) {
       throw new ArtifactError(
@@ -291,6 +323,12 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     await rename(tmp, dest);
     return { files, bytes, skippedLinks, digest };
   } catch (e) {
+    const open = current;
+    if (open?.fd !== undefined) {
+      // Closed once no write is queued on it: a number closed too early could be reused by the next open.
+      await Promise.allSettled(open.writes ?? []);
+      closeFile(open);
+    }
     await rm(tmp, { recursive: true, force: true });
     // The temp folder was writable, so a write failing now is the disk filling up.
     throw isDiskFull(e) ? describeWriteFailure(e, outputWriteContext(dest, writing && `${writing} into ${dest}`)) : describeFailure(e);
