@@ -2,6 +2,7 @@
 // of docker-registry answers 429/503, resets uploads, stalls and corrupts bytes.
 // Each case ends in a successful retry or a clear error, and never in a
 // corrupted artifact, a half-written folder or a tag pointing at missing content.
+// When nothing goes wrong, the proxy also counts the connections a pull opens.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -169,4 +170,22 @@ test('Ctrl-C during a push stops at once with exit 130 and no tag', { skip }, as
   assert.equal(code, 130, stderr);
   assert.match(stderr, /cancelled/);
   assert.equal(await tagDigest('faults/cancel', 'v1'), undefined);
+});
+
+// A pull asks one thing after another (the registry probe, the manifest, the layer), so it needs
+// one connection, not one more for each request sent while undici was still checking the socket
+// that had just fallen idle: against a remote registry each is another TCP and TLS handshake.
+test('pulling an artifact opens one connection to the registry', { skip }, async () => {
+  const url = `oci://${proxy.host}/team/reuse:v1.0.0`;
+  const push = await runCli(['push', 'artifact', url, '--path', 'deploy', '--source', 'https://github.com/org/app', '--revision', 'main@sha1:0123abc'], {
+    cwd: ws,
+  });
+  assert.equal(push.code, 0, push.stderr);
+
+  proxy.resetConnections();
+  proxy.log.length = 0;
+  const pull = await runCli(['pull', 'artifact', url, '-o', 'reused'], { cwd: ws });
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.ok(proxy.log.length >= 3, `the probe, the manifest and the layer went through the proxy: ${JSON.stringify(proxy.log)}`);
+  assert.equal(proxy.connections, 1, `requests: ${proxy.log.map((r) => `${r.method} ${r.path}`).join(', ')}`);
 });
