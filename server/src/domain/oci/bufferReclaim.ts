@@ -36,7 +36,7 @@ import { runInNewContext } from 'node:vm';
  * 83, at the same or less CPU: each young collection is a fraction of a millisecond).
  */
 const every = 4 * 1024 * 1024;
-/** Buffer memory (live and dead) under which no full collection is started. */
+/** How far buffer memory (live and dead) may grow past what is in use before a full collection is started. */
 const oldPileUp = 16 * 1024 * 1024;
 /** A heap this small is collected in full in a few ms (a CLI command's is ~10 MiB). */
 const smallHeap = 64 * 1024 * 1024;

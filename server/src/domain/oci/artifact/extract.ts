@@ -17,7 +17,7 @@
  * - Permission bits are kept (rwx only: setuid/setgid/sticky are dropped); owners
  *   and times are not restored.
  */
-import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync, write, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ArtifactError } from './artifactError.ts';
 import { Coalescer, Meter } from './byteMeter.ts';
+import { QueuedFileWriter } from './queuedFileWriter.ts';
 import { TarReader, type TarVisitor } from './tarReader.ts';
 import { reclaimBuffers } from '../bufferReclaim.ts';
 import type { ExtractOptions, ExtractResult } from './contract.ts';
@@ -40,29 +41,6 @@ const smallFileLimit = 1 << 20;
  * the same CPU (issue 18: peak RSS <= 1.5x flux's ~64 MiB); smaller costs thread-pool round trips.
  */
 const batchSize = 512 * 1024;
-/** A large file's bytes handed to the thread pool and not yet written. */
-const maxWritesInFlight = 4 * 1024 * 1024;
-
-/** Closes a file being written, once: the entry's end and a failure's clean-up may both get to it. */
-function closeFile(file: { fd?: number }): void {
-  const fd = file.fd;
-  file.fd = undefined;
-  if (fd !== undefined) closeSync(fd);
-}
-
-/** Writes all of `data` at `position` of the open file `fd`, on the thread pool. */
-function writeAt(fd: number, data: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const from = (offset: number): void =>
-      write(fd, data, offset, data.length - offset, position + offset, (err, n) => {
-        if (err) reject(err);
-        else if (offset + n < data.length) from(offset + n);
-        else resolve();
-      });
-    from(0);
-  });
-}
-
 export interface ExtractExtras {
   /** `sha256:<hex>` of the compressed layer; checked before anything is renamed into place. */
   expectedDigest?: string;
@@ -204,8 +182,8 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     reclaimBuffers(chunk.length);
     if (inflatedBytes > maxBytes + entries * 2048 + (1 << 20)) gunzip.destroy(tooLarge());
   });
-  /** The file entry being read: where it goes, its permission bits, and its descriptor while it is written piece by piece. */
-  let current: { abs: string; mode: number; fd?: number; writes?: Set<Promise<void>> } | undefined;
+  /** The file entry being read: where it goes, its permission bits, and its writer when it is written piece by piece. */
+  let current: { abs: string; mode: number; writer?: QueuedFileWriter } | undefined;
   const visitor: TarVisitor = {
     entry(header) {
       opts.signal?.throwIfAborted();
@@ -233,41 +211,16 @@ export async function extractLayer(source: Source, target: string, opts: Extract
           // (see localTree.ts on why sync); larger ones piece by piece as they inflate, on the
           // thread pool, a few MiB at a time in flight while the next chunk is inflated and read.
           if (header.size <= smallFileLimit) return { take: 'whole' };
-          const file = current;
-          const fd = openSync(abs, 'w', file.mode);
-          file.fd = fd;
-          let position = 0;
-          let inFlight = 0;
-          let failure: unknown;
-          const writes = new Set<Promise<void>>();
-          file.writes = writes;
+          const writer = new QueuedFileWriter(abs, current.mode);
+          current.writer = writer;
           return {
             take: 'pieces',
             piece(data) {
-              if (failure) throw failure;
-              const write: Promise<void> = writeAt(fd, data, position).then(
-                () => {
-                  inFlight -= data.length;
-                  writes.delete(write);
-                },
-                (e: unknown) => {
-                  failure ??= e;
-                  writes.delete(write);
-                },
-              );
-              writes.add(write);
-              position += data.length;
-              inFlight += data.length;
               bytes += data.length;
-              if (inFlight <= maxWritesInFlight) return undefined;
-              return Promise.race(writes).then(() => {
-                if (failure) throw failure;
-              });
+              return writer.write(data);
             },
             async end() {
-              await Promise.all(writes);
-              if (failure) throw failure;
-              closeFile(file);
+              await writer.finish();
               files++;
             },
           };
@@ -323,12 +276,7 @@ export async function extractLayer(source: Source, target: string, opts: Extract
     await rename(tmp, dest);
     return { files, bytes, skippedLinks, digest };
   } catch (e) {
-    const open = current;
-    if (open?.fd !== undefined) {
-      // Closed once no write is queued on it: a number closed too early could be reused by the next open.
-      await Promise.allSettled(open.writes ?? []);
-      closeFile(open);
-    }
+    await current?.writer?.abandon();
     await rm(tmp, { recursive: true, force: true });
     // The temp folder was writable, so a write failing now is the disk filling up.
     throw isDiskFull(e) ? describeWriteFailure(e, outputWriteContext(dest, writing && `${writing} into ${dest}`)) : describeFailure(e);

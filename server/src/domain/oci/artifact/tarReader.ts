@@ -95,6 +95,11 @@ function numberField(buf: Buffer, start: number, length: number): number {
   return value;
 }
 
+/** The zero bytes that round an entry's data up to whole records. */
+function paddingOf(size: number): number {
+  return (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
+}
+
 function isZeroRecord(buf: Buffer, at: number): boolean {
   for (let i = at; i < at + tarRecordSize; i++) if (buf[i] !== 0) return false;
   return true;
@@ -219,11 +224,10 @@ export class TarReader extends Writable {
     if (!checksumOk(buf, at)) throw corrupt('its checksum does not match');
     const flag = buf[at + 156]!;
     let size = numberField(buf, at + 124, 12);
-    const padding = (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
     if (flag === paxFlag || flag === gnuLongNameFlag || flag === gnuLongLinkFlag) {
       // Held in memory whole: a name or a few records, never content.
       if (size > metaMaxBytes) throw corrupt(`a ${flag === paxFlag ? 'PAX' : 'GNU long name'} entry of ${size} bytes`);
-      return this.startData({ name: '', type: 'unknown', mode: 0, size, linkname: '' }, { take: 'meta', flag }, size, padding);
+      return this.startData({ name: '', type: 'unknown', mode: 0, size, linkname: '' }, { take: 'meta', flag }, size, paddingOf(size));
     }
     let name = text(buf, at, 100);
     // POSIX ustar ("ustar\0") keeps a prefix; GNU's "ustar  " uses those bytes for other things.
@@ -240,10 +244,9 @@ export class TarReader extends Writable {
     if (pending.linkname !== undefined) linkname = pending.linkname;
     if (pending.size !== undefined) size = pending.size;
     const header: TarEntry = { name, type, mode: numberField(buf, at + 100, 8), size, linkname };
-    const dataPadding = (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
     const use = this.visitor.entry(header);
-    if (use instanceof Promise) return use.then((u) => this.startData(header, u, size, dataPadding));
-    return this.startData(header, use, size, dataPadding);
+    if (use instanceof Promise) return use.then((u) => this.startData(header, u, size, paddingOf(size)));
+    return this.startData(header, use, size, paddingOf(size));
   }
 
   /** Reads the entry's data next; an empty entry is done at once (a promise when the visitor answered with one). */
