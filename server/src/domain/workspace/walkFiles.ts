@@ -91,25 +91,66 @@ function ignored(layers: readonly IgnoreLayer[], abs: string, isDir: boolean): b
   return false;
 }
 
+/**
+ * Folder reads in flight at once. One at a time left the thread pool idle between round trips (a
+ * 5,000-file repository in 1,567 folders: 93-155 ms to walk, 18-34 ms with its folders read in
+ * parallel); a bound keeps a huge tree from queueing thousands of reads ahead of everything else
+ * the thread pool does (the language server reading an opened file).
+ */
+const foldersInFlight = 8;
+
+/** Runs `work`s at most `limit` at a time, in the order they asked. */
+function limited(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (work) => {
+    if (active < limit) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot passes to the next waiter as it is, or is given back.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
 async function walkDir(dir: string, parentLayers: IgnoreLayer[], found: Set<string>, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return;
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return; // unreadable folder: skip it rather than fail the whole walk
-  }
-  // Only folders that have one read a .gitignore (a failed open per folder cost more than the rest of the walk).
-  const own = entries.some((e) => e.name === '.gitignore') ? await loadIgnore(dir) : undefined;
-  const layers = own ? [...parentLayers, own] : parentLayers;
-  for (const e of entries) {
-    if (alwaysSkipped.has(e.name)) continue;
-    const abs = path.join(dir, e.name);
-    const isDir = e.isDirectory();
-    if (ignored(layers, abs, isDir)) continue;
-    if (isDir) await walkDir(abs, layers, found, signal);
-    else if (isYamlFile(e.name) && (e.isFile() || (e.isSymbolicLink() && (await isFileTarget(abs))))) found.add(abs);
-  }
+  const readFolder = limited(foldersInFlight);
+  // Subfolders are walked side by side; `found` is a set, sorted once at the end, so the order
+  // in which folders finish changes nothing.
+  const walk = async (folder: string, inherited: IgnoreLayer[]): Promise<void> => {
+    if (signal?.aborted) return;
+    const read = await readFolder(async () => {
+      let entries;
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch {
+        return undefined; // unreadable folder: skip it rather than fail the whole walk
+      }
+      // Only folders that have one read a .gitignore (a failed open per folder cost more than the rest of the walk).
+      const own = entries.some((e) => e.name === '.gitignore') ? await loadIgnore(folder) : undefined;
+      return { entries, layers: own ? [...inherited, own] : inherited };
+    });
+    if (!read) return;
+    const { entries, layers } = read;
+    const pending: Promise<void>[] = [];
+    for (const e of entries) {
+      if (alwaysSkipped.has(e.name)) continue;
+      const abs = path.join(folder, e.name);
+      const isDir = e.isDirectory();
+      if (ignored(layers, abs, isDir)) continue;
+      if (isDir) pending.push(walk(abs, layers));
+      else if (isYamlFile(e.name)) {
+        if (e.isFile()) found.add(abs);
+        else if (e.isSymbolicLink()) pending.push(isFileTarget(abs).then((file) => void (file && found.add(abs))));
+      }
+    }
+    await Promise.all(pending);
+  };
+  await walk(dir, parentLayers);
 }
 
 /** A symlinked YAML file is checked; symlinked folders are not followed (no loops). */
