@@ -13,6 +13,7 @@
 // Ours also reports, from inside the server (perf_hooks.monitorEventLoopDelay, on with FLUX_OCI_BENCH=1),
 // the longest event-loop block during the open and during the completion/hover/edit phase.
 // Usage: npm run bench:lsp [-- --docs 2000 --samples 200 --edits 40 --only ours|yls --cold]
+// (BENCH_DIST=<a dist/ folder> measures that build, e.g. an older commit's, for before/after figures)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -521,7 +522,7 @@ if (only !== 'yls') {
       // As the server is launched (bin/serverLaunch.js); BENCH_NODE_FLAGS come after, so they win.
       ...serverNodeFlags,
       ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      path.join(root, 'dist/server.js'),
+      path.join(path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist')), 'server.js'),
       '--stdio',
     ],
     { 'flux-oci': { validation: { enable: true }, registry: { offline: true }, diagnosticsDelay: 10 } },
