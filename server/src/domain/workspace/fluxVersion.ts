@@ -14,7 +14,6 @@
  * their kinds to the set chosen, so FluxInstance and ResourceSet get validation and completion;
  * a kind the cluster's CRDs already give keeps the cluster's.
  */
-import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import {
   bundledFluxVersions,
@@ -125,6 +124,8 @@ function chooseFluxSchemas(inputs: ChoiceInputs): SchemaChoice {
   if (fluxCrds.length) {
     const files = [...new Set(fluxCrds.map((c) => c.file))];
     const version = fluxCrds.map((c) => fluxVersionOfCrd(c.crd)).find((v) => v !== undefined);
+    // Loaded here, not imported: most checks never meet a CRD, and node:crypto costs a CLI ~5 ms to load.
+    const { createHash } = process.getBuiltinModule('node:crypto');
     const key = createHash('sha256')
       .update(JSON.stringify(fluxCrds.map((c) => c.crd)))
       .digest('hex');
