@@ -27,7 +27,10 @@ const WS = String.raw`[\t\n\f\r ]`;
 const constraintRegex = new RegExp(`^${WS}*(${OPS})${WS}*(${CV})${WS}*$`);
 const constraintRangeSource = `${WS}*(${CV})${WS}+-${WS}+(${CV})${WS}*`;
 const findConstraintSource = `(${OPS})${WS}*(${CV})`;
-const validConstraintRegex = RE2JS.compile(String.raw`^(\s*(${OPS})\s*(${CV})\s*)((?:\s+|,\s*)(${OPS})\s*(${CV})\s*)*$`);
+// Compiled at its first use, not at load: RE2JS takes ~10 ms over it, which every start of the
+// language server and of `check` paid before reading a single constraint (issue 18: start-up).
+let validConstraintRegex: RE2JS | undefined;
+const validConstraint = (): RE2JS => (validConstraintRegex ??= RE2JS.compile(String.raw`^(\s*(${OPS})\s*(${CV})\s*)((?:\s+|,\s*)(${OPS})\s*(${CV})\s*)*$`));
 
 type Op = '' | '=' | '!=' | '>' | '<' | '>=' | '=>' | '<=' | '=<' | '~' | '~>' | '^';
 
@@ -70,7 +73,7 @@ export function newConstraint(c: string): Constraints {
   const groups: Constraint[][] = [];
   const hasPre: boolean[] = [];
   for (const v of ors) {
-    if (!validConstraintRegex.testExact(v)) throw new SemverError(`improper constraint: ${goQuote(v)}`);
+    if (!validConstraint().testExact(v)) throw new SemverError(`improper constraint: ${goQuote(v)}`);
     let cs = [...v.matchAll(new RegExp(findConstraintSource, 'g'))].map((m) => m[0]);
     if (cs.length === 0) cs = [v];
     let pre = false;
