@@ -7,6 +7,7 @@
 //   bin/flux-oci              what npm installs: the bundle with V8's on-disk compile cache (warm)
 //   bin/flux-oci (Node 22)    the same under the oldest supported Node (scripts/node22.sh)
 //   single executable         dist/flux-oci-linux-x64 (scripts/sea.mjs), code cache inside
+//   VS Code launch            dist/server.js with NODE_COMPILE_CACHE, as client/src/extension.ts starts it
 //   flux                      the flux CLI peer (bash scripts/peers/build.sh flux)
 // CPU time (user+sys, GNU time) is shown beside wall clock for the CLI.
 // Each is run once to warm the page cache and the compile cache, then --runs rounds of all of
@@ -49,6 +50,8 @@ const programs = [
 ];
 const servers = [
   ['node dist/server.js (Node 24)', node24, [path.join(root, 'dist', 'server.js'), '--stdio'], true],
+  // As the VS Code client starts it: with V8's compile cache in the extension's storage (here, the bench's).
+  ['VS Code launch: dist/server.js, compile cache (Node 24)', node24, [path.join(root, 'dist', 'server.js'), '--stdio'], true, env],
   ['bin/flux-oci-language-server (Node 24, cc)', node24, [path.join(root, 'bin', 'flux-oci-language-server'), '--stdio'], true],
   ['bin/flux-oci-language-server (Node 22, cc)', node22, [path.join(root, 'bin', 'flux-oci-language-server'), '--stdio'], Boolean(node22)],
   ['single executable language-server', sea, ['language-server', '--stdio'], existsSync(sea)],
@@ -75,10 +78,10 @@ function timeRun(cmd, cmdArgs, cwd) {
 }
 
 /** Spawn to the `initialize` answer, over stdio; then shutdown/exit. */
-function timeInitialize(cmd, cmdArgs) {
+function timeInitialize(cmd, cmdArgs, launchEnv) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, cmdArgs, { cwd: fixture, env: noCache(cmdArgs) ? envNoCache : env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(cmd, cmdArgs, { cwd: fixture, env: launchEnv ?? (noCache(cmdArgs) ? envNoCache : env), stdio: ['pipe', 'pipe', 'ignore'] });
     const send = (msg) => {
       const body = JSON.stringify({ jsonrpc: '2.0', ...msg });
       child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -191,7 +194,9 @@ const rows = programs.map(([label, , , available]) => {
     fmt(pull?.cpu),
   ];
 });
-const serverJobs = servers.filter(([, , , available]) => available).map(([label, cmd, cmdArgs]) => ({ label, run: () => timeInitialize(cmd, cmdArgs) }));
+const serverJobs = servers
+  .filter(([, , , available]) => available)
+  .map(([label, cmd, cmdArgs, , launchEnv]) => ({ label, run: () => timeInitialize(cmd, cmdArgs, launchEnv) }));
 const serverStats = await interleaved(serverJobs);
 const serverRows = servers.map(([label, , , available]) => {
   if (!available) return [label, 'missing', ''];

@@ -56,9 +56,12 @@ export async function deactivate(): Promise<void> {
 function createClient(context: ExtensionContext, output: LogOutputChannel): LanguageClient {
   // A `module` server runs on the extension host's own Node (no separate runtime to install).
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  // V8's on-disk compile cache (Node 22.1+), in the extension's own storage: the server's 7.5 MB
+  // bundle is compiled once, not at every start of a window (initialize 265 -> 195 ms, issue 18).
+  const compileCache = path.join(context.globalStorageUri.fsPath, 'compile-cache');
   const serverOptions: ServerOptions = {
     // The server's Node flags, the one list of them (bin/serverLaunch.js says why).
-    run: { module, transport: TransportKind.stdio, options: { execArgv: [...serverNodeFlags] } },
+    run: { module, transport: TransportKind.stdio, options: { execArgv: [...serverNodeFlags], env: { NODE_COMPILE_CACHE: compileCache } } },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: [...serverNodeFlags, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '../peers/controlPlane.ts';
 import { startRegistry, type StartedRegistry } from '../peers/registry.ts';
@@ -126,6 +126,25 @@ test(
     for (const field of ['url', 'ref', 'interval']) assert.ok(labels.includes(field), `${field} in ${labels.join(', ')}`);
     await shot('completion');
     await page.keyboard.press('Escape');
+  }),
+);
+
+test(
+  "the language server keeps its compiled code in the extension's storage, so the next window starts it faster",
+  { skip, timeout: 60_000 },
+  story(async () => {
+    // The server answered completion above; it writes V8's compile cache once initialized.
+    const cache = path.join(server.run, 'user', 'User', 'globalStorage', 'flux-oci.flux-oci', 'compile-cache');
+    const entries = await eventually(
+      'the compile cache written',
+      async () => {
+        const files = existsSync(cache) ? readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()) : [];
+        return files.length ? files : undefined;
+      },
+      30_000,
+      500,
+    );
+    assert.ok(entries.length > 0, `nothing under ${cache}`);
   }),
 );
 

@@ -26,6 +26,7 @@ import {
   type ReferenceParams,
   type SymbolInformation,
 } from 'vscode-languageserver/node';
+import { flushCompileCache } from 'node:module';
 import { ObjectIndex } from '../domain/workspace/objectIndex';
 import { WorkspaceLintContext } from '../domain/workspace/workspaceLintContext';
 import type { LintContext } from '../domain/lint/index';
@@ -315,6 +316,9 @@ class FluxLanguageServer {
     // settings from initializationOptions (fromCluster) apply even with no folder open
     this.schemas.settingsChanged();
     void this.indexFolders(this.workspaceFolders);
+    // V8's compile cache, when the launch turned it on (the VS Code client does): written now that
+    // the server's code is compiled, not only at a clean exit, which an editor may never give it.
+    flushCompileCache?.();
   }
 
   /**
