@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { tempTree } from '../helpers/tempTree.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(repoRoot, 'test/fixtures/check');
@@ -17,12 +17,7 @@ function check(cwd: string, ...args: string[]) {
 
 /** A throw-away workspace with the given files (paths relative to it). */
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-check-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
+  return tempTree('flux-oci-check-', files);
 }
 
 const cleanSource = `apiVersion: source.toolkit.fluxcd.io/v1

@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fluxCrds, fluxCrdsYaml } from '../helpers/fluxCrds.ts';
 import { fluxInstanceYaml } from '../operator/fluxInstance.ts';
+import { tempTree } from '../helpers/tempTree.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -18,12 +18,7 @@ function check(cwd: string, ...args: string[]) {
 }
 
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-version-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
+  return tempTree('flux-oci-version-', files);
 }
 
 const betaRelease = `apiVersion: helm.toolkit.fluxcd.io/v2beta2

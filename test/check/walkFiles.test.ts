@@ -4,19 +4,12 @@
 // and symlinked folders are not followed, and the list comes back sorted, the same every time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { walkFiles } from '../../server/src/domain/workspace/walkFiles.ts';
+import { tempTree } from '../helpers/tempTree.ts';
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flux-oci-walk-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => tempTree('flux-oci-walk-', files);
 
 test('a fleet repository with many folders: every .gitignore rules its own folder only, and the list is sorted', async () => {
   const files: Record<string, string> = {
