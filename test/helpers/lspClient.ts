@@ -40,6 +40,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node flags for the server process (e.g. --expose-gc). */
   nodeArgs?: string[];
+  /** Act like an editor without workspace folders (older or minimal LSP clients): one `rootUri`, no `workspaceFolders`. */
+  rootUriOnly?: boolean;
   /** `capabilities.experimental`, e.g. `{ fluxOci: { compareArtifacts: true } }` as the VS Code client announces. */
   experimental?: Record<string, unknown>;
   /**
@@ -125,10 +127,14 @@ export class LspClient {
     this.initializeResult = await this.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,
       rootUri: folders[0]?.uri ?? null,
-      workspaceFolders: folders.length ? folders : null,
+      workspaceFolders: folders.length && !options.rootUriOnly ? folders : null,
       initializationOptions: options.settings ? { settings: options.settings } : undefined,
       capabilities: {
-        workspace: { configuration: options.configuration === true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } },
+        workspace: {
+          configuration: options.configuration === true,
+          workspaceFolders: !options.rootUriOnly,
+          didChangeWatchedFiles: { dynamicRegistration: false },
+        },
         textDocument: {
           synchronization: { dynamicRegistration: false },
           completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } },

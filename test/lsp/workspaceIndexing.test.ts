@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
+import { tempTree } from '../helpers/tempTree.ts';
 
 const files = 1200;
 let ws: string;
@@ -71,4 +72,36 @@ test('"not found in the workspace" waits for the workspace index, then names onl
     said.filter((m) => m.includes("'late'")),
     [],
   );
+});
+
+test('an editor that gives only a root folder (no workspace folders) gets the workspace indexed too', async () => {
+  // Older and minimal LSP clients send rootUri and no workspaceFolders capability.
+  const root = tempTree('flux-oci-root-only-', {
+    'sources/podinfo.yaml':
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: oci://ghcr.io/stefanprodan/manifests/podinfo\n  ref:\n    tag: latest\n',
+  });
+  const editor = await LspClient.start({ workspaceFolders: [root], rootUriOnly: true, settings: { registry: { offline: true } } });
+  try {
+    const uri = fileUri(path.join(root, 'clusters', 'apps.yaml'));
+    const text =
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: podinfo\n  dependsOn:\n    - name: nowhere\n';
+    const notes = (d: Array<{ code?: string | number; message: unknown }>) =>
+      d.filter((x) => x.code === 'flux/unresolved-reference').map((x) => String(x.message));
+    const complete = editor.nextDiagnostics(uri, (d) => notes(d).length > 0, 60_000);
+    editor.open(uri, text);
+    const final = notes(await complete);
+    assert.equal(final.length, 1, final.join('\n'));
+    assert.match(final[0]!, /'nowhere'/, 'the OCIRepository in another file of the root folder was found');
+    assert.ok(
+      editor.logs.some((l) => /^indexed \d+ YAML files/.test(l)),
+      editor.logs.join('\n'),
+    );
+    assert.deepEqual(
+      editor.logs.filter((l) => /failed/.test(l)),
+      [],
+    );
+  } finally {
+    await editor.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
 });

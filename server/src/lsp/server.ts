@@ -101,6 +101,7 @@ class FluxLanguageServer {
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
   private supportsWatchRegistration = false;
+  private supportsWorkspaceFolders = false;
   private supportsLocationLinks = false;
   private supportsHierarchicalSymbols = false;
   private supportsWorkDoneProgress = false;
@@ -271,6 +272,7 @@ class FluxLanguageServer {
     this.live.clientCapabilities(caps);
     this.cluster.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    this.supportsWorkspaceFolders = caps.workspace?.workspaceFolders === true;
     this.supportsLocationLinks = caps.textDocument?.definition?.linkSupport === true;
     this.supportsHierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;
     this.supportsWorkDoneProgress = caps.window?.workDoneProgress === true;
@@ -298,6 +300,9 @@ class FluxLanguageServer {
   }
 
   private handleInitialized(): void {
+    // V8's compile cache, when the launch turned it on (the VS Code client does): written now that
+    // the server's code is compiled, not only at a clean exit, which an editor may never give it.
+    flushCompileCache?.();
     if (this.supportsConfiguration) {
       void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'flux-oci' }).catch(() => undefined);
       void this.pullSettings();
@@ -305,20 +310,21 @@ class FluxLanguageServer {
     if (this.supportsWatchRegistration) {
       void this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }] }).catch(() => undefined);
     }
-    this.connection.workspace.onDidChangeWorkspaceFolders((e) =>
-      this.guardVoid('didChangeWorkspaceFolders', () => {
-        const added = e.added.map((f) => pathOfKey(f.uri)).filter((x): x is string => x !== undefined);
-        const removed = new Set(e.removed.map((f) => pathOfKey(f.uri)));
-        this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
-        void this.indexFolders(added);
-      }),
-    );
+    // Only a client with workspace folders sends their changes; asking any other (an editor that
+    // gives a rootUri alone) throws, and once ended this handler before the workspace was indexed.
+    if (this.supportsWorkspaceFolders) {
+      this.connection.workspace.onDidChangeWorkspaceFolders((e) =>
+        this.guardVoid('didChangeWorkspaceFolders', () => {
+          const added = e.added.map((f) => pathOfKey(f.uri)).filter((x): x is string => x !== undefined);
+          const removed = new Set(e.removed.map((f) => pathOfKey(f.uri)));
+          this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
+          void this.indexFolders(added);
+        }),
+      );
+    }
     // settings from initializationOptions (fromCluster) apply even with no folder open
     this.schemas.settingsChanged();
     void this.indexFolders(this.workspaceFolders);
-    // V8's compile cache, when the launch turned it on (the VS Code client does): written now that
-    // the server's code is compiled, not only at a clean exit, which an editor may never give it.
-    flushCompileCache?.();
   }
 
   /**
