@@ -5,8 +5,9 @@
 #                                  dependencies (with the pinned Node 24), code-server + Chromium
 #                                  (scripts/e2e/install.sh). No Go peers; a few minutes.
 #   bash scripts/setup.sh          everything the test suite needs: the above, the Debian packages
-#                                  for the real peers, Node 22 for the install tests and the Go-built
-#                                  peers (cached outside the repo, keyed by version).
+#                                  for the real peers, Node 22 for the install tests, Neovim for the
+#                                  other-editor test and the Go-built peers (cached outside the repo,
+#                                  keyed by version).
 #
 # The full setup builds the Go peers in the background (scripts/peers/build.sh, one per two cores,
 # output prefixed with [peer]) while npm, Node 22 and code-server install and the build runs,
@@ -57,6 +58,8 @@ if [ "$mode" = full ]; then
   # The oldest Node the npm package supports, from the npm `node` package, cached outside the
   # repo (test/package/install.test.ts installs and runs the package under it).
   bash scripts/node22.sh
+  # Neovim, a second real editor for the language server (test/interop/neovim.test.ts).
+  bash scripts/neovim.sh
 fi
 
 # The real VS Code for `npm run test:e2e` and `npm run demo` (code-server, Chromium,
