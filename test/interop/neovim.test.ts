@@ -133,4 +133,13 @@ test('Neovim, set up as the README says, shows flux-oci diagnostics, hover and g
     out.hover.join('\n'),
   );
   assert.deepEqual(out.definition, [{ uri: `file://${path.join(ws, 'apps', 'source.yaml')}`, line: 3 }]);
+  // Neovim's LSP log notes protocol slips (it once said we registered for didChangeConfiguration
+  // though it had said it takes no registration for it): none.
+  const log = path.join(ws, '.state', 'nvim', 'lsp.log');
+  const complaints = existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => /^\[(WARN|ERROR)\]/.test(l))
+    : [];
+  assert.deepEqual(complaints, []);
 });

@@ -100,6 +100,7 @@ class FluxLanguageServer {
   private settings: ServerSettings = defaultSettings;
   private workspaceFolders: string[] = [];
   private supportsConfiguration = false;
+  private supportsConfigurationRegistration = false;
   private supportsWatchRegistration = false;
   private supportsWorkspaceFolders = false;
   private supportsLocationLinks = false;
@@ -269,6 +270,7 @@ class FluxLanguageServer {
   private handleInitialize(p: InitializeParams): InitializeResult {
     const caps = p.capabilities;
     this.supportsConfiguration = caps.workspace?.configuration === true;
+    this.supportsConfigurationRegistration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     this.live.clientCapabilities(caps);
     this.cluster.clientCapabilities(caps);
     this.supportsWatchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
@@ -304,7 +306,11 @@ class FluxLanguageServer {
     // the server's code is compiled, not only at a clean exit, which an editor may never give it.
     flushCompileCache?.();
     if (this.supportsConfiguration) {
-      void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'flux-oci' }).catch(() => undefined);
+      // Registered only with a client that takes registrations for it (Neovim warns otherwise);
+      // every client sends didChangeConfiguration anyway, and the settings are pulled here.
+      if (this.supportsConfigurationRegistration) {
+        void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'flux-oci' }).catch(() => undefined);
+      }
       void this.pullSettings();
     }
     if (this.supportsWatchRegistration) {
