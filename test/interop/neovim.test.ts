@@ -61,6 +61,15 @@ out.diagnostics = vim.tbl_map(function(d) return { line = d.lnum, source = d.sou
 local hover = vim.lsp.buf_request_sync(0, 'textDocument/hover', { textDocument = { uri = vim.uri_from_bufnr(0) }, position = { line = 6, character = 4 } }, 10000)
 out.hover = {}
 for _, r in pairs(hover or {}) do if r.result then table.insert(out.hover, r.result.contents.value or r.result.contents) end end
+-- The quick fix, applied by Neovim's own code: the diagnostic goes.
+local actions = vim.lsp.buf_request_sync(0, 'textDocument/codeAction', { textDocument = { uri = vim.uri_from_bufnr(0) }, range = { start = { line = 6, character = 12 }, ['end'] = { line = 6, character = 14 } }, context = { diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(0)) } }, 10000)
+out.actions = {}
+for _, r in pairs(actions or {}) do for _, a in ipairs(r.result or {}) do table.insert(out.actions, a.title) end end
+for _, r in pairs(actions or {}) do local a = (r.result or {})[1]; if a and a.edit then vim.lsp.util.apply_workspace_edit(a.edit, 'utf-16') end end
+out.fixed = vim.api.nvim_buf_get_lines(0, 6, 7, false)[1]
+vim.wait(10000, function() return #vim.diagnostic.get(0) == 0 end, 50)
+out.after = #vim.diagnostic.get(0)
+vim.cmd('write')
 vim.cmd('edit clusters/apps.yaml')
 wait_attached()
 out.definition = {}
@@ -96,7 +105,7 @@ function readmeNeovimConfig(): string {
   return block;
 }
 
-test('Neovim, set up as the README says, shows flux-oci diagnostics, hover and go to definition across files', (t) => {
+test('Neovim, set up as the README says: flux-oci diagnostics, hover, a quick fix and go to definition across files', (t) => {
   if (!existsSync(nvim)) {
     const msg = `Neovim ${neovimVersion} is not installed; run: bash scripts/neovim.sh`;
     if (process.env['CI']) throw new Error(msg);
@@ -121,6 +130,9 @@ test('Neovim, set up as the README says, shows flux-oci diagnostics, hover and g
     clients: string[];
     diagnostics: Array<{ line: number; source: string; message: string }>;
     hover: string[];
+    actions: string[];
+    fixed: string;
+    after: number;
     definition: Array<{ uri: string; line: number }>;
   };
   assert.deepEqual(out.clients, ['flux_oci']);
@@ -132,6 +144,9 @@ test('Neovim, set up as the README says, shows flux-oci diagnostics, hover and g
     out.hover.some((h) => h.includes('**interval**')),
     out.hover.join('\n'),
   );
+  assert.deepEqual(out.actions, ["Change to '10s'", 'Quote as "10"']);
+  assert.equal(out.fixed, '  interval: 10s');
+  assert.equal(out.after, 0, 'the diagnostic went once the quick fix was applied');
   assert.deepEqual(out.definition, [{ uri: `file://${path.join(ws, 'apps', 'source.yaml')}`, line: 3 }]);
   // Neovim's LSP log notes protocol slips (it once said we registered for didChangeConfiguration
   // though it had said it takes no registration for it): none.
