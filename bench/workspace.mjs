@@ -657,18 +657,22 @@ for (let round = 0; round <= checkRuns; round++) {
   if (k) checkRounds.kc.push(k);
 }
 rmSync(compileCache, { recursive: true, force: true });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The last run's output with the median of each figure across the rounds. */
-const medianRun = (runs) =>
-  runs.length
-    ? {
-        ...runs[runs.length - 1],
-        seconds: median(runs.map((r) => r.seconds)),
-        fastest: Math.min(...runs.map((r) => r.seconds)),
-        cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
-        rssMiB: median(runs.map((r) => r.rssMiB)),
-      }
-    : undefined;
+const medianRun = (runs) => {
+  if (!runs.length) return undefined;
+  const median = (key) =>
+    pct(
+      runs.map((r) => r[key]),
+      50,
+    );
+  return {
+    ...runs[runs.length - 1],
+    seconds: median('seconds'),
+    fastest: Math.min(...runs.map((r) => r.seconds)),
+    cpuSeconds: median('cpuSeconds'),
+    rssMiB: median('rssMiB'),
+  };
+};
 const check = medianRun(checkRounds.ours);
 let ours = { files: NaN, problems: NaN, errors: NaN, notes: NaN };
 try {

@@ -8,6 +8,30 @@ import path from 'node:path';
 import { LspClient, fileUri } from '../helpers/lspClient.ts';
 import { tempTree } from '../helpers/tempTree.ts';
 
+/** The Kustomization an editor opens: its source is the OCIRepository `source`, and it depends on one that exists nowhere. */
+const appsKustomization = (source: string): string =>
+  [
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+    'kind: Kustomization',
+    'metadata:',
+    '  name: apps',
+    '  namespace: flux-system',
+    'spec:',
+    '  interval: 10m',
+    '  path: ./apps',
+    '  prune: true',
+    '  sourceRef:',
+    '    kind: OCIRepository',
+    `    name: ${source}`,
+    '  dependsOn:',
+    '    - name: nowhere',
+    '',
+  ].join('\n');
+
+/** The "not found in the workspace" notes among a file's diagnostics. */
+const notes = (d: Array<{ code?: string | number; message: unknown }>): string[] =>
+  d.filter((x) => x.code === 'flux/unresolved-reference').map((x) => String(x.message));
+
 const files = 1200;
 let ws: string;
 let client: LspClient;
@@ -39,26 +63,8 @@ test('"not found in the workspace" waits for the workspace index, then names onl
   client = await LspClient.start({ workspaceFolders: [ws], settings: { registry: { offline: true } } });
   // Opened at once, as an editor restoring its tabs does: the index has not reached zz/late.yaml yet.
   const uri = fileUri(path.join(ws, 'clusters', 'sync.yaml'));
-  const text = [
-    'apiVersion: kustomize.toolkit.fluxcd.io/v1',
-    'kind: Kustomization',
-    'metadata:',
-    '  name: apps',
-    '  namespace: flux-system',
-    'spec:',
-    '  interval: 10m',
-    '  path: ./apps',
-    '  prune: true',
-    '  sourceRef:',
-    '    kind: OCIRepository',
-    '    name: late',
-    '  dependsOn:',
-    '    - name: nowhere',
-  ].join('\n');
-  const notes = (d: Array<{ code?: string | number; message: unknown }>) =>
-    d.filter((x) => x.code === 'flux/unresolved-reference').map((x) => String(x.message));
   const complete = client.nextDiagnostics(uri, (d) => notes(d).length > 0, 60_000);
-  client.open(uri, `${text}\n`);
+  client.open(uri, appsKustomization('late'));
   const final = notes(await complete);
   assert.equal(final.length, 1, final.join('\n'));
   assert.match(final[0]!, /Kustomization 'nowhere' in namespace 'flux-system' not found in the workspace/);
@@ -83,12 +89,8 @@ test('an editor that gives only a root folder (no workspace folders) gets the wo
   const editor = await LspClient.start({ workspaceFolders: [root], rootUriOnly: true, settings: { registry: { offline: true } } });
   try {
     const uri = fileUri(path.join(root, 'clusters', 'apps.yaml'));
-    const text =
-      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: podinfo\n  dependsOn:\n    - name: nowhere\n';
-    const notes = (d: Array<{ code?: string | number; message: unknown }>) =>
-      d.filter((x) => x.code === 'flux/unresolved-reference').map((x) => String(x.message));
     const complete = editor.nextDiagnostics(uri, (d) => notes(d).length > 0, 60_000);
-    editor.open(uri, text);
+    editor.open(uri, appsKustomization('podinfo'));
     const final = notes(await complete);
     assert.equal(final.length, 1, final.join('\n'));
     assert.match(final[0]!, /'nowhere'/, 'the OCIRepository in another file of the root folder was found');

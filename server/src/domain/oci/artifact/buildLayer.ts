@@ -25,7 +25,7 @@ import { ArtifactError } from './artifactError.ts';
 import { GzipBlocks, gzipBlockSize } from './parallelGzip.ts';
 import type { BuildLayerOptions, BuiltLayer } from './contract.ts';
 import { walkLocalTree, type SkippedEntry } from './localTree.ts';
-import { paxHeaderRecords, tarEndSize, tarRecordSize, writeUstarHeader, type TarEntryHeader } from './tarHeader.ts';
+import { paxHeaderRecords, tarEndSize, tarPadding, tarRecordSize, writeUstarHeader, type TarEntryHeader } from './tarHeader.ts';
 import { describeWriteFailure, isDiskFull, type WriteContext } from './writeFailure.ts';
 
 /** Files up to this size are read synchronously; bigger ones through the thread pool, a block at a time. */
@@ -102,7 +102,7 @@ class TarBlockWriter {
 
   /** Zeros up to the next record boundary after `size` bytes of content. */
   private pad(size: number): void {
-    const n = (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
+    const n = tarPadding(size);
     if (n === 0) return;
     this.block.fill(0, this.offset, this.offset + n);
     this.advance(n);

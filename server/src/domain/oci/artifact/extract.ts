@@ -41,6 +41,7 @@ const smallFileLimit = 1 << 20;
  * the same CPU (issue 18: peak RSS <= 1.5x flux's ~64 MiB); smaller costs thread-pool round trips.
  */
 const batchSize = 512 * 1024;
+
 export interface ExtractExtras {
   /** `sha256:<hex>` of the compressed layer; checked before anything is renamed into place. */
   expectedDigest?: string;

@@ -10,6 +10,10 @@
  */
 
 export const tarRecordSize = 512;
+/** The zero bytes that round an entry's `size` bytes of data up to whole records. */
+export function tarPadding(size: number): number {
+  return (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
+}
 /** The end of an archive: two zero records. */
 export const tarEndSize = 2 * tarRecordSize;
 

@@ -14,7 +14,7 @@
  * read on, so trailing garbage is seen by the caller's size limits rather than ignored.
  */
 import { Writable } from 'node:stream';
-import { tarRecordSize } from './tarHeader.ts';
+import { tarPadding, tarRecordSize } from './tarHeader.ts';
 
 export type TarEntryType =
   'file' | 'contiguous-file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo' | 'pax-global-header' | 'unknown';
@@ -93,11 +93,6 @@ function numberField(buf: Buffer, start: number, length: number): number {
     value = value * 8 + (c - 0x30);
   }
   return value;
-}
-
-/** The zero bytes that round an entry's data up to whole records. */
-function paddingOf(size: number): number {
-  return (tarRecordSize - (size % tarRecordSize)) % tarRecordSize;
 }
 
 function isZeroRecord(buf: Buffer, at: number): boolean {
@@ -227,7 +222,7 @@ export class TarReader extends Writable {
     if (flag === paxFlag || flag === gnuLongNameFlag || flag === gnuLongLinkFlag) {
       // Held in memory whole: a name or a few records, never content.
       if (size > metaMaxBytes) throw corrupt(`a ${flag === paxFlag ? 'PAX' : 'GNU long name'} entry of ${size} bytes`);
-      return this.startData({ name: '', type: 'unknown', mode: 0, size, linkname: '' }, { take: 'meta', flag }, size, paddingOf(size));
+      return this.startData({ name: '', type: 'unknown', mode: 0, size, linkname: '' }, { take: 'meta', flag }, size, tarPadding(size));
     }
     let name = text(buf, at, 100);
     // POSIX ustar ("ustar\0") keeps a prefix; GNU's "ustar  " uses those bytes for other things.
@@ -245,8 +240,8 @@ export class TarReader extends Writable {
     if (pending.size !== undefined) size = pending.size;
     const header: TarEntry = { name, type, mode: numberField(buf, at + 100, 8), size, linkname };
     const use = this.visitor.entry(header);
-    if (use instanceof Promise) return use.then((u) => this.startData(header, u, size, paddingOf(size)));
-    return this.startData(header, use, size, paddingOf(size));
+    if (use instanceof Promise) return use.then((u) => this.startData(header, u, size, tarPadding(size)));
+    return this.startData(header, use, size, tarPadding(size));
   }
 
   /** Reads the entry's data next; an empty entry is done at once (a promise when the visitor answered with one). */
