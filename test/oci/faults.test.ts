@@ -146,6 +146,41 @@ test('a registry that stalls hits --timeout with a clear message', { skip }, asy
   assert.equal(existsSync(path.join(ws, 'stalled')), false);
 });
 
+// Without --timeout (the language server's lookups, a CI job that set none) a registry that goes
+// silent is given up on after the idle timeout, waiting for an answer or half-way through a layer,
+// and the request is tried again before the error.
+test('a registry that goes silent is given up on after the idle timeout, and retried first', { skip }, async () => {
+  const push = await pushVia(registry.host, 'faults/quiet:v1');
+  assert.equal(push.code, 0, push.stderr);
+  const { registry: r } = require(path.join(repoRoot, 'dist', 'domain.js')) as typeof import('../../server/src/domain/index.ts');
+  const client = new r.RegistryClient({ registry: proxy.host, idleTimeoutMs: 300, retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 } });
+  try {
+    const manifest = await client.getManifest('faults/quiet', 'v1');
+    const layer = (manifest.manifest as import('../../server/src/domain/oci/manifest.ts').ImageManifest).layers[0]!;
+
+    proxy.log.length = 0;
+    proxy.setRules([{ method: 'GET', path: /\/manifests\//, fault: { kind: 'stall' } }]);
+    await assert.rejects(client.getManifest('faults/quiet', 'v1'), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'timeout');
+      assert.match(e.message, /stopped answering \(ETIMEDOUT\)/);
+      return true;
+    });
+    assert.equal(proxy.log.filter((l) => l.fault === 'stall').length, 2, 'the first attempt and one retry');
+
+    proxy.setRules([{ method: 'GET', path: /\/blobs\//, fault: { kind: 'stall-after', direction: 'response', afterBytes: 16 } }]);
+    const started = Date.now();
+    await assert.rejects(client.downloadBlob('faults/quiet', layer, path.join(ws, 'quiet.layer')), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'timeout', e.message);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(existsSync(path.join(ws, 'quiet.layer')), false, 'no half-written layer is left');
+  } finally {
+    proxy.setRules([]);
+    await client.close();
+  }
+});
+
 test('Ctrl-C during a push stops at once with exit 130 and no tag', { skip }, async () => {
   proxy.setRules([{ method: 'PUT', path: /\/manifests\//, fault: { kind: 'stall' } }]);
   const { spawn } = await import('node:child_process');

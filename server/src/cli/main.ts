@@ -81,8 +81,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
  */
 export function runCliProcess(argv: string[]): void {
   // WebAssembly stays on its baseline compiler (Liftoff): the only wasm a command runs is undici's
-  // HTTP parser, whose optimised recompilation cost ~20 MiB of peak memory and ~10 ms of a
-  // background core, worth it in a long-lived server, not in a command that exits in a second
+  // HTTP parser (the cluster commands', and the registry's behind a proxy), whose optimised
+  // recompilation cost ~20 MiB of peak memory and ~10 ms of a background core, worth it in a
+  // long-lived server, not in a command that exits in a second
   // (issue 18; measured: pull of a 2-file artifact 88 -> 70 MiB, of a 100 MB file 111 -> 100 MiB,
   // same time). The language server keeps V8's defaults.
   // --liftoff-only's implications are applied at start-up only, so they are set with it.

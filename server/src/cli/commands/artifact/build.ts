@@ -35,7 +35,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const ignorePaths = listFlag(flags, 'ignore-paths');
   const output = stringFlag(flags, 'output');
   step(io, `building artifact from ${paths.join(', ')}`);
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { buildArtifact } = await import('../../../domain/oci/operations/buildArtifact');
   const result = await buildArtifact({
     paths,

@@ -108,7 +108,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const ignorePaths = listFlag(flags, 'ignore-paths');
   const folderMode = paths.length > 0;
 
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { compareArtifacts, renderUnifiedDiff } = await import('../../../domain/oci/operations/compareArtifacts');
   const { ArtifactContentCache, artifactCacheBytes, defaultArtifactCacheDir } = await import('../../../domain/oci/artifact/contentCache');
   const cacheDir = stringFlag(flags, 'artifact-cache');

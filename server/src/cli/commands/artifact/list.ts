@@ -24,7 +24,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const format = outputFormat(stringFlag(flags, 'output'));
   const semver = stringFlag(flags, 'filter-semver');
   const regex = stringFlag(flags, 'filter-regex');
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { listArtifacts } = await import('../../../domain/oci/operations/listArtifacts');
   const result = await listArtifacts({
     url,

@@ -64,7 +64,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     pullUrl = `oci://${verified.reference}`;
   }
   step(io, `pulling artifact from ${pullUrl.replace(/^oci:\/\//, '')}`);
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { pullArtifact } = await import('../../../domain/oci/operations/pullArtifact');
   const result = await pullArtifact({
     url: pullUrl,

@@ -50,7 +50,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const revision = stringFlag(flags, 'revision');
   const ignorePaths = listFlag(flags, 'ignore-paths');
   step(io, `pushing artifact to ${url.replace(/^oci:\/\//, '')}`);
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { pushArtifact } = await import('../../../domain/oci/operations/pushArtifact');
   const result = await pushArtifact({
     url,

@@ -24,7 +24,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (tags.length === 0) throw new UsageError('--tag is required: the tag(s) to add');
   const format = outputFormat(stringFlag(flags, 'output'));
   step(io, `tagging artifact ${url.replace(/^oci:\/\//, '')}`);
-  // Loaded on use: the registry stack (undici) is not needed by other commands.
+  // Loaded on use: the registry stack is not needed by other commands.
   const { tagArtifact } = await import('../../../domain/oci/operations/tagArtifact');
   const result = await tagArtifact({ url, tags, connection: connectionFrom(flags, io), onProgress: progressPrinter(io) });
   for (const t of result.tags) success(io, `artifact tagged as ${result.repository}:${t}`);

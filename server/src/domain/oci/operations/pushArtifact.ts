@@ -49,7 +49,7 @@ export async function pushArtifact(opts: PushArtifactOptions): Promise<PushArtif
   const tag = ref.tag ?? 'latest';
   const progress = opts.onProgress;
   const created = opts.reproducible ? '1970-01-01T00:00:00Z' : undefined;
-  // The registry client (undici, the auth stack) loads while the layer is packed: loading it is
+  // The registry client (HTTP, the auth stack) loads while the layer is packed: loading it is
   // main-thread work the compression threads overlap, where before it delayed the packing.
   const registryAccess = import('../registry/access');
   registryAccess.catch(() => undefined); // awaited after the packing

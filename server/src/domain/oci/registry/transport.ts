@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import type { SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { Agent, EnvHttpProxyAgent, buildConnector } from './undiciParts';
 import { RegistryError, parseErrorBody } from './errors';
+import { NodeHttpSender } from './nodeHttpSender';
+import type { HttpMethod, HttpSender, ResponseBody } from './sender';
 import { allowsPlainHttp, isLoopbackRegistry } from './plainHttp';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter, retriableStatuses, sleep, type RetryPolicy } from './retryPolicy';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+export type { HttpMethod } from './sender';
 
 export interface TransportOptions {
   /** Host[:port] as in the reference. */
@@ -49,7 +49,7 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | undefined>;
-  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
+  body: ResponseBody;
   url: string;
 }
 
@@ -149,43 +149,15 @@ function caContext(ca: string[]): SecureContext {
   return context;
 }
 
-/**
- * node:tls on first use: loading it costs ~14 ms of every command's start, and a pull or push from
- * a plain-HTTP registry (a local one, the bench's) never needs it (issue 18: start-up).
- */
-/**
- * Waits for the event loop's check phase. undici checks a keep-alive socket that fell idle for
- * bytes the server sent unasked before writing the next request on it, and counts it busy until
- * then (the check phase); a request sent sooner, as every command's first one after the registry
- * probe or a token fetch is, opens a second connection, which to a remote registry is one more
- * TLS handshake.
- */
-function idleSocketsValidated(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 function tlsModule(): typeof import('node:tls') {
   // require, not process.getBuiltinModule: the language server also runs on VS Code's Node 20.
   return require('node:tls') as typeof import('node:tls');
 }
 
-/**
- * Builds the TLS context for an extra CA bundle (SSL_CERT_FILE, --ca-file) at the first HTTPS
- * connection, not before: parsing ~300 PEM certificates costs 25-60 ms, which a pull from a
- * plain-HTTP registry (a local one, or the bench's) paid at every start for nothing (issue 18).
- */
-type Connector = ReturnType<typeof buildConnector>;
-function lazyTlsConnector(extraCa: string): Connector {
-  const plain = buildConnector({});
-  let secure: Connector | undefined;
-  return (opts, callback) => {
-    if (opts.protocol !== 'https:') return plain(opts, callback);
-    if (!secure) {
-      const ca = [...tlsModule().rootCertificates, extraCa];
-      secure = buildConnector({ ca, secureContext: caContext(ca) });
-    }
-    return secure(opts, callback);
-  };
+/** The system's roots and the extra bundle, with their one TLS context. */
+function trustedCas(extraCa: string): { ca: string[]; secureContext: SecureContext } {
+  const ca = [...tlsModule().rootCertificates, extraCa];
+  return { ca, secureContext: caContext(ca) };
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -196,7 +168,8 @@ export class RegistryTransport {
   readonly registry: string;
   private readonly options: TransportOptions;
   private readonly policy: RetryPolicy;
-  private readonly dispatcher: Dispatcher;
+  /** Straight to the registry, or (once loaded) through the configured proxy. */
+  private sender: HttpSender | Promise<HttpSender>;
   private scheme: Promise<Scheme> | undefined;
 
   constructor(options: TransportOptions) {
@@ -208,20 +181,28 @@ export class RegistryTransport {
     const extraCa = caFile ? loadCa(caFile) : undefined;
     const httpProxy = envValue(env, 'HTTP_PROXY');
     const httpsProxy = envValue(env, 'HTTPS_PROXY');
-    const timeouts = { headersTimeout: options.idleTimeoutMs ?? 60_000, bodyTimeout: options.idleTimeoutMs ?? 60_000 };
+    const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     if (httpProxy || httpsProxy) {
-      const ca = extraCa === undefined ? undefined : [...tlsModule().rootCertificates, extraCa];
-      const tls = ca ? { ca, secureContext: caContext(ca) } : {};
-      this.dispatcher = new EnvHttpProxyAgent({
-        ...timeouts,
-        connect: tls,
-        requestTls: tls,
-        ...(httpProxy ? { httpProxy } : {}),
-        ...(httpsProxy ? { httpsProxy } : {}),
-        noProxy: envValue(env, 'NO_PROXY') ?? '',
-      });
+      const noProxy = envValue(env, 'NO_PROXY') ?? '';
+      // undici, loaded only here: most commands never go through a proxy.
+      this.sender = import('./proxySender').then(
+        ({ ProxySender }) =>
+          new ProxySender({
+            idleTimeoutMs,
+            noProxy,
+            ...(httpProxy ? { httpProxy } : {}),
+            ...(httpsProxy ? { httpsProxy } : {}),
+            ...(extraCa === undefined ? {} : { tls: trustedCas(extraCa) }),
+          }),
+      );
     } else {
-      this.dispatcher = new Agent({ ...timeouts, connect: extraCa === undefined ? {} : lazyTlsConnector(extraCa) });
+      // The TLS context for an extra CA bundle is built at the first HTTPS connection: parsing
+      // ~300 PEM certificates costs 25-60 ms, which a pull from a plain-HTTP registry (a local
+      // one, or the bench's) would pay at every start for nothing (issue 18).
+      this.sender = new NodeHttpSender({
+        idleTimeoutMs,
+        ...(extraCa === undefined ? {} : { tls: () => ({ secureContext: trustedCas(extraCa).secureContext }) }),
+      });
     }
   }
 
@@ -235,15 +216,16 @@ export class RegistryTransport {
    * drops its connections at once, and a graceful close that takes over 2 s is cut short.
    */
   async close(): Promise<void> {
-    if (this.options.signal?.aborted) return this.dispatcher.destroy();
+    const sender = await this.sender;
+    if (this.options.signal?.aborted) return sender.destroy();
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<'slow'>((resolve) => {
       timer = setTimeout(() => resolve('slow'), 2_000);
       timer.unref?.();
     });
-    const outcome = await Promise.race([this.dispatcher.close().then(() => 'closed' as const), slow]);
+    const outcome = await Promise.race([sender.close().then(() => 'closed' as const), slow]);
     clearTimeout(timer);
-    if (outcome === 'slow') await this.dispatcher.destroy();
+    if (outcome === 'slow') await sender.destroy();
   }
 
   /** `https://host` or `http://host`, found once per transport. */
@@ -304,22 +286,18 @@ export class RegistryTransport {
   }
 
   private async rawSend(scheme: Scheme, req: HttpRequest): Promise<HttpResponse> {
-    await idleSocketsValidated();
     const url = /^https?:\/\//.test(req.url) ? req.url : `${scheme}://${this.registry}${req.url}`;
     const body = typeof req.body === 'function' ? req.body() : req.body;
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'flux-oci', ...req.headers };
-    const target = new URL(url);
-    const res = await this.dispatcher.request({
-      origin: target.origin,
-      path: `${target.pathname}${target.search}`,
+    const sender = await this.sender;
+    const res = await sender.send({
       method: req.method,
+      target: new URL(url),
       headers,
       ...(body !== undefined ? { body } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
-    const flat: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(res.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    return { status: res.statusCode, headers: flat, body: res.body as unknown as HttpResponse['body'], url };
+    return { ...res, url };
   }
 
   /**

@@ -1,8 +1,4 @@
 // Types for the files of undici that undiciParts.ts imports directly (it says why).
-declare module 'undici/lib/dispatcher/agent' {
-  const Agent: typeof import('undici').Agent;
-  export = Agent;
-}
 declare module 'undici/lib/dispatcher/env-http-proxy-agent' {
   const EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent;
   export = EnvHttpProxyAgent;
@@ -15,8 +11,4 @@ declare module 'undici/lib/api' {
   /** request, stream, pipeline, upgrade and connect: the methods undici's index puts on Dispatcher.prototype. */
   const api: Record<string, unknown>;
   export = api;
-}
-declare module 'undici/lib/core/connect' {
-  const buildConnector: typeof import('undici').buildConnector;
-  export = buildConnector;
 }
