@@ -6,6 +6,8 @@
 // (MB of content per second, wall clock of the whole command) and client peak RSS.
 //
 // Usage: npm run bench:oci [-- --mb 200 --runs 1 --only flux-oci,flux,oras --shapes small,large]
+// BENCH_BASELINE=<a folder with another build's bin/ and dist/> adds that build as the client
+// "baseline", for before/after figures from one run.
 // `--mb 50,200` runs both sizes in one go: peak RSS side by side shows whether memory
 // stays flat in artifact size. Also prints CPU seconds (user+sys) and the load average,
 // since on a shared machine wall time alone says little.
@@ -28,7 +30,7 @@ const { values: args } = parseArgs({
   options: {
     mb: { type: 'string', default: '200' },
     runs: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'flux-oci,flux,oras' },
+    only: { type: 'string', default: process.env.BENCH_BASELINE ? 'flux-oci,baseline,flux,oras' : 'flux-oci,flux,oras' },
     shapes: { type: 'string', default: 'small,large' },
   },
 });
@@ -105,15 +107,22 @@ async function measure(cmd, cmdArgs, cwd, env = {}) {
 // ---- clients -------------------------------------------------------------------
 
 const node = process.execPath;
-const cliPath = path.join(root, 'bin', 'flux-oci');
 const meta = ['--source', 'https://example.invalid/bench', '--revision', 'main@sha1:0000000000000000000000000000000000000000'];
 
+/** flux-oci as built in `buildRoot` (this checkout, or BENCH_BASELINE's). */
+function fluxOci(buildRoot) {
+  const cli = path.join(buildRoot, 'bin', 'flux-oci');
+  return {
+    available: () => existsSync(path.join(buildRoot, 'dist', 'cli.js')),
+    push: (ref, src, cwd) => measure(node, [cli, 'push', 'artifact', `oci://${ref}`, '-f', src, ...meta], cwd),
+    pull: (ref, out, cwd) => measure(node, [cli, 'pull', 'artifact', `oci://${ref}`, '-o', out], cwd),
+  };
+}
+const baseline = process.env.BENCH_BASELINE;
+
 const clients = {
-  'flux-oci': {
-    available: () => existsSync(path.join(root, 'dist', 'cli.js')),
-    push: (ref, src, cwd) => measure(node, [cliPath, 'push', 'artifact', `oci://${ref}`, '-f', src, ...meta], cwd),
-    pull: (ref, out, cwd) => measure(node, [cliPath, 'pull', 'artifact', `oci://${ref}`, '-o', out], cwd),
-  },
+  'flux-oci': fluxOci(root),
+  ...(baseline ? { baseline: fluxOci(path.resolve(baseline)) } : {}),
   flux: {
     available: () => !!peerBinary('flux'),
     push: (ref, src, cwd) => measure(peerBinary('flux'), ['push', 'artifact', `oci://${ref}`, '--path', src, ...meta], cwd),
@@ -139,7 +148,7 @@ const clients = {
 // ---- run -----------------------------------------------------------------------
 
 const selected = args.only.split(',').filter((c) => {
-  if (!clients[c]) throw new Error(`unknown client ${c} (flux-oci, flux, oras)`);
+  if (!clients[c]) throw new Error(`unknown client ${c} (flux-oci, flux, oras, baseline with BENCH_BASELINE)`);
   if (clients[c].available()) return true;
   console.error(`bench:oci: ${c} is missing (flux-oci: npm run build; others: bash scripts/peers/build.sh ${c}); left out`);
   return false;
@@ -196,7 +205,12 @@ for (const row of rows) {
   if (!prev || row.push.seconds + row.pull.seconds < prev.push.seconds + prev.pull.seconds) best.set(key, row);
 }
 
-const versions = { 'flux-oci': JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, flux: peerVersions.flux, oras: peerVersions.oras };
+const versions = {
+  'flux-oci': JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version,
+  baseline: baseline ?? '',
+  flux: peerVersions.flux,
+  oras: peerVersions.oras,
+};
 const loadAfter = loadavg();
 console.log(
   `\nflux-oci bench:oci — ${sizesMb.join(' and ')} MB artifacts, local docker-registry (${spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'distribution'}), ${runs} run(s), best shown`,

@@ -1,5 +1,5 @@
 // Corporate networks: registry traffic goes through HTTPS_PROXY/HTTP_PROXY
-// unless NO_PROXY names the registry.
+// unless NO_PROXY names the registry. And the CA bundle a TLS registry is trusted by.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -45,4 +45,15 @@ test('NO_PROXY naming the registry bypasses the proxy', { skip }, async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /proxied\/app:v1/);
   assert.equal(proxy.targets.length, before);
+});
+
+// Not a proxy case, but this file has the TLS registry: the CA bundle is read at the first HTTPS
+// connection, and a bundle that cannot be read ends the command there, once, saying which file.
+test('an unreadable --ca-file is a clear error at the first HTTPS request, not retried', { skip }, async () => {
+  const started = Date.now();
+  const run = await runCli(['list', 'artifacts', `oci://${registry.host}/proxied/app`, '--ca-file', '/nonexistent/ca.pem'], { cwd: ws });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /cannot read the CA bundle \/nonexistent\/ca\.pem: .*ENOENT.*\n?.*--ca-file/s);
+  assert.doesNotMatch(run.stderr, /retry/);
+  assert.ok(Date.now() - started < 5_000);
 });

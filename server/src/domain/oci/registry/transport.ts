@@ -120,6 +120,7 @@ export function networkError(err: unknown, registry: string, what: string, signa
 }
 
 function isRetriableNetworkError(err: unknown): boolean {
+  if (err instanceof RegistryError) return false; // ours, already saying what to do (an unreadable CA bundle)
   const code = errorCode(err) ?? '';
   if (tlsErrorCodes.has(code) || plainHttpAnswerCodes.has(code) || code === 'ENOTFOUND') return false;
   return true;
@@ -178,12 +179,12 @@ export class RegistryTransport {
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const env = options.env ?? process.env;
     const caFile = options.caFile ?? envValue(env, 'SSL_CERT_FILE');
-    const extraCa = caFile ? loadCa(caFile) : undefined;
     const httpProxy = envValue(env, 'HTTP_PROXY');
     const httpsProxy = envValue(env, 'HTTPS_PROXY');
     const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     if (httpProxy || httpsProxy) {
       const noProxy = envValue(env, 'NO_PROXY') ?? '';
+      const tls = caFile ? trustedCas(loadCa(caFile)) : undefined;
       // undici, loaded only here: most commands never go through a proxy.
       this.sender = import('./proxySender').then(
         ({ ProxySender }) =>
@@ -192,16 +193,17 @@ export class RegistryTransport {
             noProxy,
             ...(httpProxy ? { httpProxy } : {}),
             ...(httpsProxy ? { httpsProxy } : {}),
-            ...(extraCa === undefined ? {} : { tls: trustedCas(extraCa) }),
+            ...(tls ? { tls } : {}),
           }),
       );
     } else {
-      // The TLS context for an extra CA bundle is built at the first HTTPS connection: parsing
-      // ~300 PEM certificates costs 25-60 ms, which a pull from a plain-HTTP registry (a local
-      // one, or the bench's) would pay at every start for nothing (issue 18).
+      // The extra CA bundle is read, and its TLS context built, at the first HTTPS connection:
+      // parsing ~300 PEM certificates costs 25-60 ms, which a pull from a plain-HTTP registry (a
+      // local one, or the bench's) would pay at every start for nothing (issue 18). SSL_CERT_FILE
+      // is often set for every program on a machine (CI images, corporate setups).
       this.sender = new NodeHttpSender({
         idleTimeoutMs,
-        ...(extraCa === undefined ? {} : { tls: () => ({ secureContext: trustedCas(extraCa).secureContext }) }),
+        ...(caFile ? { tls: () => ({ secureContext: trustedCas(loadCa(caFile)).secureContext }) } : {}),
       });
     }
   }
