@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -41,6 +42,29 @@ const lazyHttp2 = {
 };
 
 /**
+ * @kubernetes/client-node's KubeConfig (config.js) takes two names from the generated client's
+ * index, which loads every API client and ~800 model classes with them: ~1.5 MB of code, 40-60 ms
+ * of every cluster command's start and of the language server's, for `makeApiClient`, which
+ * flux-oci never calls (issue 18: start-up). Here config.js gets them from the modules that define
+ * them: the same functions, without the rest.
+ */
+const kubeConfigAlone = {
+  name: 'kube-config-alone',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
+      /@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer)
+        ? { path: path.join(args.resolveDir, 'gen', 'index.js'), namespace: 'kube-config-gen' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'kube-config-gen' }, (args) => ({
+      contents: "export { createConfiguration } from './configuration.js';\nexport { ServerConfiguration } from './servers.js';\n",
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/**
  * In the CLI's ES module chunks, a built-in imported the ES module way (`import { readFile } from
  * 'node:fs'`) gets Node's ES module facade, which reads every export of the module at once:
  * node:fs then loads its streams (25 modules), node:crypto its WebCrypto, node:module its source
@@ -49,7 +73,9 @@ const lazyHttp2 = {
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-by-require' } : undefined));
+    // Bare names too (`import * as http from "http"`, as agent-base and minio write them).
+    const builtin = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter: builtin }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-by-require' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
@@ -59,7 +85,7 @@ const builtinsByRequire = {
 
 const common = {
   bundle: true,
-  plugins: [lazyHttp2],
+  plugins: [lazyHttp2, kubeConfigAlone],
   platform: 'node',
   // The oldest Node the npm package supports (package.json engines: ^22.22.2 || ^24.15.0 || >=26).
   target: 'node22',
@@ -87,7 +113,7 @@ const results = await Promise.all([
     outdir: 'dist/cli',
     outExtension: { '.js': '.mjs' },
     chunkNames: '[name]-[hash]',
-    plugins: [lazyHttp2, builtinsByRequire],
+    plugins: [lazyHttp2, kubeConfigAlone, builtinsByRequire],
     // The bundled CommonJS packages require node's built-ins; an ES module has no `require` of its own.
     // (process.getBuiltinModule, not an import of node:module: see builtinsByRequire.)
     banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import type { ClusterAccess } from './kubeConfig';

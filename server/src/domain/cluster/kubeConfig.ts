@@ -8,7 +8,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// The module that defines it, not the package's index: the index also loads the generated API
+// clients and ~800 model classes, which nothing here uses (see scripts/build.mjs, kubeConfigAlone).
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { isMap, isScalar, parseDocument } from 'yaml';
 
 export interface ClusterAccessOptions {
