@@ -65,6 +65,31 @@ const kubeConfigAlone = {
 };
 
 /**
+ * @kubernetes/client-node imports undici's index for its Agent and ProxyAgent (config.js) and for
+ * the generated client's fetch; the index loads fetch, the mocks and the cache stores with them,
+ * ~20 ms of every cluster command's start (issue 18). Here its `undici` is a stand-in with the
+ * same three names: the agents from the modules that define them, fetch loading the index at
+ * its first call (makeApiClient's, which flux-oci never makes).
+ */
+const kubeUndiciParts = {
+  name: 'kube-undici-parts',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      /@kubernetes[\\/]client-node[\\/]/.test(args.importer) ? { path: 'undici', namespace: 'kube-undici' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'kube-undici' }, () => ({
+      contents: [
+        "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
+        "export { default as ProxyAgent } from 'undici/lib/dispatcher/proxy-agent.js';",
+        "export function fetch(...args) { return require('undici').fetch(...args); }",
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
  * In the CLI's ES module chunks, a built-in imported the ES module way (`import { readFile } from
  * 'node:fs'`) gets Node's ES module facade, which reads every export of the module at once:
  * node:fs then loads its streams (25 modules), node:crypto its WebCrypto, node:module its source
@@ -85,7 +110,7 @@ const builtinsByRequire = {
 
 const common = {
   bundle: true,
-  plugins: [lazyHttp2, kubeConfigAlone],
+  plugins: [lazyHttp2, kubeConfigAlone, kubeUndiciParts],
   platform: 'node',
   // The oldest Node the npm package supports (package.json engines: ^22.22.2 || ^24.15.0 || >=26).
   target: 'node22',
@@ -113,7 +138,7 @@ const results = await Promise.all([
     outdir: 'dist/cli',
     outExtension: { '.js': '.mjs' },
     chunkNames: '[name]-[hash]',
-    plugins: [lazyHttp2, kubeConfigAlone, builtinsByRequire],
+    plugins: [lazyHttp2, kubeConfigAlone, kubeUndiciParts, builtinsByRequire],
     // The bundled CommonJS packages require node's built-ins; an ES module has no `require` of its own.
     // (process.getBuiltinModule, not an import of node:module: see builtinsByRequire.)
     banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },

@@ -2,13 +2,17 @@
  * A small JSON client for the Kubernetes API: GET/PATCH/DELETE on paths and watches.
  * Flux objects are custom resources, so unstructured JSON is all we need; TLS, client
  * certificates, bearer tokens and exec plugins come from the kubeconfig through
- * @kubernetes/client-node (`applySecurityAuthentication`), requests go through undici.
+ * @kubernetes/client-node (`applySecurityAuthentication`), requests go through undici's request
+ * API: not its fetch, whose module (with the rest of undici's index) cost every cluster command
+ * ~20 ms of its start (issue 18).
  */
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { gunzip } from 'node:zlib';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import { Agent, fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from '../oci/registry/undiciParts';
 import type { ClusterAccess } from './kubeConfig';
 
 /** Any Kubernetes object as JSON. */
@@ -282,8 +286,9 @@ export class KubeClient {
     let res;
     let text;
     try {
-      res = await fetch(url, { method, headers, body: options.body, dispatcher, signal });
-      text = await res.text();
+      // Large lists come gzipped, as they did to fetch (the API server compresses answers over 128 KiB).
+      res = await send(dispatcher, url, { method, headers: { ...headers, 'accept-encoding': 'gzip' }, body: options.body, signal });
+      text = await bodyText(res);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const what = attempt.aborted ? `no answer within ${Math.round(this.requestTimeoutMs / 1000)}s` : describeNetworkError(err);
@@ -295,7 +300,7 @@ export class KubeClient {
       );
     }
     this.reached = true;
-    if (res.status < 200 || res.status > 299) throw apiError(res.status, text, method, path, res.headers.get('retry-after'));
+    if (res.statusCode < 200 || res.statusCode > 299) throw apiError(res.statusCode, text, method, path, headerValue(res.headers['retry-after']));
     if (options.raw) return text as T;
     if (text.length > largeAnswerChars) await ownTurn();
     return (text ? JSON.parse(text) : {}) as T;
@@ -330,23 +335,23 @@ export class KubeClient {
         networkCode(err) === 'ECONNREFUSED',
       );
     let body: Readable | undefined;
+    let lines: ReturnType<typeof createInterface> | undefined;
     try {
       let res;
       try {
-        res = await fetch(url, { method: 'GET', headers, dispatcher, signal: ctl.signal });
+        res = await send(dispatcher, url, { method: 'GET', headers, signal: ctl.signal });
       } catch (err) {
         if (signal.aborted || why === 'stale') return;
         throw cannot(err);
       }
+      body = res.body;
       clearTimeout(connectTimer);
       this.reached = true;
-      if (res.status !== 200) throw apiError(res.status, await res.text().catch(() => ''), 'WATCH', path, res.headers.get('retry-after'));
-      if (!res.body) return;
+      if (res.statusCode !== 200) throw apiError(res.statusCode, await res.body.text().catch(() => ''), 'WATCH', path, headerValue(res.headers['retry-after']));
       await ownTurn();
       if (signal.aborted) return;
       onOpen?.();
-      body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-      const lines = createInterface({ input: body, crlfDelay: Infinity });
+      lines = createInterface({ input: body, crlfDelay: Infinity });
       try {
         for await (const line of lines) {
           if (!line.trim()) continue;
@@ -367,7 +372,10 @@ export class KubeClient {
       clearTimeout(connectTimer);
       clearTimeout(staleTimer);
       signal.removeEventListener('abort', onAbort);
-      body?.destroy();
+      // Destroyed before its end (a watch stopped or cut), undici's body reports an abort, and the
+      // line reader would pass it on as an 'error' nobody listens to any more: closed first.
+      lines?.close();
+      body?.on('error', () => undefined).destroy();
     }
   }
 
@@ -424,19 +432,50 @@ export class KubeClient {
   }
 }
 
+/** Used when client-node gives a request no dispatcher of its own (it always has, so far). */
+let defaultAgent: Dispatcher | undefined;
+
+function send(
+  dispatcher: Dispatcher | undefined,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal },
+): Promise<Dispatcher.ResponseData> {
+  const target = new URL(url);
+  return (dispatcher ?? (defaultAgent ??= new Agent())).request({
+    origin: target.origin,
+    path: `${target.pathname}${target.search}`,
+    method: init.method as Dispatcher.HttpMethod,
+    headers: init.headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+    signal: init.signal,
+  });
+}
+
+/** The answer as text, gunzipped when the API server compressed it. */
+async function bodyText(res: Dispatcher.ResponseData): Promise<string> {
+  if (headerValue(res.headers['content-encoding']) !== 'gzip') return res.body.text();
+  const zipped = Buffer.from(await res.body.arrayBuffer());
+  return new Promise((resolve, reject) => gunzip(zipped, (err, plain) => (err ? reject(err) : resolve(plain.toString('utf8')))));
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 function networkCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } } | undefined;
   return e?.cause?.code ?? e?.code;
 }
 
 function describeNetworkError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const code = networkCode(err);
   if (code === 'ECONNREFUSED') return 'connection refused (is the cluster running and the kubeconfig current?)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
     return 'the connection was closed by the server (is the API server restarting?)';
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
-  if (cause?.message) return cause.message; // undici's own, e.g. "bad port"
+  // The failure itself, or the one it wraps.
+  const inner = (err as { cause?: { code?: string; message?: string } })?.cause ?? (err as { code?: string; message?: string });
+  if (inner?.code) return `${inner.code}${inner.message ? ` (${inner.message})` : ''}`;
+  if (inner?.message) return inner.message; // undici's own, e.g. "bad port"
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -1,4 +1,8 @@
 // Types for the files of undici that undiciParts.ts imports directly (it says why).
+declare module 'undici/lib/dispatcher/agent' {
+  const Agent: typeof import('undici').Agent;
+  export = Agent;
+}
 declare module 'undici/lib/dispatcher/env-http-proxy-agent' {
   const EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent;
   export = EnvHttpProxyAgent;
