@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -100,9 +101,16 @@ const builtinsByRequire = {
   setup(b) {
     // Bare names too (`import * as http from "http"`, as agent-base and minio write them).
     const builtin = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`);
-    b.onResolve({ filter: builtin }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-by-require' } : undefined));
+    // One stand-in per importing file, not one per built-in: a stand-in shared by several commands
+    // became a chunk of its own (a pull loaded eight such 400-byte modules, ~0.3 ms each); one
+    // file's own stays in that file's chunk. Named by a hash of the file, so builds are repeatable.
+    b.onResolve({ filter: builtin }, (args) =>
+      args.kind === 'import-statement'
+        ? { path: `${args.path}#${createHash('sha256').update(path.relative(root, args.importer)).digest('hex').slice(0, 8)}`, namespace: 'builtin-by-require' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: `module.exports = require(${JSON.stringify(args.path.replace(/#[0-9a-f]+$/, ''))});`,
       loader: 'js',
     }));
   },
