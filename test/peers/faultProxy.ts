@@ -36,7 +36,13 @@ export interface FaultProxy {
   host: string;
   port: number;
   /** Every request seen: method, path and the fault applied, if any (`stalled` once a stall-after holds it). */
-  log: Array<{ method: string; path: string; fault?: Fault['kind']; stalled?: boolean }>;
+  log: Array<{
+    method: string;
+    path: string;
+    fault?: Fault['kind'];
+    stalled?: boolean;
+    /** The request carried an Authorization header. */ authorization?: true;
+  }>;
   setRules(rules: FaultRule[]): void;
   /** TCP connections clients opened to the proxy since it started or `resetConnections`. */
   readonly connections: number;
@@ -132,7 +138,12 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     const rule = rules.find((r) => (!r.method || r.method === req.method) && r.path.test(path) && (r.times === undefined || r.used < r.times));
     if (rule) rule.used++;
     const fault = rule?.fault;
-    const entry = { method: req.method ?? '', path, ...(fault ? { fault: fault.kind } : {}) };
+    const entry = {
+      method: req.method ?? '',
+      path,
+      ...(fault ? { fault: fault.kind } : {}),
+      ...(req.headers.authorization !== undefined ? { authorization: true as const } : {}),
+    };
     log.push(entry);
     if (fault?.kind === 'status') {
       req.resume();

@@ -30,6 +30,12 @@ export interface RegistryOptions {
   users?: Record<string, RegistryUser>;
   /** Token auth: anonymous users get a pull token. */
   anonymousPull?: boolean;
+  /**
+   * Keep blobs in this S3 bucket (a MinIO from s3Server.ts) instead of the file system: blob GETs
+   * then answer 307 with a presigned URL on the S3 server, as Docker Hub, GHCR and ECR send pulls
+   * to their storage.
+   */
+  s3?: { endpoint: string; accessKey: string; secretKey: string; bucket: string };
 }
 
 export interface StartedRegistry {
@@ -187,7 +193,20 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
   const config: Record<string, unknown> = {
     version: 0.1,
     log: { level: 'warn' },
-    storage: { filesystem: { rootdirectory: path.join(dir, 'data') }, delete: { enabled: true } },
+    storage: options.s3
+      ? {
+          s3: {
+            accesskey: options.s3.accessKey,
+            secretkey: options.s3.secretKey,
+            region: 'us-east-1',
+            regionendpoint: `http://${options.s3.endpoint}`,
+            bucket: options.s3.bucket,
+            secure: false,
+            v4auth: true,
+          },
+          delete: { enabled: true },
+        }
+      : { filesystem: { rootdirectory: path.join(dir, 'data') }, delete: { enabled: true } },
     http: { addr: host, secret: randomUUID() },
   };
   let caFile: string | undefined;
@@ -212,7 +231,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
   const logFile = path.join(dir, 'registry.log');
   const launch = (): ChildProcess => {
     const logFd = openSync(logFile, 'a');
-    const started = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd], env: { ...process.env, OTEL_TRACES_EXPORTER: 'none' } });
+    // AWS_CA_BUNDLE (set machine-wide on some images) makes the S3 driver's AWS SDK panic on the
+    // registry's own HTTP transport; the S3 server here is plain HTTP on loopback anyway.
+    const { AWS_CA_BUNDLE: _ignored, ...env } = process.env;
+    const started = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd], env: { ...env, OTEL_TRACES_EXPORTER: 'none' } });
     closeSync(logFd);
     return started;
   };
