@@ -12,6 +12,7 @@ import { gunzip } from 'node:zlib';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { flatHeaders } from '../oci/registry/sender';
 import { Agent } from '../oci/registry/undiciParts';
 import type { ClusterAccess } from './kubeConfig';
 
@@ -300,7 +301,7 @@ export class KubeClient {
       );
     }
     this.reached = true;
-    if (res.statusCode < 200 || res.statusCode > 299) throw apiError(res.statusCode, text, method, path, headerValue(res.headers['retry-after']));
+    if (res.statusCode < 200 || res.statusCode > 299) throw apiError(res.statusCode, text, method, path, flatHeaders(res.headers)['retry-after']);
     if (options.raw) return text as T;
     if (text.length > largeAnswerChars) await ownTurn();
     return (text ? JSON.parse(text) : {}) as T;
@@ -347,7 +348,7 @@ export class KubeClient {
       body = res.body;
       clearTimeout(connectTimer);
       this.reached = true;
-      if (res.statusCode !== 200) throw apiError(res.statusCode, await res.body.text().catch(() => ''), 'WATCH', path, headerValue(res.headers['retry-after']));
+      if (res.statusCode !== 200) throw apiError(res.statusCode, await res.body.text().catch(() => ''), 'WATCH', path, flatHeaders(res.headers)['retry-after']);
       await ownTurn();
       if (signal.aborted) return;
       onOpen?.();
@@ -453,13 +454,9 @@ function send(
 
 /** The answer as text, gunzipped when the API server compressed it. */
 async function bodyText(res: Dispatcher.ResponseData): Promise<string> {
-  if (headerValue(res.headers['content-encoding']) !== 'gzip') return res.body.text();
+  if (flatHeaders(res.headers)['content-encoding'] !== 'gzip') return res.body.text();
   const zipped = Buffer.from(await res.body.arrayBuffer());
   return new Promise((resolve, reject) => gunzip(zipped, (err, plain) => (err ? reject(err) : resolve(plain.toString('utf8')))));
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function networkCode(err: unknown): string | undefined {

@@ -10,7 +10,7 @@
 import type { Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent, AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Readable } from 'node:stream';
-import type { HttpSender, ResponseBody, SendRequest, SentResponse } from './sender';
+import { flatHeaders, type HttpSender, type ResponseBody, type SendRequest, type SentResponse } from './sender';
 
 export interface NodeHttpSenderOptions {
   /** A request that sends or receives nothing for this long fails with ETIMEDOUT (connecting included). */
@@ -45,9 +45,9 @@ export class NodeHttpSender implements HttpSender {
     if (req.signal) options.signal = req.signal;
     return new Promise<SentResponse>((resolve, reject) => {
       const request = (https ? httpsModule() : httpModule()).request(req.target, options);
+      // The timeout option bounds a new connection from its connect and a reused one from its
+      // assignment (node's agent sets it on the socket either way).
       this.inFlight.add(request);
-      // The option bounds connecting; this, a reused connection's silence too.
-      request.setTimeout(this.options.idleTimeoutMs);
       let response: IncomingMessage | undefined;
       request.once('close', () => this.inFlight.delete(request));
       // Failures before the answer reject; later ones reach the body's reader through the body.
@@ -61,9 +61,7 @@ export class NodeHttpSender implements HttpSender {
       });
       request.once('response', (res: IncomingMessage) => {
         response = res;
-        const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(res.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        resolve({ status: res.statusCode ?? 0, headers, body: withReaders(res) });
+        resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body: withReaders(res) });
       });
       sendBody(request, req.body);
     });

@@ -6,7 +6,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { EnvHttpProxyAgent } from './undiciParts';
-import type { HttpSender, ResponseBody, SendRequest, SentResponse } from './sender';
+import { flatHeaders, type HttpSender, type ResponseBody, type SendRequest, type SentResponse } from './sender';
 
 export interface ProxySenderOptions {
   httpProxy?: string;
@@ -54,9 +54,7 @@ export class ProxySender implements HttpSender {
       ...(req.body !== undefined ? { body: req.body } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    return { status: res.statusCode, headers, body: res.body as unknown as ResponseBody };
+    return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as unknown as ResponseBody };
   }
 
   close(): Promise<void> {

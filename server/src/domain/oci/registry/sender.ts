@@ -30,6 +30,13 @@ export interface SentResponse {
   body: ResponseBody;
 }
 
+/** Response headers as the client reads them: lower-case names, a repeated header's values joined with ", ". */
+export function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(raw)) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return flat;
+}
+
 export interface HttpSender {
   send(req: SendRequest): Promise<SentResponse>;
   /** Waits for the requests in flight, then closes the connections. */
