@@ -7,7 +7,9 @@
 //
 // Usage: npm run bench:oci [-- --mb 200 --runs 1 --only flux-oci,flux,oras --shapes small,large]
 // BENCH_BASELINE=<a folder with another build's bin/ and dist/> adds that build as the client
-// "baseline", for before/after figures from one run.
+// "baseline", for before/after figures from one run. `--only ...,node-floor` adds the least a pull
+// costs in Node (bench/nodeFloorPull.mjs, no checks; its artifact is pushed by flux-oci, and its push
+// columns stay empty): how much of a gap to flux is Node's own.
 // `--mb 50,200` runs both sizes in one go: peak RSS side by side shows whether memory
 // stays flat in artifact size. Also prints CPU seconds (user+sys) and the load average,
 // since on a shared machine wall time alone says little.
@@ -119,6 +121,7 @@ function fluxOci(buildRoot) {
   };
 }
 const baseline = process.env.BENCH_BASELINE;
+const floorScript = path.join(root, 'bench', 'nodeFloorPull.mjs');
 
 const clients = {
   'flux-oci': fluxOci(root),
@@ -130,6 +133,12 @@ const clients = {
       mkdirSync(out, { recursive: true });
       return measure(peerBinary('flux'), ['pull', 'artifact', `oci://${ref}`, '-o', out], cwd);
     },
+  },
+  'node-floor': {
+    available: () => true,
+    // Pushed by flux-oci, not shown: only the pull has a floor here.
+    push: (ref, src, cwd) => fluxOci(root).push(ref, src, cwd).then(() => undefined),
+    pull: (ref, out, cwd) => measure(node, [floorScript, 'pull', 'artifact', `oci://${ref}`, '-o', out], cwd),
   },
   oras: {
     available: () => !!peerBinary('oras'),
@@ -148,7 +157,7 @@ const clients = {
 // ---- run -----------------------------------------------------------------------
 
 const selected = args.only.split(',').filter((c) => {
-  if (!clients[c]) throw new Error(`unknown client ${c} (flux-oci, flux, oras, baseline with BENCH_BASELINE)`);
+  if (!clients[c]) throw new Error(`unknown client ${c} (flux-oci, flux, oras, node-floor, baseline with BENCH_BASELINE)`);
   if (clients[c].available()) return true;
   console.error(`bench:oci: ${c} is missing (flux-oci: npm run build; others: bash scripts/peers/build.sh ${c}); left out`);
   return false;
@@ -183,7 +192,7 @@ try {
           outputs.push(out);
           rows.push({ mb, shape, name, run: r, push, pull });
           console.error(
-            `bench:oci: ${mb} MB ${shape} ${name}: push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` +
+            `bench:oci: ${mb} MB ${shape} ${name}: ${push ? `push ${(totalBytes / MB / push.seconds).toFixed(1)} MB/s ${push.rssMiB.toFixed(0)} MiB, ` : ''}` +
               `pull ${(totalBytes / MB / pull.seconds).toFixed(1)} MB/s ${pull.rssMiB.toFixed(0)} MiB`,
           );
         }
@@ -202,7 +211,8 @@ const best = new Map();
 for (const row of rows) {
   const key = `${row.mb}/${row.shape}/${row.name}`;
   const prev = best.get(key);
-  if (!prev || row.push.seconds + row.pull.seconds < prev.push.seconds + prev.pull.seconds) best.set(key, row);
+  const seconds = (r) => (r.push?.seconds ?? 0) + r.pull.seconds;
+  if (!prev || seconds(row) < seconds(prev)) best.set(key, row);
 }
 
 const versions = {
@@ -210,6 +220,7 @@ const versions = {
   baseline: baseline ?? '',
   flux: peerVersions.flux,
   oras: peerVersions.oras,
+  'node-floor': process.version,
 };
 const loadAfter = loadavg();
 console.log(
@@ -227,10 +238,10 @@ const table = [...best.values()].map((r) => [
   String(r.mb),
   { small: 'many small files', large: 'one large file', random: 'one random file' }[r.shape],
   `${r.name} ${versions[r.name]}`,
-  r.push.seconds.toFixed(2),
-  (r.mb / r.push.seconds).toFixed(1),
-  cpu(r.push.cpuSeconds),
-  r.push.rssMiB.toFixed(0),
+  r.push ? r.push.seconds.toFixed(2) : '-',
+  r.push ? (r.mb / r.push.seconds).toFixed(1) : '-',
+  r.push ? cpu(r.push.cpuSeconds) : '-',
+  r.push ? r.push.rssMiB.toFixed(0) : '-',
   r.pull.seconds.toFixed(2),
   (r.mb / r.pull.seconds).toFixed(1),
   cpu(r.pull.cpuSeconds),

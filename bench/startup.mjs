@@ -9,6 +9,8 @@
 //   single executable         dist/flux-oci-linux-x64 (scripts/sea.mjs), code cache inside
 //   VS Code launch            dist/server.js with NODE_COMPILE_CACHE, as client/src/extension.ts starts it
 //   flux                      the flux CLI peer (bash scripts/peers/build.sh flux)
+//   Node floor                bench/nodeFloorPull.mjs: Node started bare (--version), and a pull
+//                             with only what every pull needs; how much of a gap to flux is Node's
 // CPU time (user+sys, GNU time) is shown beside wall clock for the CLI.
 // Each is run once to warm the page cache and the compile cache, then --runs rounds of all of
 // them; the median and the fastest run are shown, with the load average (the machine may be shared).
@@ -32,6 +34,7 @@ const node22 = [path.join(cache, 'node-22.22.2', 'node_modules', 'node', 'bin', 
 const sea = path.join(root, 'dist', 'flux-oci-linux-x64');
 const flux = peerBinary('flux');
 const fixture = path.join(root, 'test', 'fixtures', 'check');
+const floorLabel = 'Node floor: bench/nodeFloorPull.mjs (Node 24)';
 // Our own compile cache, so the "warm" runs are warm for this run and nobody else's.
 const compileCache = mkdtempSync(path.join(tmpdir(), 'flux-oci-bench-cc-'));
 const { NODE_COMPILE_CACHE: _inherited, ...baseEnv } = process.env;
@@ -47,6 +50,9 @@ const programs = [
   ['bin/flux-oci (Node 22, compile cache)', node22, [path.join(root, 'bin', 'flux-oci')], Boolean(node22)],
   ['single executable', sea, [], existsSync(sea)],
   [`flux ${peerVersions.flux} (Go)`, flux, [], Boolean(flux)],
+  // Not a way flux-oci is installed: the least a pull can cost in Node (bench/nodeFloorPull.mjs), and
+  // under --version a bare Node start. It says how much of a gap to flux is Node's own.
+  [floorLabel, node24, [path.join(root, 'bench', 'nodeFloorPull.mjs')], true],
 ];
 const servers = [
   ['node dist/server.js (Node 24)', node24, [path.join(root, 'dist', 'server.js'), '--stdio'], true],
@@ -161,8 +167,8 @@ for (const [label, cmd, pre, available] of programs) {
   if (!available) continue;
   cliJobs.push({ label, measure: 'version', run: () => timeRun(cmd, [...pre, '--version'], fixture) });
   if (artifact) cliJobs.push({ label, measure: 'pull', run: () => timePull(cmd, pre) });
-  // flux has no linter: its column is --version only.
-  if (!label.startsWith('flux ')) {
+  // flux has no linter, and the floor is a pull alone: their check columns stay empty.
+  if (!label.startsWith('flux ') && label !== floorLabel) {
     cliJobs.push({
       label,
       measure: 'check',
@@ -228,5 +234,6 @@ if (!flux) console.log(`flux ${peerVersions.flux} is missing: bash scripts/peers
 console.log('');
 if (!registry) console.log('docker-registry is missing (bash scripts/setup.sh): no pull figures\n');
 table(['CLI', '--version median', 'min', 'CPU', 'check (2 files) median', 'min', 'CPU', 'pull (2 files) median', 'min', 'CPU'], rows);
-if (gnuTime) console.log("CPU: median user+sys of the process (GNU time), which the machine's load moves far less than wall clock.\n");
+if (gnuTime) console.log("CPU: median user+sys of the process (GNU time), which the machine's load moves far less than wall clock.");
+console.log('Node floor: a bare Node start (--version), and a pull with nothing but node:http, sha256, gunzip and a tar walk: what Node itself costs.\n');
 table(['language server', 'initialize median', 'min'], serverRows);

@@ -19,7 +19,9 @@
 // Check: `bin/flux-oci check <repo> --format json` (as npm installs it: V8's compile cache on, warmed by a
 // first run) beside `kubeconform -strict -ignore-missing-schemas` with JSON schemas generated from
 // ../shared/crds by kubeconform's openapi2jsonschema rules (into tmp): wall time, CPU, peak RSS (GNU time),
-// files and problems each found; the median of --check-runs interleaved rounds.
+// files and problems each found; the median of --check-runs interleaved rounds. Beside them, the Node floor
+// (bench/nodeFloorCheck.mjs: walk, read and only tokenize every file with the yaml library): how much of a
+// gap to kubeconform is Node's own.
 // Usage: npm run bench:workspace [-- --files 5000 --seed 18 --check-runs 3 --keep]   (BENCH_CPU_PROF=dir, BENCH_NODE_FLAGS='...' for the server; BENCH_DIST=<a dist/ folder> measures that build)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -648,13 +650,16 @@ else {
   ];
   console.log(`kubeconform ${peerVersions.kubeconform}: ${schemas} JSON schemas generated from ${crdDir} (openapi2jsonschema rules) into ${schemaDir}`);
 }
-const checkRounds = { ours: [], kc: [] };
+const floorCheck = () => runMeasured(process.execPath, [path.join(root, 'bench', 'nodeFloorCheck.mjs'), repoDir], { cwd: out, env: {} });
+const checkRounds = { ours: [], kc: [], floor: [] };
 for (let round = 0; round <= checkRuns; round++) {
   const o = await ourCheck();
   const k = kcArgs ? await run(kubeconform, kcArgs, out) : undefined;
+  const f = await floorCheck();
   if (round === 0) continue; // the warm-up
   checkRounds.ours.push(o);
   if (k) checkRounds.kc.push(k);
+  checkRounds.floor.push(f);
 }
 rmSync(compileCache, { recursive: true, force: true });
 /** The last run's output with the median of each figure across the rounds. */
@@ -683,6 +688,7 @@ try {
   console.error(`flux-oci check printed no JSON (exit ${check.code}): ${check.stderr.slice(-800)}`);
 }
 const kc = medianRun(checkRounds.kc);
+const floor = medianRun(checkRounds.floor);
 if (kc) {
   try {
     const r = JSON.parse(kc.stdout);
@@ -725,13 +731,15 @@ console.log('');
 console.log(
   `check over the same ${repo.files.size} files (median of ${checkRuns} interleaved rounds after a warm-up; ours is bin/flux-oci with its compile cache)`,
 );
-console.log(`  ${''.padEnd(34)}${'flux-oci check'.padStart(18)}${'kubeconform'.padStart(18)}${'ratio'.padStart(10)}`);
-const cmp = (label, a, b, fmt) =>
-  console.log(`  ${label.padEnd(34)}${fmt(a).padStart(18)}${(b === undefined ? '—' : fmt(b)).padStart(18)}${(b ? (a / b).toFixed(2) + '×' : '').padStart(10)}`);
-cmp('wall time', check.seconds, kc?.seconds, (v) => `${v.toFixed(2)} s`);
-cmp('  fastest run', check.fastest, kc?.fastest, (v) => `${v.toFixed(2)} s`);
-cmp('CPU (user+sys)', check.cpuSeconds, kc?.cpuSeconds, (v) => `${v.toFixed(2)} s`);
-cmp('peak RSS', check.rssMiB, kc?.rssMiB, (v) => `${v.toFixed(0)} MiB`);
+console.log(`  ${''.padEnd(34)}${'flux-oci check'.padStart(18)}${'kubeconform'.padStart(18)}${'ratio'.padStart(10)}${'Node floor'.padStart(14)}`);
+const cmp = (label, a, b, c, fmt) =>
+  console.log(
+    `  ${label.padEnd(34)}${fmt(a).padStart(18)}${(b === undefined ? '—' : fmt(b)).padStart(18)}${(b ? (a / b).toFixed(2) + '×' : '').padStart(10)}${fmt(c).padStart(14)}`,
+  );
+cmp('wall time', check.seconds, kc?.seconds, floor.seconds, (v) => `${v.toFixed(2)} s`);
+cmp('  fastest run', check.fastest, kc?.fastest, floor.fastest, (v) => `${v.toFixed(2)} s`);
+cmp('CPU (user+sys)', check.cpuSeconds, kc?.cpuSeconds, floor.cpuSeconds, (v) => `${v.toFixed(2)} s`);
+cmp('peak RSS', check.rssMiB, kc?.rssMiB, floor.rssMiB, (v) => `${v.toFixed(0)} MiB`);
 console.log(`  ${'files with errors'.padEnd(34)}${String(ours.files).padStart(18)}${String(kc?.found?.files ?? '—').padStart(18)}`);
 console.log(`  ${'errors reported'.padEnd(34)}${String(ours.problems).padStart(18)}${String(kc?.found?.problems ?? '—').padStart(18)}`);
 console.log(`  (generator: ${repo.errorFiles.size} files with a real error; ${ours.warnings ?? '—'} warnings from check besides errors)`);
@@ -739,4 +747,5 @@ if (kc?.found)
   console.log(
     `  kubeconform summary: ${JSON.stringify(kc.found.summary)}; ${kc.found.patches} of its invalid files are kustomize patches (values.yaml), which lack required fields by design`,
   );
+console.log(`  (Node floor: walk, read and only tokenize the ${JSON.parse(floor.stdout).files} YAML files, bench/nodeFloorCheck.mjs: Node's own share of the gap)`);
 if (!argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
