@@ -23,9 +23,7 @@ const tag = ref.slice(colon + 1);
 
 const agent = new http.Agent({ keepAlive: true });
 const get = (urlPath, accept) =>
-  new Promise((resolve, reject) =>
-    http.get({ hostname, port, path: urlPath, agent, headers: accept ? { accept } : {} }, resolve).on('error', reject),
-  );
+  new Promise((resolve, reject) => http.get({ hostname, port, path: urlPath, agent, headers: accept ? { accept } : {} }, resolve).on('error', reject));
 const whole = async (res) => {
   const chunks = [];
   for await (const c of res) chunks.push(c);

@@ -747,5 +747,7 @@ if (kc?.found)
   console.log(
     `  kubeconform summary: ${JSON.stringify(kc.found.summary)}; ${kc.found.patches} of its invalid files are kustomize patches (values.yaml), which lack required fields by design`,
   );
-console.log(`  (Node floor: walk, read and only tokenize the ${JSON.parse(floor.stdout).files} YAML files, bench/nodeFloorCheck.mjs: Node's own share of the gap)`);
+console.log(
+  `  (Node floor: walk, read and only tokenize the ${JSON.parse(floor.stdout).files} YAML files, bench/nodeFloorCheck.mjs: Node's own share of the gap)`,
+);
 if (!argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
