@@ -137,10 +137,7 @@ const clients = {
   'node-floor': {
     available: () => true,
     // Pushed by flux-oci, not shown: only the pull has a floor here.
-    push: (ref, src, cwd) =>
-      fluxOci(root)
-        .push(ref, src, cwd)
-        .then(() => undefined),
+    push: (ref, src, cwd) => clients['flux-oci'].push(ref, src, cwd).then(() => undefined),
     pull: (ref, out, cwd) => measure(node, [floorScript, 'pull', 'artifact', `oci://${ref}`, '-o', out], cwd),
   },
   oras: {

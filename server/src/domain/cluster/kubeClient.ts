@@ -13,7 +13,7 @@ import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/htt
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { flatHeaders } from '../oci/registry/sender';
-import { Agent } from '../oci/registry/undiciParts';
+import { Agent, requestTo } from '../oci/registry/undiciParts';
 import type { ClusterAccess } from './kubeConfig';
 
 /** Any Kubernetes object as JSON. */
@@ -441,10 +441,7 @@ function send(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal },
 ): Promise<Dispatcher.ResponseData> {
-  const target = new URL(url);
-  return (dispatcher ?? (defaultAgent ??= new Agent())).request({
-    origin: target.origin,
-    path: `${target.pathname}${target.search}`,
+  return requestTo(dispatcher ?? (defaultAgent ??= new Agent()), new URL(url), {
     method: init.method as Dispatcher.HttpMethod,
     headers: init.headers,
     ...(init.body !== undefined ? { body: init.body } : {}),

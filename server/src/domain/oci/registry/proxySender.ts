@@ -5,7 +5,7 @@
  */
 import type { SecureContext } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { EnvHttpProxyAgent } from './undiciParts';
+import { EnvHttpProxyAgent, requestTo } from './undiciParts';
 import { flatHeaders, type HttpSender, type ResponseBody, type SendRequest, type SentResponse } from './sender';
 
 export interface ProxySenderOptions {
@@ -46,9 +46,7 @@ export class ProxySender implements HttpSender {
 
   async send(req: SendRequest): Promise<SentResponse> {
     await idleSocketsValidated();
-    const res = await this.dispatcher.request({
-      origin: req.target.origin,
-      path: `${req.target.pathname}${req.target.search}`,
+    const res = await requestTo(this.dispatcher, req.target, {
       method: req.method,
       headers: req.headers,
       ...(req.body !== undefined ? { body: req.body } : {}),

@@ -6,6 +6,7 @@
  * (`request`, and `connect`, which the proxy agent tunnels through) on Dispatcher.prototype; the
  * index does the same when something else loads it, so either order works.
  */
+import type { Dispatcher as DispatcherType } from 'undici';
 import Dispatcher from 'undici/lib/dispatcher/dispatcher';
 import api from 'undici/lib/api';
 import Agent from 'undici/lib/dispatcher/agent';
@@ -14,3 +15,12 @@ import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent';
 Object.assign(Dispatcher.prototype, api);
 
 export { Agent, EnvHttpProxyAgent };
+
+/** A request to `target` through `dispatcher`: undici's request API takes the URL as origin and path. */
+export function requestTo(
+  dispatcher: DispatcherType,
+  target: URL,
+  options: Omit<DispatcherType.RequestOptions, 'origin' | 'path'>,
+): Promise<DispatcherType.ResponseData> {
+  return dispatcher.request({ ...options, origin: target.origin, path: `${target.pathname}${target.search}` });
+}
